@@ -1,0 +1,92 @@
+"""One rooted error tree. Each error carries a stable ``code``; HTTP mapping happens at the edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RefundkitError(Exception):
+    """Root of every error refundkit raises on purpose."""
+
+    code = "refundkit_error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class ValidationError(RefundkitError):
+    """Input that can never be valid (bad amount, unknown currency, missing field)."""
+
+    code = "validation_error"
+
+
+class InvalidAmount(ValidationError):
+    code = "invalid_amount"
+
+
+class PolicyError(ValidationError):
+    """A policy file that fails its checks; ``key`` names the offending key."""
+
+    code = "invalid_policy"
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}", key=key)
+        self.key = key
+
+
+class NotFound(RefundkitError):
+    """Unknown id, or an id the caller may not see (both answer the same)."""
+
+    code = "not_found"
+
+
+class Forbidden(RefundkitError):
+    """The caller's role may never take this action."""
+
+    code = "forbidden"
+
+
+class InvalidTransition(RefundkitError):
+    """The action is not allowed in the object's current state, for this role, now."""
+
+    code = "invalid_transition"
+
+
+class WindowClosed(InvalidTransition):
+    code = "window_closed"
+
+
+class AmountExceedsRefundable(RefundkitError):
+    code = "amount_exceeds_refundable"
+
+
+class LedgerInvariantBroken(RefundkitError):
+    """An entry that does not balance or drives an escrow account negative."""
+
+    code = "ledger_invariant_broken"
+
+
+class ConcurrentUpdate(RefundkitError):
+    """Someone changed the object first; the caller may retry."""
+
+    code = "concurrent_update"
+
+
+class IdempotencyKeyReused(RefundkitError):
+    code = "idempotency_key_reused"
+
+
+class IdempotencyRequestInProgress(RefundkitError):
+    code = "idempotency_request_in_progress"
+
+
+class Unauthenticated(RefundkitError):
+    code = "unauthenticated"
+
+
+class Conflict(RefundkitError):
+    """A uniqueness rule (e.g. an email already registered)."""
+
+    code = "conflict"
