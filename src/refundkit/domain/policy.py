@@ -1,0 +1,309 @@
+"""The protection policy: every window, cap and rate, checked strictly on load.
+
+Defaults live in the policy TOML file, never here: a key missing from a file is an
+error, and so is an unknown one, so a typo cannot silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
+
+from refundkit.domain.errors import PolicyError
+
+# Ten years; a larger window is a typo (hours written as minutes, an extra zero).
+MAX_DAYS = 3_650
+MAX_HOURS = MAX_DAYS * 24
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPolicy:
+    pay_within_hours: int
+    settlement_hours: int
+
+    @property
+    def pay_within(self) -> timedelta:
+        return timedelta(hours=self.pay_within_hours)
+
+    @property
+    def settlement(self) -> timedelta:
+        return timedelta(hours=self.settlement_hours)
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationPolicy:
+    free_cancel_hours: int
+    seller_answer_hours: int
+
+    @property
+    def free_cancel(self) -> timedelta:
+        return timedelta(hours=self.free_cancel_hours)
+
+    @property
+    def seller_answer(self) -> timedelta:
+        return timedelta(hours=self.seller_answer_hours)
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingPolicy:
+    handling_business_days: int
+    max_delivery_days: int
+    # Read-only view; left out of the hash so the policy stays hashable.
+    max_delivery_days_by_country: Mapping[str, int] = field(hash=False)
+
+    def max_delivery_days_for(self, country: str) -> int:
+        return self.max_delivery_days_by_country.get(country, self.max_delivery_days)
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectionPolicy:
+    dispute_opens_after_shipment_days: int
+    dispute_closes_after_delivery_days: int
+    extension_cap_days: int
+    extension_answer_hours: int
+    release_on_confirmation: bool
+
+    @property
+    def dispute_opens_after_shipment(self) -> timedelta:
+        return timedelta(days=self.dispute_opens_after_shipment_days)
+
+    @property
+    def dispute_closes_after_delivery(self) -> timedelta:
+        return timedelta(days=self.dispute_closes_after_delivery_days)
+
+    @property
+    def extension_cap(self) -> timedelta:
+        return timedelta(days=self.extension_cap_days)
+
+    @property
+    def extension_answer(self) -> timedelta:
+        return timedelta(hours=self.extension_answer_hours)
+
+
+@dataclass(frozen=True, slots=True)
+class RemindersPolicy:
+    # Sorted from the earliest reminder (largest offset) to the last.
+    before_dispute_close_days: tuple[int, ...]
+
+    @property
+    def before_dispute_close(self) -> tuple[timedelta, ...]:
+        return tuple(timedelta(days=d) for d in self.before_dispute_close_days)
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionPolicy:
+    basis_points: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundsPolicy:
+    card_eta_business_days_min: int
+    card_eta_business_days_max: int
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    version: str
+    payment: PaymentPolicy
+    cancellation: CancellationPolicy
+    shipping: ShippingPolicy
+    protection: ProtectionPolicy
+    reminders: RemindersPolicy
+    commission: CommissionPolicy
+    refunds: RefundsPolicy
+
+    def max_delivery_days_for(self, country: str) -> int:
+        """The promised-delivery cap for a destination: its override, else the default."""
+        return self.shipping.max_delivery_days_for(country)
+
+
+class _Table:
+    """One TOML table: hands out its keys and refuses unknown or missing ones."""
+
+    def __init__(self, data: object, path: str, keys: tuple[str, ...]) -> None:
+        if not isinstance(data, Mapping):
+            raise PolicyError(path or "<root>", "must be a table")
+        for key in sorted(str(k) for k in data):
+            if key not in keys:
+                raise PolicyError(self._join(path, key), f"unknown key (expected one of {keys})")
+        for key in keys:
+            if key not in data:
+                raise PolicyError(self._join(path, key), "missing")
+        self.data = data
+        self.path = path
+
+    @staticmethod
+    def _join(path: str, key: str) -> str:
+        return f"{path}.{key}" if path else key
+
+    def key(self, name: str) -> str:
+        return self._join(self.path, name)
+
+    def table(self, name: str, keys: tuple[str, ...]) -> _Table:
+        return _Table(self.data[name], self.key(name), keys)
+
+    def integer(self, name: str, *, minimum: int, maximum: int) -> int:
+        return _check_int(self.data[name], self.key(name), minimum=minimum, maximum=maximum)
+
+    def hours(self, name: str, *, minimum: int = 1) -> int:
+        return self.integer(name, minimum=minimum, maximum=MAX_HOURS)
+
+    def days(self, name: str, *, minimum: int = 1) -> int:
+        return self.integer(name, minimum=minimum, maximum=MAX_DAYS)
+
+    def flag(self, name: str) -> bool:
+        value = self.data[name]
+        if not isinstance(value, bool):
+            raise PolicyError(self.key(name), f"must be true or false, got {value!r}")
+        return value
+
+    def text(self, name: str) -> str:
+        value = self.data[name]
+        if not isinstance(value, str) or not value.strip():
+            raise PolicyError(self.key(name), f"must be a non-empty string, got {value!r}")
+        return value
+
+
+def _check_int(value: object, key: str, *, minimum: int, maximum: int) -> int:
+    # bool is an int subclass in Python; "true" for a number of hours is always a mistake.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PolicyError(key, f"must be an integer, got {value!r}")
+    if value < minimum:
+        raise PolicyError(key, f"must be at least {minimum}, got {value}")
+    if value > maximum:
+        raise PolicyError(key, f"must be at most {maximum}, got {value}")
+    return value
+
+
+def parse_policy(data: Mapping[str, Any]) -> Policy:
+    """Build a ``Policy`` from what ``tomllib`` returns; any problem is a ``PolicyError``."""
+    root = _Table(
+        data,
+        "",
+        (
+            "version",
+            "payment",
+            "cancellation",
+            "shipping",
+            "protection",
+            "reminders",
+            "commission",
+            "refunds",
+        ),
+    )
+    return Policy(
+        version=root.text("version"),
+        payment=_payment(root.table("payment", ("pay_within_hours", "settlement_hours"))),
+        cancellation=_cancellation(
+            root.table("cancellation", ("free_cancel_hours", "seller_answer_hours"))
+        ),
+        shipping=_shipping(
+            root.table(
+                "shipping",
+                (
+                    "handling_business_days",
+                    "max_delivery_days",
+                    "max_delivery_days_by_country",
+                ),
+            )
+        ),
+        protection=_protection(
+            root.table(
+                "protection",
+                (
+                    "dispute_opens_after_shipment_days",
+                    "dispute_closes_after_delivery_days",
+                    "extension_cap_days",
+                    "extension_answer_hours",
+                    "release_on_confirmation",
+                ),
+            )
+        ),
+        reminders=_reminders(root.table("reminders", ("before_dispute_close_days",))),
+        commission=CommissionPolicy(
+            basis_points=root.table("commission", ("basis_points",)).integer(
+                "basis_points", minimum=0, maximum=10_000
+            )
+        ),
+        refunds=_refunds(
+            root.table("refunds", ("card_eta_business_days_min", "card_eta_business_days_max"))
+        ),
+    )
+
+
+def _payment(t: _Table) -> PaymentPolicy:
+    # Settlement may be instant (0); an order that expires at once could never be paid.
+    return PaymentPolicy(
+        pay_within_hours=t.hours("pay_within_hours"),
+        settlement_hours=t.hours("settlement_hours", minimum=0),
+    )
+
+
+def _cancellation(t: _Table) -> CancellationPolicy:
+    # 0 free hours means "no free cancellation"; the seller always gets time to answer.
+    return CancellationPolicy(
+        free_cancel_hours=t.hours("free_cancel_hours", minimum=0),
+        seller_answer_hours=t.hours("seller_answer_hours"),
+    )
+
+
+def _shipping(t: _Table) -> ShippingPolicy:
+    default_max = t.days("max_delivery_days")
+    overrides_key = t.key("max_delivery_days_by_country")
+    raw = t.data["max_delivery_days_by_country"]
+    if not isinstance(raw, Mapping):
+        raise PolicyError(overrides_key, "must be a table of country code = days")
+    overrides: dict[str, int] = {}
+    for country, value in raw.items():
+        key = f"{overrides_key}.{country}"
+        if not isinstance(country, str) or not _COUNTRY_CODE.fullmatch(country):
+            raise PolicyError(key, "country code must be two upper-case letters (ISO 3166)")
+        days = _check_int(value, key, minimum=1, maximum=MAX_DAYS)
+        if days < default_max:
+            raise PolicyError(
+                key, f"may only raise the default max_delivery_days ({default_max}), got {days}"
+            )
+        overrides[country] = days
+    return ShippingPolicy(
+        handling_business_days=t.days("handling_business_days"),
+        max_delivery_days=default_max,
+        max_delivery_days_by_country=MappingProxyType(overrides),
+    )
+
+
+def _protection(t: _Table) -> ProtectionPolicy:
+    # 0 opening days = disputes open at shipment; 0 cap = no extensions at all.
+    return ProtectionPolicy(
+        dispute_opens_after_shipment_days=t.days("dispute_opens_after_shipment_days", minimum=0),
+        dispute_closes_after_delivery_days=t.days("dispute_closes_after_delivery_days"),
+        extension_cap_days=t.days("extension_cap_days", minimum=0),
+        extension_answer_hours=t.hours("extension_answer_hours"),
+        release_on_confirmation=t.flag("release_on_confirmation"),
+    )
+
+
+def _reminders(t: _Table) -> RemindersPolicy:
+    key = t.key("before_dispute_close_days")
+    raw = t.data["before_dispute_close_days"]
+    if not isinstance(raw, list | tuple):
+        raise PolicyError(key, f"must be a list of days, got {raw!r}")
+    offsets = [_check_int(v, f"{key}[{i}]", minimum=1, maximum=MAX_DAYS) for i, v in enumerate(raw)]
+    if len(set(offsets)) != len(offsets):
+        raise PolicyError(key, f"offsets must be distinct, got {offsets}")
+    return RemindersPolicy(before_dispute_close_days=tuple(sorted(offsets, reverse=True)))
+
+
+def _refunds(t: _Table) -> RefundsPolicy:
+    low = t.integer("card_eta_business_days_min", minimum=0, maximum=MAX_DAYS)
+    high = t.integer("card_eta_business_days_max", minimum=1, maximum=MAX_DAYS)
+    if low > high:
+        raise PolicyError(
+            t.key("card_eta_business_days_min"),
+            f"must not exceed card_eta_business_days_max ({high}), got {low}",
+        )
+    return RefundsPolicy(card_eta_business_days_min=low, card_eta_business_days_max=high)
