@@ -1,0 +1,97 @@
+"""The journal: entries and their postings, append-only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from refundkit.adapters.db import tables as t
+from refundkit.domain.ledger import EntryKind, JournalEntry, Posting
+
+
+class SqlLedgerRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def append(self, entry: JournalEntry) -> None:
+        self._conn.execute(
+            t.journal_entries.insert(),
+            {
+                "id": entry.id,
+                "kind": entry.kind.value,
+                "occurred_at": entry.occurred_at,
+                "order_id": entry.order_id,
+                "memo": entry.memo,
+            },
+        )
+        self._conn.execute(
+            t.postings.insert(),
+            [
+                {
+                    "entry_id": entry.id,
+                    "account": p.account,
+                    "currency": p.currency,
+                    "amount": p.amount,
+                    "occurred_at": entry.occurred_at,
+                }
+                for p in entry.postings
+            ],
+        )
+
+    def balances(self, accounts: Sequence[str]) -> dict[str, int]:
+        if not accounts:
+            return {}
+        rows = self._conn.execute(
+            sa.select(t.postings.c.account, sa.func.sum(t.postings.c.amount))
+            .where(t.postings.c.account.in_(accounts))
+            .group_by(t.postings.c.account)
+        ).all()
+        return {account: int(total) for account, total in rows}
+
+    def balance(self, account: str, *, at: datetime | None = None) -> dict[str, int]:
+        query = (
+            sa.select(t.postings.c.currency, sa.func.sum(t.postings.c.amount))
+            .where(t.postings.c.account == account)
+            .group_by(t.postings.c.currency)
+        )
+        if at is not None:
+            query = query.where(t.postings.c.occurred_at <= at)
+        return {currency: int(total) for currency, total in self._conn.execute(query).all()}
+
+    def entries_for_order(
+        self, order_id: str, *, starting_after: str | None, limit: int
+    ) -> Sequence[JournalEntry]:
+        query = (
+            sa.select(t.journal_entries)
+            .where(t.journal_entries.c.order_id == order_id)
+            .order_by(t.journal_entries.c.id)
+            .limit(limit)
+        )
+        if starting_after is not None:
+            query = query.where(t.journal_entries.c.id > starting_after)
+        heads = self._conn.execute(query).mappings().all()
+        postings: dict[str, list[Posting]] = defaultdict(list)
+        if heads:
+            for row in self._conn.execute(
+                sa.select(t.postings)
+                .where(t.postings.c.entry_id.in_([h["id"] for h in heads]))
+                .order_by(t.postings.c.id)
+            ).mappings():
+                postings[row["entry_id"]].append(
+                    Posting(row["account"], row["currency"], row["amount"])
+                )
+        return [
+            JournalEntry(
+                id=h["id"],
+                kind=EntryKind(h["kind"]),
+                occurred_at=h["occurred_at"],
+                order_id=h["order_id"],
+                postings=tuple(postings[h["id"]]),
+                memo=h["memo"],
+            )
+            for h in heads
+        ]

@@ -1,0 +1,307 @@
+"""Orders and refunds, mapped by hand between rows and domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from refundkit.adapters.db import tables as t
+from refundkit.domain.errors import ConcurrentUpdate
+from refundkit.domain.orders.model import (
+    Address,
+    Deadlines,
+    ExtensionStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionExtension,
+)
+from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundStatus
+
+_DEADLINES = (
+    "pay_by",
+    "free_cancel_until",
+    "ship_by",
+    "cancel_respond_by",
+    "delivery_deadline",
+    "dispute_opens_at",
+    "dispute_closes_at",
+)
+_MUTABLE = (
+    "status",
+    "paid_amount",
+    "refunded_amount",
+    "released_amount",
+    "commission_amount",
+    "payment_reference",
+    "paid_at",
+    "cancel_requested_at",
+    "cancel_reason",
+    "cancelled_at",
+    "shipped_at",
+    "carrier",
+    "tracking_number",
+    "delivered_at",
+    "confirmed_at",
+    "completed_at",
+    "released_at",
+    "extension_days_granted",
+    "open_dispute_id",
+)
+
+
+def _for_update(conn: Connection, query: sa.Select[Any]) -> sa.Select[Any]:
+    # SQLite has one writer at a time (BEGIN IMMEDIATE): no row locks needed or supported.
+    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+
+
+class SqlOrderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, order: Order) -> None:
+        row = self._order_values(order)
+        row.update(
+            id=order.id,
+            buyer_id=order.buyer_id,
+            seller_id=order.seller_id,
+            buyer_country=order.buyer_country,
+            seller_country=order.seller_country,
+            currency=order.currency,
+            shipping_fee=order.shipping_fee,
+            payment_method=order.payment_method.value,
+            ship_to_country=order.ship_to.country,
+            ship_to_city=order.ship_to.city,
+            ship_to_postcode=order.ship_to.postcode,
+            promised_delivery_days=order.promised_delivery_days,
+            handling_days=order.handling_days,
+            policy_version=order.policy_version,
+            created_at=order.created_at,
+            version=order.version,
+        )
+        self._conn.execute(t.orders.insert(), row)
+        self._conn.execute(
+            t.order_lines.insert(),
+            [
+                {
+                    "order_id": order.id,
+                    "position": i,
+                    "sku": line.sku,
+                    "title": line.title,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for i, line in enumerate(order.lines)
+            ],
+        )
+        self._write_extensions(order)
+
+    def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        query = sa.select(t.orders).where(t.orders.c.id == order_id)
+        if for_update:
+            query = _for_update(self._conn, query)
+        row = self._conn.execute(query).mappings().first()
+        return None if row is None else self._load([row])[0]
+
+    def save(self, order: Order) -> None:
+        values = self._order_values(order)
+        values["version"] = order.version + 1
+        result = self._conn.execute(
+            t.orders.update()
+            .where(t.orders.c.id == order.id, t.orders.c.version == order.version)
+            .values(values)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(f"order {order.id} was changed by someone else")
+        order.version += 1
+        self._write_extensions(order)
+
+    def list(
+        self,
+        *,
+        buyer_id: str | None,
+        seller_id: str | None,
+        status: OrderStatus | None,
+        starting_after: str | None,
+        limit: int,
+    ) -> Sequence[Order]:
+        query = sa.select(t.orders).order_by(t.orders.c.id.desc()).limit(limit)
+        if buyer_id is not None:
+            query = query.where(t.orders.c.buyer_id == buyer_id)
+        if seller_id is not None:
+            query = query.where(t.orders.c.seller_id == seller_id)
+        if status is not None:
+            query = query.where(t.orders.c.status == status.value)
+        if starting_after is not None:
+            query = query.where(t.orders.c.id < starting_after)
+        rows = self._conn.execute(query).mappings().all()
+        return self._load(rows) if rows else []
+
+    def _load(self, rows: Sequence[RowMapping]) -> list[Order]:
+        ids = [row["id"] for row in rows]
+        lines: dict[str, list[OrderLine]] = {i: [] for i in ids}
+        for line in self._conn.execute(
+            sa.select(t.order_lines)
+            .where(t.order_lines.c.order_id.in_(ids))
+            .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
+        ).mappings():
+            lines[line["order_id"]].append(
+                OrderLine(line["sku"], line["title"], line["quantity"], line["unit_price"])
+            )
+        extensions: dict[str, list[ProtectionExtension]] = {i: [] for i in ids}
+        for ext in self._conn.execute(
+            sa.select(t.protection_extensions)
+            .where(t.protection_extensions.c.order_id.in_(ids))
+            .order_by(t.protection_extensions.c.id)
+        ).mappings():
+            extensions[ext["order_id"]].append(
+                ProtectionExtension(
+                    id=ext["id"],
+                    days=ext["days"],
+                    status=ExtensionStatus(ext["status"]),
+                    requested_at=ext["requested_at"],
+                    respond_by=ext["respond_by"],
+                    decided_at=ext["decided_at"],
+                )
+            )
+        return [self._order(row, lines[row["id"]], extensions[row["id"]]) for row in rows]
+
+    @staticmethod
+    def _order(
+        row: RowMapping, lines: list[OrderLine], extensions: list[ProtectionExtension]
+    ) -> Order:
+        mutable: dict[str, Any] = {name: row[name] for name in _MUTABLE}
+        mutable["status"] = OrderStatus(row["status"])
+        return Order(
+            id=row["id"],
+            buyer_id=row["buyer_id"],
+            seller_id=row["seller_id"],
+            buyer_country=row["buyer_country"],
+            seller_country=row["seller_country"],
+            currency=row["currency"],
+            lines=lines,
+            shipping_fee=row["shipping_fee"],
+            payment_method=PaymentMethod(row["payment_method"]),
+            ship_to=Address(row["ship_to_country"], row["ship_to_city"], row["ship_to_postcode"]),
+            promised_delivery_days=row["promised_delivery_days"],
+            handling_days=row["handling_days"],
+            policy_version=row["policy_version"],
+            created_at=row["created_at"],
+            deadlines=Deadlines(**{name: row[name] for name in _DEADLINES}),
+            extensions=extensions,
+            version=row["version"],
+            **mutable,
+        )
+
+    @staticmethod
+    def _order_values(order: Order) -> dict[str, Any]:
+        values: dict[str, Any] = {name: getattr(order, name) for name in _MUTABLE}
+        values["status"] = order.status.value
+        values.update({name: getattr(order.deadlines, name) for name in _DEADLINES})
+        return values
+
+    def _write_extensions(self, order: Order) -> None:
+        if not order.extensions:
+            return
+        existing = set(
+            self._conn.execute(
+                sa.select(t.protection_extensions.c.id).where(
+                    t.protection_extensions.c.order_id == order.id
+                )
+            ).scalars()
+        )
+        for ext in order.extensions:
+            values = {
+                "days": ext.days,
+                "status": ext.status.value,
+                "requested_at": ext.requested_at,
+                "respond_by": ext.respond_by,
+                "decided_at": ext.decided_at,
+            }
+            if ext.id in existing:
+                self._conn.execute(
+                    t.protection_extensions.update()
+                    .where(t.protection_extensions.c.id == ext.id)
+                    .values(values)
+                )
+            else:
+                self._conn.execute(
+                    t.protection_extensions.insert(), {"id": ext.id, "order_id": order.id, **values}
+                )
+
+
+class SqlRefundRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, refund: Refund) -> None:
+        self._conn.execute(t.refunds.insert(), self._values(refund))
+
+    def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None:
+        query = sa.select(t.refunds).where(t.refunds.c.id == refund_id)
+        if for_update:
+            query = _for_update(self._conn, query)
+        row = self._conn.execute(query).mappings().first()
+        return None if row is None else self._refund(row)
+
+    def save(self, refund: Refund) -> None:
+        values = self._values(refund)
+        del values["id"]
+        self._conn.execute(t.refunds.update().where(t.refunds.c.id == refund.id).values(values))
+
+    def list_for_order(
+        self, order_id: str, *, starting_after: str | None, limit: int
+    ) -> Sequence[Refund]:
+        query = (
+            sa.select(t.refunds)
+            .where(t.refunds.c.order_id == order_id)
+            .order_by(t.refunds.c.id.desc())
+            .limit(limit)
+        )
+        if starting_after is not None:
+            query = query.where(t.refunds.c.id < starting_after)
+        return [self._refund(row) for row in self._conn.execute(query).mappings()]
+
+    @staticmethod
+    def _values(refund: Refund) -> dict[str, Any]:
+        return {
+            "id": refund.id,
+            "order_id": refund.order_id,
+            "amount": refund.amount,
+            "currency": refund.currency,
+            "method": refund.method.value,
+            "reason": refund.reason,
+            "status": refund.status.value,
+            "created_at": refund.created_at,
+            "execute_after": refund.execute_after,
+            "eta_earliest": refund.eta.earliest,
+            "eta_latest": refund.eta.latest,
+            "psp_reference": refund.psp_reference,
+            "executed_at": refund.executed_at,
+            "succeeded_at": refund.succeeded_at,
+            "failure_reason": refund.failure_reason,
+            "attempts": refund.attempts,
+        }
+
+    @staticmethod
+    def _refund(row: RowMapping) -> Refund:
+        return Refund(
+            id=row["id"],
+            order_id=row["order_id"],
+            amount=row["amount"],
+            currency=row["currency"],
+            method=PaymentMethod(row["method"]),
+            reason=row["reason"],
+            status=RefundStatus(row["status"]),
+            created_at=row["created_at"],
+            execute_after=row["execute_after"],
+            eta=Eta(row["eta_earliest"], row["eta_latest"]),
+            psp_reference=row["psp_reference"],
+            executed_at=row["executed_at"],
+            succeeded_at=row["succeeded_at"],
+            failure_reason=row["failure_reason"],
+            attempts=row["attempts"],
+        )

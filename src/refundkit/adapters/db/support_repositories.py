@@ -1,0 +1,294 @@
+"""Events (timeline and outbox), timers, users, policies, idempotency keys, tracking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, RowMapping
+
+from refundkit.adapters.db import tables as t
+from refundkit.adapters.ids import default_ids
+from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.roles import Role
+from refundkit.service.records import (
+    DueTimer,
+    IdempotencyRecord,
+    StoredEvent,
+    Tier,
+    TrackingScan,
+    User,
+)
+
+
+class SqlEventStore:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        self._conn.execute(
+            t.events.insert(),
+            [
+                {
+                    "id": default_ids.new("evt"),
+                    "type": e.type,
+                    "subject_id": e.subject_id,
+                    "order_id": e.order_id,
+                    "occurred_at": e.occurred_at,
+                    "actor_role": e.actor_role.value,
+                    "actor_id": e.actor_id,
+                    "data": e.data,
+                }
+                for e in events
+            ],
+        )
+
+    def for_order(
+        self, order_id: str, *, starting_after: str | None, limit: int
+    ) -> Sequence[StoredEvent]:
+        query = (
+            sa.select(t.events)
+            .where(t.events.c.order_id == order_id)
+            .order_by(t.events.c.id)
+            .limit(limit)
+        )
+        if starting_after is not None:
+            query = query.where(t.events.c.id > starting_after)
+        return [
+            StoredEvent(
+                id=r["id"],
+                type=r["type"],
+                subject_id=r["subject_id"],
+                order_id=r["order_id"],
+                occurred_at=r["occurred_at"],
+                actor_role=r["actor_role"],
+                actor_id=r["actor_id"],
+                data=dict(r["data"]),
+            )
+            for r in self._conn.execute(query).mappings()
+        ]
+
+
+class SqlTimerStore:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def schedule(self, requests: Sequence[TimerRequest]) -> None:
+        if not requests:
+            return
+        rows = [{"kind": r.kind, "subject_id": r.subject_id, "due_at": r.due_at} for r in requests]
+        insert = (postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert)(
+            t.timers
+        )
+        self._conn.execute(insert.on_conflict_do_nothing(), rows)
+
+    def claim_due(self, now: datetime, limit: int) -> Sequence[DueTimer]:
+        query = (
+            sa.select(t.timers.c.id, t.timers.c.kind, t.timers.c.subject_id, t.timers.c.due_at)
+            .where(t.timers.c.fired_at.is_(None), t.timers.c.due_at <= now)
+            .order_by(t.timers.c.due_at, t.timers.c.id)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [DueTimer(r.id, r.kind, r.subject_id, r.due_at) for r in self._conn.execute(query)]
+
+    def mark_fired(self, timer_id: int, fired_at: datetime, result: str) -> None:
+        self._conn.execute(
+            t.timers.update()
+            .where(t.timers.c.id == timer_id)
+            .values(fired_at=fired_at, result=result[:200])
+        )
+
+    def next_due_at(self) -> datetime | None:
+        due: datetime | None = self._conn.execute(
+            sa.select(sa.func.min(t.timers.c.due_at)).where(t.timers.c.fired_at.is_(None))
+        ).scalar()
+        if due is not None and due.tzinfo is None:
+            due = t.UTCDateTime().process_result_value(due, self._conn.dialect)
+        return due
+
+
+def _user(row: RowMapping) -> User:
+    return User(
+        id=row["id"],
+        role=Role(row["role"]),
+        name=row["name"],
+        email=row["email"],
+        country=row["country"],
+        tier=Tier(row["tier"]) if row["tier"] else None,
+        created_at=row["created_at"],
+        password_hash=row["password_hash"],
+    )
+
+
+class SqlUserRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, user: User) -> None:
+        self._conn.execute(
+            t.users.insert(),
+            {
+                "id": user.id,
+                "role": user.role.value,
+                "name": user.name,
+                "email": user.email,
+                "country": user.country,
+                "tier": user.tier.value if user.tier else None,
+                "password_hash": user.password_hash,
+                "created_at": user.created_at,
+            },
+        )
+
+    def get(self, user_id: str) -> User | None:
+        row = self._conn.execute(sa.select(t.users).where(t.users.c.id == user_id)).mappings()
+        found = row.first()
+        return _user(found) if found else None
+
+    def by_email(self, email: str) -> User | None:
+        found = (
+            self._conn.execute(sa.select(t.users).where(t.users.c.email == email))
+            .mappings()
+            .first()
+        )
+        return _user(found) if found else None
+
+    def add_api_key(self, user_id: str, key_hash: str, created_at: datetime) -> None:
+        self._conn.execute(
+            t.api_keys.insert(),
+            {"key_hash": key_hash, "user_id": user_id, "created_at": created_at},
+        )
+
+    def by_api_key_hash(self, key_hash: str) -> User | None:
+        found = (
+            self._conn.execute(
+                sa.select(t.users)
+                .join(t.api_keys, t.api_keys.c.user_id == t.users.c.id)
+                .where(t.api_keys.c.key_hash == key_hash)
+            )
+            .mappings()
+            .first()
+        )
+        return _user(found) if found else None
+
+    def count(self) -> int:
+        return int(self._conn.execute(sa.select(sa.func.count()).select_from(t.users)).scalar_one())
+
+
+class SqlPolicyRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get_text(self, version: str) -> str | None:
+        text: str | None = self._conn.execute(
+            sa.select(t.policies.c.text).where(t.policies.c.version == version)
+        ).scalar()
+        return text
+
+    def add(self, version: str, text: str, registered_at: datetime) -> None:
+        self._conn.execute(
+            t.policies.insert(), {"version": version, "text": text, "registered_at": registered_at}
+        )
+
+
+class SqlIdempotencyStore:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, principal_id: str, key: str) -> IdempotencyRecord | None:
+        row = (
+            self._conn.execute(
+                sa.select(t.idempotency_keys).where(
+                    t.idempotency_keys.c.principal_id == principal_id,
+                    t.idempotency_keys.c.key == key,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            row["principal_id"],
+            row["key"],
+            row["fingerprint"],
+            row["status_code"],
+            row["body"],
+            row["created_at"],
+        )
+
+    def add(self, record: IdempotencyRecord) -> None:
+        self._conn.execute(
+            t.idempotency_keys.insert(),
+            {
+                "principal_id": record.principal_id,
+                "key": record.key,
+                "fingerprint": record.fingerprint,
+                "status_code": record.status_code,
+                "body": record.body,
+                "created_at": record.created_at,
+            },
+        )
+
+
+class SqlTrackingRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_if_new(self, scan: TrackingScan) -> bool:
+        insert = (postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert)(
+            t.tracking_events
+        )
+        result = self._conn.execute(
+            insert.on_conflict_do_nothing(),
+            {
+                "carrier": scan.carrier,
+                "tracking_number": scan.tracking_number,
+                "status": scan.status,
+                "country": scan.country,
+                "city": scan.city,
+                "postcode": scan.postcode,
+                "occurred_at": scan.occurred_at,
+                "description": scan.description,
+                "received_at": scan.received_at,
+            },
+        )
+        return bool(result.rowcount)
+
+    def orders_with_tracking(self, carrier: str, tracking_number: str) -> Sequence[str]:
+        return list(
+            self._conn.execute(
+                sa.select(t.orders.c.id)
+                .where(t.orders.c.carrier == carrier, t.orders.c.tracking_number == tracking_number)
+                .order_by(t.orders.c.id)
+            ).scalars()
+        )
+
+    def for_tracking(self, carrier: str, tracking_number: str) -> Sequence[TrackingScan]:
+        rows = self._conn.execute(
+            sa.select(t.tracking_events)
+            .where(
+                t.tracking_events.c.carrier == carrier,
+                t.tracking_events.c.tracking_number == tracking_number,
+            )
+            .order_by(t.tracking_events.c.occurred_at)
+        ).mappings()
+        return [
+            TrackingScan(
+                r["carrier"],
+                r["tracking_number"],
+                r["status"],
+                r["country"],
+                r["city"],
+                r["postcode"],
+                r["occurred_at"],
+                r["description"],
+                r["received_at"],
+            )
+            for r in rows
+        ]

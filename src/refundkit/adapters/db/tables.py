@@ -1,0 +1,282 @@
+"""The schema, in SQLAlchemy Core. Alembic's migrations create exactly these tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite keeps no zone, so we store UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: times are stored in UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Money = sa.BigInteger
+Id = sa.String(40)
+
+
+def _ts(name: str, nullable: bool = True) -> sa.Column[datetime]:
+    return sa.Column(name, UTCDateTime(), nullable=nullable)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("tier", sa.String(16)),
+    sa.Column("password_hash", sa.String(200)),
+    _ts("created_at", False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, index=True),
+    _ts("created_at", False),
+)
+
+policies = sa.Table(
+    "policies",
+    metadata,
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    _ts("registered_at", False),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("buyer_id", Id, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("seller_id", Id, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("buyer_country", sa.String(2), nullable=False),
+    sa.Column("seller_country", sa.String(2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("shipping_fee", Money, nullable=False),
+    sa.Column("payment_method", sa.String(16), nullable=False),
+    sa.Column("ship_to_country", sa.String(2), nullable=False),
+    sa.Column("ship_to_city", sa.String(200), nullable=False),
+    sa.Column("ship_to_postcode", sa.String(32)),
+    sa.Column("promised_delivery_days", sa.Integer, nullable=False),
+    sa.Column("handling_days", sa.Integer, nullable=False),
+    sa.Column("policy_version", sa.String(64), sa.ForeignKey("policies.version"), nullable=False),
+    sa.Column("status", sa.String(24), nullable=False, index=True),
+    _ts("created_at", False),
+    _ts("pay_by"),
+    _ts("free_cancel_until"),
+    _ts("ship_by"),
+    _ts("cancel_respond_by"),
+    _ts("delivery_deadline"),
+    _ts("dispute_opens_at"),
+    _ts("dispute_closes_at"),
+    sa.Column("paid_amount", Money, nullable=False),
+    sa.Column("refunded_amount", Money, nullable=False),
+    sa.Column("released_amount", Money, nullable=False),
+    sa.Column("commission_amount", Money, nullable=False),
+    sa.Column("payment_reference", sa.String(200)),
+    _ts("paid_at"),
+    _ts("cancel_requested_at"),
+    sa.Column("cancel_reason", sa.String(1000)),
+    _ts("cancelled_at"),
+    _ts("shipped_at"),
+    sa.Column("carrier", sa.String(100)),
+    sa.Column("tracking_number", sa.String(100)),
+    _ts("delivered_at"),
+    _ts("confirmed_at"),
+    _ts("completed_at"),
+    _ts("released_at"),
+    sa.Column("extension_days_granted", sa.Integer, nullable=False),
+    sa.Column("open_dispute_id", Id),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.CheckConstraint("refunded_amount <= paid_amount", name="refunds_within_paid"),
+    sa.CheckConstraint(
+        "refunded_amount + released_amount <= paid_amount", name="escrow_not_negative"
+    ),
+    sa.Index("ix_orders_buyer", "buyer_id", "id"),
+    sa.Index("ix_orders_seller", "seller_id", "id"),
+    sa.Index("ix_orders_tracking", "carrier", "tracking_number"),
+)
+
+order_lines = sa.Table(
+    "order_lines",
+    metadata,
+    sa.Column("order_id", Id, sa.ForeignKey("orders.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("sku", sa.String(100), nullable=False),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price", Money, nullable=False),
+)
+
+protection_extensions = sa.Table(
+    "protection_extensions",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("order_id", Id, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    _ts("requested_at", False),
+    _ts("respond_by", False),
+    _ts("decided_at"),
+)
+
+refunds = sa.Table(
+    "refunds",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("order_id", Id, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(1000), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    _ts("created_at", False),
+    _ts("execute_after", False),
+    _ts("eta_earliest", False),
+    _ts("eta_latest", False),
+    sa.Column("psp_reference", sa.String(200)),
+    _ts("executed_at"),
+    _ts("succeeded_at"),
+    sa.Column("failure_reason", sa.String(1000)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.CheckConstraint("amount > 0", name="positive"),
+)
+
+journal_entries = sa.Table(
+    "journal_entries",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    _ts("occurred_at", False),
+    sa.Column("order_id", Id, index=True),
+    sa.Column("memo", sa.String(500), nullable=False),
+)
+
+postings = sa.Table(
+    "postings",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("entry_id", Id, sa.ForeignKey("journal_entries.id"), nullable=False, index=True),
+    sa.Column("account", sa.String(80), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    _ts("occurred_at", False),
+    sa.Index("ix_postings_account", "account", "currency", "occurred_at"),
+)  # fmt: skip
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("subject_id", Id, nullable=False),
+    sa.Column("order_id", Id),
+    _ts("occurred_at", False),
+    sa.Column("actor_role", sa.String(16), nullable=False),
+    sa.Column("actor_id", Id),
+    sa.Column("data", sa.JSON, nullable=False),
+    _ts("published_at"),
+    sa.Index("ix_events_order", "order_id", "id"),
+)
+
+timers = sa.Table(
+    "timers",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("subject_id", Id, nullable=False),
+    _ts("due_at", False),
+    _ts("fired_at"),
+    sa.Column("result", sa.String(200)),
+    sa.UniqueConstraint("kind", "subject_id", "due_at", name="uq_timers_once"),
+    sa.Index("ix_timers_due", "due_at", postgresql_where=sa.text("fired_at IS NULL"),
+             sqlite_where=sa.text("fired_at IS NULL")),
+)  # fmt: skip
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("principal_id", Id, primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    _ts(
+        "created_at",
+        False,
+    ),
+)
+
+tracking_events = sa.Table(
+    "tracking_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("carrier", sa.String(100), nullable=False),
+    sa.Column("tracking_number", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("city", sa.String(200), nullable=False),
+    sa.Column("postcode", sa.String(32)),
+    _ts("occurred_at", False),
+    sa.Column("description", sa.String(1000)),
+    _ts("received_at", False),
+    sa.UniqueConstraint("carrier", "tracking_number", "occurred_at", "status",
+                        name="uq_tracking_events_scan"),
+)  # fmt: skip
+
+sandbox_clock = sa.Table(
+    "sandbox_clock",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _ts("now", False),
+)
+
+sandbox_psp_refunds = sa.Table(
+    "sandbox_psp_refunds",
+    metadata,
+    sa.Column("idempotency_key", sa.String(64), primary_key=True),
+    sa.Column("psp_reference", sa.String(64), nullable=False, unique=True),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    _ts("created_at", False),
+    _ts("settles_at", False),
+    _ts("eta_latest", False),
+)

@@ -1,0 +1,98 @@
+"""The unit of work: one database transaction holding every repository."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from refundkit.adapters.db.engine import READONLY_OPTION
+from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
+from refundkit.adapters.db.order_repository import SqlOrderRepository, SqlRefundRepository
+from refundkit.adapters.db.support_repositories import (
+    SqlEventStore,
+    SqlIdempotencyStore,
+    SqlPolicyRepository,
+    SqlTimerStore,
+    SqlTrackingRepository,
+    SqlUserRepository,
+)
+from refundkit.domain.errors import ConcurrentUpdate, Conflict
+
+# PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+        self._engine = engine
+        self._readonly = readonly
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        conn = self._engine.connect()
+        if self._readonly:
+            conn = conn.execution_options(**{READONLY_OPTION: True})
+        conn.begin()
+        self._conn = conn
+        self.orders = SqlOrderRepository(conn)
+        self.refunds = SqlRefundRepository(conn)
+        self.ledger = SqlLedgerRepository(conn)
+        self.events = SqlEventStore(conn)
+        self.timers = SqlTimerStore(conn)
+        self.users = SqlUserRepository(conn)
+        self.policies = SqlPolicyRepository(conn)
+        self.idempotency = SqlIdempotencyStore(conn)
+        self.tracking = SqlTrackingRepository(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if self._conn.in_transaction():
+                self._conn.rollback()
+        finally:
+            self._conn.close()
+            self._conn = None
+        if isinstance(exc, DBAPIError):
+            raise translate_db_error(exc) from exc
+
+    @property
+    def connection(self) -> Connection:
+        assert self._conn is not None
+        return self._conn
+
+    def commit(self) -> None:
+        try:
+            self.connection.commit()
+        except DBAPIError as exc:
+            raise translate_db_error(exc) from exc
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
+
+def translate_db_error(exc: DBAPIError) -> Exception:
+    """Turn the database's word for a lost race into the domain's, so callers can retry."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return ConcurrentUpdate("the database asked for a retry")
+    if "database is locked" in str(exc.orig):
+        return ConcurrentUpdate("the database was busy")
+    if isinstance(exc, IntegrityError):
+        return Conflict("the change conflicts with existing data")
+    return exc
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, readonly=readonly)

@@ -1,0 +1,124 @@
+"""Double-entry ledger of the escrow.
+
+Postings are signed: money moving *into* an account adds to its balance, money moving out
+subtracts. The PSP clearing account is where money enters and leaves refundkit's books, so
+its balance is the negative of everything held. Every entry sums to zero per currency; an
+order's escrow balance may never drop below zero. Entries are only ever appended.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from refundkit.domain.errors import LedgerInvariantBroken
+
+PSP_CLEARING = "psp_clearing"
+PLATFORM_COMMISSION = "platform_commission"
+REFUNDS_IN_FLIGHT = "refunds_in_flight"
+ESCROW_PREFIX = "escrow:"
+SELLER_PAYABLE_PREFIX = "seller_payable:"
+
+
+def escrow_account(order_id: str) -> str:
+    return f"{ESCROW_PREFIX}{order_id}"
+
+
+def seller_payable_account(seller_id: str) -> str:
+    return f"{SELLER_PAYABLE_PREFIX}{seller_id}"
+
+
+def is_escrow(account: str) -> bool:
+    return account.startswith(ESCROW_PREFIX)
+
+
+class EntryKind(StrEnum):
+    PAYMENT_HELD = "payment_held"
+    FUNDS_RELEASED = "funds_released"
+    REFUND_RESERVED = "refund_reserved"
+    REFUND_PAID_OUT = "refund_paid_out"
+    REFUND_REVERSED = "refund_reversed"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: str
+    currency: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    source: str
+    destination: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    id: str
+    kind: EntryKind
+    occurred_at: datetime
+    order_id: str | None
+    postings: tuple[Posting, ...]
+    memo: str = ""
+
+    def __post_init__(self) -> None:
+        assert_balanced(self.postings)
+
+
+def assert_balanced(postings: Iterable[Posting]) -> None:
+    totals: dict[str, int] = defaultdict(int)
+    count = 0
+    for posting in postings:
+        if isinstance(posting.amount, bool) or not isinstance(posting.amount, int):
+            raise LedgerInvariantBroken("posting amounts are integer minor units")
+        totals[posting.currency] += posting.amount
+        count += 1
+    if count < 2:
+        raise LedgerInvariantBroken("a journal entry needs at least two postings")
+    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+    if unbalanced:
+        raise LedgerInvariantBroken(f"journal entry does not balance: {unbalanced}")
+
+
+def journal_entry(
+    *,
+    entry_id: str,
+    kind: EntryKind,
+    occurred_at: datetime,
+    order_id: str | None,
+    currency: str,
+    moves: Iterable[Move],
+    memo: str = "",
+) -> JournalEntry:
+    """Build an entry from transfers; zero-amount moves are dropped, negative ones refused."""
+    postings: list[Posting] = []
+    for move in moves:
+        if move.amount < 0:
+            raise LedgerInvariantBroken(f"negative transfer {move.amount} in {kind}")
+        if move.amount == 0:
+            continue
+        postings.append(Posting(move.source, currency, -move.amount))
+        postings.append(Posting(move.destination, currency, move.amount))
+    return JournalEntry(entry_id, kind, occurred_at, order_id, tuple(postings), memo)
+
+
+def assert_escrow_covers(entry: JournalEntry, balances_before: Mapping[str, int]) -> None:
+    """Refuse an entry that would take any escrow account below zero."""
+    after: dict[str, int] = defaultdict(int)
+    for posting in entry.postings:
+        if is_escrow(posting.account):
+            after[posting.account] += posting.amount
+    for account, delta in after.items():
+        if balances_before.get(account, 0) + delta < 0:
+            raise LedgerInvariantBroken(
+                f"{account} would go negative ({balances_before.get(account, 0)} + {delta})"
+            )
+
+
+def escrow_accounts_touched(entry: JournalEntry) -> set[str]:
+    return {p.account for p in entry.postings if is_escrow(p.account)}

@@ -1,0 +1,1 @@
+"""The order and its protection (DESIGN §2)."""

@@ -1,0 +1,122 @@
+"""Money moves of an order: into escrow, back to the buyer, out to the seller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from refundkit.domain.context import Context, Outcome
+from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.ledger import (
+    PLATFORM_COMMISSION,
+    PSP_CLEARING,
+    REFUNDS_IN_FLIGHT,
+    EntryKind,
+    Move,
+    escrow_account,
+    journal_entry,
+    seller_payable_account,
+)
+from refundkit.domain.money import basis_points_of
+from refundkit.domain.orders import timers
+from refundkit.domain.orders.model import Order
+from refundkit.domain.refunds import plan_refund
+
+
+def escrow_balance(order: Order) -> int:
+    return order.paid_amount - order.refunded_amount - order.released_amount
+
+
+def hold_payment(ctx: Context, order: Order, amount: int) -> Outcome:
+    order.paid_amount += amount
+    entry = journal_entry(
+        entry_id=ctx.ids.new("je"),
+        kind=EntryKind.PAYMENT_HELD,
+        occurred_at=ctx.now,
+        order_id=order.id,
+        currency=order.currency,
+        moves=[Move(PSP_CLEARING, escrow_account(order.id), amount)],
+        memo="payment held in escrow",
+    )
+    return Outcome(entries=[entry])
+
+
+def settles_at(ctx: Context, order: Order) -> datetime:
+    assert order.paid_at is not None
+    return order.paid_at + ctx.policy.payment.settlement
+
+
+def refund_from_escrow(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:
+    """Reserve a refund out of escrow now; the PSP is called once the payment settles."""
+    refund = plan_refund(
+        refund_id=ctx.ids.new("re"),
+        order_id=order.id,
+        amount=amount,
+        currency=order.currency,
+        refundable=min(order.refundable, escrow_balance(order)),
+        method=order.payment_method,
+        reason=reason,
+        now=ctx.now,
+        settles_at=settles_at(ctx, order),
+        buyer_country=order.buyer_country,
+        policy=ctx.policy,
+        calendar=ctx.calendar,
+    )
+    order.refunded_amount += amount
+    entry = journal_entry(
+        entry_id=ctx.ids.new("je"),
+        kind=EntryKind.REFUND_RESERVED,
+        occurred_at=ctx.now,
+        order_id=order.id,
+        currency=order.currency,
+        moves=[Move(escrow_account(order.id), REFUNDS_IN_FLIGHT, amount)],
+        memo=f"refund {refund.id}: {reason}",
+    )
+    event = Event(
+        "refund.created",
+        refund.id,
+        order.id,
+        ctx.now,
+        ctx.actor.role,
+        ctx.actor.id,
+        {"amount": amount, "currency": order.currency, "reason": reason},
+    )
+    return Outcome(
+        events=[event],
+        entries=[entry],
+        refunds=[refund],
+        timers=[TimerRequest(timers.REFUND_EXECUTE, refund.id, refund.execute_after)],
+    )
+
+
+def release_to_seller(ctx: Context, order: Order) -> Outcome:
+    """Pay what is left in escrow to the seller, less the platform's commission."""
+    amount = escrow_balance(order)
+    commission = basis_points_of(amount, ctx.policy.commission.basis_points)
+    order.released_amount += amount
+    order.commission_amount += commission
+    order.released_at = ctx.now
+    if amount == 0:
+        return Outcome()
+    entry = journal_entry(
+        entry_id=ctx.ids.new("je"),
+        kind=EntryKind.FUNDS_RELEASED,
+        occurred_at=ctx.now,
+        order_id=order.id,
+        currency=order.currency,
+        moves=[
+            Move(escrow_account(order.id), seller_payable_account(order.seller_id),
+                 amount - commission),
+            Move(escrow_account(order.id), PLATFORM_COMMISSION, commission),
+        ],
+        memo="released to the seller less commission",
+    )  # fmt: skip
+    event = Event(
+        "order.funds_released",
+        order.id,
+        order.id,
+        ctx.now,
+        ctx.actor.role,
+        ctx.actor.id,
+        {"amount": amount, "commission": commission, "seller_id": order.seller_id},
+    )
+    return Outcome(events=[event], entries=[entry])

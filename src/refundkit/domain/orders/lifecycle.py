@@ -1,0 +1,169 @@
+"""Commands on an order. Each checks the state machine, changes the order, and returns
+the events, timers, ledger entries and refunds that go with the change."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from refundkit.domain.calendar import add_business_days
+from refundkit.domain.context import Context, Outcome
+from refundkit.domain.errors import ValidationError
+from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.orders import timers
+from refundkit.domain.orders.escrow import hold_payment, refund_from_escrow, release_to_seller
+from refundkit.domain.orders.machine import OrderAction, Transition, find_transition
+from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
+
+
+def _step(ctx: Context, order: Order, action: OrderAction) -> Transition:
+    return find_transition(order, action, ctx.actor.role, ctx.now, ctx.policy)
+
+
+def _event(ctx: Context, order: Order, kind: str, **data: Any) -> Event:
+    return Event(kind, order.id, order.id, ctx.now, ctx.actor.role, ctx.actor.id, data)
+
+
+def _move(order: Order, row: Transition) -> None:
+    order.status = row.target
+
+
+def pay(ctx: Context, order: Order, payment_reference: str | None = None) -> Outcome:
+    _move(order, _step(ctx, order, OrderAction.PAY))
+    order.paid_at = ctx.now
+    order.payment_reference = payment_reference
+    d = order.deadlines
+    d.free_cancel_until = ctx.now + ctx.policy.cancellation.free_cancel
+    d.ship_by = add_business_days(ctx.calendar, order.seller_country, ctx.now, order.handling_days)
+    outcome = hold_payment(ctx, order, order.total)
+    outcome.events.append(_event(ctx, order, "order.paid", amount=order.total))
+    outcome.timers.append(TimerRequest(timers.AUTO_CANCEL, order.id, d.ship_by))
+    return outcome
+
+
+def expire(ctx: Context, order: Order) -> Outcome:
+    _move(order, _step(ctx, order, OrderAction.EXPIRE))
+    return Outcome(events=[_event(ctx, order, "order.expired", rule="payment.pay_within_hours")])
+
+
+def cancel(ctx: Context, order: Order, reason: str) -> Outcome:
+    row = _step(ctx, order, OrderAction.CANCEL)
+    _move(order, row)
+    order.cancel_reason = reason
+    if row.target is OrderStatus.CANCEL_REQUESTED:
+        order.cancel_requested_at = ctx.now
+        respond_by = ctx.now + ctx.policy.cancellation.seller_answer
+        order.deadlines.cancel_respond_by = respond_by
+        return Outcome(
+            events=[_event(ctx, order, "order.cancellation_requested", reason=reason,
+                           respond_by=respond_by.isoformat())],
+            timers=[TimerRequest(timers.CANCELLATION_SILENCE, order.id, respond_by)],
+        )  # fmt: skip
+    return _cancelled(ctx, order, reason=reason, rule=None)
+
+
+def approve_cancellation(ctx: Context, order: Order) -> Outcome:
+    _move(order, _step(ctx, order, OrderAction.APPROVE_CANCELLATION))
+    rule = "cancellation.seller_answer_hours" if ctx.actor.role.value == "system" else None
+    return _cancelled(ctx, order, reason=order.cancel_reason or "", rule=rule)
+
+
+def reject_cancellation(ctx: Context, order: Order, reason: str) -> Outcome:
+    _move(order, _step(ctx, order, OrderAction.REJECT_CANCELLATION))
+    order.deadlines.cancel_respond_by = None
+    return Outcome(events=[_event(ctx, order, "order.cancellation_rejected", reason=reason)])
+
+
+def auto_cancel(ctx: Context, order: Order) -> Outcome:
+    _move(order, _step(ctx, order, OrderAction.AUTO_CANCEL))
+    return _cancelled(
+        ctx, order, reason="not shipped within the handling time",
+        rule="shipping.handling_business_days",
+    )  # fmt: skip
+
+
+def _cancelled(ctx: Context, order: Order, *, reason: str, rule: str | None) -> Outcome:
+    order.cancelled_at = ctx.now
+    order.deadlines.cancel_respond_by = None
+    outcome = Outcome(events=[_event(ctx, order, "order.cancelled", reason=reason, rule=rule)])
+    if order.refundable > 0:
+        outcome.merge(refund_from_escrow(ctx, order, order.refundable, "order cancelled"))
+    return outcome
+
+
+def ship(ctx: Context, order: Order, carrier: str, tracking_number: str) -> Outcome:
+    if not carrier.strip() or not tracking_number.strip():
+        raise ValidationError("carrier and tracking_number are required", field="tracking_number")
+    was_requested = order.status is OrderStatus.CANCEL_REQUESTED
+    _move(order, _step(ctx, order, OrderAction.SHIP))
+    order.shipped_at = ctx.now
+    order.carrier = carrier.strip()
+    order.tracking_number = tracking_number.strip()
+    d = order.deadlines
+    d.cancel_respond_by = None
+    d.delivery_deadline = ctx.now + timedelta(days=order.promised_delivery_days)
+    d.dispute_opens_at = ctx.now + ctx.policy.protection.dispute_opens_after_shipment
+    d.dispute_closes_at = d.delivery_deadline
+    events = []
+    if was_requested:
+        events.append(_event(ctx, order, "order.cancellation_rejected", reason="shipped"))
+    events.append(_event(ctx, order, "order.shipped", carrier=order.carrier,
+                         tracking_number=order.tracking_number))  # fmt: skip
+    return Outcome(
+        events=events, timers=[TimerRequest(timers.COMPLETE, order.id, d.delivery_deadline)]
+    )
+
+
+def mark_delivered(ctx: Context, order: Order, delivered_at: datetime) -> Outcome:
+    """A carrier's delivered scan. ``delivered_at`` is when the carrier saw it."""
+    _move(order, _step(ctx, order, OrderAction.MARK_DELIVERED))
+    outcome = _delivered(ctx, order, min(delivered_at, ctx.now))
+    outcome.events.insert(0, _event(ctx, order, "order.delivered", source="carrier",
+                                    delivered_at=order.delivered_at))  # fmt: skip
+    return outcome
+
+
+def confirm_receipt(ctx: Context, order: Order) -> Outcome:
+    row = _step(ctx, order, OrderAction.CONFIRM_RECEIPT)
+    was_delivered = order.delivered_at is not None
+    _move(order, row)
+    order.confirmed_at = ctx.now
+    outcome = Outcome(events=[_event(ctx, order, "order.receipt_confirmed")])
+    if not was_delivered:
+        outcome.merge(_delivered(ctx, order, ctx.now))
+    if row.target is OrderStatus.COMPLETED:
+        outcome.merge(_complete(ctx, order, rule="protection.release_on_confirmation"))
+    return outcome
+
+
+def _delivered(ctx: Context, order: Order, at: datetime) -> Outcome:
+    """Delivery, whichever of scan and confirmation comes first, fixes the dispute window."""
+    order.delivered_at = at
+    d = order.deadlines
+    d.dispute_opens_at = min(d.dispute_opens_at or at, at)
+    d.dispute_closes_at = at + ctx.policy.protection.dispute_closes_after_delivery
+    outcome = Outcome(timers=[TimerRequest(timers.COMPLETE, order.id, d.dispute_closes_at)])
+    pending = order.pending_extension
+    if pending is not None:
+        pending.status = ExtensionStatus.EXPIRED
+        pending.decided_at = ctx.now
+        outcome.events.append(_event(ctx, order, "order.protection_extension_lapsed",
+                                     extension_id=pending.id, why="delivered"))  # fmt: skip
+    return outcome
+
+
+def complete(ctx: Context, order: Order) -> Outcome:
+    """The worker's timer: the protection ended with no dispute open."""
+    _move(order, _step(ctx, order, OrderAction.COMPLETE))
+    rule = (
+        "protection.dispute_closes_after_delivery_days"
+        if order.delivered_at
+        else "shipping.promised_delivery_days"
+    )
+    return _complete(ctx, order, rule=rule)
+
+
+def _complete(ctx: Context, order: Order, *, rule: str) -> Outcome:
+    order.completed_at = ctx.now
+    outcome = Outcome(events=[_event(ctx, order, "order.completed", rule=rule)])
+    return outcome.merge(release_to_seller(ctx, order))

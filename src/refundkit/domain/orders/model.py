@@ -1,0 +1,127 @@
+"""The order aggregate: what was bought, what happened, and every deadline, stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from refundkit.domain.refunds import PaymentMethod
+
+
+class OrderStatus(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    EXPIRED = "expired"
+    PAID = "paid"
+    CANCEL_REQUESTED = "cancel_requested"
+    CANCELLED = "cancelled"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    REFUNDED = "refunded"
+
+
+class ExtensionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    sku: str
+    title: str
+    quantity: int
+    unit_price: int
+
+    @property
+    def total(self) -> int:
+        return self.quantity * self.unit_price
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    country: str
+    city: str
+    postcode: str | None = None
+
+
+@dataclass
+class ProtectionExtension:
+    id: str
+    days: int
+    status: ExtensionStatus
+    requested_at: datetime
+    respond_by: datetime
+    decided_at: datetime | None = None
+
+
+@dataclass
+class Deadlines:
+    pay_by: datetime | None = None
+    free_cancel_until: datetime | None = None
+    ship_by: datetime | None = None
+    cancel_respond_by: datetime | None = None
+    delivery_deadline: datetime | None = None
+    dispute_opens_at: datetime | None = None
+    dispute_closes_at: datetime | None = None
+
+
+@dataclass
+class Order:
+    id: str
+    buyer_id: str
+    seller_id: str
+    buyer_country: str
+    seller_country: str
+    currency: str
+    lines: list[OrderLine]
+    shipping_fee: int
+    payment_method: PaymentMethod
+    ship_to: Address
+    promised_delivery_days: int
+    handling_days: int
+    policy_version: str
+    status: OrderStatus
+    created_at: datetime
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    paid_amount: int = 0
+    refunded_amount: int = 0
+    released_amount: int = 0
+    commission_amount: int = 0
+    payment_reference: str | None = None
+    paid_at: datetime | None = None
+    cancel_requested_at: datetime | None = None
+    cancel_reason: str | None = None
+    cancelled_at: datetime | None = None
+    shipped_at: datetime | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    delivered_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    completed_at: datetime | None = None
+    released_at: datetime | None = None
+    extension_days_granted: int = 0
+    extensions: list[ProtectionExtension] = field(default_factory=list)
+    open_dispute_id: str | None = None
+    version: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(line.total for line in self.lines) + self.shipping_fee
+
+    @property
+    def refundable(self) -> int:
+        """What may still go back to the buyer: paid, less refunds pending or made."""
+        return self.paid_amount - self.refunded_amount
+
+    @property
+    def pending_extension(self) -> ProtectionExtension | None:
+        for extension in self.extensions:
+            if extension.status is ExtensionStatus.PENDING:
+                return extension
+        return None
+
+    def extension(self, extension_id: str) -> ProtectionExtension | None:
+        return next((e for e in self.extensions if e.id == extension_id), None)

@@ -1,0 +1,11 @@
+"""Names of the order's timers; the service maps each to the command that handles it."""
+
+from __future__ import annotations
+
+EXPIRE = "order.expire"
+AUTO_CANCEL = "order.auto_cancel"
+CANCELLATION_SILENCE = "order.cancellation_silence"
+COMPLETE = "order.complete"
+EXTENSION_SILENCE = "order.extension_silence"
+REFUND_EXECUTE = "refund.execute"
+REFUND_POLL = "refund.poll"

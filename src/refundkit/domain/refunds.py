@@ -1,0 +1,144 @@
+"""Refunds: money going back to the buyer's original payment method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from refundkit.domain.calendar import HolidayCalendar, add_business_days
+from refundkit.domain.errors import AmountExceedsRefundable, InvalidAmount, InvalidTransition
+from refundkit.domain.policy import Policy
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    WALLET = "wallet"
+
+
+@dataclass(frozen=True, slots=True)
+class Eta:
+    earliest: datetime
+    latest: datetime
+
+
+@dataclass
+class Refund:
+    id: str
+    order_id: str
+    amount: int
+    currency: str
+    method: PaymentMethod
+    reason: str
+    status: RefundStatus
+    created_at: datetime
+    execute_after: datetime
+    eta: Eta
+    psp_reference: str | None = None
+    executed_at: datetime | None = None
+    succeeded_at: datetime | None = None
+    failure_reason: str | None = None
+    attempts: int = 0
+
+    @property
+    def counts_against_captured(self) -> bool:
+        return self.status in (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+
+
+def estimate_arrival(
+    *,
+    method: PaymentMethod,
+    start: datetime,
+    buyer_country: str,
+    policy: Policy,
+    calendar: HolidayCalendar,
+) -> Eta:
+    """Wallets are credited at once; cards take business days of the buyer's country."""
+    if method is PaymentMethod.WALLET:
+        return Eta(start, start)
+    return Eta(
+        add_business_days(
+            calendar, buyer_country, start, policy.refunds.card_eta_business_days_min
+        ),
+        add_business_days(
+            calendar, buyer_country, start, policy.refunds.card_eta_business_days_max
+        ),
+    )
+
+
+def plan_refund(
+    *,
+    refund_id: str,
+    order_id: str,
+    amount: int,
+    currency: str,
+    refundable: int,
+    method: PaymentMethod,
+    reason: str,
+    now: datetime,
+    settles_at: datetime,
+    buyer_country: str,
+    policy: Policy,
+    calendar: HolidayCalendar,
+) -> Refund:
+    """A pending refund, executed once the payment has settled at the PSP."""
+    if amount <= 0:
+        raise InvalidAmount("a refund must be greater than zero")
+    if amount > refundable:
+        raise AmountExceedsRefundable(
+            f"refund of {amount} exceeds the refundable {refundable}",
+            refundable=refundable,
+        )
+    execute_after = max(now, settles_at)
+    eta = estimate_arrival(
+        method=method,
+        start=execute_after,
+        buyer_country=buyer_country,
+        policy=policy,
+        calendar=calendar,
+    )
+    return Refund(
+        id=refund_id,
+        order_id=order_id,
+        amount=amount,
+        currency=currency,
+        method=method,
+        reason=reason,
+        status=RefundStatus.PENDING,
+        created_at=now,
+        execute_after=execute_after,
+        eta=eta,
+    )
+
+
+def mark_submitted(refund: Refund, *, psp_reference: str, eta: Eta, now: datetime) -> None:
+    _require_pending(refund)
+    refund.psp_reference = psp_reference
+    refund.eta = eta
+    refund.executed_at = now
+    refund.attempts += 1
+
+
+def mark_succeeded(refund: Refund, *, now: datetime) -> None:
+    _require_pending(refund)
+    refund.status = RefundStatus.SUCCEEDED
+    refund.succeeded_at = now
+
+
+def mark_failed(refund: Refund, *, reason: str, now: datetime) -> None:
+    _require_pending(refund)
+    refund.status = RefundStatus.FAILED
+    refund.failure_reason = reason
+    refund.executed_at = refund.executed_at or now
+
+
+def _require_pending(refund: Refund) -> None:
+    if refund.status is not RefundStatus.PENDING:
+        raise InvalidTransition(f"refund {refund.id} is already {refund.status}")

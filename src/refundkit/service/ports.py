@@ -1,0 +1,160 @@
+"""The ports the use cases need; adapters implement them (DESIGN §7)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Literal, Protocol
+
+from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.ledger import JournalEntry
+from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.refunds import Eta, PaymentMethod, Refund
+from refundkit.service.records import (
+    DueTimer,
+    IdempotencyRecord,
+    StoredEvent,
+    TrackingScan,
+    User,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PspRefund:
+    status: Literal["pending", "succeeded", "failed"]
+    psp_reference: str
+    eta: Eta | None = None
+    failure_reason: str | None = None
+
+
+class PaymentGateway(Protocol):
+    """The PSP. ``idempotency_key`` is the refund's id: a retry never refunds twice."""
+
+    def refund(
+        self,
+        *,
+        idempotency_key: str,
+        payment_reference: str | None,
+        amount: int,
+        currency: str,
+        method: PaymentMethod,
+        buyer_country: str,
+        now: datetime,
+    ) -> PspRefund: ...
+
+    def refund_status(self, psp_reference: str, now: datetime) -> PspRefund: ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None: ...
+    def get(self, order_id: str, *, for_update: bool = False) -> Order | None: ...
+    def save(self, order: Order) -> None:
+        """Write the changes; raises ``ConcurrentUpdate`` if someone saved first."""
+
+    def list(
+        self,
+        *,
+        buyer_id: str | None,
+        seller_id: str | None,
+        status: OrderStatus | None,
+        starting_after: str | None,
+        limit: int,
+    ) -> Sequence[Order]: ...
+
+
+class RefundRepository(Protocol):
+    def add(self, refund: Refund) -> None: ...
+    def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None: ...
+    def save(self, refund: Refund) -> None: ...
+    def list_for_order(
+        self, order_id: str, *, starting_after: str | None, limit: int
+    ) -> Sequence[Refund]: ...
+
+
+class LedgerRepository(Protocol):
+    def append(self, entry: JournalEntry) -> None: ...
+    def balances(self, accounts: Sequence[str]) -> dict[str, int]: ...
+    def balance(self, account: str, *, at: datetime | None = None) -> dict[str, int]:
+        """Per currency, counting entries that occurred at or before ``at``."""
+
+    def entries_for_order(
+        self, order_id: str, *, starting_after: str | None, limit: int
+    ) -> Sequence[JournalEntry]: ...
+
+
+class EventStore(Protocol):
+    def add(self, events: Sequence[Event]) -> None: ...
+    def for_order(
+        self, order_id: str, *, starting_after: str | None, limit: int
+    ) -> Sequence[StoredEvent]: ...
+
+
+class TimerStore(Protocol):
+    def schedule(self, requests: Sequence[TimerRequest]) -> None: ...
+    def claim_due(self, now: datetime, limit: int) -> Sequence[DueTimer]:
+        """Lock unfired timers due by ``now``, oldest first, skipping ones locked elsewhere."""
+
+    def mark_fired(self, timer_id: int, fired_at: datetime, result: str) -> None: ...
+    def next_due_at(self) -> datetime | None: ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None: ...
+    def get(self, user_id: str) -> User | None: ...
+    def by_email(self, email: str) -> User | None: ...
+    def add_api_key(self, user_id: str, key_hash: str, created_at: datetime) -> None: ...
+    def by_api_key_hash(self, key_hash: str) -> User | None: ...
+    def count(self) -> int: ...
+
+
+class PolicyRepository(Protocol):
+    def get_text(self, version: str) -> str | None: ...
+    def add(self, version: str, text: str, registered_at: datetime) -> None: ...
+
+
+class IdempotencyStore(Protocol):
+    def get(self, principal_id: str, key: str) -> IdempotencyRecord | None: ...
+    def add(self, record: IdempotencyRecord) -> None: ...
+
+
+class TrackingRepository(Protocol):
+    def add_if_new(self, scan: TrackingScan) -> bool: ...
+    def orders_with_tracking(self, carrier: str, tracking_number: str) -> Sequence[str]: ...
+    def for_tracking(self, carrier: str, tracking_number: str) -> Sequence[TrackingScan]: ...
+
+
+class SandboxClockStore(Protocol):
+    def read(self) -> datetime | None: ...
+    def write(self, now: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    orders: OrderRepository
+    refunds: RefundRepository
+    ledger: LedgerRepository
+    events: EventStore
+    timers: TimerStore
+    users: UserRepository
+    policies: PolicyRepository
+    idempotency: IdempotencyStore
+    tracking: TrackingRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
