@@ -267,16 +267,3 @@ sandbox_clock = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _ts("now", False),
 )
-
-sandbox_psp_refunds = sa.Table(
-    "sandbox_psp_refunds",
-    metadata,
-    sa.Column("idempotency_key", sa.String(64), primary_key=True),
-    sa.Column("psp_reference", sa.String(64), nullable=False, unique=True),
-    sa.Column("amount", Money, nullable=False),
-    sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("method", sa.String(16), nullable=False),
-    _ts("created_at", False),
-    _ts("settles_at", False),
-    _ts("eta_latest", False),
-)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 09:36:36.244553
+Create Date: 2026-11-23 09:38:12.994617
 """
 
 from __future__ import annotations
@@ -80,25 +80,6 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("now", refundkit.adapters.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_clock")),
-    )
-    op.create_table(
-        "sandbox_psp_refunds",
-        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
-        sa.Column("psp_reference", sa.String(length=64), nullable=False),
-        sa.Column("amount", sa.BigInteger(), nullable=False),
-        sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("method", sa.String(length=16), nullable=False),
-        sa.Column(
-            "created_at", refundkit.adapters.db.tables.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "settles_at", refundkit.adapters.db.tables.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "eta_latest", refundkit.adapters.db.tables.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.PrimaryKeyConstraint("idempotency_key", name=op.f("pk_sandbox_psp_refunds")),
-        sa.UniqueConstraint("psp_reference", name=op.f("uq_sandbox_psp_refunds_psp_reference")),
     )
     op.create_table(
         "timers",
@@ -434,7 +415,6 @@ def downgrade() -> None:
         )
 
     op.drop_table("timers")
-    op.drop_table("sandbox_psp_refunds")
     op.drop_table("sandbox_clock")
     op.drop_table("policies")
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:

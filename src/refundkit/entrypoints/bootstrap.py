@@ -1,0 +1,79 @@
+"""The composition root: builds the service's dependencies from the environment.
+
+It lives with the entry points (not in ``service/``) because it is the one place that
+knows every adapter; the service layer only knows the ports.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from refundkit.adapters.currencies import Iso4217Catalog
+from refundkit.adapters.db.engine import create_engine, database_url
+from refundkit.adapters.db.migrate import upgrade
+from refundkit.adapters.db.sandbox_clock_store import SqlSandboxClockStore
+from refundkit.adapters.db.uow import SqlUnitOfWorkFactory
+from refundkit.adapters.holiday_calendar import HolidaysCalendar
+from refundkit.adapters.ids import default_ids
+from refundkit.adapters.payments.sandbox import SandboxPsp
+from refundkit.adapters.policy_files import default_policy_text, load_policy_text
+from refundkit.service import transactions
+from refundkit.service.deps import Deps
+from refundkit.service.policy_book import PolicyBook
+from refundkit.service.ports import Clock
+from refundkit.service.timers import SandboxClock
+from refundkit.service.users import ensure_platform_key
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    deps: Deps
+    engine: Engine
+    sandbox_clock: SandboxClock | None
+
+
+def build(
+    *,
+    url: str | None = None,
+    sandbox: bool = False,
+    policy_path: Path | None = None,
+    migrate: bool = True,
+    sandbox_start: datetime | None = None,
+) -> Runtime:
+    engine = create_engine(url or database_url())
+    if migrate:
+        upgrade(engine)
+    text = policy_path.read_text() if policy_path else default_policy_text()
+    policies = PolicyBook(load_policy_text(text), text, load_policy_text)
+    calendar = HolidaysCalendar()
+    sandbox_clock: SandboxClock | None = None
+    clock: Clock = SystemClock()
+    if sandbox:
+        start = sandbox_start or datetime.now(UTC).replace(microsecond=0)
+        sandbox_clock = SandboxClock(SqlSandboxClockStore(engine), start)
+        clock = sandbox_clock
+    deps = Deps(
+        uow=SqlUnitOfWorkFactory(engine),
+        clock=clock,
+        policies=policies,
+        calendar=calendar,
+        ids=default_ids,
+        currencies=Iso4217Catalog(),
+        payments=SandboxPsp(calendar),
+        sandbox=sandbox,
+    )
+    transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))
+    platform_key = os.environ.get("REFUNDKIT_PLATFORM_KEY")
+    if platform_key:
+        transactions.run(deps, lambda uow: ensure_platform_key(deps, uow, platform_key))
+    return Runtime(deps, engine, sandbox_clock)

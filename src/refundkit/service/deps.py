@@ -1,0 +1,31 @@
+"""What the use cases run with: ports and the rules in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from refundkit.domain.calendar import HolidayCalendar
+from refundkit.domain.context import Actor, Context, IdGenerator
+from refundkit.domain.money import CurrencyCatalog
+from refundkit.service.policy_book import PolicyBook
+from refundkit.service.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass
+class Deps:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    policies: PolicyBook
+    calendar: HolidayCalendar
+    ids: IdGenerator
+    currencies: CurrencyCatalog
+    payments: PaymentGateway
+    sandbox: bool = False
+
+    def context(self, uow: UnitOfWork, actor: Actor, policy_version: str | None = None) -> Context:
+        policy = (
+            self.policies.active
+            if policy_version is None
+            else self.policies.for_version(uow, policy_version)
+        )
+        return Context(self.clock.now(), actor, policy, self.calendar, self.ids)

@@ -1,0 +1,130 @@
+"""Executing refunds at the PSP, and reading them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from refundkit.domain.context import SYSTEM_ACTOR
+from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.ledger import (
+    PSP_CLEARING,
+    REFUNDS_IN_FLIGHT,
+    EntryKind,
+    JournalEntry,
+    Move,
+    escrow_account,
+    journal_entry,
+)
+from refundkit.domain.orders import timers as timer_kinds
+from refundkit.domain.refunds import (
+    Refund,
+    RefundStatus,
+    mark_failed,
+    mark_submitted,
+    mark_succeeded,
+)
+from refundkit.domain.context import Outcome
+from refundkit.service.access import visible_order
+from refundkit.service.deps import Deps
+from refundkit.service.ports import PspRefund, UnitOfWork
+from refundkit.service.records import User
+from refundkit.service.transactions import record
+
+
+def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
+    """The timer after settlement: ask the PSP, keyed by the refund's id (retries are safe)."""
+    refund = uow.refunds.get(refund_id, for_update=True)
+    if refund is None or refund.status is not RefundStatus.PENDING or refund.psp_reference:
+        return "skipped: not awaiting execution"
+    order = uow.orders.get(refund.order_id)
+    assert order is not None
+    now = deps.clock.now()
+    answer = deps.payments.refund(
+        idempotency_key=refund.id,
+        payment_reference=order.payment_reference,
+        amount=refund.amount,
+        currency=refund.currency,
+        method=refund.method,
+        buyer_country=order.buyer_country,
+        now=now,
+    )
+    return _apply_psp_answer(deps, uow, refund, answer, submitted=True)
+
+
+def poll_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
+    refund = uow.refunds.get(refund_id, for_update=True)
+    if refund is None or refund.status is not RefundStatus.PENDING or not refund.psp_reference:
+        return "skipped: not in flight"
+    answer = deps.payments.refund_status(refund.psp_reference, deps.clock.now())
+    return _apply_psp_answer(deps, uow, refund, answer, submitted=False)
+
+
+def _apply_psp_answer(
+    deps: Deps, uow: UnitOfWork, refund: Refund, answer: PspRefund, *, submitted: bool
+) -> str:
+    now = deps.clock.now()
+    if submitted:
+        mark_submitted(refund, psp_reference=answer.psp_reference, eta=answer.eta or refund.eta,
+                       now=now)  # fmt: skip
+    outcome = Outcome()
+    if answer.status == "succeeded":
+        mark_succeeded(refund, now=now)
+        outcome.entries.append(
+            _entry(
+                deps,
+                refund,
+                EntryKind.REFUND_PAID_OUT,
+                Move(REFUNDS_IN_FLIGHT, PSP_CLEARING, refund.amount),
+            )
+        )
+    elif answer.status == "failed":
+        mark_failed(refund, reason=answer.failure_reason or "refused by the PSP", now=now)
+        order = uow.orders.get(refund.order_id, for_update=True)
+        assert order is not None
+        order.refunded_amount -= refund.amount
+        uow.orders.save(order)
+        outcome.entries.append(
+            _entry(
+                deps,
+                refund,
+                EntryKind.REFUND_REVERSED,
+                Move(REFUNDS_IN_FLIGHT, escrow_account(refund.order_id), refund.amount),
+            )
+        )
+    else:
+        outcome.timers.append(TimerRequest(timer_kinds.REFUND_POLL, refund.id, refund.eta.earliest))
+    if refund.status is not RefundStatus.PENDING:
+        outcome.events.append(
+            Event(
+                f"refund.{refund.status.value}",
+                refund.id,
+                refund.order_id,
+                now,
+                SYSTEM_ACTOR.role,
+                None,
+                {"amount": refund.amount, "currency": refund.currency},
+            )
+        )
+    uow.refunds.save(refund)
+    record(uow, outcome)
+    return f"refund {refund.status.value}"  # fmt: skip
+
+
+def _entry(deps: Deps, refund: Refund, kind: EntryKind, move: Move) -> JournalEntry:
+    return journal_entry(
+        entry_id=deps.ids.new("je"),
+        kind=kind,
+        occurred_at=deps.clock.now(),
+        order_id=refund.order_id,
+        currency=refund.currency,
+        moves=[move],
+        memo=f"refund {refund.id}",
+    )
+
+
+def list_refunds(
+    uow: UnitOfWork, user: User, order_id: str, *, starting_after: str | None, limit: int
+) -> tuple[Sequence[Refund], bool]:
+    visible_order(uow, user, order_id)
+    found = uow.refunds.list_for_order(order_id, starting_after=starting_after, limit=limit + 1)
+    return found[:limit], len(found) > limit

@@ -1,0 +1,121 @@
+"""The worker's side: firing due timers, and the sandbox clock that moves time for tests
+and demos."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
+from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound
+from refundkit.domain.orders import extensions, lifecycle
+from refundkit.domain.orders import timers as kinds
+from refundkit.domain.orders.model import Order
+from refundkit.service import refunds, transactions
+from refundkit.service.deps import Deps
+from refundkit.service.ports import SandboxClockStore, UnitOfWork
+from refundkit.service.records import DueTimer
+from refundkit.service.transactions import record
+
+log = logging.getLogger(__name__)
+
+OrderStep = Callable[[Context, Order], Outcome]
+_ORDER_STEPS: dict[str, OrderStep] = {
+    kinds.EXPIRE: lifecycle.expire,
+    kinds.AUTO_CANCEL: lifecycle.auto_cancel,
+    kinds.CANCELLATION_SILENCE: lifecycle.approve_cancellation,
+    kinds.COMPLETE: lifecycle.complete,
+    kinds.EXTENSION_SILENCE: lambda ctx, order: extensions.reject_extension(ctx, order, None),
+}
+_OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
+    kinds.REFUND_EXECUTE: refunds.execute_refund,
+    kinds.REFUND_POLL: refunds.poll_refund,
+}
+
+
+def _fire_order_timer(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> str:
+    order = uow.orders.get(timer.subject_id, for_update=True)
+    if order is None:
+        return "skipped: order gone"
+    ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
+    try:
+        outcome = _ORDER_STEPS[timer.kind](ctx, order)
+    except (InvalidTransition, Forbidden, NotFound) as refusal:
+        # The order moved on (or the deadline moved): nothing to do, by design.
+        return f"skipped: {refusal.detail}"
+    uow.orders.save(order)
+    record(uow, outcome)
+    return f"fired: {order.status.value}"
+
+
+def fire(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> str:
+    if timer.kind in _ORDER_STEPS:
+        return _fire_order_timer(deps, uow, timer)
+    handler = _OTHER_HANDLERS.get(timer.kind)
+    if handler is None:
+        return f"skipped: unknown timer kind {timer.kind}"
+    return handler(deps, uow, timer.subject_id)
+
+
+def fire_due(deps: Deps, *, batch: int = 100) -> int:
+    """Fire every timer due by now; each batch commits with the changes it caused."""
+    fired = 0
+    while True:
+
+        def one_batch(uow: UnitOfWork) -> int:
+            due = uow.timers.claim_due(deps.clock.now(), batch)
+            for timer in due:
+                result = fire(deps, uow, timer)
+                uow.timers.mark_fired(timer.id, deps.clock.now(), result)
+            return len(due)
+
+        count = transactions.run(deps, one_batch)
+        fired += count
+        if count < batch:
+            return fired
+
+
+class SandboxClock:
+    """A clock that stands still until the platform moves it; kept in the database so every
+    process of one deployment reads the same time."""
+
+    def __init__(self, store: SandboxClockStore, start: datetime) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        if store.read() is None:
+            store.write(start)
+
+    def now(self) -> datetime:
+        now = self._store.read()
+        assert now is not None
+        return now
+
+    def set(self, now: datetime) -> None:
+        self._store.write(now)
+
+
+_advance_lock = threading.Lock()
+
+
+def advance_clock(deps: Deps, clock: SandboxClock, by: timedelta) -> datetime:
+    """Move sandbox time forward, firing every timer that falls due, in order, each at its
+    own due time (so what it schedules is computed from the right moment)."""
+    if by < timedelta(0):
+        raise InvalidTransition("the sandbox clock only moves forward")
+    with _advance_lock:
+        target = clock.now() + by
+        while True:
+            due_at = transactions.run(deps, lambda uow: uow.timers.next_due_at(), readonly=True)
+            if due_at is None or due_at > target:
+                break
+            clock.set(max(due_at, clock.now()))
+            fire_due_at_current_time(deps)
+        clock.set(target)
+        fire_due(deps)
+        return target
+
+
+def fire_due_at_current_time(deps: Deps) -> None:
+    fire_due(deps, batch=1)

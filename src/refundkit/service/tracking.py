@@ -1,0 +1,50 @@
+"""Carrier scans. A delivered scan marks the order delivered and starts the dispute
+countdown. (Fraud signals on the scans build on this; see the tracking issue.)"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from refundkit.domain.errors import Forbidden, InvalidTransition
+from refundkit.domain.orders import lifecycle
+from refundkit.domain.orders.model import OrderStatus
+from refundkit.domain.roles import Role
+from refundkit.service.access import actor_of
+from refundkit.service.deps import Deps
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import TrackingScan, User
+from refundkit.service.transactions import record
+
+TRACKING_STATUSES = frozenset(
+    {"info_received", "in_transit", "out_for_delivery", "delivered", "exception",
+     "returned_to_sender"}
+)  # fmt: skip
+
+
+def ingest_scans(deps: Deps, uow: UnitOfWork, user: User, scans: Sequence[TrackingScan]) -> int:
+    """Store new scans (a repeated scan is ignored) and act on deliveries; returns how many
+    scans were new."""
+    if user.role not in (Role.PLATFORM, Role.ADMIN):
+        raise Forbidden("only the platform reports carrier scans")
+    new = 0
+    for scan in scans:
+        if not uow.tracking.add_if_new(scan):
+            continue
+        new += 1
+        if scan.status == "delivered":
+            _deliver(deps, uow, user, scan)
+    return new
+
+
+def _deliver(deps: Deps, uow: UnitOfWork, user: User, scan: TrackingScan) -> None:
+    for order_id in uow.tracking.orders_with_tracking(scan.carrier, scan.tracking_number):
+        order = uow.orders.get(order_id, for_update=True)
+        if order is None or order.status is not OrderStatus.SHIPPED:
+            continue
+        ctx = deps.context(uow, actor_of(user), order.policy_version)
+        try:
+            outcome = lifecycle.mark_delivered(ctx, order, scan.occurred_at)
+        except InvalidTransition:
+            continue
+        uow.orders.save(order)
+        record(uow, outcome)

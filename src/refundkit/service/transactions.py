@@ -1,0 +1,122 @@
+"""Running a use case in one transaction: retries on lost races, idempotent replays, and
+writing everything a domain command produced together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from refundkit.domain.context import Outcome
+from refundkit.domain.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    IdempotencyKeyReused,
+    LedgerInvariantBroken,
+)
+from refundkit.domain.ledger import assert_escrow_covers, escrow_accounts_touched
+from refundkit.service.deps import Deps
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import IdempotencyRecord
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 8
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+
+
+def record(uow: UnitOfWork, outcome: Outcome) -> None:
+    """Write events, timers, ledger entries and refunds of one command, checking escrow."""
+    for entry in outcome.entries:
+        touched = sorted(escrow_accounts_touched(entry))
+        assert_escrow_covers(entry, uow.ledger.balances(touched))
+        uow.ledger.append(entry)
+    for refund in outcome.refunds:
+        uow.refunds.add(refund)
+    uow.events.add(outcome.events)
+    uow.timers.schedule(outcome.timers)
+
+
+def run(deps: Deps, work: Callable[[UnitOfWork], T], *, readonly: bool = False) -> T:
+    """Run ``work`` in a transaction and commit, retrying when another writer won a race."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with deps.uow(readonly=readonly) as uow:
+                result = work(uow)
+                if not readonly:
+                    uow.commit()
+                return result
+        except ConcurrentUpdate:
+            if attempt == MAX_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentRequest:
+    principal_id: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status_code: int
+    body: str
+    replayed: bool = False
+
+
+def run_idempotent(
+    deps: Deps,
+    request: IdempotentRequest,
+    work: Callable[[UnitOfWork], T],
+    render: Callable[[T], tuple[int, str]],
+) -> Answer:
+    """Do the work and store its answer under the key in the same transaction, so a request
+    retried after a crash (even one between commit and response) is answered, not redone."""
+
+    def attempt(uow: UnitOfWork) -> Answer:
+        previous = _live_record(deps, uow, request)
+        if previous is not None:
+            return _replay(previous, request)
+        status_code, body = render(work(uow))
+        uow.idempotency.add(
+            IdempotencyRecord(
+                request.principal_id,
+                request.key,
+                request.fingerprint,
+                status_code,
+                body,
+                deps.clock.now(),
+            )
+        )
+        return Answer(status_code, body)
+
+    try:
+        return run(deps, attempt)
+    except Conflict:
+        # Another request with the same key committed first: answer as it did.
+        stored = run(deps, lambda uow: _live_record(deps, uow, request), readonly=True)
+        if stored is None:
+            raise
+        return _replay(stored, request)
+
+
+def _live_record(
+    deps: Deps, uow: UnitOfWork, request: IdempotentRequest
+) -> IdempotencyRecord | None:
+    stored = uow.idempotency.get(request.principal_id, request.key)
+    if stored is None or stored.created_at + IDEMPOTENCY_KEY_TTL < deps.clock.now():
+        return None
+    return stored
+
+
+def _replay(stored: IdempotencyRecord, request: IdempotentRequest) -> Answer:
+    if stored.fingerprint != request.fingerprint:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used with another request; use a new key"
+        )
+    return Answer(stored.status_code, stored.body, replayed=True)
+
+
+__all__ = ["Answer", "IdempotentRequest", "LedgerInvariantBroken", "record", "run"]
