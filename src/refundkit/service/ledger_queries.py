@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from refundkit.domain.errors import NotFound
-from refundkit.domain.ledger import JournalEntry, SELLER_PAYABLE_PREFIX
+from refundkit.domain.ledger import SELLER_PAYABLE_PREFIX, JournalEntry
 from refundkit.domain.roles import Role
 from refundkit.service.access import SEES_EVERYTHING, visible_order
 from refundkit.service.ports import UnitOfWork

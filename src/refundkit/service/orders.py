@@ -144,7 +144,7 @@ def list_orders(
 ) -> tuple[list[OrderDetails], bool]:
     buyer_id = user.id if user.role is Role.BUYER else None
     seller_id = user.id if user.role is Role.SELLER else None
-    found = uow.orders.list(
+    found = uow.orders.search(
         buyer_id=buyer_id,
         seller_id=seller_id,
         status=status,

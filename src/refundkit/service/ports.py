@@ -57,7 +57,7 @@ class OrderRepository(Protocol):
     def save(self, order: Order) -> None:
         """Write the changes; raises ``ConcurrentUpdate`` if someone saved first."""
 
-    def list(
+    def search(
         self,
         *,
         buyer_id: str | None,

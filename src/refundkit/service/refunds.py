@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from refundkit.domain.context import SYSTEM_ACTOR
+from refundkit.domain.context import SYSTEM_ACTOR, Outcome
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import (
     PSP_CLEARING,
@@ -23,7 +23,6 @@ from refundkit.domain.refunds import (
     mark_submitted,
     mark_succeeded,
 )
-from refundkit.domain.context import Outcome
 from refundkit.service.access import visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import PspRefund, UnitOfWork

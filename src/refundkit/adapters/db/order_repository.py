@@ -119,7 +119,7 @@ class SqlOrderRepository:
         order.version += 1
         self._write_extensions(order)
 
-    def list(
+    def search(
         self,
         *,
         buyer_id: str | None,

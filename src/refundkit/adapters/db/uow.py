@@ -19,12 +19,33 @@ from refundkit.adapters.db.support_repositories import (
     SqlUserRepository,
 )
 from refundkit.domain.errors import ConcurrentUpdate, Conflict
+from refundkit.service.ports import (
+    EventStore,
+    IdempotencyStore,
+    LedgerRepository,
+    OrderRepository,
+    PolicyRepository,
+    RefundRepository,
+    TimerStore,
+    TrackingRepository,
+    UserRepository,
+)
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 
 
 class SqlUnitOfWork:
+    orders: OrderRepository
+    refunds: RefundRepository
+    ledger: LedgerRepository
+    events: EventStore
+    timers: TimerStore
+    users: UserRepository
+    policies: PolicyRepository
+    idempotency: IdempotencyStore
+    tracking: TrackingRepository
+
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
         self._readonly = readonly

@@ -52,5 +52,6 @@ class SandboxPsp:
             settles_at = datetime.fromtimestamp(int(psp_reference.rsplit("_", 1)[1]), UTC)
         except (IndexError, ValueError) as exc:
             raise ValidationError(f"unknown PSP reference {psp_reference}") from exc
-        status = "succeeded" if now >= settles_at else "pending"
-        return PspRefund(status, psp_reference)
+        if now >= settles_at:
+            return PspRefund("succeeded", psp_reference)
+        return PspRefund("pending", psp_reference)

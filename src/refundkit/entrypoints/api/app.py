@@ -1,0 +1,29 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from refundkit.entrypoints.api import problems, routes_orders, routes_platform
+from refundkit.service.deps import Deps
+
+
+def create_app(deps: Deps) -> FastAPI:
+    app = FastAPI(
+        title="refundkit",
+        version="0.1.0",
+        summary="Buyer protection, disputes, escrow and refunds for online marketplaces",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.deps = deps
+    problems.install(app)
+    app.include_router(routes_orders.router)
+    app.include_router(routes_platform.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,35 @@
+"""Bearer API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from refundkit.domain.errors import Unauthenticated
+from refundkit.service.deps import Deps
+from refundkit.service.records import User
+from refundkit.service.users import authenticate
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_deps(request: Request) -> Deps:
+    deps: Deps = request.app.state.deps
+    return deps
+
+
+DepsDep = Annotated[Deps, Depends(get_deps)]
+
+
+def current_user(
+    deps: DepsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send your API key as 'Authorization: Bearer <key>'")
+    return authenticate(deps, credentials.credentials)
+
+
+UserDep = Annotated[User, Depends(current_user)]

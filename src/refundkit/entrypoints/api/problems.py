@@ -1,0 +1,102 @@
+"""Errors as RFC 9457 problem details, each with a stable ``code``; the only place that
+knows HTTP status codes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from refundkit.domain import errors as e
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
+    (e.PolicyError, 422),
+    (e.ValidationError, 422),
+    (e.NotFound, 404),
+    (e.Forbidden, 403),
+    (e.Unauthenticated, 401),
+    (e.InvalidTransition, 409),
+    (e.AmountExceedsRefundable, 422),
+    (e.IdempotencyKeyReused, 422),
+    (e.IdempotencyRequestInProgress, 409),
+    (e.ConcurrentUpdate, 409),
+    (e.Conflict, 409),
+    (e.LedgerInvariantBroken, 500),
+)
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "Unprocessable request",
+    429: "Too many requests",
+    500: "Internal error",
+}
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"https://refundkit.dev/problems/{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def status_of(error: e.RefundkitError) -> int:
+    for kind, status in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(e.RefundkitError)
+    async def _domain(request: Request, exc: e.RefundkitError) -> JSONResponse:
+        status = status_of(exc)
+        if status >= 500:
+            log.error("invariant broken on %s: %s", request.url.path, exc.detail)
+        extra = {k: v for k, v in exc.extra.items() if isinstance(v, str | int)}
+        return problem(status, exc.code, exc.detail, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        issues = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": err.get("msg", "invalid"),
+            }
+            for err in exc.errors()
+        ]
+        first = issues[0] if issues else {"field": "", "message": "invalid request"}
+        detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        return problem(422, "validation_error", detail, errors=issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return problem(
+            500, "internal_error", "something went wrong on our side; nothing was changed"
+        )

@@ -1,0 +1,243 @@
+"""Orders and their actions (DESIGN §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from refundkit.domain.money import parse_major, parse_positive_major
+from refundkit.domain.orders.model import Address, OrderLine, OrderStatus
+from refundkit.domain.orders.placement import OrderDraft
+from refundkit.domain.refunds import PaymentMethod
+from refundkit.entrypoints.api import schemas as s
+from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, query
+from refundkit.service import ledger_queries, orders, refunds
+from refundkit.service.deps import Deps
+from refundkit.service.orders import OrderDetails
+from refundkit.service.records import User
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+
+
+def _draft_maker(deps: Deps, body: s.OrderIn) -> Callable[[User, User], OrderDraft]:
+    exponent = deps.currencies.exponent(body.currency)
+    lines = tuple(
+        OrderLine(
+            sku=item.sku,
+            title=item.title,
+            quantity=item.quantity,
+            unit_price=parse_positive_major(
+                item.unit_price, body.currency, exponent, field=f"items[{i}].unit_price"
+            ).minor,
+        )
+        for i, item in enumerate(body.items)
+    )
+    shipping_fee = parse_major(body.shipping_fee, body.currency, exponent, field="shipping_fee")
+
+    def make(buyer: User, seller: User) -> OrderDraft:
+        return OrderDraft(
+            buyer_id=buyer.id,
+            seller_id=seller.id,
+            buyer_country=buyer.country,
+            seller_country=seller.country,
+            currency=body.currency,
+            lines=lines,
+            shipping_fee=shipping_fee.minor,
+            payment_method=PaymentMethod(body.payment_method),
+            ship_to=Address(body.ship_to.country, body.ship_to.city, body.ship_to.postcode),
+            promised_delivery_days=body.promised_delivery_days,
+            handling_days=body.handling_days,
+        )
+
+    return make
+
+
+def _out(deps: Deps) -> Callable[[OrderDetails], s.OrderOut]:
+    def render(found: OrderDetails) -> s.OrderOut:
+        return s.OrderOut.of(deps.currencies, found)
+
+    return render
+
+
+@router.post("", status_code=201, response_model=s.OrderOut)
+def create_order(body: s.OrderIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep) -> Response:
+    make = _draft_maker(deps, body)
+    return command(
+        deps, idem,
+        lambda uow: orders.create_order(deps, uow, user, make, body.buyer_id, body.seller_id),
+        _out(deps), 201,
+    )  # fmt: skip
+
+
+@router.get("", response_model=s.Page)
+def list_orders(
+    deps: DepsDep,
+    user: UserDep,
+    page: PageDep,
+    status: Annotated[OrderStatus | None, Query()] = None,
+) -> s.Page:
+    found, more = query(
+        deps,
+        lambda uow: orders.list_orders(
+            deps, uow, user, status=status, starting_after=page.starting_after, limit=page.limit
+        ),
+    )
+    return s.Page(data=[s.OrderOut.of(deps.currencies, o) for o in found], has_more=more)
+
+
+@router.get("/{order_id}", response_model=s.OrderOut)
+def get_order(order_id: str, deps: DepsDep, user: UserDep) -> s.OrderOut:
+    found = query(deps, lambda uow: orders.get_order(deps, uow, user, order_id))
+    return s.OrderOut.of(deps.currencies, found)
+
+
+@router.post("/{order_id}/pay", response_model=s.OrderOut)
+def pay(
+    order_id: str, body: s.PayIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    return command(
+        deps, idem,
+        lambda uow: orders.pay_order(deps, uow, user, order_id, body.payment_reference),
+        _out(deps),
+    )  # fmt: skip
+
+
+@router.post("/{order_id}/cancel", response_model=s.OrderOut)
+def cancel(
+    order_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    return command(
+        deps, idem,
+        lambda uow: orders.cancel_order(deps, uow, user, order_id, body.reason),
+        _out(deps),
+    )  # fmt: skip
+
+
+@router.post("/{order_id}/cancellation/approve", response_model=s.OrderOut)
+def approve_cancellation(
+    order_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    return command(
+        deps, idem, lambda uow: orders.approve_cancellation(deps, uow, user, order_id), _out(deps)
+    )
+
+
+@router.post("/{order_id}/cancellation/reject", response_model=s.OrderOut)
+def reject_cancellation(
+    order_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    return command(
+        deps, idem,
+        lambda uow: orders.reject_cancellation(deps, uow, user, order_id, body.reason),
+        _out(deps),
+    )  # fmt: skip
+
+
+@router.post("/{order_id}/ship", response_model=s.OrderOut)
+def ship(
+    order_id: str, body: s.ShipIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    return command(
+        deps, idem,
+        lambda uow: orders.ship_order(deps, uow, user, order_id, body.carrier,
+                                      body.tracking_number),
+        _out(deps),
+    )  # fmt: skip
+
+
+@router.post("/{order_id}/confirm-receipt", response_model=s.OrderOut)
+def confirm_receipt(
+    order_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    return command(
+        deps, idem, lambda uow: orders.confirm_receipt(deps, uow, user, order_id), _out(deps)
+    )
+
+
+@router.post("/{order_id}/protection-extensions", response_model=s.OrderOut, status_code=201)
+def request_extension(
+    order_id: str, body: s.ExtensionIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    return command(
+        deps, idem,
+        lambda uow: orders.request_extension(deps, uow, user, order_id, body.days),
+        _out(deps), 201,
+    )  # fmt: skip
+
+
+@router.post("/{order_id}/protection-extensions/{extension_id}/approve", response_model=s.OrderOut)
+def approve_extension(
+    order_id: str, extension_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
+    idem: IdempotencyDep,
+) -> Response:  # fmt: skip
+    return command(
+        deps, idem,
+        lambda uow: orders.answer_extension(deps, uow, user, order_id, extension_id, True),
+        _out(deps),
+    )  # fmt: skip
+
+
+@router.post("/{order_id}/protection-extensions/{extension_id}/reject", response_model=s.OrderOut)
+def reject_extension(
+    order_id: str, extension_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep,
+    idem: IdempotencyDep,
+) -> Response:  # fmt: skip
+    return command(
+        deps, idem,
+        lambda uow: orders.answer_extension(deps, uow, user, order_id, extension_id, False),
+        _out(deps),
+    )  # fmt: skip
+
+
+@router.get("/{order_id}/timeline", response_model=s.Page)
+def timeline(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+    found, more = query(
+        deps,
+        lambda uow: orders.timeline(
+            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+        ),
+    )
+    return s.Page(data=[s.EventOut.of(e) for e in found], has_more=more)
+
+
+@router.get("/{order_id}/refunds", response_model=s.Page)
+def list_refunds(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+    found, more = query(
+        deps,
+        lambda uow: refunds.list_refunds(
+            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+        ),
+    )
+    return s.Page(data=[s.RefundOut.of(deps.currencies, r) for r in found], has_more=more)
+
+
+@router.get("/{order_id}/ledger-entries", response_model=s.Page)
+def ledger_entries(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+    found, more = query(
+        deps,
+        lambda uow: ledger_queries.order_entries(
+            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+        ),
+    )
+    data = [
+        s.EntryOut(
+            id=e.id,
+            kind=e.kind.value,
+            occurred_at=e.occurred_at,
+            order_id=e.order_id,
+            memo=e.memo,
+            postings=[
+                s.PostingOut(
+                    account=p.account,
+                    currency=p.currency,
+                    amount=s.money_text(deps.currencies, p.amount, p.currency),
+                )
+                for p in e.postings
+            ],
+        )
+        for e in found
+    ]
+    return s.Page(data=data, has_more=more)

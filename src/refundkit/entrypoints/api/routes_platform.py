@@ -1,0 +1,128 @@
+"""Users, carrier scans, the ledger's balances and the sandbox clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from refundkit.domain.errors import Forbidden, NotFound
+from refundkit.domain.roles import Role
+from refundkit.entrypoints.api import schemas as s
+from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.responses import IdempotencyDep, command, query
+from refundkit.service import ledger_queries, timers, tracking, users
+from refundkit.service.records import Tier, TrackingScan, User
+from refundkit.service.users import NewUser
+
+router = APIRouter(prefix="/v1")
+
+
+@router.post("/users", status_code=201, response_model=s.UserOut, tags=["users"])
+def create_user(body: s.UserIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep) -> Response:
+    new = NewUser(
+        role=Role(body.role),
+        name=body.name,
+        email=body.email,
+        country=body.country,
+        tier=Tier(body.tier) if body.tier else None,
+    )
+
+    def work(uow):  # type: ignore[no-untyped-def]
+        if new.role not in users.CREATABLE_BY.get(user.role, set()):
+            raise Forbidden(f"a {user.role.value} may not create a {new.role.value}")
+        return users.add_user(deps, uow, new)
+
+    def render(made: tuple[User, str]) -> s.UserOut:
+        return s.UserOut.of(made[0], api_key=made[1])
+
+    return command(deps, idem, work, render, 201)
+
+
+@router.get("/users/{user_id}", response_model=s.UserOut, tags=["users"])
+def get_user(user_id: str, deps: DepsDep, user: UserDep) -> s.UserOut:
+    return s.UserOut.of(users.get_user(deps, user, user_id))
+
+
+@router.get("/me", response_model=s.UserOut, tags=["users"])
+def me(user: UserDep) -> s.UserOut:
+    return s.UserOut.of(user)
+
+
+class IngestOut(BaseModel):
+    received: int
+    new: int
+
+
+@router.post("/tracking-events", response_model=IngestOut, tags=["tracking"])
+def tracking_events(
+    body: s.TrackingBatchIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    received_at = deps.clock.now()
+    scans = [
+        TrackingScan(
+            carrier=e.carrier.strip(),
+            tracking_number=e.tracking_number.strip(),
+            status=e.status,
+            country=e.country,
+            city=e.city,
+            postcode=e.postcode,
+            occurred_at=e.occurred_at,
+            description=e.description,
+            received_at=received_at,
+        )
+        for e in body.events
+    ]
+    return command(
+        deps,
+        idem,
+        lambda uow: tracking.ingest_scans(deps, uow, user, scans),
+        lambda new: IngestOut(received=len(scans), new=new),
+    )
+
+
+class BalanceOut(BaseModel):
+    account: str
+    at: datetime | None
+    balances: list[s.PostingOut]
+
+
+@router.get("/ledger/accounts/{account}/balance", response_model=BalanceOut, tags=["ledger"])
+def balance(
+    account: str,
+    deps: DepsDep,
+    user: UserDep,
+    at: Annotated[datetime | None, Query()] = None,
+) -> BalanceOut:
+    found = query(deps, lambda uow: ledger_queries.account_balance(uow, user, account, at))
+    return BalanceOut(
+        account=account,
+        at=at,
+        balances=[
+            s.PostingOut(account=account, currency=c, amount=s.money_text(deps.currencies, v, c))
+            for c, v in sorted(found.items())
+        ],
+    )
+
+
+def _sandbox_clock(deps: DepsDep, user: User) -> timers.SandboxClock:
+    clock = deps.clock
+    if not isinstance(clock, timers.SandboxClock):
+        raise NotFound("the sandbox clock exists only when serving with --sandbox")
+    if user.role not in (Role.PLATFORM, Role.ADMIN):
+        raise Forbidden("only the platform moves the sandbox clock")
+    return clock
+
+
+@router.get("/sandbox/clock", response_model=s.ClockOut, tags=["sandbox"])
+def get_clock(deps: DepsDep, user: UserDep) -> s.ClockOut:
+    return s.ClockOut(now=_sandbox_clock(deps, user).now())
+
+
+@router.post("/sandbox/clock/advance", response_model=s.ClockOut, tags=["sandbox"])
+def advance_clock(body: s.ClockAdvanceIn, deps: DepsDep, user: UserDep) -> s.ClockOut:
+    clock = _sandbox_clock(deps, user)
+    delta = timedelta(days=body.days, hours=body.hours, minutes=body.minutes)
+    return s.ClockOut(now=timers.advance_clock(deps, clock, delta))

@@ -1,0 +1,323 @@
+"""Request and response bodies. Money travels as a decimal string beside its currency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from refundkit.domain.money import CurrencyCatalog, Money, format_major
+from refundkit.domain.orders.model import Order
+from refundkit.domain.refunds import Refund
+from refundkit.service.orders import OrderDetails
+from refundkit.service.records import StoredEvent, User
+
+
+class Body(BaseModel):
+    """Unknown fields are refused, so a typo or a smuggled field never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+MoneyText = Field(description='Decimal string in major units, e.g. "12.34"', max_length=32)
+
+
+class UserIn(Body):
+    role: Literal["buyer", "seller", "agent", "admin"]
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    country: str = Field(max_length=2)
+    tier: Literal["standard", "gold", "platinum", "diamond"] | None = None
+
+
+class UserOut(BaseModel):
+    id: str
+    object: Literal["user"] = "user"
+    role: str
+    name: str
+    email: str
+    country: str
+    tier: str | None
+    created_at: datetime
+    api_key: str | None = None
+
+    @classmethod
+    def of(cls, user: User, api_key: str | None = None) -> UserOut:
+        return cls(
+            id=user.id,
+            role=user.role.value,
+            name=user.name,
+            email=user.email,
+            country=user.country,
+            tier=user.tier.value if user.tier else None,
+            created_at=user.created_at,
+            api_key=api_key,
+        )
+
+
+class ItemIn(Body):
+    sku: str = Field(max_length=100)
+    title: str = Field(max_length=500)
+    quantity: int
+    unit_price: str = MoneyText
+
+
+class AddressIn(Body):
+    country: str = Field(max_length=2)
+    city: str = Field(max_length=200)
+    postcode: str | None = Field(default=None, max_length=32)
+
+
+class OrderIn(Body):
+    buyer_id: str = Field(max_length=40)
+    seller_id: str = Field(max_length=40)
+    currency: str = Field(max_length=3)
+    items: list[ItemIn] = Field(max_length=100)
+    shipping_fee: str = MoneyText
+    payment_method: Literal["card", "wallet"]
+    ship_to: AddressIn
+    promised_delivery_days: int
+    handling_days: int | None = None
+
+
+class PayIn(Body):
+    payment_reference: str | None = Field(default=None, max_length=200)
+
+
+class ReasonIn(Body):
+    reason: str = Field(default="", max_length=1000)
+
+
+class EmptyIn(Body):
+    pass
+
+
+class ShipIn(Body):
+    carrier: str = Field(max_length=100)
+    tracking_number: str = Field(max_length=100)
+
+
+class ExtensionIn(Body):
+    days: int
+
+
+class ClockAdvanceIn(Body):
+    days: int = Field(default=0, ge=0, le=3650)
+    hours: int = Field(default=0, ge=0, le=87600)
+    minutes: int = Field(default=0, ge=0, le=5_256_000)
+
+
+class TrackingEventIn(Body):
+    carrier: str = Field(max_length=100)
+    tracking_number: str = Field(max_length=100)
+    status: Literal[
+        "info_received", "in_transit", "out_for_delivery", "delivered", "exception",
+        "returned_to_sender",
+    ]  # fmt: skip
+    country: str = Field(max_length=2)
+    city: str = Field(max_length=200)
+    postcode: str | None = Field(default=None, max_length=32)
+    occurred_at: datetime
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class TrackingBatchIn(Body):
+    events: list[TrackingEventIn] = Field(min_length=1, max_length=1000)
+
+
+def money_text(catalog: CurrencyCatalog, minor: int, currency: str) -> str:
+    return format_major(Money(minor, currency), catalog.exponent(currency))
+
+
+class NextActionOut(BaseModel):
+    actor: str
+    action: str
+    due_by: datetime | None
+    on_timeout: str | None
+
+
+class ExtensionOut(BaseModel):
+    id: str
+    days: int
+    status: str
+    requested_at: datetime
+    respond_by: datetime
+    decided_at: datetime | None
+
+
+class OrderOut(BaseModel):
+    id: str
+    object: Literal["order"] = "order"
+    status: str
+    currency: str
+    buyer_id: str
+    seller_id: str
+    items: list[dict[str, Any]]
+    shipping_fee: str
+    payment_method: str
+    ship_to: dict[str, str | None]
+    promised_delivery_days: int
+    handling_days: int
+    policy_version: str
+    amounts: dict[str, str]
+    deadlines: dict[str, datetime | None]
+    carrier: str | None
+    tracking_number: str | None
+    created_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    confirmed_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    protection_extensions: list[ExtensionOut]
+    extension_days_granted: int
+    tracking_flags: list[dict[str, Any]]
+    dispute_id: str | None
+    next_actions: list[NextActionOut]
+
+    @classmethod
+    def of(cls, catalog: CurrencyCatalog, found: OrderDetails) -> OrderOut:
+        order: Order = found.order
+
+        def m(minor: int) -> str:
+            return money_text(catalog, minor, order.currency)
+
+        d = order.deadlines
+        return cls(
+            id=order.id,
+            status=order.status.value,
+            currency=order.currency,
+            buyer_id=order.buyer_id,
+            seller_id=order.seller_id,
+            items=[
+                {"sku": li.sku, "title": li.title, "quantity": li.quantity,
+                 "unit_price": m(li.unit_price), "total": m(li.total)}
+                for li in order.lines
+            ],
+            shipping_fee=m(order.shipping_fee),
+            payment_method=order.payment_method.value,
+            ship_to={"country": order.ship_to.country, "city": order.ship_to.city,
+                     "postcode": order.ship_to.postcode},
+            promised_delivery_days=order.promised_delivery_days,
+            handling_days=order.handling_days,
+            policy_version=order.policy_version,
+            amounts={"total": m(order.total), "paid": m(order.paid_amount),
+                     "refunded": m(order.refunded_amount), "refundable": m(order.refundable),
+                     "released": m(order.released_amount),
+                     "commission": m(order.commission_amount)},
+            deadlines={"pay_by": d.pay_by, "free_cancel_until": d.free_cancel_until,
+                       "ship_by": d.ship_by, "cancel_respond_by": d.cancel_respond_by,
+                       "delivery_deadline": d.delivery_deadline,
+                       "dispute_opens_at": d.dispute_opens_at,
+                       "dispute_closes_at": d.dispute_closes_at},
+            carrier=order.carrier,
+            tracking_number=order.tracking_number,
+            created_at=order.created_at,
+            paid_at=order.paid_at,
+            shipped_at=order.shipped_at,
+            delivered_at=order.delivered_at,
+            confirmed_at=order.confirmed_at,
+            completed_at=order.completed_at,
+            cancelled_at=order.cancelled_at,
+            protection_extensions=[
+                ExtensionOut(id=x.id, days=x.days, status=x.status.value,
+                             requested_at=x.requested_at, respond_by=x.respond_by,
+                             decided_at=x.decided_at)
+                for x in order.extensions
+            ],
+            extension_days_granted=order.extension_days_granted,
+            tracking_flags=[],
+            dispute_id=order.open_dispute_id,
+            next_actions=[
+                NextActionOut(actor=a.actor.value, action=a.action.value, due_by=a.due_by,
+                              on_timeout=a.on_timeout)
+                for a in found.next_actions
+            ],
+        )  # fmt: skip
+
+
+class EtaOut(BaseModel):
+    earliest: datetime
+    latest: datetime
+
+
+class RefundOut(BaseModel):
+    id: str
+    object: Literal["refund"] = "refund"
+    order_id: str
+    amount: str
+    currency: str
+    status: str
+    method: str
+    reason: str
+    eta: EtaOut
+    created_at: datetime
+    execute_after: datetime
+    succeeded_at: datetime | None
+    failure_reason: str | None
+
+    @classmethod
+    def of(cls, catalog: CurrencyCatalog, refund: Refund) -> RefundOut:
+        return cls(
+            id=refund.id,
+            order_id=refund.order_id,
+            amount=money_text(catalog, refund.amount, refund.currency),
+            currency=refund.currency,
+            status=refund.status.value,
+            method=refund.method.value,
+            reason=refund.reason,
+            eta=EtaOut(earliest=refund.eta.earliest, latest=refund.eta.latest),
+            created_at=refund.created_at,
+            execute_after=refund.execute_after,
+            succeeded_at=refund.succeeded_at,
+            failure_reason=refund.failure_reason,
+        )
+
+
+class EventOut(BaseModel):
+    id: str
+    type: str
+    subject_id: str
+    occurred_at: datetime
+    actor_role: str
+    actor_id: str | None
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: StoredEvent) -> EventOut:
+        return cls(
+            id=event.id,
+            type=event.type,
+            subject_id=event.subject_id,
+            occurred_at=event.occurred_at,
+            actor_role=event.actor_role,
+            actor_id=event.actor_id,
+            data=event.data,
+        )
+
+
+class PostingOut(BaseModel):
+    account: str
+    currency: str
+    amount: str
+
+
+class EntryOut(BaseModel):
+    id: str
+    kind: str
+    occurred_at: datetime
+    order_id: str | None
+    memo: str
+    postings: list[PostingOut]
+
+
+class ClockOut(BaseModel):
+    now: datetime
+
+
+class Page(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Any]
+    has_more: bool

@@ -1,0 +1,143 @@
+"""Demo data for ``serve --demo``: users of every role and tier, orders in every state."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from rich.console import Console
+from rich.table import Table
+
+from refundkit.domain.orders.model import Address, OrderLine
+from refundkit.domain.orders.placement import OrderDraft
+from refundkit.domain.refunds import PaymentMethod
+from refundkit.domain.roles import Role
+from refundkit.service import orders, transactions
+from refundkit.service.deps import Deps
+from refundkit.service.orders import OrderDetails
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import Tier, User
+from refundkit.service.timers import SandboxClock, advance_clock
+from refundkit.service.users import NewUser, add_user, ensure_platform_key, new_api_key
+
+
+@dataclass
+class DemoAccount:
+    user: User
+    api_key: str
+    password: str
+
+
+@dataclass
+class DemoData:
+    platform_key: str
+    accounts: list[DemoAccount]
+    orders: dict[str, str]
+
+
+_PEOPLE = [
+    (Role.BUYER, "Ana Buyer", "ana@demo.refundkit", "DE", Tier.STANDARD),
+    (Role.BUYER, "Ben Gold", "ben@demo.refundkit", "FR", Tier.GOLD),
+    (Role.BUYER, "Chloe Platinum", "chloe@demo.refundkit", "US", Tier.PLATINUM),
+    (Role.BUYER, "Dev Diamond", "dev@demo.refundkit", "BR", Tier.DIAMOND),
+    (Role.SELLER, "Shenzhen Gadgets", "gadgets@demo.refundkit", "CN", None),
+    (Role.SELLER, "Lisbon Ceramics", "ceramics@demo.refundkit", "PT", None),
+    (Role.AGENT, "Alex Agent", "agent@demo.refundkit", "IE", None),
+    (Role.ADMIN, "Olga Operator", "admin@demo.refundkit", "IE", None),
+]
+
+
+def seed(deps: Deps, platform_key: str | None, clock: SandboxClock | None) -> DemoData | None:
+    """Fill an empty database; answers None (and changes nothing) when it holds users."""
+    key = platform_key or new_api_key()
+    hasher = PasswordHasher()
+
+    def people(uow: UnitOfWork) -> tuple[User, list[DemoAccount]] | None:
+        if uow.users.count() > 0:
+            return None
+        platform = ensure_platform_key(deps, uow, key)
+        made = []
+        for role, name, email, country, tier in _PEOPLE:
+            password = secrets.token_urlsafe(9)
+            new = NewUser(role, name, email, country, tier, hasher.hash(password))
+            user, api_key = add_user(deps, uow, new)
+            made.append(DemoAccount(user, api_key, password))
+        return platform, made
+
+    created = transactions.run(deps, people)
+    if created is None:
+        return None
+    platform, accounts = created
+    by_email = {a.user.email: a.user for a in accounts}
+    return DemoData(key, accounts, _orders(deps, platform, by_email, clock))
+
+
+def _orders(
+    deps: Deps, platform: User, by_email: dict[str, User], clock: SandboxClock | None
+) -> dict[str, str]:
+    ana, chloe = by_email["ana@demo.refundkit"], by_email["chloe@demo.refundkit"]
+    gadgets = by_email["gadgets@demo.refundkit"]
+    ceramics = by_email["ceramics@demo.refundkit"]
+    made: dict[str, str] = {}
+
+    def run(step: Callable[[UnitOfWork], OrderDetails]) -> str:
+        return transactions.run(deps, step).order.id
+
+    def place(label: str, buyer: User, seller: User, method: PaymentMethod, *steps: str) -> None:
+        def draft(b: User, s: User) -> OrderDraft:
+            return OrderDraft(
+                b.id, s.id, b.country, s.country, "USD",
+                (OrderLine(f"SKU-{label.upper()}", f"Demo item ({label})", 1, 4500),),
+                499, method, Address(b.country, "Berlin", "10115"), 30,
+            )  # fmt: skip
+
+        oid = run(lambda uow: orders.create_order(deps, uow, platform, draft, buyer.id, seller.id))
+        made[label] = oid
+        for step in steps:
+            if step == "pay":
+                run(lambda uow: orders.pay_order(deps, uow, platform, oid, f"demo_{oid}"))
+            elif step == "ship":
+                run(lambda uow: orders.ship_order(deps, uow, seller, oid, "DHL", f"DEMO{oid[-8:]}"))
+            elif step == "confirm":
+                run(lambda uow: orders.confirm_receipt(deps, uow, buyer, oid))
+            elif step == "cancel":
+                run(lambda uow: orders.cancel_order(deps, uow, buyer, oid, "changed my mind"))
+            elif step == "extend":
+                run(lambda uow: orders.request_extension(deps, uow, buyer, oid, 10))
+
+    if clock is not None:
+        # States that take time to reach are lived through on the sandbox clock.
+        place("completed", chloe, gadgets, PaymentMethod.CARD, "pay", "ship", "confirm")
+        place("expired", ana, gadgets, PaymentMethod.CARD)
+        advance_clock(deps, clock, timedelta(days=16))
+        place("cancel_requested", ana, ceramics, PaymentMethod.CARD, "pay")
+        advance_clock(deps, clock, timedelta(hours=25))
+        run(lambda uow: orders.cancel_order(deps, uow, ana, made["cancel_requested"], "too slow"))
+    place("awaiting_payment", ana, gadgets, PaymentMethod.CARD)
+    place("paid", chloe, ceramics, PaymentMethod.WALLET, "pay")
+    place("cancelled", chloe, gadgets, PaymentMethod.WALLET, "pay", "cancel")
+    place("shipped", ana, gadgets, PaymentMethod.CARD, "pay", "ship")
+    place("delivered", chloe, gadgets, PaymentMethod.CARD, "pay", "ship", "confirm")
+    place("extension_pending", ana, ceramics, PaymentMethod.WALLET, "pay", "ship", "extend")
+    return made
+
+
+def print_demo(console: Console, data: DemoData, url: str) -> None:
+    console.print(f"\n[bold]Demo data ready[/] at {url}")
+    console.print(f"export REFUNDKIT_PLATFORM_KEY={data.platform_key}")
+    table = Table(title="Demo users (keys and passwords are shown once)")
+    for column in ("role", "name", "email", "tier", "password", "api key"):
+        table.add_column(column)
+    for a in data.accounts:
+        tier = a.user.tier.value if a.user.tier else ""
+        table.add_row(a.user.role.value, a.user.name, a.user.email, tier, a.password, a.api_key)
+    console.print(table)
+    orders_table = Table(title="Demo orders")
+    orders_table.add_column("state")
+    orders_table.add_column("order id")
+    for label, oid in data.orders.items():
+        orders_table.add_row(label, oid)
+    console.print(orders_table)

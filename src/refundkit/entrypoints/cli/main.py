@@ -1,0 +1,146 @@
+"""The ``refundkit`` command."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from refundkit.domain.errors import RefundkitError
+from refundkit.domain.roles import Role
+
+app = typer.Typer(help="refundkit: buyer protection, disputes, escrow and refunds.",
+                  no_args_is_help=True)  # fmt: skip
+policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+app.add_typer(users_app, name="users")
+console = Console()
+errors = Console(stderr=True)
+
+PolicyOption = Annotated[
+    Path | None, typer.Option("--policy", help="Policy TOML for new orders (default: built in)")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    sandbox: Annotated[
+        bool, typer.Option(help="Sandbox clock and PSP, for tests and demos")
+    ] = False,
+    demo: Annotated[bool, typer.Option(help="Fill an empty database with demo data")] = False,
+    worker: Annotated[bool, typer.Option(help="Run the timer worker in this process")] = True,
+    policy: PolicyOption = None,
+) -> None:
+    """Serve the API (and the worker) on one process."""
+    import uvicorn
+
+    from refundkit.entrypoints.api.app import create_app
+    from refundkit.entrypoints.bootstrap import build
+    from refundkit.entrypoints.cli.demo import print_demo, seed
+    from refundkit.entrypoints.worker import start_in_thread
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        runtime = build(sandbox=sandbox, policy_path=policy)
+    except RefundkitError as exc:
+        raise _fail(exc.detail) from exc
+    url = f"http://{host}:{port}"
+    if demo:
+        data = seed(runtime.deps, os.environ.get("REFUNDKIT_PLATFORM_KEY"), runtime.sandbox_clock)
+        if data is None:
+            console.print("[yellow]The database already holds users: demo data not added.[/]")
+        else:
+            print_demo(console, data, url)
+    if worker:
+        start_in_thread(runtime.deps)
+    console.print(f"refundkit is listening on [bold]{url}[/] (API docs: {url}/docs)")
+    uvicorn.run(create_app(runtime.deps), host=host, port=port, log_level="warning")
+
+
+@app.command("worker")
+def worker_command(
+    poll: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0,
+    policy: PolicyOption = None,
+) -> None:
+    """Fire due timers until stopped (several workers may share PostgreSQL)."""
+    import threading
+
+    from refundkit.entrypoints.bootstrap import build
+    from refundkit.entrypoints.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = build(policy_path=policy)
+    stop = threading.Event()
+    try:
+        run_worker(runtime.deps, stop, poll_seconds=poll)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from refundkit.adapters.db.engine import create_engine, database_url
+    from refundkit.adapters.db.migrate import upgrade
+
+    url = database_url()
+    upgrade(create_engine(url))
+    console.print("database is up to date")
+
+
+@policy_app.command("check")
+def policy_check(file: Annotated[Path, typer.Argument(help="Policy TOML file")]) -> None:
+    """Check a policy file; names the key of the first problem."""
+    from refundkit.adapters.policy_files import load_policy_file
+
+    try:
+        policy = load_policy_file(file)
+    except RefundkitError as exc:
+        raise _fail(f"{file}: {exc.detail}") from exc
+    console.print(f"[green]ok[/]: {file} is a valid policy (version {policy.version})")
+
+
+@users_app.command("create")
+def users_create(
+    role: Annotated[Role, typer.Option(help="buyer, seller, agent or admin")],
+    name: Annotated[str, typer.Option()],
+    email: Annotated[str, typer.Option()],
+    country: Annotated[str, typer.Option(help="ISO 3166 code, e.g. DE")],
+    tier: Annotated[str | None, typer.Option(help="standard, gold, platinum, diamond")] = None,
+) -> None:
+    """Create a user and print its API key (shown once)."""
+    from refundkit.entrypoints.bootstrap import build
+    from refundkit.service import transactions
+    from refundkit.service.records import Tier
+    from refundkit.service.users import NewUser, add_user
+
+    if role in (Role.PLATFORM, Role.SYSTEM):
+        raise _fail("role must be buyer, seller, agent or admin")
+    try:
+        tier_value = Tier(tier) if tier else None
+    except ValueError as exc:
+        raise _fail(f"unknown tier {tier!r}") from exc
+    runtime = build()
+    new = NewUser(role, name, email, country, tier_value)
+    try:
+        user, key = transactions.run(runtime.deps, lambda uow: add_user(runtime.deps, uow, new))
+    except RefundkitError as exc:
+        raise _fail(exc.detail) from exc
+    table = Table(show_header=False)
+    for label, value in (("id", user.id), ("role", user.role.value), ("email", user.email),
+                         ("api key", key)):  # fmt: skip
+        table.add_row(label, value)
+    console.print(table)
