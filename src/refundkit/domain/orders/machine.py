@@ -250,7 +250,7 @@ def find_transition(
     if not rows:
         raise InvalidTransition(
             f"cannot {action.value} an order that is {order.status.value}",
-            status=order.status.value,
+            order_status=order.status.value,
             action=action.value,
         )
     mine = [t for t in rows if t.role is role]

@@ -47,6 +47,9 @@ TITLES = {
 }
 
 
+_RESERVED = frozenset({"type", "title", "status", "code", "detail"})
+
+
 def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     body = {
         "type": f"https://refundkit.dev/problems/{code}",
@@ -73,7 +76,11 @@ def install(app: FastAPI) -> None:
         status = status_of(exc)
         if status >= 500:
             log.error("invariant broken on %s: %s", request.url.path, exc.detail)
-        extra = {k: v for k, v in exc.extra.items() if isinstance(v, str | int)}
+        extra = {
+            k: v
+            for k, v in exc.extra.items()
+            if isinstance(v, str | int) and k not in _RESERVED
+        }
         return problem(status, exc.code, exc.detail, **extra)
 
     @app.exception_handler(RequestValidationError)
