@@ -244,8 +244,8 @@ class SqlTrackingRepository:
         insert = (postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert)(
             t.tracking_events
         )
-        result = self._conn.execute(
-            insert.on_conflict_do_nothing(),
+        inserted = self._conn.execute(
+            insert.on_conflict_do_nothing().returning(t.tracking_events.c.id),
             {
                 "carrier": scan.carrier,
                 "tracking_number": scan.tracking_number,
@@ -258,7 +258,8 @@ class SqlTrackingRepository:
                 "received_at": scan.received_at,
             },
         )
-        return bool(result.rowcount)
+        # rowcount is not reliable for ON CONFLICT DO NOTHING on every driver; RETURNING is.
+        return inserted.first() is not None
 
     def orders_with_tracking(self, carrier: str, tracking_number: str) -> Sequence[str]:
         return list(

@@ -119,7 +119,7 @@ def mark_delivered(ctx: Context, order: Order, delivered_at: datetime) -> Outcom
     _move(order, _step(ctx, order, OrderAction.MARK_DELIVERED))
     outcome = _delivered(ctx, order, min(delivered_at, ctx.now))
     outcome.events.insert(0, _event(ctx, order, "order.delivered", source="carrier",
-                                    delivered_at=order.delivered_at))  # fmt: skip
+                                    delivered_at=order.delivered_at.isoformat() if order.delivered_at else None))  # fmt: skip
     return outcome
 
 
