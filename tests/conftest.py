@@ -124,9 +124,7 @@ def assert_ledger_invariants(engine: sa.Engine) -> None:
         ).all()
         assert negative == [], f"escrow accounts below zero: {negative}"
         o = tables.orders
-        over = conn.execute(
-            sa.select(o.c.id).where(o.c.refunded_amount > o.c.paid_amount)
-        ).all()
+        over = conn.execute(sa.select(o.c.id).where(o.c.refunded_amount > o.c.paid_amount)).all()
         assert over == [], f"orders refunded beyond what was paid: {over}"
         r = tables.refunds
         refunded = conn.execute(

@@ -42,8 +42,9 @@ def test_payment_is_held_in_escrow_not_paid_to_the_seller(market: Market) -> Non
 def test_buyer_cancels_at_once_within_the_free_window_with_a_full_refund(market: Market) -> None:
     order = market.paid()
     market.advance(hours=23)
-    cancelled = market.tx(lambda uow: orders.cancel_order(market.deps, uow, market.buyer,
-                                                          order.id, "changed my mind")).order
+    cancelled = market.tx(
+        lambda uow: orders.cancel_order(market.deps, uow, market.buyer, order.id, "changed my mind")
+    ).order
     assert cancelled.status is OrderStatus.CANCELLED
     [refund] = market.refunds(order.id)
     assert refund.amount == order.total
@@ -83,8 +84,9 @@ def test_card_refund_arrives_within_3_to_20_business_days_of_the_buyers_country(
 def _request_cancellation(market: Market) -> str:
     order = market.paid()
     market.advance(hours=25)
-    requested = market.tx(lambda uow: orders.cancel_order(market.deps, uow, market.buyer,
-                                                          order.id, "too slow")).order
+    requested = market.tx(
+        lambda uow: orders.cancel_order(market.deps, uow, market.buyer, order.id, "too slow")
+    ).order
     assert requested.status is OrderStatus.CANCEL_REQUESTED
     assert requested.deadlines.cancel_respond_by == market.now + timedelta(hours=48)
     assert market.refunds(order.id) == []
@@ -100,8 +102,11 @@ def test_after_the_free_window_the_seller_may_approve_the_cancellation(market: M
 
 def test_the_seller_may_refuse_the_cancellation_and_the_order_goes_on(market: Market) -> None:
     oid = _request_cancellation(market)
-    done = market.tx(lambda uow: orders.reject_cancellation(market.deps, uow, market.seller, oid,
-                                                            "already packed"))
+    done = market.tx(
+        lambda uow: orders.reject_cancellation(
+            market.deps, uow, market.seller, oid, "already packed"
+        )
+    )
     assert done.order.status is OrderStatus.PAID
     market.advance(hours=49)
     assert market.order(oid).status is OrderStatus.PAID
@@ -217,8 +222,9 @@ def test_confirming_receipt_opens_the_window_at_once_and_closes_it_15_days_later
 ) -> None:
     order = market.shipped()
     market.advance(days=2)
-    confirmed = market.tx(lambda uow: orders.confirm_receipt(market.deps, uow, market.buyer,
-                                                             order.id)).order
+    confirmed = market.tx(
+        lambda uow: orders.confirm_receipt(market.deps, uow, market.buyer, order.id)
+    ).order
     assert confirmed.status is OrderStatus.DELIVERED
     assert confirmed.deadlines.dispute_opens_at == market.now
     assert confirmed.deadlines.dispute_closes_at == market.now + timedelta(days=15)
@@ -228,8 +234,9 @@ def test_confirming_receipt_opens_the_window_at_once_and_closes_it_15_days_later
 def test_money_is_released_when_the_dispute_window_closes_after_delivery(market: Market) -> None:
     order = market.shipped()
     market.advance(days=2)
-    confirmed = market.tx(lambda uow: orders.confirm_receipt(market.deps, uow, market.buyer,
-                                                             order.id)).order
+    confirmed = market.tx(
+        lambda uow: orders.confirm_receipt(market.deps, uow, market.buyer, order.id)
+    ).order
     market.advance_to(confirmed.deadlines.dispute_closes_at - timedelta(seconds=1))
     assert market.order(order.id).status is OrderStatus.DELIVERED
     market.advance(seconds=1)
@@ -244,8 +251,9 @@ def test_a_delivered_scan_counts_as_delivery(market: Market) -> None:
     order = market.shipped()
     market.advance(days=3)
     scanned_at = market.now - timedelta(hours=5)
-    scan = TrackingScan("DHL", "T1", "delivered", "DE", "Berlin", "10115", scanned_at, None,
-                        market.now)
+    scan = TrackingScan(
+        "DHL", "T1", "delivered", "DE", "Berlin", "10115", scanned_at, None, market.now
+    )
     market.tx(lambda uow: ingest_scans(market.deps, uow, market.platform, [scan]))
     delivered = market.order(order.id)
     assert delivered.status is OrderStatus.DELIVERED
@@ -254,8 +262,9 @@ def test_a_delivered_scan_counts_as_delivery(market: Market) -> None:
     assert delivered.deadlines.dispute_opens_at == scanned_at
     # Confirming later does not move the window: the first sign of delivery counts.
     market.advance(days=1)
-    after = market.tx(lambda uow: orders.confirm_receipt(market.deps, uow, market.buyer,
-                                                         order.id)).order
+    after = market.tx(
+        lambda uow: orders.confirm_receipt(market.deps, uow, market.buyer, order.id)
+    ).order
     assert after.deadlines.dispute_closes_at == scanned_at + timedelta(days=15)
 
 
@@ -264,8 +273,9 @@ def test_the_same_scan_twice_is_stored_once(market: Market) -> None:
     from refundkit.service.tracking import ingest_scans
 
     market.shipped()
-    scan = TrackingScan("DHL", "T1", "in_transit", "DE", "Leipzig", None, market.now, None,
-                        market.now)
+    scan = TrackingScan(
+        "DHL", "T1", "in_transit", "DE", "Leipzig", None, market.now, None, market.now
+    )
     first = market.tx(lambda uow: ingest_scans(market.deps, uow, market.platform, [scan]))
     second = market.tx(lambda uow: ingest_scans(market.deps, uow, market.platform, [scan]))
     assert (first, second) == (1, 0)
