@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from market import Market
 from refundkit.adapters.db import tables
 from refundkit.adapters.db.engine import create_engine, normalize_url
 from refundkit.adapters.db.migrate import upgrade
 from refundkit.entrypoints.bootstrap import Runtime, build
-from market import Market
 
 POSTGRES_URL = os.environ.get(
     "REFUNDKIT_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test"

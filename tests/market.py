@@ -30,6 +30,13 @@ class Market:
         self.buyer = self.user(Role.BUYER, "DE")
         self.seller = self.user(Role.SELLER, "CN")
 
+    def on(self, runtime: Runtime) -> Market:
+        """The same people, served by another runtime (e.g. another policy)."""
+        other = Market.__new__(Market)
+        other.rt, other.deps, other._n = runtime, runtime.deps, self._n + 1000
+        other.platform, other.buyer, other.seller = self.platform, self.buyer, self.seller
+        return other
+
     def tx(self, work: Callable[[UnitOfWork], T]) -> T:
         return transactions.run(self.deps, work)
 

@@ -54,13 +54,12 @@ def test_workers_side_by_side_fire_each_timer_exactly_once(market: Market) -> No
 def test_cancel_and_ship_at_the_same_moment_have_one_winner(market: Market) -> None:
     for _ in range(5):
         order = market.paid()
-        deps = market.deps
         results = _together(
             lambda o=order.id: market.tx(
-                lambda uow: orders.cancel_order(deps, uow, market.buyer, o, "race")
+                lambda uow: orders.cancel_order(market.deps, uow, market.buyer, o, "race")
             ),
             lambda o=order.id: market.tx(
-                lambda uow: orders.ship_order(deps, uow, market.seller, o, "DHL", "R1")
+                lambda uow: orders.ship_order(market.deps, uow, market.seller, o, "DHL", "R1")
             ),
         )
         failures = [r for r in results if isinstance(r, Exception)]

@@ -116,11 +116,7 @@ def test_a_new_policy_never_moves_the_deadlines_of_orders_already_placed(
     )  # fmt: skip
     strict = build(url=database_url, sandbox=True, migrate=False, policy_path=path)
     try:
-        from market import Market as M
-
-        other = M.__new__(M)
-        other.rt, other.deps, other._n = strict, strict.deps, 100
-        other.platform, other.buyer, other.seller = market.platform, market.buyer, market.seller
+        other = market.on(strict)
         new = other.paid()
         assert new.policy_version == "strict-2027"
         assert new.deadlines.free_cancel_until == new.paid_at + timedelta(hours=2)
