@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from rich.console import Console
-from rich.table import Table
 
 from refundkit.domain.orders.model import Address, OrderLine
 from refundkit.domain.orders.placement import OrderDraft
@@ -126,18 +125,18 @@ def _orders(
 
 
 def print_demo(console: Console, data: DemoData, url: str) -> None:
-    console.print(f"\n[bold]Demo data ready[/] at {url}")
-    console.print(f"export REFUNDKIT_PLATFORM_KEY={data.platform_key}")
-    table = Table(title="Demo users (keys and passwords are shown once)")
-    for column in ("role", "name", "email", "tier", "password", "api key"):
-        table.add_column(column)
+    """Plain lines, never truncated: people copy these keys into their shell."""
+    out = console.print
+    out(f"\n[bold]Demo data ready[/] at {url}  (sandbox: keys and passwords are shown once)")
+    out(f"export REFUNDKIT_PLATFORM_KEY={data.platform_key}", soft_wrap=True)
     for a in data.accounts:
-        tier = a.user.tier.value if a.user.tier else ""
-        table.add_row(a.user.role.value, a.user.name, a.user.email, tier, a.password, a.api_key)
-    console.print(table)
-    orders_table = Table(title="Demo orders")
-    orders_table.add_column("state")
-    orders_table.add_column("order id")
+        tier = f" ({a.user.tier.value})" if a.user.tier else ""
+        out(
+            f"{a.user.role.value:<7} {a.user.name}{tier} <{a.user.email}>  "
+            f"password: {a.password}  api key: {a.api_key}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    out("[bold]Demo orders[/]")
     for label, oid in data.orders.items():
-        orders_table.add_row(label, oid)
-    console.print(orders_table)
+        out(f"  {label:<18} {oid}", soft_wrap=True, highlight=False)
