@@ -1,7 +1,8 @@
 """An HTTP driver for end-to-end tests: the FastAPI app in process, on the ``runtime`` fixture
 (so on SQLite and on PostgreSQL), with helpers to make people and orders through the API.
 
-Use it from a test module with ``from api_client import api  # noqa: F401``.
+Use it from a test module with ``from api_client import api_fixture  # noqa: F401``: that
+registers the fixture ``api`` (the other name keeps a parameter ``api`` from shadowing it).
 """
 
 from __future__ import annotations
@@ -171,8 +172,8 @@ def assert_problem(answer: Response, status: int | tuple[int, ...],
     return body
 
 
-@pytest.fixture
-def api(runtime: Runtime) -> Iterator[Api]:
+@pytest.fixture(name="api")
+def api_fixture(runtime: Runtime) -> Iterator[Api]:
     driver = Api(runtime)
     with driver.client:
         yield driver
