@@ -535,3 +535,15 @@ def test_a_bad_page_request_is_refused(world: World, resource: str) -> None:
 def test_an_unknown_status_filter_is_refused(world: World) -> None:
     refused(world.api, lambda: world.api.get("/v1/orders", params={"status": "lost"}), 422,
             "validation_error", field="status")  # fmt: skip
+
+
+def test_unknown_routes_methods_and_media_types_are_problems(world: World) -> None:
+    api = world.api
+    refused(api, lambda: api.get("/v1/nope"), 404, "not_found")
+    refused(api, lambda: api.request("PUT", "/v1/orders", json_body={}), 405,
+            "method_not_allowed")  # fmt: skip
+    refused(api, lambda: api.request("DELETE", f"/v1/orders/{world.paid}"), 405,
+            "method_not_allowed")  # fmt: skip
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    refused(api, lambda: api.request("POST", f"/v1/orders/{world.unpaid}/pay", content="a=1",
+                                     headers=form), 422, "validation_error")  # fmt: skip
