@@ -417,12 +417,6 @@ def test_bad_tracking_event_is_refused(world: World) -> None:
     each(BAD_EVENTS, check)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST /v1/tracking-events refuses every ISO 8601 occurred_at with 422 "
-    "('Input should be a valid datetime'): schemas.Body sets strict=True and FastAPI "
-    "validates the parsed JSON in Python mode, where strict datetimes refuse strings",
-)
 def test_a_valid_tracking_batch_is_accepted_and_a_buyer_may_not_send_one(world: World) -> None:
     path, body, key = endpoints(world)["tracking_events"]
     refused(world.api, lambda: world.api.post(path, body, key=world.buyer["api_key"]), 403,

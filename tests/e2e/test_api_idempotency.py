@@ -141,13 +141,6 @@ def test_a_key_is_kept_for_24_hours(api: Api) -> None:
     assert again.content == first.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: reusing an Idempotency-Key older than 24 h answers 409 `conflict` ('the "
-    "change conflicts with existing data') and does nothing: transactions.run_idempotent "
-    "skips the expired record but then INSERTs a new row with the same (principal_id, key) "
-    "primary key instead of replacing the stale one",
-)
 def test_a_key_older_than_24_hours_no_longer_replays(api: Api) -> None:
     buyer, seller = _people(api)
     body = Api.order_body(buyer, seller)
@@ -177,12 +170,6 @@ def test_a_bad_idempotency_key_is_refused(api: Api) -> None:
     assert api.snapshot() == snapshot
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST /v1/sandbox/clock/advance ignores Idempotency-Key (the route has no "
-    "IdempotencyDep): a retried advance moves the clock again, and another body under the "
-    "same key is not refused, though DESIGN §6 says every POST takes one",
-)
 def test_moving_the_clock_honours_the_key(api: Api) -> None:
     first = api.post("/v1/sandbox/clock/advance", {"hours": 1}, idem="tick")
     assert first.status_code == 200, first.text
@@ -192,3 +179,16 @@ def test_moving_the_clock_honours_the_key(api: Api) -> None:
     assert api.get("/v1/sandbox/clock").json() == {"now": "2026-11-02T10:00:00Z"}
     assert_problem(api.post("/v1/sandbox/clock/advance", {"hours": 2}, idem="tick"), 422,
                    "idempotency_key_reused")  # fmt: skip
+
+
+def test_a_new_api_key_is_never_kept_for_replays(api: Api) -> None:
+    body = {"role": "buyer", "name": "Kim", "email": "kim@t.io", "country": "DE"}
+    first = api.post("/v1/users", body, idem="user-1")
+    assert first.status_code == 201, first.text
+    key = first.json()["api_key"]
+    assert key.startswith("rk_")
+    again = api.post("/v1/users", body, idem="user-1")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["api_key"] is None
+    assert key not in str(api.snapshot())

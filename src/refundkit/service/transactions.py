@@ -9,12 +9,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from refundkit.domain.context import Outcome
-from refundkit.domain.errors import (
-    ConcurrentUpdate,
-    Conflict,
-    IdempotencyKeyReused,
-    LedgerInvariantBroken,
-)
+from refundkit.domain.errors import ConcurrentUpdate, Conflict, IdempotencyKeyReused
 from refundkit.domain.ledger import assert_escrow_covers, escrow_accounts_touched
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -71,22 +66,27 @@ def run_idempotent(
     request: IdempotentRequest,
     work: Callable[[UnitOfWork], T],
     render: Callable[[T], tuple[int, str]],
+    redact: Callable[[T], str] | None = None,
 ) -> Answer:
     """Do the work and store its answer under the key in the same transaction, so a request
-    retried after a crash (even one between commit and response) is answered, not redone."""
+    retried after a crash (even one between commit and response) is answered, not redone.
+
+    ``redact`` gives the body to store when the live answer holds a secret (a new API key)
+    that must never rest in the database; a replay then answers the redacted body."""
 
     def attempt(uow: UnitOfWork) -> Answer:
         previous = _live_record(deps, uow, request)
         if previous is not None:
             return _replay(previous, request)
-        status_code, body = render(work(uow))
+        result = work(uow)
+        status_code, body = render(result)
         uow.idempotency.add(
             IdempotencyRecord(
                 request.principal_id,
                 request.key,
                 request.fingerprint,
                 status_code,
-                body,
+                redact(result) if redact else body,
                 deps.clock.now(),
             )
         )
@@ -106,7 +106,11 @@ def _live_record(
     deps: Deps, uow: UnitOfWork, request: IdempotentRequest
 ) -> IdempotencyRecord | None:
     stored = uow.idempotency.get(request.principal_id, request.key)
-    if stored is None or stored.created_at + IDEMPOTENCY_KEY_TTL < deps.clock.now():
+    if stored is None:
+        return None
+    if stored.created_at + IDEMPOTENCY_KEY_TTL < deps.clock.now():
+        # Expired: the key is free again; the old row goes in this same transaction.
+        uow.idempotency.remove(request.principal_id, request.key)
         return None
     return stored
 
@@ -119,4 +123,19 @@ def _replay(stored: IdempotencyRecord, request: IdempotentRequest) -> Answer:
     return Answer(stored.status_code, stored.body, replayed=True)
 
 
-__all__ = ["Answer", "IdempotentRequest", "LedgerInvariantBroken", "record", "run"]
+def replay_if_known(deps: Deps, request: IdempotentRequest) -> Answer | None:
+    """For work that spans several transactions (the sandbox clock): answer a known key."""
+    stored = run(deps, lambda uow: _live_record(deps, uow, request))
+    return None if stored is None else _replay(stored, request)
+
+
+def remember(deps: Deps, request: IdempotentRequest, status_code: int, body: str) -> None:
+    def store(uow: UnitOfWork) -> None:
+        uow.idempotency.add(
+            IdempotencyRecord(
+                request.principal_id, request.key, request.fingerprint, status_code, body,
+                deps.clock.now(),
+            )
+        )  # fmt: skip
+
+    run(deps, store)

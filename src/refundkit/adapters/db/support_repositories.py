@@ -222,6 +222,14 @@ class SqlIdempotencyStore:
             row["created_at"],
         )
 
+    def remove(self, principal_id: str, key: str) -> None:
+        self._conn.execute(
+            t.idempotency_keys.delete().where(
+                t.idempotency_keys.c.principal_id == principal_id,
+                t.idempotency_keys.c.key == key,
+            )
+        )
+
     def add(self, record: IdempotencyRecord) -> None:
         self._conn.execute(
             t.idempotency_keys.insert(),

@@ -117,9 +117,10 @@ def ship(ctx: Context, order: Order, carrier: str, tracking_number: str) -> Outc
 def mark_delivered(ctx: Context, order: Order, delivered_at: datetime) -> Outcome:
     """A carrier's delivered scan. ``delivered_at`` is when the carrier saw it."""
     _move(order, _step(ctx, order, OrderAction.MARK_DELIVERED))
-    outcome = _delivered(ctx, order, min(delivered_at, ctx.now))
-    outcome.events.insert(0, _event(ctx, order, "order.delivered", source="carrier",
-                                    delivered_at=order.delivered_at.isoformat() if order.delivered_at else None))  # fmt: skip
+    at = min(delivered_at, ctx.now)
+    outcome = _delivered(ctx, order, at)
+    event = _event(ctx, order, "order.delivered", source="carrier", delivered_at=at.isoformat())
+    outcome.events.insert(0, event)
     return outcome
 
 

@@ -77,9 +77,7 @@ def install(app: FastAPI) -> None:
         if status >= 500:
             log.error("invariant broken on %s: %s", request.url.path, exc.detail)
         extra = {
-            k: v
-            for k, v in exc.extra.items()
-            if isinstance(v, str | int) and k not in _RESERVED
+            k: v for k, v in exc.extra.items() if isinstance(v, str | int) and k not in _RESERVED
         }
         return problem(status, exc.code, exc.detail, **extra)
 

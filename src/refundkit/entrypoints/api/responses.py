@@ -47,14 +47,18 @@ def command(
     work: Callable[[UnitOfWork], T],
     render: Callable[[T], BaseModel],
     status_code: int = 200,
+    stored: Callable[[T], BaseModel] | None = None,
 ) -> Response:
+    """``stored`` renders what a replay may show when the answer carries a secret."""
+
     def rendered(result: T) -> tuple[int, str]:
         return status_code, render(result).model_dump_json()
 
     if idem is None:
         status, body = transactions.run(deps, lambda uow: rendered(work(uow)))
         return Response(body, status, media_type=JSON)
-    answer = transactions.run_idempotent(deps, idem, work, rendered)
+    redact = (lambda result: stored(result).model_dump_json()) if stored else None
+    answer = transactions.run_idempotent(deps, idem, work, rendered, redact)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return Response(answer.body, answer.status_code, media_type=JSON, headers=headers)
 

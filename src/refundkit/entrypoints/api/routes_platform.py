@@ -12,8 +12,9 @@ from refundkit.domain.errors import Forbidden, NotFound
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
-from refundkit.entrypoints.api.responses import IdempotencyDep, command, query
-from refundkit.service import ledger_queries, timers, tracking, users
+from refundkit.entrypoints.api.responses import JSON, IdempotencyDep, command, query
+from refundkit.service import ledger_queries, timers, tracking, transactions, users
+from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import Tier, TrackingScan, User
 from refundkit.service.users import NewUser
 
@@ -30,7 +31,7 @@ def create_user(body: s.UserIn, deps: DepsDep, user: UserDep, idem: IdempotencyD
         tier=Tier(body.tier) if body.tier else None,
     )
 
-    def work(uow):  # type: ignore[no-untyped-def]
+    def work(uow: UnitOfWork) -> tuple[User, str]:
         if new.role not in users.CREATABLE_BY.get(user.role, set()):
             raise Forbidden(f"a {user.role.value} may not create a {new.role.value}")
         return users.add_user(deps, uow, new)
@@ -38,7 +39,11 @@ def create_user(body: s.UserIn, deps: DepsDep, user: UserDep, idem: IdempotencyD
     def render(made: tuple[User, str]) -> s.UserOut:
         return s.UserOut.of(made[0], api_key=made[1])
 
-    return command(deps, idem, work, render, 201)
+    def without_key(made: tuple[User, str]) -> s.UserOut:
+        # A replay never shows the key again: it is not kept anywhere in plain text.
+        return s.UserOut.of(made[0])
+
+    return command(deps, idem, work, render, 201, stored=without_key)
 
 
 @router.get("/users/{user_id}", response_model=s.UserOut, tags=["users"])
@@ -122,7 +127,17 @@ def get_clock(deps: DepsDep, user: UserDep) -> s.ClockOut:
 
 
 @router.post("/sandbox/clock/advance", response_model=s.ClockOut, tags=["sandbox"])
-def advance_clock(body: s.ClockAdvanceIn, deps: DepsDep, user: UserDep) -> s.ClockOut:
+def advance_clock(
+    body: s.ClockAdvanceIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
     clock = _sandbox_clock(deps, user)
+    if idem is not None:
+        known = transactions.replay_if_known(deps, idem)
+        if known is not None:
+            return Response(known.body, known.status_code, media_type=JSON,
+                            headers={"Idempotent-Replayed": "true"})  # fmt: skip
     delta = timedelta(days=body.days, hours=body.hours, minutes=body.minutes)
-    return s.ClockOut(now=timers.advance_clock(deps, clock, delta))
+    answer = s.ClockOut(now=timers.advance_clock(deps, clock, delta)).model_dump_json()
+    if idem is not None:
+        transactions.remember(deps, idem, 200, answer)
+    return Response(answer, 200, media_type=JSON)

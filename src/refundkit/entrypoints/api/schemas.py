@@ -118,7 +118,8 @@ class TrackingEventIn(Body):
     country: str = Field(max_length=2)
     city: str = Field(max_length=200)
     postcode: str | None = Field(default=None, max_length=32)
-    occurred_at: datetime
+    # JSON has no datetime type: an ISO 8601 string with its offset is the only form.
+    occurred_at: datetime = Field(strict=False)
     description: str | None = Field(default=None, max_length=1000)
 
 
