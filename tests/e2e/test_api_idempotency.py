@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 
 
