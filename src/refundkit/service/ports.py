@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Literal, Protocol
 
@@ -101,6 +102,9 @@ class TimerStore(Protocol):
         """Lock unfired timers due by ``now``, oldest first, skipping ones locked elsewhere."""
 
     def mark_fired(self, timer_id: int, fired_at: datetime, result: str) -> None: ...
+    def postpone(self, timer_id: int, until: datetime, error: str) -> None:
+        """A handler failed unexpectedly: try again at ``until``, never drop the deadline."""
+
     def next_due_at(self) -> datetime | None: ...
 
 
@@ -155,6 +159,8 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A nested transaction: leaving it by an exception undoes only its own changes."""
 
 
 class UnitOfWorkFactory(Protocol):

@@ -35,6 +35,7 @@ class DueTimer:
     kind: str
     subject_id: str
     due_at: datetime
+    attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,25 @@ def fire(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> str:
     return handler(deps, uow, timer.subject_id)
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """One minute, doubling per failed attempt, at most an hour."""
+    return min(timedelta(minutes=2**attempts), timedelta(hours=1))
+
+
+def _fire_one(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> None:
+    """Fire one timer in a savepoint, so one broken handler neither undoes its batch nor
+    blocks the queue: its timer is postponed and tried again, never dropped."""
+    try:
+        with uow.savepoint():
+            result = fire(deps, uow, timer)
+    except Exception as exc:
+        log.exception("timer %s (%s on %s) failed", timer.id, timer.kind, timer.subject_id)
+        until = deps.clock.now() + retry_delay(timer.attempts)
+        uow.timers.postpone(timer.id, until, f"{type(exc).__name__}: {exc}")
+        return
+    uow.timers.mark_fired(timer.id, deps.clock.now(), result)
+
+
 def fire_due(deps: Deps, *, batch: int = 100) -> int:
     """Fire every timer due by now; each batch commits with the changes it caused."""
     fired = 0
@@ -67,8 +86,7 @@ def fire_due(deps: Deps, *, batch: int = 100) -> int:
         def one_batch(uow: UnitOfWork) -> int:
             due = uow.timers.claim_due(deps.clock.now(), batch)
             for timer in due:
-                result = fire(deps, uow, timer)
-                uow.timers.mark_fired(timer.id, deps.clock.now(), result)
+                _fire_one(deps, uow, timer)
             return len(due)
 
         count = transactions.run(deps, one_batch)

@@ -88,20 +88,36 @@ class SqlTimerStore:
 
     def claim_due(self, now: datetime, limit: int) -> Sequence[DueTimer]:
         query = (
-            sa.select(t.timers.c.id, t.timers.c.kind, t.timers.c.subject_id, t.timers.c.due_at)
+            sa.select(
+                t.timers.c.id,
+                t.timers.c.kind,
+                t.timers.c.subject_id,
+                t.timers.c.due_at,
+                t.timers.c.attempts,
+            )
             .where(t.timers.c.fired_at.is_(None), t.timers.c.due_at <= now)
             .order_by(t.timers.c.due_at, t.timers.c.id)
             .limit(limit)
         )
         if self._conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return [DueTimer(r.id, r.kind, r.subject_id, r.due_at) for r in self._conn.execute(query)]
+        return [
+            DueTimer(r.id, r.kind, r.subject_id, r.due_at, r.attempts)
+            for r in self._conn.execute(query)
+        ]
 
     def mark_fired(self, timer_id: int, fired_at: datetime, result: str) -> None:
         self._conn.execute(
             t.timers.update()
             .where(t.timers.c.id == timer_id)
             .values(fired_at=fired_at, result=result[:200])
+        )
+
+    def postpone(self, timer_id: int, until: datetime, error: str) -> None:
+        self._conn.execute(
+            t.timers.update()
+            .where(t.timers.c.id == timer_id)
+            .values(due_at=until, attempts=t.timers.c.attempts + 1, last_error=error[:500])
         )
 
     def next_due_at(self) -> datetime | None:

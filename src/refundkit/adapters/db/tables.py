@@ -224,6 +224,8 @@ timers = sa.Table(
     _ts("due_at", False),
     _ts("fired_at"),
     sa.Column("result", sa.String(200)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.String(500)),
     sa.UniqueConstraint("kind", "subject_id", "due_at", name="uq_timers_once"),
     sa.Index("ix_timers_due", "due_at", postgresql_where=sa.text("fired_at IS NULL"),
              sqlite_where=sa.text("fired_at IS NULL")),

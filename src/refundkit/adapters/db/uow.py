@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy.engine import Connection, Engine
@@ -88,6 +90,11 @@ class SqlUnitOfWork:
     def connection(self) -> Connection:
         assert self._conn is not None
         return self._conn
+
+    @contextmanager
+    def savepoint(self) -> Iterator[object]:
+        with self.connection.begin_nested() as nested:
+            yield nested
 
     def commit(self) -> None:
         try:
