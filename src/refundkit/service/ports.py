@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Literal, Protocol
 
