@@ -13,6 +13,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy
 from refundkit.domain.errors import PolicyError
 
 # Ten years; a larger window is a typo (hours written as minutes, an extra zero).
@@ -116,6 +117,7 @@ class Policy:
     reminders: RemindersPolicy
     commission: CommissionPolicy
     refunds: RefundsPolicy
+    disputes: DisputesPolicy
 
     def max_delivery_days_for(self, country: str) -> int:
         """The promised-delivery cap for a destination: its override, else the default."""
@@ -194,6 +196,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             "reminders",
             "commission",
             "refunds",
+            "disputes",
         ),
     )
     return Policy(
@@ -233,6 +236,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         refunds=_refunds(
             root.table("refunds", ("card_eta_business_days_min", "card_eta_business_days_max"))
         ),
+        disputes=_disputes(root.table("disputes", DISPUTE_KEYS)),
     )
 
 
@@ -307,3 +311,16 @@ def _refunds(t: _Table) -> RefundsPolicy:
             f"must not exceed card_eta_business_days_max ({high}), got {low}",
         )
     return RefundsPolicy(card_eta_business_days_min=low, card_eta_business_days_max=high)
+
+
+def _disputes(t: _Table) -> DisputesPolicy:
+    return DisputesPolicy(
+        seller_answer_days=t.days("seller_answer_days"),
+        auto_escalate_after_days=t.days("auto_escalate_after_days"),
+        agent_sla_business_days=t.days("agent_sla_business_days"),
+        evidence_answer_days=t.days("evidence_answer_days"),
+        appeal_days=t.days("appeal_days"),
+        max_description_chars=t.integer("max_description_chars", minimum=1, maximum=100_000),
+        max_evidence_files=t.integer("max_evidence_files", minimum=1, maximum=1000),
+        max_disputes_per_order=t.integer("max_disputes_per_order", minimum=1, maximum=10),
+    )

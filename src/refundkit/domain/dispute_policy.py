@@ -1,0 +1,45 @@
+"""The disputes section of the policy (DESIGN §3 timers and limits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+DISPUTE_KEYS = (
+    "seller_answer_days",
+    "auto_escalate_after_days",
+    "agent_sla_business_days",
+    "evidence_answer_days",
+    "appeal_days",
+    "max_description_chars",
+    "max_evidence_files",
+    "max_disputes_per_order",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DisputesPolicy:
+    seller_answer_days: int
+    auto_escalate_after_days: int
+    agent_sla_business_days: int
+    evidence_answer_days: int
+    appeal_days: int
+    max_description_chars: int
+    max_evidence_files: int
+    max_disputes_per_order: int
+
+    @property
+    def seller_answer(self) -> timedelta:
+        return timedelta(days=self.seller_answer_days)
+
+    @property
+    def auto_escalate_after(self) -> timedelta:
+        return timedelta(days=self.auto_escalate_after_days)
+
+    @property
+    def evidence_answer(self) -> timedelta:
+        return timedelta(days=self.evidence_answer_days)
+
+    @property
+    def appeal_window(self) -> timedelta:
+        return timedelta(days=self.appeal_days)
