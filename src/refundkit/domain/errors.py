@@ -90,3 +90,9 @@ class Conflict(RefundkitError):
     """A uniqueness rule (e.g. an email already registered)."""
 
     code = "conflict"
+
+
+class EvidenceRequired(ValidationError):
+    """A dispute about a received item needs at least one evidence file."""
+
+    code = "evidence_required"

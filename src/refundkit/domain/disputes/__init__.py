@@ -1,0 +1,1 @@
+"""Disputes: the buyer's way to get money back after shipment (DESIGN §3)."""

@@ -1,0 +1,288 @@
+"""Commands on a dispute. Each checks the table, changes the dispute (and, for outcomes,
+the order and its money) and returns what goes with the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from refundkit.domain.calendar import add_business_days
+from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes import timers as dispute_timers
+from refundkit.domain.disputes.machine import DisputeAction, Transition, find_transition
+from refundkit.domain.disputes.model import (
+    SUB_REASONS,
+    DecidedBy,
+    Dispute,
+    DisputeOutcome,
+    DisputeReason,
+    DisputeStatus,
+    Offer,
+    OfferStatus,
+)
+from refundkit.domain.errors import (
+    AmountExceedsRefundable,
+    EvidenceRequired,
+    Forbidden,
+    InvalidAmount,
+    InvalidTransition,
+    ValidationError,
+    WindowClosed,
+)
+from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.orders import timers as order_timers
+from refundkit.domain.orders.escrow import refund_from_escrow
+from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeForm:
+    reason: str
+    sub_reason: str | None
+    item_received: bool
+    requested_refund: int
+    return_goods: bool
+    description: str
+
+
+def _event(ctx: Context, d: Dispute, kind: str, **data: Any) -> Event:
+    return Event(kind, d.id, d.order_id, ctx.now, ctx.actor.role, ctx.actor.id, data)
+
+
+def open_dispute(
+    ctx: Context, order: Order, earlier: list[Dispute], form: DisputeForm, evidence_count: int
+) -> tuple[Dispute, Outcome]:
+    policy = ctx.policy.disputes
+    if ctx.actor.role is not Role.BUYER or ctx.actor.id != order.buyer_id:
+        raise Forbidden("only the order's buyer may open a dispute")
+    if order.open_dispute_id is not None:
+        raise InvalidTransition("a dispute is already open on this order")
+    _check_window(ctx, order)
+    if any(d.status is not DisputeStatus.WITHDRAWN for d in earlier):
+        raise InvalidTransition("this order already had a dispute; appeal its outcome instead")
+    if len(earlier) >= policy.max_disputes_per_order:
+        raise InvalidTransition(f"an order may have {policy.max_disputes_per_order} disputes")
+    try:
+        reason = DisputeReason(form.reason)
+    except ValueError:
+        raise ValidationError(f"unknown reason {form.reason!r}", field="reason") from None
+    if form.sub_reason is not None and form.sub_reason not in SUB_REASONS[reason]:
+        allowed = ", ".join(sorted(SUB_REASONS[reason])) or "none"
+        raise ValidationError(f"sub_reason for {reason.value} is one of: {allowed}",
+                              field="sub_reason")  # fmt: skip
+    _check_amount(order, form.requested_refund, field="requested_refund", allow_zero=False)
+    if not form.description.strip() or len(form.description) > policy.max_description_chars:
+        raise ValidationError(
+            f"description must be 1 to {policy.max_description_chars} characters",
+            field="description",
+        )
+    if (form.item_received or reason is not DisputeReason.NOT_RECEIVED) and evidence_count < 1:
+        raise EvidenceRequired(
+            "a dispute about a received item needs at least one evidence file",
+            field="evidence_ids",
+        )
+    dispute = Dispute(
+        id=ctx.ids.new("dp"),
+        order_id=order.id,
+        buyer_id=order.buyer_id,
+        seller_id=order.seller_id,
+        status=DisputeStatus.AWAITING_SELLER,
+        reason=reason,
+        sub_reason=form.sub_reason,
+        item_received=form.item_received,
+        requested_refund=form.requested_refund,
+        return_goods=form.return_goods,
+        description=form.description,
+        opened_at=ctx.now,
+        respond_by=ctx.now + policy.seller_answer,
+        escalate_at=ctx.now + policy.auto_escalate_after,
+    )
+    order.open_dispute_id = dispute.id
+    assert dispute.respond_by is not None
+    assert dispute.escalate_at is not None
+    return dispute, Outcome(
+        events=[_event(ctx, dispute, "dispute.opened", reason=reason.value,
+                       requested_refund=form.requested_refund,
+                       respond_by=dispute.respond_by.isoformat())],
+        timers=[TimerRequest(dispute_timers.SELLER_SILENCE, dispute.id, dispute.respond_by),
+                TimerRequest(dispute_timers.AUTO_ESCALATE, dispute.id, dispute.escalate_at)],
+    )  # fmt: skip
+
+
+def _check_window(ctx: Context, order: Order) -> None:
+    d = order.deadlines
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        raise WindowClosed(f"no dispute can be opened on an order that is {order.status.value}")
+    if d.dispute_opens_at is None or ctx.now < d.dispute_opens_at:
+        opens = d.dispute_opens_at.isoformat() if d.dispute_opens_at else "after shipment"
+        raise WindowClosed(f"the dispute window opens at {opens}")
+    if d.dispute_closes_at is not None and ctx.now >= d.dispute_closes_at:
+        raise WindowClosed(f"the dispute window closed at {d.dispute_closes_at.isoformat()}")
+
+
+def _check_amount(order: Order, amount: int, *, field: str, allow_zero: bool) -> None:
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise InvalidAmount(f"{field} must be greater than zero", field=field)
+    if amount > order.refundable:
+        raise AmountExceedsRefundable(
+            f"{field} exceeds what is still refundable ({order.refundable})",
+            field=field, refundable=order.refundable,
+        )  # fmt: skip
+
+
+def _step(ctx: Context, d: Dispute, action: DisputeAction) -> Transition:
+    if ctx.actor.role is Role.BUYER and ctx.actor.id != d.buyer_id:
+        raise Forbidden("not your dispute")
+    if ctx.actor.role is Role.SELLER and ctx.actor.id != d.seller_id:
+        raise Forbidden("not your dispute")
+    return find_transition(d, action, ctx.actor.role, ctx.now)
+
+
+def accept(ctx: Context, d: Dispute, order: Order) -> Outcome:
+    """The seller accepts the buyer's request, or a party accepts the other's latest offer."""
+    action = DisputeAction.AUTO_ACCEPT if ctx.actor.role is Role.SYSTEM else DisputeAction.ACCEPT
+    _step(ctx, d, action)
+    if d.status is DisputeStatus.AWAITING_SELLER:
+        if ctx.actor.role is Role.SYSTEM:
+            return settle(ctx, d, order, d.requested_refund, d.return_goods, DecidedBy.POLICY,
+                          rule="disputes.seller_answer_days",
+                          rationale="the seller did not answer in time")  # fmt: skip
+        return settle(ctx, d, order, d.requested_refund, d.return_goods, DecidedBy.SELLER)
+    offer = d.latest_offer()
+    assert offer is not None
+    offer.status = OfferStatus.ACCEPTED
+    return settle(ctx, d, order, offer.refund_amount, offer.return_goods,
+                  DecidedBy(ctx.actor.role.value))  # fmt: skip
+
+
+def make_offer(
+    ctx: Context, d: Dispute, order: Order, amount: int, return_goods: bool, note: str
+) -> Outcome:
+    """A counter-offer from ``awaiting_seller``, or a new offer while negotiating."""
+    first = d.status is DisputeStatus.AWAITING_SELLER
+    row = _step(ctx, d, DisputeAction.COUNTER_OFFER if first else DisputeAction.OFFER)
+    _check_amount(order, amount, field="refund_amount", allow_zero=True)
+    for earlier in d.offers:
+        if earlier.status is OfferStatus.OPEN:
+            earlier.status = OfferStatus.SUPERSEDED
+    assert ctx.actor.id is not None
+    offer = Offer(ctx.ids.new("dpo"), ctx.actor.role.value, ctx.actor.id, amount, return_goods,
+                  note.strip(), OfferStatus.OPEN, ctx.now)  # fmt: skip
+    d.offers.append(offer)
+    assert row.target is not None
+    d.status = row.target
+    return Outcome(events=[_event(ctx, d, "dispute.offer_made", offer_id=offer.id,
+                                  refund_amount=amount, return_goods=return_goods)])  # fmt: skip
+
+
+def reject(ctx: Context, d: Dispute, reason: str) -> Outcome:
+    row = _step(ctx, d, DisputeAction.REJECT)
+    if not reason.strip():
+        raise ValidationError("say why you reject the dispute", field="reason")
+    assert row.target is not None
+    d.status = row.target
+    return Outcome(events=[_event(ctx, d, "dispute.rejected", reason=reason.strip())])
+
+
+def escalate(ctx: Context, d: Dispute, buyer_country: str) -> Outcome:
+    automatic = ctx.actor.role is Role.SYSTEM
+    _step(ctx, d, DisputeAction.AUTO_ESCALATE if automatic else DisputeAction.ESCALATE)
+    d.status = DisputeStatus.ESCALATED
+    d.escalated_at = ctx.now
+    d.agent_due_by = add_business_days(
+        ctx.calendar, buyer_country, ctx.now, ctx.policy.disputes.agent_sla_business_days
+    )
+    for offer in d.offers:
+        if offer.status is OfferStatus.OPEN:
+            offer.status = OfferStatus.LAPSED
+    rule = "disputes.auto_escalate_after_days" if automatic else None
+    return Outcome(events=[_event(ctx, d, "dispute.escalated", rule=rule,
+                                  agent_due_by=d.agent_due_by.isoformat())])  # fmt: skip
+
+
+def decide(
+    ctx: Context, d: Dispute, order: Order, outcome: str, amount: int | None,
+    return_goods: bool, rationale: str,
+) -> Outcome:  # fmt: skip
+    _step(ctx, d, DisputeAction.DECIDE)
+    if not rationale.strip():
+        raise ValidationError("a decision needs a rationale", field="rationale")
+    try:
+        chosen = DisputeOutcome(outcome)
+    except ValueError:
+        raise ValidationError(f"unknown outcome {outcome!r}", field="outcome") from None
+    if chosen is DisputeOutcome.FULL_REFUND:
+        amount = order.refundable
+    elif chosen is DisputeOutcome.NO_REFUND:
+        amount, return_goods = 0, False
+    elif amount is None or not 0 < amount < order.refundable:
+        raise InvalidAmount("a partial refund needs an amount below the refundable total",
+                            field="refund_amount")  # fmt: skip
+    return settle(ctx, d, order, amount, return_goods, DecidedBy.AGENT, rationale=rationale)
+
+
+def withdraw(ctx: Context, d: Dispute, order: Order) -> Outcome:
+    _step(ctx, d, DisputeAction.WITHDRAW)
+    d.status = DisputeStatus.WITHDRAWN
+    d.resolved_at = ctx.now
+    d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
+    outcome = Outcome(events=[_event(ctx, d, "dispute.withdrawn")])
+    return outcome.merge(_release_hold(ctx, order))
+
+
+def settle(
+    ctx: Context, d: Dispute, order: Order, amount: int, return_goods: bool,
+    decided_by: DecidedBy, *, rule: str | None = None, rationale: str | None = None,
+) -> Outcome:  # fmt: skip
+    """Fix the terms. With goods to send back, the dispute waits for the return; otherwise
+    the money moves now and the order resumes its course."""
+    _check_amount(order, amount, field="refund_amount", allow_zero=True)
+    d.refund_amount = amount
+    d.decided_by = decided_by
+    d.rule = rule
+    d.rationale = rationale
+    if return_goods and amount > 0:
+        d.status = DisputeStatus.AWAITING_RETURN
+        return Outcome(events=[_event(ctx, d, "dispute.return_required", refund_amount=amount,
+                                      decided_by=decided_by.value, rule=rule)])  # fmt: skip
+    d.status = DisputeStatus.RESOLVED
+    d.outcome = _outcome_of(amount, order.refundable)
+    d.resolved_at = ctx.now
+    d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
+    result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
+                                    refund_amount=amount, decided_by=decided_by.value,
+                                    rule=rule)])  # fmt: skip
+    if amount > 0:
+        result.merge(refund_from_escrow(ctx, order, amount, f"dispute {d.id}"))
+    if order.refundable == 0:
+        order.status = OrderStatus.REFUNDED
+        order.open_dispute_id = None
+        result.events.append(
+            Event(
+                "order.refunded",
+                order.id,
+                order.id,
+                ctx.now,
+                ctx.actor.role,
+                ctx.actor.id,
+                {"dispute_id": d.id},
+            )
+        )
+        return result  # fmt: skip
+    return result.merge(_release_hold(ctx, order))
+
+
+def _outcome_of(amount: int, refundable: int) -> DisputeOutcome:
+    if amount == 0:
+        return DisputeOutcome.NO_REFUND
+    return DisputeOutcome.FULL_REFUND if amount == refundable else DisputeOutcome.PARTIAL_REFUND
+
+
+def _release_hold(ctx: Context, order: Order) -> Outcome:
+    """The order resumes: it completes (and releases escrow) when its window allows."""
+    order.open_dispute_id = None
+    closes = order.deadlines.dispute_closes_at
+    due: datetime = max(ctx.now, closes) if closes else ctx.now
+    return Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)])

@@ -1,0 +1,115 @@
+"""The dispute aggregate and its offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class DisputeStatus(StrEnum):
+    AWAITING_SELLER = "awaiting_seller"
+    NEGOTIATING = "negotiating"
+    ESCALATED = "escalated"
+    AWAITING_RETURN = "awaiting_return"
+    RETURN_IN_TRANSIT = "return_in_transit"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset(
+    {DisputeStatus.AWAITING_SELLER, DisputeStatus.NEGOTIATING, DisputeStatus.ESCALATED,
+     DisputeStatus.AWAITING_RETURN, DisputeStatus.RETURN_IN_TRANSIT}
+)  # fmt: skip
+
+
+class DisputeReason(StrEnum):
+    NOT_RECEIVED = "not_received"
+    NOT_AS_DESCRIBED = "not_as_described"
+    DAMAGED = "damaged"
+    NOT_WORKING = "not_working"
+    COUNTERFEIT = "counterfeit"
+
+
+SUB_REASONS: dict[DisputeReason, frozenset[str]] = {
+    DisputeReason.NOT_RECEIVED: frozenset(
+        {"no_tracking_info", "tracking_stuck", "returned_to_sender", "wrong_address",
+         "held_by_customs", "tracking_shared"}
+    ),
+    DisputeReason.NOT_AS_DESCRIBED: frozenset(
+        {"wrong_item", "wrong_size_or_colour", "poor_quality", "missing_parts"}
+    ),
+    DisputeReason.DAMAGED: frozenset(),
+    DisputeReason.NOT_WORKING: frozenset(),
+    DisputeReason.COUNTERFEIT: frozenset(),
+}  # fmt: skip
+
+
+class DisputeOutcome(StrEnum):
+    FULL_REFUND = "full_refund"
+    PARTIAL_REFUND = "partial_refund"
+    NO_REFUND = "no_refund"
+
+
+class DecidedBy(StrEnum):
+    BUYER = "buyer"
+    SELLER = "seller"
+    AGENT = "agent"
+    POLICY = "policy"
+
+
+class OfferStatus(StrEnum):
+    OPEN = "open"
+    SUPERSEDED = "superseded"
+    ACCEPTED = "accepted"
+    LAPSED = "lapsed"
+
+
+@dataclass
+class Offer:
+    id: str
+    by_role: str
+    by_user: str
+    refund_amount: int
+    return_goods: bool
+    note: str
+    status: OfferStatus
+    created_at: datetime
+
+
+@dataclass
+class Dispute:
+    id: str
+    order_id: str
+    buyer_id: str
+    seller_id: str
+    status: DisputeStatus
+    reason: DisputeReason
+    sub_reason: str | None
+    item_received: bool
+    requested_refund: int
+    return_goods: bool
+    description: str
+    opened_at: datetime
+    respond_by: datetime | None = None
+    escalate_at: datetime | None = None
+    escalated_at: datetime | None = None
+    agent_due_by: datetime | None = None
+    outcome: DisputeOutcome | None = None
+    refund_amount: int | None = None
+    decided_by: DecidedBy | None = None
+    rule: str | None = None
+    rationale: str | None = None
+    resolved_at: datetime | None = None
+    appeal_until: datetime | None = None
+    offers: list[Offer] = field(default_factory=list)
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def latest_offer(self) -> Offer | None:
+        live = [o for o in self.offers if o.status is OfferStatus.OPEN]
+        return live[-1] if live else None

@@ -1,0 +1,6 @@
+"""Names of the dispute timers."""
+
+from __future__ import annotations
+
+SELLER_SILENCE = "dispute.seller_silence"
+AUTO_ESCALATE = "dispute.auto_escalate"
