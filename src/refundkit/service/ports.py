@@ -7,13 +7,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
+from refundkit.domain.disputes.model import Dispute, DisputeStatus
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import JournalEntry
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund
 from refundkit.service.records import (
+    DisputeNote,
     DueTimer,
     IdempotencyRecord,
     StoredEvent,
@@ -134,6 +136,29 @@ class TrackingRepository(Protocol):
     def for_tracking(self, carrier: str, tracking_number: str) -> Sequence[TrackingScan]: ...
 
 
+class DisputeRepository(Protocol):
+    def add(self, d: Dispute) -> None: ...
+    def get(self, dispute_id: str, *, for_update: bool = False) -> Dispute | None: ...
+    def save(self, d: Dispute) -> None: ...
+    def for_order(self, order_id: str) -> list[Dispute]: ...
+    def search(
+        self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
+        starting_after: str | None, limit: int, queue: bool = False,
+    ) -> list[Dispute]: ...  # fmt: skip
+    def add_note(self, note: DisputeNote) -> None: ...
+    def notes(self, dispute_id: str) -> list[DisputeNote]: ...
+    def add_evidence_request(
+        self, request_id: str, dispute_id: str, party: str, requested_by: str, note: str,
+        due_by: datetime, created_at: datetime,
+    ) -> None: ...  # fmt: skip
+    def evidence_requests(self, dispute_id: str) -> list[dict[str, Any]]: ...
+    def add_appeal(
+        self, appeal_id: str, dispute_id: str, role: str, user_id: str, reason: str,
+        created_at: datetime,
+    ) -> None: ...  # fmt: skip
+    def appealed_by(self, dispute_id: str, role: str) -> bool: ...
+
+
 class SandboxClockStore(Protocol):
     def read(self) -> datetime | None: ...
     def write(self, now: datetime) -> None: ...
@@ -149,6 +174,7 @@ class UnitOfWork(Protocol):
     policies: PolicyRepository
     idempotency: IdempotencyStore
     tracking: TrackingRepository
+    disputes: DisputeRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -71,3 +71,15 @@ class TrackingScan:
     occurred_at: datetime
     description: str | None
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeNote:
+    """A message in a dispute's thread."""
+
+    id: str
+    dispute_id: str
+    author_id: str
+    author_role: str
+    body: str
+    created_at: datetime

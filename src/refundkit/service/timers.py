@@ -9,11 +9,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
+from refundkit.domain.disputes import timers as dispute_kinds
 from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound
 from refundkit.domain.orders import extensions, lifecycle
 from refundkit.domain.orders import timers as kinds
 from refundkit.domain.orders.model import Order
-from refundkit.service import refunds, transactions
+from refundkit.service import disputes, refunds, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.ports import SandboxClockStore, UnitOfWork
 from refundkit.service.records import DueTimer
@@ -32,6 +33,12 @@ _ORDER_STEPS: dict[str, OrderStep] = {
 _OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
     kinds.REFUND_EXECUTE: refunds.execute_refund,
     kinds.REFUND_POLL: refunds.poll_refund,
+    dispute_kinds.SELLER_SILENCE: lambda deps, uow, dispute_id: disputes.fire_timer(
+        deps, uow, dispute_id, escalation=False
+    ),
+    dispute_kinds.AUTO_ESCALATE: lambda deps, uow, dispute_id: disputes.fire_timer(
+        deps, uow, dispute_id, escalation=True
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from refundkit.adapters.db.dispute_repository import SqlDisputeRepository
 from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository, SqlRefundRepository
@@ -22,6 +23,7 @@ from refundkit.adapters.db.support_repositories import (
 )
 from refundkit.domain.errors import ConcurrentUpdate, Conflict
 from refundkit.service.ports import (
+    DisputeRepository,
     EventStore,
     IdempotencyStore,
     LedgerRepository,
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     policies: PolicyRepository
     idempotency: IdempotencyStore
     tracking: TrackingRepository
+    disputes: DisputeRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -68,6 +71,7 @@ class SqlUnitOfWork:
         self.policies = SqlPolicyRepository(conn)
         self.idempotency = SqlIdempotencyStore(conn)
         self.tracking = SqlTrackingRepository(conn)
+        self.disputes = SqlDisputeRepository(conn)
         return self
 
     def __exit__(

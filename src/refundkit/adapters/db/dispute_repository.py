@@ -1,0 +1,215 @@
+"""Disputes with their offers; messages, evidence requests and appeals beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from refundkit.adapters.db import tables as t
+from refundkit.domain.disputes.model import (
+    DecidedBy,
+    Dispute,
+    DisputeOutcome,
+    DisputeReason,
+    DisputeStatus,
+    Offer,
+    OfferStatus,
+)
+from refundkit.domain.errors import ConcurrentUpdate
+from refundkit.service.records import DisputeNote
+
+_FIELDS = (
+    "status", "respond_by", "escalate_at", "escalated_at", "agent_due_by", "outcome",
+    "refund_amount", "decided_by", "rule", "rationale", "resolved_at", "appeal_until",
+)  # fmt: skip
+
+
+class SqlDisputeRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, d: Dispute) -> None:
+        row = self._values(d)
+        row.update(
+            id=d.id, order_id=d.order_id, buyer_id=d.buyer_id, seller_id=d.seller_id,
+            reason=d.reason.value, sub_reason=d.sub_reason, item_received=d.item_received,
+            requested_refund=d.requested_refund, return_goods=d.return_goods,
+            description=d.description, opened_at=d.opened_at, version=d.version,
+        )  # fmt: skip
+        self._conn.execute(t.disputes.insert(), row)
+        self._write_offers(d)
+
+    def get(self, dispute_id: str, *, for_update: bool = False) -> Dispute | None:
+        query = sa.select(t.disputes).where(t.disputes.c.id == dispute_id)
+        if for_update and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self._conn.execute(query).mappings().first()
+        return None if row is None else self._load([row])[0]
+
+    def save(self, d: Dispute) -> None:
+        values = self._values(d)
+        values["version"] = d.version + 1
+        done = self._conn.execute(
+            t.disputes.update()
+            .where(t.disputes.c.id == d.id, t.disputes.c.version == d.version)
+            .values(values)
+        )
+        if done.rowcount != 1:
+            raise ConcurrentUpdate(f"dispute {d.id} was changed by someone else")
+        d.version += 1
+        self._write_offers(d)
+
+    def for_order(self, order_id: str) -> list[Dispute]:
+        rows = (
+            self._conn.execute(
+                sa.select(t.disputes)
+                .where(t.disputes.c.order_id == order_id)
+                .order_by(t.disputes.c.id)
+            )
+            .mappings()
+            .all()
+        )
+        return self._load(rows) if rows else []
+
+    def search(
+        self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
+        starting_after: str | None, limit: int, queue: bool = False,
+    ) -> list[Dispute]:  # fmt: skip
+        c = t.disputes.c
+        query = sa.select(t.disputes).limit(limit)
+        if buyer_id is not None:
+            query = query.where(c.buyer_id == buyer_id)
+        if seller_id is not None:
+            query = query.where(c.seller_id == seller_id)
+        if status is not None:
+            query = query.where(c.status == status.value)
+        if queue:
+            # The agent queue: oldest due first; the cursor is the position in that order.
+            query = query.order_by(c.agent_due_by, c.id)
+            if starting_after is not None:
+                after = sa.select(c.agent_due_by).where(c.id == starting_after).scalar_subquery()
+                query = query.where(
+                    sa.or_(c.agent_due_by > after, sa.and_(c.agent_due_by == after,
+                                                           c.id > starting_after))
+                )  # fmt: skip
+        else:
+            query = query.order_by(c.id.desc())
+            if starting_after is not None:
+                query = query.where(c.id < starting_after)
+        rows = self._conn.execute(query).mappings().all()
+        return self._load(rows) if rows else []
+
+    def add_note(self, note: DisputeNote) -> None:
+        self._conn.execute(
+            t.dispute_messages.insert(),
+            {"id": note.id, "dispute_id": note.dispute_id, "author_id": note.author_id,
+             "author_role": note.author_role, "body": note.body, "created_at": note.created_at},
+        )  # fmt: skip
+
+    def notes(self, dispute_id: str) -> list[DisputeNote]:
+        rows = self._conn.execute(
+            sa.select(t.dispute_messages)
+            .where(t.dispute_messages.c.dispute_id == dispute_id)
+            .order_by(t.dispute_messages.c.id)
+        ).mappings()
+        return [DisputeNote(r["id"], r["dispute_id"], r["author_id"], r["author_role"],
+                            r["body"], r["created_at"]) for r in rows]  # fmt: skip
+
+    def add_evidence_request(
+        self, request_id: str, dispute_id: str, party: str, requested_by: str, note: str,
+        due_by: datetime, created_at: datetime,
+    ) -> None:  # fmt: skip
+        self._conn.execute(
+            t.evidence_requests.insert(),
+            {"id": request_id, "dispute_id": dispute_id, "party": party,
+             "requested_by": requested_by, "note": note, "due_by": due_by, "status": "open",
+             "created_at": created_at},
+        )  # fmt: skip
+
+    def evidence_requests(self, dispute_id: str) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            sa.select(t.evidence_requests)
+            .where(t.evidence_requests.c.dispute_id == dispute_id)
+            .order_by(t.evidence_requests.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+    def add_appeal(
+        self, appeal_id: str, dispute_id: str, role: str, user_id: str, reason: str,
+        created_at: datetime,
+    ) -> None:  # fmt: skip
+        self._conn.execute(
+            t.appeals.insert(),
+            {"id": appeal_id, "dispute_id": dispute_id, "by_role": role, "by_user": user_id,
+             "reason": reason, "status": "open", "created_at": created_at},
+        )  # fmt: skip
+
+    def appealed_by(self, dispute_id: str, role: str) -> bool:
+        found = self._conn.execute(
+            sa.select(t.appeals.c.id).where(
+                t.appeals.c.dispute_id == dispute_id, t.appeals.c.by_role == role
+            )
+        ).first()
+        return found is not None
+
+    def _load(self, rows: Sequence[RowMapping]) -> list[Dispute]:
+        ids = [r["id"] for r in rows]
+        offers: dict[str, list[Offer]] = {i: [] for i in ids}
+        for o in self._conn.execute(
+            sa.select(t.dispute_offers)
+            .where(t.dispute_offers.c.dispute_id.in_(ids))
+            .order_by(t.dispute_offers.c.id)
+        ).mappings():
+            offers[o["dispute_id"]].append(
+                Offer(o["id"], o["by_role"], o["by_user"], o["refund_amount"], o["return_goods"],
+                      o["note"], OfferStatus(o["status"]), o["created_at"])
+            )  # fmt: skip
+        return [self._dispute(r, offers[r["id"]]) for r in rows]
+
+    @staticmethod
+    def _dispute(r: RowMapping, offers: list[Offer]) -> Dispute:
+        return Dispute(
+            id=r["id"], order_id=r["order_id"], buyer_id=r["buyer_id"], seller_id=r["seller_id"],
+            status=DisputeStatus(r["status"]), reason=DisputeReason(r["reason"]),
+            sub_reason=r["sub_reason"], item_received=r["item_received"],
+            requested_refund=r["requested_refund"], return_goods=r["return_goods"],
+            description=r["description"], opened_at=r["opened_at"], respond_by=r["respond_by"],
+            escalate_at=r["escalate_at"], escalated_at=r["escalated_at"],
+            agent_due_by=r["agent_due_by"],
+            outcome=DisputeOutcome(r["outcome"]) if r["outcome"] else None,
+            refund_amount=r["refund_amount"],
+            decided_by=DecidedBy(r["decided_by"]) if r["decided_by"] else None,
+            rule=r["rule"], rationale=r["rationale"], resolved_at=r["resolved_at"],
+            appeal_until=r["appeal_until"], offers=offers, version=r["version"],
+        )  # fmt: skip
+
+    @staticmethod
+    def _values(d: Dispute) -> dict[str, Any]:
+        values: dict[str, Any] = {name: getattr(d, name) for name in _FIELDS}
+        values["status"] = d.status.value
+        values["outcome"] = d.outcome.value if d.outcome else None
+        values["decided_by"] = d.decided_by.value if d.decided_by else None
+        return values
+
+    def _write_offers(self, d: Dispute) -> None:
+        if not d.offers:
+            return
+        existing = set(self._conn.execute(
+            sa.select(t.dispute_offers.c.id).where(t.dispute_offers.c.dispute_id == d.id)
+        ).scalars())  # fmt: skip
+        for o in d.offers:
+            if o.id in existing:
+                self._conn.execute(t.dispute_offers.update()
+                                   .where(t.dispute_offers.c.id == o.id)
+                                   .values(status=o.status.value))  # fmt: skip
+            else:
+                self._conn.execute(
+                    t.dispute_offers.insert(),
+                    {"id": o.id, "dispute_id": d.id, "by_role": o.by_role, "by_user": o.by_user,
+                     "refund_amount": o.refund_amount, "return_goods": o.return_goods,
+                     "note": o.note, "status": o.status.value, "created_at": o.created_at},
+                )  # fmt: skip

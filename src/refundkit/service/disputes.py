@@ -1,0 +1,255 @@
+"""Use cases of disputes (DESIGN §3). Each runs inside the caller's transaction; the order
+row is always locked before the dispute row, so two commands never wait on each other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
+from refundkit.domain.disputes import commands
+from refundkit.domain.disputes.commands import DisputeForm
+from refundkit.domain.disputes.machine import (
+    DisputeAction,
+    NextAction,
+    find_transition,
+    next_actions,
+)
+from refundkit.domain.disputes.model import Dispute, DisputeStatus
+from refundkit.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationError,
+)
+from refundkit.domain.events import Event
+from refundkit.domain.orders.model import Order
+from refundkit.domain.roles import Role
+from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
+from refundkit.service.deps import Deps
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import DisputeNote, User
+from refundkit.service.transactions import record
+
+EvidenceAttacher = Callable[[UnitOfWork, User, str, Sequence[str], int], int]
+"""Attach uploaded files to a dispute; answers how many the dispute now holds."""
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeDetails:
+    dispute: Dispute
+    next_actions: list[NextAction]
+    overdue: bool
+    now: datetime
+
+
+def details(deps: Deps, d: Dispute) -> DisputeDetails:
+    now = deps.clock.now()
+    overdue = (
+        d.status is DisputeStatus.ESCALATED and d.agent_due_by is not None and now >= d.agent_due_by
+    )
+    return DisputeDetails(d, next_actions(d, now), overdue, now)
+
+
+def may_see(user: User, d: Dispute) -> bool:
+    if user.role in SEES_EVERYTHING:
+        return True
+    return (user.role is Role.BUYER and user.id == d.buyer_id) or (
+        user.role is Role.SELLER and user.id == d.seller_id
+    )
+
+
+def visible_dispute(
+    uow: UnitOfWork, user: User, dispute_id: str, *, for_update: bool = False
+) -> Dispute:
+    d = uow.disputes.get(dispute_id)
+    if d is None or not may_see(user, d):
+        raise NotFound(f"no dispute {dispute_id}")
+    if not for_update:
+        return d
+    locked = uow.disputes.get(dispute_id, for_update=True)
+    assert locked is not None
+    return locked
+
+
+def open_dispute(
+    deps: Deps, uow: UnitOfWork, user: User, order_id: str, form: DisputeForm,
+    evidence_ids: Sequence[str], attach: EvidenceAttacher,
+) -> DisputeDetails:  # fmt: skip
+    order = visible_order(uow, user, order_id, for_update=True)
+    ctx = deps.context(uow, actor_of(user), order.policy_version)
+    earlier = uow.disputes.for_order(order.id)
+    dispute, outcome = commands.open_dispute(ctx, order, earlier, form, len(set(evidence_ids)))
+    uow.disputes.add(dispute)
+    if evidence_ids:
+        attach(uow, user, dispute.id, evidence_ids, ctx.policy.disputes.max_evidence_files)
+    uow.orders.save(order)
+    record(uow, outcome)
+    return details(deps, dispute)
+
+
+def _act(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str,
+    step: Callable[[Context, Dispute, Order], Outcome],
+) -> DisputeDetails:  # fmt: skip
+    found = visible_dispute(uow, user, dispute_id)
+    order = uow.orders.get(found.order_id, for_update=True)
+    d = uow.disputes.get(dispute_id, for_update=True)
+    assert order is not None
+    assert d is not None
+    ctx = deps.context(uow, actor_of(user), order.policy_version)
+    outcome = step(ctx, d, order)
+    uow.disputes.save(d)
+    uow.orders.save(order)
+    record(uow, outcome)
+    return details(deps, d)
+
+
+def accept(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
+    return _act(deps, uow, user, dispute_id, commands.accept)
+
+
+def offer(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, amount: int, return_goods: bool,
+    note: str,
+) -> DisputeDetails:  # fmt: skip
+    return _act(
+        deps,
+        uow,
+        user,
+        dispute_id,
+        lambda ctx, d, o: commands.make_offer(ctx, d, o, amount, return_goods, note),
+    )
+
+
+def reject(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, reason: str) -> DisputeDetails:
+    return _act(deps, uow, user, dispute_id, lambda ctx, d, o: commands.reject(ctx, d, reason))
+
+
+def escalate(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
+    return _act(
+        deps, uow, user, dispute_id, lambda ctx, d, o: commands.escalate(ctx, d, o.buyer_country)
+    )
+
+
+def withdraw(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
+    return _act(deps, uow, user, dispute_id, commands.withdraw)
+
+
+def decide(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, outcome: str, amount: int | None,
+    return_goods: bool, rationale: str,
+) -> DisputeDetails:  # fmt: skip
+    return _act(
+        deps,
+        uow,
+        user,
+        dispute_id,
+        lambda ctx, d, o: commands.decide(ctx, d, o, outcome, amount, return_goods, rationale),
+    )
+
+
+def request_evidence(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, party: str, note: str
+) -> DisputeDetails:
+    d = visible_dispute(uow, user, dispute_id, for_update=True)
+    now = deps.clock.now()
+    find_transition(d, DisputeAction.REQUEST_EVIDENCE, user.role, now)
+    if party not in ("buyer", "seller"):
+        raise ValidationError("party is buyer or seller", field="party")
+    if not note.strip():
+        raise ValidationError("say what evidence is needed", field="note")
+    order = uow.orders.get(d.order_id)
+    assert order is not None
+    policy = deps.policies.for_version(uow, order.policy_version)
+    due = now + policy.disputes.evidence_answer
+    uow.disputes.add_evidence_request(deps.ids.new("evr"), d.id, party, user.id, note.strip(),
+                                      due, now)  # fmt: skip
+    record(uow, Outcome(events=[_event(d, "dispute.evidence_requested", now, user,
+                                       party=party, due_by=due.isoformat())]))  # fmt: skip
+    return details(deps, d)
+
+
+def appeal(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, reason: str) -> DisputeDetails:
+    d = visible_dispute(uow, user, dispute_id, for_update=True)
+    now = deps.clock.now()
+    if user.role not in (Role.BUYER, Role.SELLER):
+        raise Forbidden("only the buyer or the seller may appeal")
+    find_transition(d, DisputeAction.APPEAL, user.role, now)
+    if not reason.strip():
+        raise ValidationError("say why you appeal", field="reason")
+    if uow.disputes.appealed_by(d.id, user.role.value):
+        raise Conflict("each party may appeal a dispute once")
+    uow.disputes.add_appeal(deps.ids.new("apl"), d.id, user.role.value, user.id, reason.strip(),
+                            now)  # fmt: skip
+    record(uow, Outcome(events=[_event(d, "dispute.appealed", now, user)]))
+    return details(deps, d)
+
+
+def post_message(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, body: str
+) -> DisputeNote:
+    d = visible_dispute(uow, user, dispute_id)
+    if user.role is Role.PLATFORM:
+        raise Forbidden("the platform does not take part in the thread")
+    if not 1 <= len(body.strip()) <= 5000:
+        raise ValidationError("a message is 1 to 5000 characters", field="body")
+    note = DisputeNote(deps.ids.new("msg"), d.id, user.id, user.role.value, body.strip(),
+                       deps.clock.now())  # fmt: skip
+    uow.disputes.add_note(note)
+    record(uow, Outcome(events=[_event(d, "dispute.message_posted", note.created_at, user,
+                                       message_id=note.id)]))  # fmt: skip
+    return note
+
+
+def messages(uow: UnitOfWork, user: User, dispute_id: str) -> list[DisputeNote]:
+    return uow.disputes.notes(visible_dispute(uow, user, dispute_id).id)
+
+
+def get_dispute(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
+    return details(deps, visible_dispute(uow, user, dispute_id))
+
+
+def list_disputes(
+    deps: Deps, uow: UnitOfWork, user: User, *, status: DisputeStatus | None,
+    starting_after: str | None, limit: int,
+) -> tuple[list[DisputeDetails], bool]:  # fmt: skip
+    queue = status is DisputeStatus.ESCALATED and user.role in (Role.AGENT, Role.ADMIN)
+    found = uow.disputes.search(
+        buyer_id=user.id if user.role is Role.BUYER else None,
+        seller_id=user.id if user.role is Role.SELLER else None,
+        status=status, starting_after=starting_after, limit=limit + 1, queue=queue,
+    )  # fmt: skip
+    return [details(deps, d) for d in found[:limit]], len(found) > limit
+
+
+def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, *, escalation: bool) -> str:
+    """The worker: the seller's silence accepts; a stalled negotiation goes to an agent."""
+    d = uow.disputes.get(dispute_id)
+    if d is None:
+        return "skipped: dispute gone"
+    order = uow.orders.get(d.order_id, for_update=True)
+    d = uow.disputes.get(dispute_id, for_update=True)
+    assert order is not None
+    assert d is not None
+    ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
+    step = DisputeAction.AUTO_ESCALATE if escalation else DisputeAction.AUTO_ACCEPT
+    try:
+        find_transition(d, step, SYSTEM_ACTOR.role, ctx.now)
+    except (InvalidTransition, Forbidden) as refusal:
+        # The dispute moved on before its deadline: nothing to do, by design.
+        return f"skipped: {refusal.detail}"
+    if escalation:
+        outcome = commands.escalate(ctx, d, order.buyer_country)
+    else:
+        outcome = commands.accept(ctx, d, order)
+    uow.disputes.save(d)
+    uow.orders.save(order)
+    record(uow, outcome)
+    return f"fired: {d.status.value}"
+
+
+def _event(d: Dispute, kind: str, at: datetime, user: User, **data: object) -> Event:
+    return Event(kind, d.id, d.order_id, at, user.role, user.id, dict(data))
