@@ -1,0 +1,287 @@
+"""DESIGN §3 disputes, path by path, each timeout included, on a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pytest
+
+from market import Market
+from refundkit.domain.disputes.commands import DisputeForm
+from refundkit.domain.disputes.model import DecidedBy, DisputeOutcome, DisputeStatus
+from refundkit.domain.errors import (
+    AmountExceedsRefundable,
+    EvidenceRequired,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    WindowClosed,
+)
+from refundkit.domain.ledger import escrow_account, seller_payable_account
+from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.roles import Role
+from refundkit.service import disputes
+from refundkit.service.disputes import DisputeDetails
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import User
+
+
+def no_files(uow: UnitOfWork, user: User, dispute_id: str, ids: Sequence[str], cap: int) -> int:
+    raise AssertionError("no evidence expected in these tests")
+
+
+def form(amount: int = 3000, *, reason: str = "not_received", received: bool = False,
+         goods_back: bool = False) -> DisputeForm:  # fmt: skip
+    return DisputeForm(reason, None, received, amount, goods_back, "Nothing arrived.")
+
+
+def shipped_in_window(market: Market) -> Order:
+    order = market.shipped()
+    market.advance(days=5)
+    return order
+
+
+def open_(market: Market, order: Order, f: DisputeForm | None = None,
+          buyer: User | None = None) -> DisputeDetails:  # fmt: skip
+    who = buyer or market.buyer
+    return market.tx(lambda uow: disputes.open_dispute(market.deps, uow, who, order.id,
+                                                       f or form(), [], no_files))  # fmt: skip
+
+
+def act(market: Market, fn, *args):  # type: ignore[no-untyped-def]
+    return market.tx(lambda uow: fn(market.deps, uow, *args))
+
+
+def test_the_window_opens_5_days_after_shipment(market: Market) -> None:
+    order = market.shipped()
+    market.advance(days=4, hours=23)
+    with pytest.raises(WindowClosed):
+        open_(market, order)
+    market.advance(hours=1)
+    assert open_(market, order).dispute.status is DisputeStatus.AWAITING_SELLER
+
+
+def test_the_window_closes_15_days_after_delivery(market: Market) -> None:
+    order = market.shipped()
+    from refundkit.service import orders
+
+    market.tx(lambda uow: orders.confirm_receipt(market.deps, uow, market.buyer, order.id))
+    market.advance(days=14, hours=23)
+    open_(market, order)  # still open a moment before the end
+    other = market.shipped()
+    market.tx(lambda uow: orders.confirm_receipt(market.deps, uow, market.buyer, other.id))
+    market.advance(days=15)
+    with pytest.raises(WindowClosed):
+        open_(market, other)
+
+
+def test_only_the_orders_buyer_opens_one_dispute_at_a_time(market: Market) -> None:
+    order = shipped_in_window(market)
+    stranger = market.user(Role.BUYER, "DE")
+    with pytest.raises(NotFound):
+        open_(market, order, buyer=stranger)
+    open_(market, order)
+    with pytest.raises(InvalidTransition):
+        open_(market, order)
+
+
+def test_the_refund_asked_for_cannot_exceed_what_is_refundable(market: Market) -> None:
+    order = shipped_in_window(market)
+    with pytest.raises(AmountExceedsRefundable):
+        open_(market, order, form(3001))
+
+
+def test_a_received_item_needs_evidence(market: Market) -> None:
+    order = shipped_in_window(market)
+    with pytest.raises(EvidenceRequired):
+        open_(market, order, form(1000, reason="damaged", received=True))
+    assert market.order(order.id).open_dispute_id is None
+
+
+def test_an_open_dispute_holds_the_order_past_its_deadline(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.reject, market.seller, d.id, "it was delivered")
+    market.advance_to(order.deadlines.delivery_deadline + timedelta(days=1))
+    assert market.order(order.id).status is OrderStatus.SHIPPED
+    assert market.balance(escrow_account(order.id)) == 3000
+
+
+def test_the_seller_accepts_and_the_buyer_is_refunded_as_asked(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order, form(1200)).dispute
+    done = act(market, disputes.accept, market.seller, d.id).dispute
+    assert (done.status, done.outcome, done.refund_amount, done.decided_by) == (
+        DisputeStatus.RESOLVED,
+        DisputeOutcome.PARTIAL_REFUND,
+        1200,
+        DecidedBy.SELLER,
+    )
+    assert [r.amount for r in market.refunds(order.id)] == [1200]
+    # The order resumes: the rest is released when its window closes.
+    market.advance_to(order.deadlines.delivery_deadline)
+    assert market.order(order.id).status is OrderStatus.COMPLETED
+    assert market.balance(seller_payable_account(market.seller.id)) == 1800 - 90
+
+
+def test_seller_silence_for_5_days_accepts_as_asked_and_names_the_rule(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    market.advance(days=4, hours=23)
+    assert act(market, disputes.get_dispute, market.buyer, d.id).dispute.status is (
+        DisputeStatus.AWAITING_SELLER
+    )
+    market.advance(hours=1)
+    done = act(market, disputes.get_dispute, market.buyer, d.id).dispute
+    assert done.status is DisputeStatus.RESOLVED
+    assert done.outcome is DisputeOutcome.FULL_REFUND
+    assert (done.decided_by, done.rule) == (DecidedBy.POLICY, "disputes.seller_answer_days")
+    assert market.order(order.id).status is OrderStatus.REFUNDED
+
+
+def test_a_counter_offer_accepted_by_the_buyer_resolves(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    after = act(market, disputes.offer, market.seller, d.id, 1500, False, "half").dispute
+    assert after.status is DisputeStatus.NEGOTIATING
+    with pytest.raises(InvalidTransition):
+        act(market, disputes.accept, market.seller, d.id)  # not its own offer
+    done = act(market, disputes.accept, market.buyer, d.id).dispute
+    assert (done.outcome, done.refund_amount, done.decided_by) == (
+        DisputeOutcome.PARTIAL_REFUND,
+        1500,
+        DecidedBy.BUYER,
+    )
+
+
+def test_offers_go_back_and_forth_and_only_the_latest_counts(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.offer, market.seller, d.id, 1000, False, "a third")
+    act(market, disputes.offer, market.buyer, d.id, 2000, False, "two thirds")
+    done = act(market, disputes.accept, market.seller, d.id).dispute
+    assert done.refund_amount == 2000
+
+
+def test_a_stalled_negotiation_escalates_15_days_after_opening(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.reject, market.seller, d.id, "delivered, see tracking")
+    market.advance_to(d.opened_at + timedelta(days=15) - timedelta(seconds=1))
+    assert act(market, disputes.get_dispute, market.buyer, d.id).dispute.status is (
+        DisputeStatus.NEGOTIATING
+    )
+    market.advance(seconds=1)
+    escalated = act(market, disputes.get_dispute, market.buyer, d.id)
+    assert escalated.dispute.status is DisputeStatus.ESCALATED
+    assert escalated.dispute.agent_due_by is not None
+
+
+def test_the_agent_queue_is_oldest_due_first_and_flags_overdue(market: Market) -> None:
+    agent = market.user(Role.AGENT, "IE")
+    first = shipped_in_window(market)
+    second = market.shipped()
+    market.advance(days=5)
+    d1 = open_(market, first).dispute
+    d2 = open_(market, second).dispute
+    for d in (d2, d1):
+        act(market, disputes.reject, market.seller, d.id, "no")
+        act(market, disputes.escalate, market.buyer, d.id)
+        market.advance(hours=1)
+    queue, _ = market.tx(
+        lambda uow: disputes.list_disputes(
+            market.deps, uow, agent, status=DisputeStatus.ESCALATED, starting_after=None, limit=10
+        )
+    )
+    assert [q.dispute.id for q in queue] == [d2.id, d1.id]
+    assert not any(q.overdue for q in queue)
+    market.advance(days=4)
+    queue, _ = market.tx(
+        lambda uow: disputes.list_disputes(
+            market.deps, uow, agent, status=DisputeStatus.ESCALATED, starting_after=None, limit=10
+        )
+    )
+    assert all(q.overdue for q in queue)
+
+
+def test_an_agent_decides_with_a_rationale(market: Market) -> None:
+    agent = market.user(Role.AGENT, "IE")
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.reject, market.seller, d.id, "no")
+    act(market, disputes.escalate, market.seller, d.id)
+    with pytest.raises(Forbidden):
+        act(market, disputes.decide, market.seller, d.id, "no_refund", None, False, "mine")
+    done = act(market, disputes.decide, agent, d.id, "full_refund", None, False,
+               "tracking never moved").dispute  # fmt: skip
+    assert (done.outcome, done.decided_by, done.rationale) == (
+        DisputeOutcome.FULL_REFUND,
+        DecidedBy.AGENT,
+        "tracking never moved",
+    )
+    assert market.order(order.id).status is OrderStatus.REFUNDED
+    assert market.balance(escrow_account(order.id)) == 0
+
+
+def test_no_refund_releases_the_money_when_the_window_allows(market: Market) -> None:
+    agent = market.user(Role.AGENT, "IE")
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.reject, market.seller, d.id, "no")
+    act(market, disputes.escalate, market.buyer, d.id)
+    market.advance_to(order.deadlines.delivery_deadline + timedelta(days=2))
+    act(market, disputes.decide, agent, d.id, "no_refund", None, False, "delivered")
+    market.fire_due()
+    assert market.order(order.id).status is OrderStatus.COMPLETED
+    assert market.balance(seller_payable_account(market.seller.id)) == 2850
+
+
+def test_evidence_requests_are_recorded_with_a_3_day_deadline(market: Market) -> None:
+    agent = market.user(Role.AGENT, "IE")
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.reject, market.seller, d.id, "no")
+    act(market, disputes.escalate, market.buyer, d.id)
+    act(market, disputes.request_evidence, agent, d.id, "seller", "proof of delivery please")
+    [req] = market.tx(lambda uow: uow.disputes.evidence_requests(d.id))
+    assert req["due_by"] == market.now + timedelta(days=3)
+
+
+def test_a_withdrawn_dispute_lets_the_order_go_on_and_allows_one_more(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.withdraw, market.buyer, d.id)
+    assert market.order(order.id).open_dispute_id is None
+    second = open_(market, order).dispute
+    act(market, disputes.withdraw, market.buyer, second.id)
+    with pytest.raises(InvalidTransition):
+        open_(market, order)
+    market.advance_to(order.deadlines.delivery_deadline)
+    assert market.order(order.id).status is OrderStatus.COMPLETED
+
+
+def test_each_party_may_appeal_once_within_30_days(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order, form(1000)).dispute
+    act(market, disputes.accept, market.seller, d.id)
+    act(market, disputes.appeal, market.buyer, d.id, "the item is also broken")
+    from refundkit.domain.errors import Conflict
+
+    with pytest.raises(Conflict):
+        act(market, disputes.appeal, market.buyer, d.id, "again")
+    market.advance(days=30)
+    with pytest.raises(WindowClosed):
+        act(market, disputes.appeal, market.seller, d.id, "late")
+
+
+def test_the_thread_is_shared_by_the_parties_and_hidden_from_strangers(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.post_message, market.buyer, d.id, "Where is it?")
+    act(market, disputes.post_message, market.seller, d.id, "On its way.")
+    notes = market.tx(lambda uow: disputes.messages(uow, market.seller, d.id))
+    assert [n.body for n in notes] == ["Where is it?", "On its way."]
+    stranger = market.user(Role.SELLER, "CN")
+    with pytest.raises(NotFound):
+        market.tx(lambda uow: disputes.messages(uow, stranger, d.id))
