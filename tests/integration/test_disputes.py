@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -23,12 +22,7 @@ from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 from refundkit.service import disputes
 from refundkit.service.disputes import DisputeDetails
-from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
-
-
-def no_files(uow: UnitOfWork, user: User, dispute_id: str, ids: Sequence[str], cap: int) -> int:
-    raise AssertionError("no evidence expected in these tests")
 
 
 def form(amount: int = 3000, *, reason: str = "not_received", received: bool = False,
@@ -46,7 +40,7 @@ def open_(market: Market, order: Order, f: DisputeForm | None = None,
           buyer: User | None = None) -> DisputeDetails:  # fmt: skip
     who = buyer or market.buyer
     return market.tx(lambda uow: disputes.open_dispute(market.deps, uow, who, order.id,
-                                                       f or form(), [], no_files))  # fmt: skip
+                                                       f or form(), []))  # fmt: skip
 
 
 def act(market: Market, fn, *args):  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from refundkit.domain.calendar import HolidayCalendar
@@ -9,6 +10,10 @@ from refundkit.domain.context import Actor, Context, IdGenerator
 from refundkit.domain.money import CurrencyCatalog
 from refundkit.service.policy_book import PolicyBook
 from refundkit.service.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+from refundkit.service.records import User
+
+EvidenceAttacher = Callable[[UnitOfWork, User, str, Sequence[str], int], int]
+"""Attach uploaded files to a dispute; answers how many the dispute now holds."""
 
 
 @dataclass
@@ -21,6 +26,8 @@ class Deps:
     currencies: CurrencyCatalog
     payments: PaymentGateway
     sandbox: bool = False
+    attach_evidence: EvidenceAttacher | None = None
+    """Attaches uploaded files to a dispute (the evidence store); None: uploads are off."""
 
     def context(self, uow: UnitOfWork, actor: Actor, policy_version: str | None = None) -> Context:
         policy = (

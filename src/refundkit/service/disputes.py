@@ -33,9 +33,6 @@ from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import DisputeNote, User
 from refundkit.service.transactions import record
 
-EvidenceAttacher = Callable[[UnitOfWork, User, str, Sequence[str], int], int]
-"""Attach uploaded files to a dispute; answers how many the dispute now holds."""
-
 
 @dataclass(frozen=True, slots=True)
 class DisputeDetails:
@@ -76,7 +73,7 @@ def visible_dispute(
 
 def open_dispute(
     deps: Deps, uow: UnitOfWork, user: User, order_id: str, form: DisputeForm,
-    evidence_ids: Sequence[str], attach: EvidenceAttacher,
+    evidence_ids: Sequence[str],
 ) -> DisputeDetails:  # fmt: skip
     order = visible_order(uow, user, order_id, for_update=True)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
@@ -84,10 +81,19 @@ def open_dispute(
     dispute, outcome = commands.open_dispute(ctx, order, earlier, form, len(set(evidence_ids)))
     uow.disputes.add(dispute)
     if evidence_ids:
-        attach(uow, user, dispute.id, evidence_ids, ctx.policy.disputes.max_evidence_files)
+        attach_evidence(deps, uow, user, dispute.id, evidence_ids)
     uow.orders.save(order)
     record(uow, outcome)
     return details(deps, dispute)
+
+
+def attach_evidence(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, file_ids: Sequence[str]
+) -> int:
+    if deps.attach_evidence is None:
+        raise ValidationError("evidence uploads are not available here", field="evidence_ids")
+    cap = deps.policies.active.disputes.max_evidence_files
+    return deps.attach_evidence(uow, user, dispute_id, file_ids, cap)
 
 
 def _act(

@@ -1,0 +1,137 @@
+"""Bodies of the dispute endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from refundkit.domain.money import CurrencyCatalog
+from refundkit.entrypoints.api.schemas import Body, MoneyText, NextActionOut, money_text
+from refundkit.service.disputes import DisputeDetails
+from refundkit.service.records import DisputeNote
+
+Reason = Literal["not_received", "not_as_described", "damaged", "not_working", "counterfeit"]
+
+
+class DisputeIn(Body):
+    reason: Reason
+    sub_reason: str | None = Field(default=None, max_length=64)
+    item_received: bool
+    requested_refund: str = MoneyText
+    return_goods: bool = False
+    description: str = Field(max_length=5000)
+    evidence_ids: list[str] = Field(default_factory=list, max_length=20)
+
+
+class OfferIn(Body):
+    refund_amount: str = MoneyText
+    return_goods: bool = False
+    note: str = Field(default="", max_length=2000)
+
+
+class DecisionIn(Body):
+    outcome: Literal["full_refund", "partial_refund", "no_refund"]
+    refund_amount: str | None = MoneyText
+    return_goods: bool = False
+    rationale: str = Field(max_length=5000)
+
+
+class EvidenceRequestIn(Body):
+    party: Literal["buyer", "seller"]
+    note: str = Field(max_length=2000)
+
+
+class AppealIn(Body):
+    reason: str = Field(max_length=5000)
+    evidence_ids: list[str] = Field(default_factory=list, max_length=20)
+
+
+class MessageIn(Body):
+    body: str = Field(max_length=5000)
+
+
+class OfferOut(BaseModel):
+    id: str
+    by: str
+    refund_amount: str
+    return_goods: bool
+    note: str
+    status: str
+    created_at: datetime
+
+
+class DisputeOut(BaseModel):
+    id: str
+    object: Literal["dispute"] = "dispute"
+    order_id: str
+    buyer_id: str
+    seller_id: str
+    status: str
+    reason: str
+    sub_reason: str | None
+    item_received: bool
+    currency: str
+    requested_refund: str
+    return_goods: bool
+    description: str
+    opened_at: datetime
+    respond_by: datetime | None
+    escalate_at: datetime | None
+    escalated_at: datetime | None
+    agent_due_by: datetime | None
+    overdue: bool
+    outcome: str | None
+    refund_amount: str | None
+    decided_by: str | None
+    rule: str | None
+    rationale: str | None
+    resolved_at: datetime | None
+    appeal_until: datetime | None
+    offers: list[OfferOut]
+    next_actions: list[NextActionOut]
+
+    @classmethod
+    def of(cls, catalog: CurrencyCatalog, found: DisputeDetails, currency: str) -> DisputeOut:
+        d = found.dispute
+
+        def m(minor: int) -> str:
+            return money_text(catalog, minor, currency)
+
+        return cls(
+            id=d.id, order_id=d.order_id, buyer_id=d.buyer_id, seller_id=d.seller_id,
+            status=d.status.value, reason=d.reason.value, sub_reason=d.sub_reason,
+            item_received=d.item_received, currency=currency,
+            requested_refund=m(d.requested_refund), return_goods=d.return_goods,
+            description=d.description, opened_at=d.opened_at, respond_by=d.respond_by,
+            escalate_at=d.escalate_at, escalated_at=d.escalated_at,
+            agent_due_by=d.agent_due_by, overdue=found.overdue,
+            outcome=d.outcome.value if d.outcome else None,
+            refund_amount=m(d.refund_amount) if d.refund_amount is not None else None,
+            decided_by=d.decided_by.value if d.decided_by else None, rule=d.rule,
+            rationale=d.rationale, resolved_at=d.resolved_at, appeal_until=d.appeal_until,
+            offers=[OfferOut(id=o.id, by=o.by_role, refund_amount=m(o.refund_amount),
+                             return_goods=o.return_goods, note=o.note, status=o.status.value,
+                             created_at=o.created_at) for o in d.offers],
+            next_actions=[NextActionOut(actor=a.actor.value, action=a.action.value,
+                                        due_by=a.due_by, on_timeout=a.on_timeout)
+                          for a in found.next_actions],
+        )  # fmt: skip
+
+
+class MessageOut(BaseModel):
+    id: str
+    author_id: str
+    author_role: str
+    body: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, note: DisputeNote) -> MessageOut:
+        return cls(id=note.id, author_id=note.author_id, author_role=note.author_role,
+                   body=note.body, created_at=note.created_at)  # fmt: skip
+
+
+def page(data: list[Any], more: bool) -> dict[str, Any]:
+    return {"object": "list", "data": data, "has_more": more}

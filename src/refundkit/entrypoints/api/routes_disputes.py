@@ -1,0 +1,189 @@
+"""Disputes (DESIGN §3, §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from refundkit.domain.disputes.commands import DisputeForm
+from refundkit.domain.disputes.model import DisputeStatus
+from refundkit.domain.money import parse_major, parse_positive_major
+from refundkit.entrypoints.api import dispute_schemas as ds
+from refundkit.entrypoints.api import schemas as s
+from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, query
+from refundkit.service import disputes, orders
+from refundkit.service.deps import Deps
+from refundkit.service.disputes import DisputeDetails
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.transactions import IdempotentRequest
+
+router = APIRouter(tags=["disputes"])
+
+
+def _currency(uow: UnitOfWork, order_id: str) -> str:
+    order = uow.orders.get(order_id)
+    assert order is not None
+    return order.currency
+
+
+def _amount(deps: Deps, currency: str, text: str, field: str, *, positive: bool) -> int:
+    exponent = deps.currencies.exponent(currency)
+    parse = parse_positive_major if positive else parse_major
+    return parse(text, currency, exponent, field=field).minor
+
+
+def _rendered(
+    deps: Deps, work: Callable[[UnitOfWork], DisputeDetails]
+) -> Callable[[UnitOfWork], ds.DisputeOut]:
+    def run(uow: UnitOfWork) -> ds.DisputeOut:
+        found = work(uow)
+        return ds.DisputeOut.of(deps.currencies, found, _currency(uow, found.dispute.order_id))
+
+    return run
+
+
+def _act(deps: Deps, idem: IdempotentRequest | None,
+         work: Callable[[UnitOfWork], DisputeDetails], status: int = 200) -> Response:  # fmt: skip
+    return command(deps, idem, _rendered(deps, work), _same, status)
+
+
+def _same(out: ds.DisputeOut) -> ds.DisputeOut:
+    return out
+
+
+@router.post("/v1/orders/{order_id}/disputes", status_code=201, response_model=ds.DisputeOut)
+def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep,
+                 idem: IdempotencyDep) -> Response:  # fmt: skip
+    def work(uow: UnitOfWork) -> DisputeDetails:
+        order = orders.get_order(deps, uow, user, order_id).order
+        amount = _amount(deps, order.currency, body.requested_refund, "requested_refund",
+                         positive=True)  # fmt: skip
+        form = DisputeForm(body.reason, body.sub_reason, body.item_received, amount,
+                           body.return_goods, body.description)  # fmt: skip
+        return disputes.open_dispute(deps, uow, user, order_id, form, body.evidence_ids)
+
+    return _act(deps, idem, work, 201)
+
+
+@router.get("/v1/disputes", response_model=s.Page)
+def list_disputes(deps: DepsDep, user: UserDep, page: PageDep,
+                  status: Annotated[DisputeStatus | None, Query()] = None) -> s.Page:  # fmt: skip
+    def work(uow: UnitOfWork) -> tuple[list[ds.DisputeOut], bool]:
+        found, more = disputes.list_disputes(deps, uow, user, status=status,
+                                             starting_after=page.starting_after,
+                                             limit=page.limit)  # fmt: skip
+        return [ds.DisputeOut.of(deps.currencies, f, _currency(uow, f.dispute.order_id))
+                for f in found], more  # fmt: skip
+
+    data, more = query(deps, work)
+    return s.Page(data=data, has_more=more)
+
+
+@router.get("/v1/disputes/{dispute_id}", response_model=ds.DisputeOut)
+def get_dispute(dispute_id: str, deps: DepsDep, user: UserDep) -> ds.DisputeOut:
+    return query(
+        deps, _rendered(deps, lambda uow: disputes.get_dispute(deps, uow, user, dispute_id))
+    )
+
+
+@router.get("/v1/disputes/{dispute_id}/timeline", response_model=s.Page)
+def dispute_timeline(dispute_id: str, deps: DepsDep, user: UserDep) -> s.Page:
+    def work(uow: UnitOfWork) -> list[s.EventOut]:
+        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+        events = uow.events.for_order(d.order_id, starting_after=None, limit=1000)
+        return [s.EventOut.of(e) for e in events if e.subject_id == d.id]
+
+    return s.Page(data=query(deps, work), has_more=False)
+
+
+@router.post("/v1/disputes/{dispute_id}/accept", response_model=ds.DisputeOut)
+def accept(dispute_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
+           idem: IdempotencyDep) -> Response:  # fmt: skip
+    return _act(deps, idem, lambda uow: disputes.accept(deps, uow, user, dispute_id))
+
+
+@router.post("/v1/disputes/{dispute_id}/offers", response_model=ds.DisputeOut)
+def make_offer(dispute_id: str, body: ds.OfferIn, deps: DepsDep, user: UserDep,
+               idem: IdempotencyDep) -> Response:  # fmt: skip
+    def work(uow: UnitOfWork) -> DisputeDetails:
+        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+        amount = _amount(deps, _currency(uow, d.order_id), body.refund_amount, "refund_amount",
+                         positive=False)  # fmt: skip
+        return disputes.offer(deps, uow, user, dispute_id, amount, body.return_goods, body.note)
+
+    return _act(deps, idem, work)
+
+
+@router.post("/v1/disputes/{dispute_id}/reject", response_model=ds.DisputeOut)
+def reject(dispute_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep,
+           idem: IdempotencyDep) -> Response:  # fmt: skip
+    return _act(deps, idem, lambda uow: disputes.reject(deps, uow, user, dispute_id, body.reason))
+
+
+@router.post("/v1/disputes/{dispute_id}/escalate", response_model=ds.DisputeOut)
+def escalate(dispute_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
+             idem: IdempotencyDep) -> Response:  # fmt: skip
+    return _act(deps, idem, lambda uow: disputes.escalate(deps, uow, user, dispute_id))
+
+
+@router.post("/v1/disputes/{dispute_id}/withdraw", response_model=ds.DisputeOut)
+def withdraw(dispute_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
+             idem: IdempotencyDep) -> Response:  # fmt: skip
+    return _act(deps, idem, lambda uow: disputes.withdraw(deps, uow, user, dispute_id))
+
+
+@router.post("/v1/disputes/{dispute_id}/evidence-requests", response_model=ds.DisputeOut,
+             status_code=201)  # fmt: skip
+def request_evidence(dispute_id: str, body: ds.EvidenceRequestIn, deps: DepsDep, user: UserDep,
+                     idem: IdempotencyDep) -> Response:  # fmt: skip
+    return _act(
+        deps,
+        idem,
+        lambda uow: disputes.request_evidence(deps, uow, user, dispute_id, body.party, body.note),
+        201,
+    )
+
+
+@router.post("/v1/disputes/{dispute_id}/decision", response_model=ds.DisputeOut)
+def decide(dispute_id: str, body: ds.DecisionIn, deps: DepsDep, user: UserDep,
+           idem: IdempotencyDep) -> Response:  # fmt: skip
+    def work(uow: UnitOfWork) -> DisputeDetails:
+        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+        amount = None
+        if body.refund_amount is not None:
+            amount = _amount(deps, _currency(uow, d.order_id), body.refund_amount,
+                             "refund_amount", positive=True)  # fmt: skip
+        return disputes.decide(deps, uow, user, dispute_id, body.outcome, amount,
+                               body.return_goods, body.rationale)  # fmt: skip
+
+    return _act(deps, idem, work)
+
+
+@router.post("/v1/disputes/{dispute_id}/appeal", response_model=ds.DisputeOut, status_code=201)
+def appeal(dispute_id: str, body: ds.AppealIn, deps: DepsDep, user: UserDep,
+           idem: IdempotencyDep) -> Response:  # fmt: skip
+    def work(uow: UnitOfWork) -> DisputeDetails:
+        found = disputes.appeal(deps, uow, user, dispute_id, body.reason)
+        if body.evidence_ids:
+            disputes.attach_evidence(deps, uow, user, dispute_id, body.evidence_ids)
+        return found
+
+    return _act(deps, idem, work, 201)
+
+
+@router.post("/v1/disputes/{dispute_id}/messages", response_model=ds.MessageOut,
+             status_code=201)  # fmt: skip
+def post_message(dispute_id: str, body: ds.MessageIn, deps: DepsDep, user: UserDep,
+                 idem: IdempotencyDep) -> Response:  # fmt: skip
+    return command(deps, idem,
+                   lambda uow: disputes.post_message(deps, uow, user, dispute_id, body.body),
+                   ds.MessageOut.of, 201)  # fmt: skip
+
+
+@router.get("/v1/disputes/{dispute_id}/messages", response_model=s.Page)
+def list_messages(dispute_id: str, deps: DepsDep, user: UserDep) -> s.Page:
+    notes = query(deps, lambda uow: disputes.messages(uow, user, dispute_id))
+    return s.Page(data=[ds.MessageOut.of(n) for n in notes], has_more=False)
