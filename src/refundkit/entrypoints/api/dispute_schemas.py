@@ -33,7 +33,7 @@ class OfferIn(Body):
 
 class DecisionIn(Body):
     outcome: Literal["full_refund", "partial_refund", "no_refund"]
-    refund_amount: str | None = MoneyText
+    refund_amount: str | None = Field(default=None, max_length=32)
     return_goods: bool = False
     rationale: str = Field(max_length=5000)
 
