@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from refundkit.docs_gen import write
+from refundkit.docs_gen_disputes import disputes_markdown
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "lifecycle.md"
 
@@ -15,6 +16,9 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "lifecycle.md"
 def main() -> None:
     write(DOC)
     print(f"wrote {DOC}")
+    disputes = DOC.with_name("disputes.md")
+    disputes.write_text(disputes_markdown(), encoding="utf-8")
+    print(f"wrote {disputes}")
 
 
 if __name__ == "__main__":

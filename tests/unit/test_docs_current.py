@@ -33,3 +33,19 @@ def test_every_transition_is_drawn() -> None:
 
 def test_generation_is_deterministic() -> None:
     assert lifecycle_markdown() == lifecycle_markdown()
+
+
+def test_disputes_doc_matches_the_dispute_state_machine() -> None:
+    from refundkit.docs_gen_disputes import disputes_markdown
+    from refundkit.docs_gen_disputes import mermaid_diagram as dispute_diagram
+    from refundkit.domain.disputes.machine import DISPUTE_TRANSITIONS
+
+    doc = LIFECYCLE_DOC.with_name("disputes.md")
+    committed = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    assert committed == disputes_markdown(), (
+        f"docs/disputes.md is stale; run `{REGENERATE_COMMAND}`"
+    )
+    drawn = dispute_diagram()
+    for row in DISPUTE_TRANSITIONS:
+        assert f"{row.source.value} --> " in drawn
+        assert f": {row.action.value} ({row.role.value})" in drawn
