@@ -199,3 +199,17 @@ def test_no_sequence_of_actions_breaks_the_money(steps: list[tuple[str, Role, in
             )
         if order.status is OrderStatus.CANCELLED:
             assert order.refunded_amount == order.paid_amount and escrow == 0
+
+
+def test_the_buyer_is_offered_a_dispute_only_while_the_window_is_open() -> None:
+    order = new_order()
+    lifecycle.pay(ctx(Role.PLATFORM, T0), order)
+    lifecycle.ship(ctx(Role.SELLER, T0), order, "DHL", "1")
+
+    def offered(at: datetime) -> bool:
+        return any(a.action is OrderAction.OPEN_DISPUTE for a in next_actions(order, at, POLICY))
+
+    assert not offered(T0 + timedelta(days=4))
+    assert offered(T0 + timedelta(days=5))
+    assert order.deadlines.delivery_deadline is not None
+    assert not offered(order.deadlines.delivery_deadline)

@@ -33,6 +33,8 @@ class OrderAction(StrEnum):
     REQUEST_EXTENSION = "request_extension"
     APPROVE_EXTENSION = "approve_extension"
     REJECT_EXTENSION = "reject_extension"
+    OPEN_DISPUTE = "open_dispute"
+    """Not a row of this table: opening a dispute is the dispute table's first step."""
 
 
 A = OrderAction
@@ -297,7 +299,23 @@ def next_actions(order: Order, now: datetime, policy: Policy) -> list[NextAction
         seen.add((row.role, row.action))
         due = _due_by(order, row)
         actions.append(NextAction(row.role, row.action, due, row.on_timeout if due else None))
+    if dispute_window_open(order, now):
+        actions.append(
+            NextAction(Role.BUYER, OrderAction.OPEN_DISPUTE, order.deadlines.dispute_closes_at,
+                       "the window closes and the seller is paid when the order completes")
+        )  # fmt: skip
     return actions
+
+
+def dispute_window_open(order: Order, now: datetime) -> bool:
+    d = order.deadlines
+    return (
+        order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+        and order.open_dispute_id is None
+        and d.dispute_opens_at is not None
+        and d.dispute_opens_at <= now
+        and (d.dispute_closes_at is None or now < d.dispute_closes_at)
+    )
 
 
 def _due_by(order: Order, row: Transition) -> datetime | None:

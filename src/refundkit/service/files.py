@@ -1,0 +1,271 @@
+"""Uploaded files and dispute evidence (DESIGN §3 "Evidence", §6 ``POST /v1/files``).
+
+The declared content type and the file's name are never trusted: the type is sniffed from
+the bytes against an allow-list, photos lose their location metadata before they are
+stored, the stored name is the server's own, and the name the uploader gave is only kept,
+sanitized, to be shown back. A file is read only by its uploader, the buyer and the seller
+of a dispute it is attached to, and the staff; anyone else gets the 404 of an unknown id.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import cast
+
+import filetype
+
+from refundkit.domain.errors import Forbidden, NotFound, ValidationError
+from refundkit.domain.roles import Role
+from refundkit.service import transactions
+from refundkit.service.deps import Deps
+from refundkit.service.file_ports import (
+    Evidence,
+    EvidenceRecord,
+    FileRecord,
+    FileRepository,
+    FilesUnitOfWork,
+    StagedBlob,
+    Uploads,
+)
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import User
+
+PURPOSES = frozenset({"dispute_evidence"})
+ALLOWED_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/webp", "video/mp4", "application/pdf", "text/plain"}
+)
+UPLOADERS = frozenset({Role.BUYER, Role.SELLER, Role.AGENT, Role.ADMIN})
+READS_EVERY_FILE = frozenset({Role.PLATFORM, Role.AGENT, Role.ADMIN})
+MAX_DISPLAY_NAME = 120
+MAX_NOTE = 1000
+FALLBACK_NAME = "file"
+_SNIFF_BYTES = 8192
+
+
+class FileTooLarge(ValidationError):
+    code = "file_too_large"
+
+
+class FileTypeNotAllowed(ValidationError):
+    code = "file_type_not_allowed"
+
+
+class TooManyFiles(ValidationError):
+    code = "too_many_files"
+
+
+class EmptyFile(ValidationError):
+    code = "empty_file"
+
+
+class EvidenceNotUsable(ValidationError):
+    """A named file that is unknown, someone else's, or already attached (one answer for
+    all three, so nobody learns which ids exist)."""
+
+    code = "invalid_evidence"
+
+
+# --- what a file is --------------------------------------------------------------------
+
+
+def sniff(data: bytes) -> str:
+    """The content type from the bytes alone, or ``FileTypeNotAllowed``."""
+    if not data:
+        raise EmptyFile("the file is empty", field="file")
+    kind = filetype.guess(data[:_SNIFF_BYTES])
+    if kind is not None:
+        mime = str(kind.mime)
+        if mime not in ALLOWED_TYPES:
+            raise FileTypeNotAllowed(
+                f"files of type {mime} are not accepted; send JPEG, PNG, WebP, MP4, PDF "
+                "or plain text",
+                field="file",
+            )
+        return mime
+    if is_plain_text(data):
+        return "text/plain"
+    raise FileTypeNotAllowed(
+        "the file's type is not one we accept (JPEG, PNG, WebP, MP4, PDF or plain text); "
+        "markup such as HTML, SVG or XML is never accepted",
+        field="file",
+    )
+
+
+def is_plain_text(data: bytes) -> bool:
+    """UTF-8 without NUL bytes that is not markup (its first visible character is not ``<``)."""
+    if b"\x00" in data:
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    visible = text.lstrip("\ufeff \t\r\n\f\v")
+    return not visible.startswith("<")
+
+
+def sanitize_display_name(name: str | None) -> str:
+    """The last path component, without control or format characters, quotes or
+    backslashes, at most 120 characters; ``"file"`` when nothing usable is left."""
+    if not name:
+        return FALLBACK_NAME
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(
+        ch for ch in base if unicodedata.category(ch) not in ("Cc", "Cf") and ch not in '"'
+    )
+    kept = unicodedata.normalize("NFC", kept).strip().strip(".").strip()
+    kept = kept[:MAX_DISPLAY_NAME].strip()
+    return kept or FALLBACK_NAME
+
+
+# --- uploading ---------------------------------------------------------------------------
+
+
+def check_may_upload(user: User) -> None:
+    if user.role not in UPLOADERS:
+        raise Forbidden("only buyers, sellers, agents and admins upload files")
+
+
+def check_purpose(purpose: str | None) -> str:
+    if purpose not in PURPOSES:
+        raise ValidationError(
+            "purpose must be one of: " + ", ".join(sorted(PURPOSES)), field="purpose"
+        )
+    return purpose
+
+
+def too_large(max_bytes: int) -> FileTooLarge:
+    return FileTooLarge(
+        f"the file is larger than the limit of {max_bytes} bytes", field="file", limit=max_bytes
+    )
+
+
+def store_upload(
+    deps: Deps,
+    uploads: Uploads,
+    user: User,
+    staged: StagedBlob,
+    *,
+    purpose: str | None,
+    filename: str | None,
+) -> FileRecord:
+    """Check a received upload (size, type, metadata), move it into place and record it.
+
+    On refusal the staged file is left for the caller to discard; once the blob is in place
+    a failure to record it removes it again."""
+    check_may_upload(user)
+    checked_purpose = check_purpose(purpose)
+    if staged.size == 0:
+        raise EmptyFile("the file is empty", field="file")
+    if staged.size > uploads.max_bytes:
+        raise too_large(uploads.max_bytes)
+    data = staged.read()
+    content_type = sniff(data)
+    try:
+        cleaned = uploads.strip(content_type, data)
+    except ValueError as exc:
+        raise FileTypeNotAllowed(
+            f"the file starts like {content_type} but is damaged: {exc}", field="file"
+        ) from exc
+    if cleaned != data:
+        staged.replace(cleaned)
+    blob = staged.commit()
+    record = FileRecord(
+        id=deps.ids.new("file"),
+        owner_id=user.id,
+        purpose=checked_purpose,
+        content_type=content_type,
+        size=blob.size,
+        sha256=blob.sha256,
+        storage_name=blob.storage_name,
+        display_name=sanitize_display_name(filename),
+        created_at=deps.clock.now(),
+    )
+    try:
+        transactions.run(deps, lambda uow: files_of(uow).add(record))
+    except BaseException:
+        uploads.blobs.delete(blob.storage_name)
+        raise
+    return record
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def files_of(uow: UnitOfWork | FilesUnitOfWork) -> FileRepository:
+    """``uow.files`` (typed for units of work that carry the file repository)."""
+    return cast(FilesUnitOfWork, uow).files
+
+
+def may_read(uow: UnitOfWork | FilesUnitOfWork, user: User, record: FileRecord) -> bool:
+    if user.role in READS_EVERY_FILE or user.id == record.owner_id:
+        return True
+    return files_of(uow).is_party_to(user.id, record.id)
+
+
+def visible_file(uow: UnitOfWork | FilesUnitOfWork, user: User, file_id: str) -> FileRecord:
+    """The file, or the same ``NotFound`` for an unknown id and one the user may not read."""
+    record = files_of(uow).get(file_id)
+    if record is None or not may_read(uow, user, record):
+        raise NotFound(f"no file {file_id}")
+    return record
+
+
+# --- evidence ------------------------------------------------------------------------------
+
+
+def attach_evidence(
+    deps: Deps,
+    uow: UnitOfWork | FilesUnitOfWork,
+    user: User,
+    dispute_id: str,
+    file_ids: Sequence[str],
+    note: str = "",
+    max_files: int = 20,
+) -> list[EvidenceRecord]:
+    """Attach files to a dispute. The caller has checked that the user may add evidence to
+    this dispute (and holds its row lock, which keeps the count honest); here: only files
+    the user uploaded for dispute evidence and nobody attached yet, at most ``max_files``
+    per dispute."""
+    if len(note) > MAX_NOTE:
+        raise ValidationError(f"note is longer than {MAX_NOTE} characters", field="note")
+    wanted = list(dict.fromkeys(file_ids))
+    if not wanted:
+        return []
+    repo = files_of(uow)
+    usable = repo.unattached_owned_by(user.id, wanted)
+    for file_id in wanted:
+        record = repo.get(file_id) if file_id in usable else None
+        if record is None or record.purpose != "dispute_evidence":
+            raise EvidenceNotUsable(
+                f"file {file_id} is not one of your uploads that can still be attached",
+                field="evidence_ids",
+            )
+    present = repo.count_for_dispute(dispute_id)
+    if present + len(wanted) > max_files:
+        raise TooManyFiles(
+            f"a dispute holds at most {max_files} evidence files; it has {present}",
+            field="evidence_ids",
+            limit=max_files,
+        )
+    now = deps.clock.now()
+    added = [
+        EvidenceRecord(
+            id=deps.ids.new("evd"),
+            dispute_id=dispute_id,
+            file_id=file_id,
+            note=note,
+            added_by=user.id,
+            added_role=user.role.value,
+            created_at=now,
+        )
+        for file_id in wanted
+    ]
+    for evidence in added:
+        repo.attach(evidence)
+    return added
+
+
+def evidence_of(uow: UnitOfWork | FilesUnitOfWork, dispute_id: str) -> Sequence[Evidence]:
+    """A dispute's evidence with its files, oldest first."""
+    return files_of(uow).evidence_for_dispute(dispute_id)
