@@ -18,7 +18,7 @@ import filetype
 from refundkit.domain.errors import Forbidden, NotFound, ValidationError
 from refundkit.domain.roles import Role
 from refundkit.service import transactions
-from refundkit.service.deps import Deps
+from refundkit.service.deps import Deps, EvidenceAttacher
 from refundkit.service.file_ports import (
     Evidence,
     EvidenceRecord,
@@ -269,3 +269,16 @@ def attach_evidence(
 def evidence_of(uow: UnitOfWork | FilesUnitOfWork, dispute_id: str) -> Sequence[Evidence]:
     """A dispute's evidence with its files, oldest first."""
     return files_of(uow).evidence_for_dispute(dispute_id)
+
+
+def attacher(deps: Deps) -> EvidenceAttacher:
+    """``Deps.attach_evidence`` for the dispute use cases: attach (as ``attach_evidence``)
+    and answer how many files the dispute now holds."""
+
+    def attach(
+        uow: UnitOfWork, user: User, dispute_id: str, file_ids: Sequence[str], max_files: int
+    ) -> int:
+        attach_evidence(deps, uow, user, dispute_id, file_ids, max_files=max_files)
+        return files_of(uow).count_for_dispute(dispute_id)
+
+    return attach

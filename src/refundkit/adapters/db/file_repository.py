@@ -46,9 +46,7 @@ class SqlFileRepository:
 
     def get(self, file_id: str) -> FileRecord | None:
         row = (
-            self._conn.execute(sa.select(t.files).where(t.files.c.id == file_id))
-            .mappings()
-            .first()
+            self._conn.execute(sa.select(t.files).where(t.files.c.id == file_id)).mappings().first()
         )
         return None if row is None else _file(row)
 
@@ -58,7 +56,9 @@ class SqlFileRepository:
         party = (
             sa.select(e.c.file_id)
             .join(d, d.c.id == e.c.dispute_id)
-            .where(e.c.file_id == file_id, sa.or_(d.c.buyer_id == user_id, d.c.seller_id == user_id))
+            .where(
+                e.c.file_id == file_id, sa.or_(d.c.buyer_id == user_id, d.c.seller_id == user_id)
+            )
         )
         found = self._conn.execute(sa.union_all(owned, party).limit(1)).first()
         return found is not None
