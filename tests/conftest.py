@@ -140,3 +140,9 @@ def assert_ledger_invariants(engine: sa.Engine) -> None:
 @pytest.fixture
 def market(runtime: Runtime) -> Market:
     return Market(runtime)
+
+
+@pytest.fixture(autouse=True)
+def _evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Uploads in tests land in the test's own folder, never in the working tree."""
+    monkeypatch.setenv("REFUNDKIT_EVIDENCE_DIR", str(tmp_path / "evidence"))

@@ -22,7 +22,7 @@ from refundkit.adapters.holiday_calendar import HolidaysCalendar
 from refundkit.adapters.ids import default_ids
 from refundkit.adapters.payments.sandbox import SandboxPsp
 from refundkit.adapters.policy_files import default_policy_text, load_policy_text
-from refundkit.service import transactions
+from refundkit.service import files, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.policy_book import PolicyBook
 from refundkit.service.ports import Clock
@@ -72,6 +72,7 @@ def build(
         payments=SandboxPsp(calendar),
         sandbox=sandbox,
     )
+    deps.attach_evidence = files.attacher(deps)
     transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))
     platform_key = os.environ.get("REFUNDKIT_PLATFORM_KEY")
     if platform_key:

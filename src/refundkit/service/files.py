@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from typing import cast
 
 import filetype
 
@@ -194,7 +193,7 @@ def store_upload(
 
 def files_of(uow: UnitOfWork | FilesUnitOfWork) -> FileRepository:
     """``uow.files`` (typed for units of work that carry the file repository)."""
-    return cast(FilesUnitOfWork, uow).files
+    return uow.files
 
 
 def may_read(uow: UnitOfWork | FilesUnitOfWork, user: User, record: FileRecord) -> bool:

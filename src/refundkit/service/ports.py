@@ -14,6 +14,7 @@ from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import JournalEntry
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund
+from refundkit.service.file_ports import FileRepository
 from refundkit.service.records import (
     DisputeNote,
     DueTimer,
@@ -175,6 +176,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     tracking: TrackingRepository
     disputes: DisputeRepository
+    files: FileRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

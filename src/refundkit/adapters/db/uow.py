@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from refundkit.adapters.db.dispute_repository import SqlDisputeRepository
 from refundkit.adapters.db.engine import READONLY_OPTION
+from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository, SqlRefundRepository
 from refundkit.adapters.db.support_repositories import (
@@ -22,6 +23,7 @@ from refundkit.adapters.db.support_repositories import (
     SqlUserRepository,
 )
 from refundkit.domain.errors import ConcurrentUpdate, Conflict
+from refundkit.service.file_ports import FileRepository
 from refundkit.service.ports import (
     DisputeRepository,
     EventStore,
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
     idempotency: IdempotencyStore
     tracking: TrackingRepository
     disputes: DisputeRepository
+    files: FileRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -72,6 +75,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyStore(conn)
         self.tracking = SqlTrackingRepository(conn)
         self.disputes = SqlDisputeRepository(conn)
+        self.files = SqlFileRepository(conn)
         return self
 
     def __exit__(

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from refundkit.entrypoints.api import problems, routes_disputes, routes_orders, routes_platform
+from refundkit.entrypoints.api import (
+    problems,
+    routes_disputes,
+    routes_files,
+    routes_orders,
+    routes_platform,
+)
 from refundkit.service.deps import Deps
 
 
@@ -22,6 +28,7 @@ def create_app(deps: Deps) -> FastAPI:
     app.include_router(routes_orders.router)
     app.include_router(routes_platform.router)
     app.include_router(routes_disputes.router)
+    routes_files.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refundkit.domain import errors as e
+from refundkit.service.files import FileTooLarge, FileTypeNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,8 @@ PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.PolicyError, 422),
+    (FileTooLarge, 413),
+    (FileTypeNotAllowed, 415),
     (e.ValidationError, 422),
     (e.NotFound, 404),
     (e.Forbidden, 403),
