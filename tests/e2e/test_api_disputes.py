@@ -168,3 +168,56 @@ def test_each_party_sees_only_its_own_disputes(case: Case) -> None:
                           (case.other_seller, []), (case.agent, [d])):  # fmt: skip
         listed = case.api.get("/v1/disputes", key=who["api_key"]).json()["data"]
         assert [x["id"] for x in listed] == expected
+
+
+def _upload(case: Case, who: dict[str, Any], data: bytes, name: str = "photo.png") -> str:
+    answer = case.api.client.post(
+        "/v1/files", files={"file": (name, data, "image/png")},
+        data={"purpose": "dispute_evidence"},
+        headers={"Authorization": f"Bearer {who['api_key']}"},
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    file_id: str = answer.json()["id"]
+    return file_id
+
+
+def test_a_damaged_item_dispute_carries_evidence_only_the_parties_can_read(case: Case) -> None:
+    from test_files import png
+
+    photo = _upload(case, case.buyer, png(gps=True))
+    opened = case.open("10.00", reason="damaged", item_received=True, evidence_ids=[photo])
+    assert opened["http_status"] == 201, opened
+    d = opened["id"]
+    # The seller adds a file of its own, sent straight to the dispute as multipart.
+    added = case.api.client.post(
+        f"/v1/disputes/{d}/evidence", files={"file": ("label.txt", b"Packed with care.\n",
+                                                      "text/plain")},
+        data={"note": "packing list"},
+        headers={"Authorization": f"Bearer {case.seller['api_key']}"},
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
+    listed = case.api.get(f"/v1/disputes/{d}/evidence", key=case.agent["api_key"]).json()["data"]
+    assert [(e["added_role"], e["content_type"]) for e in listed] == [
+        ("buyer", "image/png"),
+        ("seller", "text/plain"),
+    ]
+    content = case.api.get(f"/v1/files/{photo}/content", key=case.seller["api_key"])
+    assert content.status_code == 200
+    assert content.headers["x-content-type-options"] == "nosniff"
+    assert content.headers["content-disposition"].startswith("attachment")
+    assert b"GPSLatitude" not in content.content
+    assert_problem(case.api.get(f"/v1/files/{photo}/content", key=case.other_seller["api_key"]),
+                   404, "not_found")  # fmt: skip
+
+
+def test_another_users_file_cannot_be_named_as_evidence(case: Case) -> None:
+    from test_files import png
+
+    theirs = _upload(case, case.other_buyer, png())
+    before = case.api.snapshot()
+    body = {"reason": "damaged", "item_received": True, "requested_refund": "5.00",
+            "description": "Broken.", "evidence_ids": [theirs]}  # fmt: skip
+    answer = case.api.post(f"/v1/orders/{case.order_id}/disputes", body,
+                           key=case.buyer["api_key"])  # fmt: skip
+    assert_problem(answer, 422, "invalid_evidence")
+    assert case.api.snapshot() == before

@@ -27,6 +27,7 @@ from refundkit.domain.errors import (
 from refundkit.domain.events import Event
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
+from refundkit.service import files
 from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -259,3 +260,19 @@ def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, *, escalation: bool
 
 def _event(d: Dispute, kind: str, at: datetime, user: User, **data: object) -> Event:
     return Event(kind, d.id, d.order_id, at, user.role, user.id, dict(data))
+
+
+def add_evidence(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, file_ids: Sequence[str], note: str
+) -> DisputeDetails:
+    """Either party or an agent adds evidence to a dispute that is still open."""
+    d = visible_dispute(uow, user, dispute_id, for_update=True)
+    if user.role is Role.PLATFORM:
+        raise Forbidden("the platform does not add evidence")
+    if not d.is_open:
+        raise InvalidTransition(f"evidence cannot be added to a dispute that is {d.status.value}")
+    cap = deps.policies.active.disputes.max_evidence_files
+    added = files.attach_evidence(deps, uow, user, d.id, file_ids, note, cap)
+    record(uow, Outcome(events=[_event(d, "dispute.evidence_added", deps.clock.now(), user,
+                                       files=[e.file_id for e in added])]))  # fmt: skip
+    return details(deps, d)

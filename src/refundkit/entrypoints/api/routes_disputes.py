@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
+from starlette.concurrency import run_in_threadpool
 
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.model import DisputeStatus
+from refundkit.domain.errors import ValidationError
 from refundkit.domain.money import parse_major, parse_positive_major
 from refundkit.entrypoints.api import dispute_schemas as ds
+from refundkit.entrypoints.api import routes_files
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, query
-from refundkit.service import disputes, orders
+from refundkit.entrypoints.api.routes_files import UploadsDep
+from refundkit.service import disputes, files, orders
 from refundkit.service.deps import Deps
 from refundkit.service.disputes import DisputeDetails
 from refundkit.service.ports import UnitOfWork
@@ -187,3 +194,65 @@ def post_message(dispute_id: str, body: ds.MessageIn, deps: DepsDep, user: UserD
 def list_messages(dispute_id: str, deps: DepsDep, user: UserDep) -> s.Page:
     notes = query(deps, lambda uow: disputes.messages(uow, user, dispute_id))
     return s.Page(data=[ds.MessageOut.of(n) for n in notes], has_more=False)
+
+
+class EvidenceIn(s.Body):
+    file_id: str = Field(max_length=40)
+    note: str = Field(default="", max_length=1000)
+
+
+class EvidenceOut(BaseModel):
+    id: str
+    file_id: str
+    note: str
+    added_role: str
+    content_type: str
+    size: int
+    sha256: str
+    filename: str
+    created_at: datetime
+
+
+@router.post("/v1/disputes/{dispute_id}/evidence", response_model=ds.DisputeOut, status_code=201)
+async def add_evidence(
+    dispute_id: str, request: Request, deps: DepsDep, user: UserDep, uploads: UploadsDep
+) -> Response:
+    """A file as multipart (``file``, ``note``), or ``{file_id, note}`` for an upload made
+    with ``POST /v1/files``."""
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        async with routes_files.received_upload(request, uploads, frozenset({"note"})) as got:
+            if got.staged is None:
+                raise ValidationError("the upload has no part named 'file'", field="file")
+            staged, name = got.staged, got.filename
+            note = got.fields.get("note") or ""
+            stored = await run_in_threadpool(
+                lambda: files.store_upload(deps, uploads, user, staged,
+                                           purpose="dispute_evidence", filename=name)
+            )  # fmt: skip
+        file_id = stored.id
+    else:
+        try:
+            body = EvidenceIn.model_validate_json(await request.body())
+        except PydanticValidationError as exc:
+            raise ValidationError(f"send {{file_id, note}} or a multipart file: {exc}") from exc
+        file_id, note = body.file_id, body.note
+
+    def work(uow: UnitOfWork) -> DisputeDetails:
+        return disputes.add_evidence(deps, uow, user, dispute_id, [file_id], note)
+
+    return await run_in_threadpool(lambda: _act(deps, None, work, 201))
+
+
+@router.get("/v1/disputes/{dispute_id}/evidence", response_model=s.Page)
+def list_evidence(dispute_id: str, deps: DepsDep, user: UserDep) -> s.Page:
+    def work(uow: UnitOfWork) -> list[EvidenceOut]:
+        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+        return [
+            EvidenceOut(id=e.record.id, file_id=e.file.id, note=e.record.note,
+                        added_role=e.record.added_role, content_type=e.file.content_type,
+                        size=e.file.size, sha256=e.file.sha256, filename=e.file.display_name,
+                        created_at=e.record.created_at)
+            for e in files.evidence_of(uow, d.id)
+        ]  # fmt: skip
+
+    return s.Page(data=query(deps, work), has_more=False)
