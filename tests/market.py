@@ -126,3 +126,14 @@ class Market:
 
     def fire_due(self) -> int:
         return fire_due(self.deps)
+
+
+def evidence_file(market: Market, owner: User) -> str:
+    """A file record as an upload leaves it (the bytes themselves do not matter here)."""
+    from refundkit.service.file_ports import FileRecord
+
+    file_id = market.deps.ids.new("file")
+    record = FileRecord(file_id, owner.id, "dispute_evidence", "text/plain", 4, "0" * 64,
+                        f"test-{file_id}", "note.txt", market.now)  # fmt: skip
+    market.tx(lambda uow: uow.files.add(record))
+    return file_id

@@ -221,3 +221,24 @@ def test_another_users_file_cannot_be_named_as_evidence(case: Case) -> None:
                            key=case.buyer["api_key"])  # fmt: skip
     assert_problem(answer, 422, "invalid_evidence")
     assert case.api.snapshot() == before
+
+
+def test_an_appeal_goes_to_the_agents_queue_and_their_decision_moves_money(case: Case) -> None:
+    d = case.open("10.00")["id"]
+    case.do(case.seller, d, "accept")
+    proof = _upload(case, case.buyer, b"The courier's note says it was left outside.\n", "n.txt")
+    appealed = case.do(case.buyer, d, "appeal", {"reason": "never got it", "evidence_ids": [proof]})
+    assert appealed.status_code == 201, appealed.text
+    queue = case.api.get("/v1/appeals", key=case.agent["api_key"]).json()["data"]
+    assert [a["dispute_id"] for a in queue] == [d]
+    decided = case.do(
+        case.agent,
+        d,
+        "appeal/decision",
+        {"decision": "new_outcome", "outcome": "full_refund", "rationale": "left outside"},
+    )
+    assert decided.status_code == 200, decided.text
+    assert (decided.json()["outcome"], decided.json()["refund_amount"]) == ("full_refund", "30.00")
+    refunds = case.api.get(f"/v1/orders/{case.order_id}/refunds").json()["data"]
+    assert sorted(r["amount"] for r in refunds) == ["10.00", "20.00"]
+    assert case.api.get("/v1/appeals", key=case.agent["api_key"]).json()["data"] == []

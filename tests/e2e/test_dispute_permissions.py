@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
-from test_api_disputes import Case
+from test_api_disputes import Case, _upload
 
 
 @pytest.fixture
@@ -50,6 +50,8 @@ def test_each_role_gets_what_design_grants(case: Case, action: str, role: str) -
     state, body, allowed, success = MATRIX[action]
     d = _dispute_in(case, state)
     who = None if role == "platform" else getattr(case, role)
+    if action == "appeal" and role in allowed:
+        body = {**body, "evidence_ids": [_upload(case, who, b"New facts, in writing.\n")]}
     before = case.api.snapshot()
     answer = case.do(who, d, action, body)
     if role in allowed:

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from market import Market
+from market import Market, evidence_file
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.model import DecidedBy, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import (
     AmountExceedsRefundable,
+    Conflict,
     EvidenceRequired,
     Forbidden,
     InvalidTransition,
@@ -255,18 +256,113 @@ def test_a_withdrawn_dispute_lets_the_order_go_on_and_allows_one_more(market: Ma
     assert market.order(order.id).status is OrderStatus.COMPLETED
 
 
-def test_each_party_may_appeal_once_within_30_days(market: Market) -> None:
+def _resolved_partially(market: Market) -> tuple[Order, str]:
     order = shipped_in_window(market)
     d = open_(market, order, form(1000)).dispute
     act(market, disputes.accept, market.seller, d.id)
-    act(market, disputes.appeal, market.buyer, d.id, "the item is also broken")
-    from refundkit.domain.errors import Conflict
+    return order, d.id
 
+
+def _appeal(market: Market, who: User, dispute_id: str, files: list[str] | None = None) -> None:
+    ids = [evidence_file(market, who)] if files is None else files
+    act(market, disputes.appeal, who, dispute_id, "new facts", ids)
+
+
+def test_an_appeal_needs_new_evidence_and_is_made_once_per_dispute(market: Market) -> None:
+    _, d = _resolved_partially(market)
+    with pytest.raises(EvidenceRequired):
+        _appeal(market, market.buyer, d, files=[])
+    _appeal(market, market.buyer, d)
     with pytest.raises(Conflict):
-        act(market, disputes.appeal, market.buyer, d.id, "again")
+        _appeal(market, market.seller, d)
+
+
+def test_no_appeal_after_30_days(market: Market) -> None:
+    _, d = _resolved_partially(market)
     market.advance(days=30)
     with pytest.raises(WindowClosed):
-        act(market, disputes.appeal, market.seller, d.id, "late")
+        _appeal(market, market.seller, d)
+
+
+def test_an_appeal_holds_the_money_until_an_agent_answers(market: Market) -> None:
+    agent = market.user(Role.AGENT, "IE")
+    order, d = _resolved_partially(market)
+    _appeal(market, market.buyer, d)
+    market.advance_to(order.deadlines.delivery_deadline + timedelta(days=1))
+    assert market.order(order.id).status is OrderStatus.SHIPPED
+    queue = market.tx(lambda uow: disputes.list_appeals(uow, agent, status="open", limit=10))
+    assert [a["dispute_id"] for a in queue] == [d]
+    market.tx(
+        lambda uow: disputes.decide_appeal(
+            market.deps,
+            uow,
+            agent,
+            d,
+            uphold=True,
+            outcome=None,
+            amount=None,
+            rationale="photos show no damage",
+        )
+    )
+    market.fire_due()
+    assert market.order(order.id).status is OrderStatus.COMPLETED
+    assert market.tx(lambda uow: disputes.list_appeals(uow, agent, status="open", limit=10)) == []
+
+
+def test_a_new_outcome_on_appeal_refunds_the_difference(market: Market) -> None:
+    agent = market.user(Role.AGENT, "IE")
+    order, d = _resolved_partially(market)
+    _appeal(market, market.buyer, d)
+    with pytest.raises(InvalidTransition):  # money paid back is never taken again
+        market.tx(
+            lambda uow: disputes.decide_appeal(
+                market.deps,
+                uow,
+                agent,
+                d,
+                uphold=False,
+                outcome="no_refund",
+                amount=None,
+                rationale="r",
+            )
+        )
+    done = market.tx(
+        lambda uow: disputes.decide_appeal(
+            market.deps,
+            uow,
+            agent,
+            d,
+            uphold=False,
+            outcome="full_refund",
+            amount=None,
+            rationale="the second photo shows the crack",
+        )
+    ).dispute
+    assert (done.outcome, done.refund_amount, done.decided_by) == (
+        DisputeOutcome.FULL_REFUND,
+        3000,
+        DecidedBy.AGENT,
+    )
+    assert sorted(r.amount for r in market.refunds(order.id)) == [1000, 2000]
+    assert market.order(order.id).status is OrderStatus.REFUNDED
+
+
+def test_only_an_agent_decides_an_appeal(market: Market) -> None:
+    _, d = _resolved_partially(market)
+    _appeal(market, market.buyer, d)
+    with pytest.raises(Forbidden):
+        market.tx(
+            lambda uow: disputes.decide_appeal(
+                market.deps,
+                uow,
+                market.seller,
+                d,
+                uphold=True,
+                outcome=None,
+                amount=None,
+                rationale="mine",
+            )
+        )
 
 
 def test_the_thread_is_shared_by_the_parties_and_hidden_from_strangers(market: Market) -> None:

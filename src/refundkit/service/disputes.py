@@ -19,6 +19,7 @@ from refundkit.domain.disputes.machine import (
 from refundkit.domain.disputes.model import Dispute, DisputeStatus
 from refundkit.domain.errors import (
     Conflict,
+    EvidenceRequired,
     Forbidden,
     InvalidTransition,
     NotFound,
@@ -179,20 +180,63 @@ def request_evidence(
     return details(deps, d)
 
 
-def appeal(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, reason: str) -> DisputeDetails:
-    d = visible_dispute(uow, user, dispute_id, for_update=True)
-    now = deps.clock.now()
+def appeal(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, reason: str,
+    evidence_ids: Sequence[str],
+) -> DisputeDetails:  # fmt: skip
+    """Once per dispute, by either party, within the appeal window, with new evidence: a
+    support case for an agent. It holds the order's money until the agent has answered."""
+    found = visible_dispute(uow, user, dispute_id)
     if user.role not in (Role.BUYER, Role.SELLER):
         raise Forbidden("only the buyer or the seller may appeal")
+    order = uow.orders.get(found.order_id, for_update=True)
+    d = uow.disputes.get(dispute_id, for_update=True)
+    assert order is not None
+    assert d is not None
+    now = deps.clock.now()
     find_transition(d, DisputeAction.APPEAL, user.role, now)
     if not reason.strip():
         raise ValidationError("say why you appeal", field="reason")
-    if uow.disputes.appealed_by(d.id, user.role.value):
-        raise Conflict("each party may appeal a dispute once")
+    if uow.disputes.has_appeal(d.id):
+        raise Conflict("this dispute was already appealed; a dispute is appealed once")
+    if not evidence_ids:
+        raise EvidenceRequired("an appeal brings new evidence", field="evidence_ids")
     uow.disputes.add_appeal(deps.ids.new("apl"), d.id, user.role.value, user.id, reason.strip(),
                             now)  # fmt: skip
+    cap = deps.policies.for_version(uow, order.policy_version).disputes.max_evidence_files
+    files.attach_evidence(deps, uow, user, d.id, evidence_ids, "appeal", cap)
+    commands.hold_for_appeal(order, d)
+    uow.orders.save(order)
     record(uow, Outcome(events=[_event(d, "dispute.appealed", now, user)]))
     return details(deps, d)
+
+
+def decide_appeal(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, *, uphold: bool,
+    outcome: str | None, amount: int | None, rationale: str,
+) -> DisputeDetails:  # fmt: skip
+    found = visible_dispute(uow, user, dispute_id)
+    open_appeal = uow.disputes.open_appeal(found.id)
+    if user.role not in (Role.AGENT, Role.ADMIN):
+        raise Forbidden("only an agent decides an appeal")
+    if open_appeal is None:
+        raise InvalidTransition("this dispute has no open appeal")
+
+    def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
+        return commands.decide_appeal(ctx, d, order, uphold=uphold, outcome=outcome,
+                                      amount=amount, rationale=rationale)  # fmt: skip
+
+    decided = _act(deps, uow, user, dispute_id, step)
+    uow.disputes.set_appeal_status(open_appeal["id"], "upheld" if uphold else "changed")
+    return decided
+
+
+def list_appeals(
+    uow: UnitOfWork, user: User, *, status: str | None, limit: int
+) -> list[dict[str, object]]:
+    if user.role not in (Role.AGENT, Role.ADMIN, Role.PLATFORM):
+        raise Forbidden("the appeals queue is for agents")
+    return [dict(a) for a in uow.disputes.appeals(status=status, limit=limit)]
 
 
 def post_message(

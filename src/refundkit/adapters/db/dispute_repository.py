@@ -213,3 +213,32 @@ class SqlDisputeRepository:
                      "refund_amount": o.refund_amount, "return_goods": o.return_goods,
                      "note": o.note, "status": o.status.value, "created_at": o.created_at},
                 )  # fmt: skip
+
+    def appeals(self, *, status: str | None, limit: int) -> list[dict[str, Any]]:
+        query = sa.select(t.appeals).order_by(t.appeals.c.created_at, t.appeals.c.id).limit(limit)
+        if status is not None:
+            query = query.where(t.appeals.c.status == status)
+        return [dict(r) for r in self._conn.execute(query).mappings()]
+
+    def open_appeal(self, dispute_id: str) -> dict[str, Any] | None:
+        row = (
+            self._conn.execute(
+                sa.select(t.appeals).where(
+                    t.appeals.c.dispute_id == dispute_id, t.appeals.c.status == "open"
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    def set_appeal_status(self, appeal_id: str, status: str) -> None:
+        self._conn.execute(
+            t.appeals.update().where(t.appeals.c.id == appeal_id).values(status=status)
+        )
+
+    def has_appeal(self, dispute_id: str) -> bool:
+        found = self._conn.execute(
+            sa.select(t.appeals.c.id).where(t.appeals.c.dispute_id == dispute_id)
+        ).first()
+        return found is not None

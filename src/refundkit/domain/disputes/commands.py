@@ -286,3 +286,59 @@ def _release_hold(ctx: Context, order: Order) -> Outcome:
     closes = order.deadlines.dispute_closes_at
     due: datetime = max(ctx.now, closes) if closes else ctx.now
     return Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)])
+
+
+def decide_appeal(
+    ctx: Context, d: Dispute, order: Order, *, uphold: bool, outcome: str | None,
+    amount: int | None, rationale: str,
+) -> Outcome:  # fmt: skip
+    """An agent answers an appeal: the outcome stands, or a new one replaces it. Money
+    already paid back is never taken from the buyer again, so a new outcome may only add
+    to what the dispute refunded; the difference leaves escrow now."""
+    if ctx.actor.role not in (Role.AGENT, Role.ADMIN):
+        raise Forbidden("only an agent decides an appeal")
+    if not rationale.strip():
+        raise ValidationError("a decision needs a rationale", field="rationale")
+    result = Outcome()
+    if uphold:
+        result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="upheld"))
+        return result.merge(_release_hold(ctx, order))
+    previous = d.refund_amount or 0
+    ceiling = previous + order.refundable
+    try:
+        chosen = DisputeOutcome(outcome or "")
+    except ValueError:
+        raise ValidationError(f"unknown outcome {outcome!r}", field="outcome") from None
+    if chosen is DisputeOutcome.FULL_REFUND:
+        total = ceiling
+    elif chosen is DisputeOutcome.NO_REFUND:
+        total = 0
+    elif amount is None or not 0 < amount < ceiling:
+        raise InvalidAmount("a partial refund needs an amount below the order's refundable total",
+                            field="refund_amount")  # fmt: skip
+    else:
+        total = amount
+    if total < previous:
+        raise InvalidTransition("money already refunded to the buyer is not taken back")
+    d.status = DisputeStatus.RESOLVED
+    d.outcome = _outcome_of(total, ceiling)
+    d.refund_amount = total
+    d.decided_by = DecidedBy.AGENT
+    d.rule = None
+    d.rationale = rationale.strip()
+    d.resolved_at = ctx.now
+    result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="changed",
+                                outcome=d.outcome.value, refund_amount=total))  # fmt: skip
+    if total > previous:
+        result.merge(refund_from_escrow(ctx, order, total - previous, f"appeal of {d.id}"))
+    if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
+        order.status = OrderStatus.REFUNDED
+        order.open_dispute_id = None
+        return result
+    return result.merge(_release_hold(ctx, order))
+
+
+def hold_for_appeal(order: Order, d: Dispute) -> None:
+    """An appeal keeps the money where it is until an agent has answered it."""
+    if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        order.open_dispute_id = d.id

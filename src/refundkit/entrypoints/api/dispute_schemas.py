@@ -48,6 +48,13 @@ class AppealIn(Body):
     evidence_ids: list[str] = Field(default_factory=list, max_length=20)
 
 
+class AppealDecisionIn(Body):
+    decision: Literal["uphold", "new_outcome"]
+    outcome: Literal["full_refund", "partial_refund", "no_refund"] | None = None
+    refund_amount: str | None = Field(default=None, max_length=32)
+    rationale: str = Field(max_length=5000)
+
+
 class MessageIn(Body):
     body: str = Field(max_length=5000)
 

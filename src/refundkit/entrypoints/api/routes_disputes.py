@@ -172,13 +172,38 @@ def decide(dispute_id: str, body: ds.DecisionIn, deps: DepsDep, user: UserDep,
 @router.post("/v1/disputes/{dispute_id}/appeal", response_model=ds.DisputeOut, status_code=201)
 def appeal(dispute_id: str, body: ds.AppealIn, deps: DepsDep, user: UserDep,
            idem: IdempotencyDep) -> Response:  # fmt: skip
-    def work(uow: UnitOfWork) -> DisputeDetails:
-        found = disputes.appeal(deps, uow, user, dispute_id, body.reason)
-        if body.evidence_ids:
-            disputes.attach_evidence(deps, uow, user, dispute_id, body.evidence_ids)
-        return found
+    return _act(
+        deps,
+        idem,
+        lambda uow: disputes.appeal(deps, uow, user, dispute_id, body.reason, body.evidence_ids),
+        201,
+    )
 
-    return _act(deps, idem, work, 201)
+
+@router.post("/v1/disputes/{dispute_id}/appeal/decision", response_model=ds.DisputeOut)
+def decide_appeal(dispute_id: str, body: ds.AppealDecisionIn, deps: DepsDep, user: UserDep,
+                  idem: IdempotencyDep) -> Response:  # fmt: skip
+    def work(uow: UnitOfWork) -> DisputeDetails:
+        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+        amount = None
+        if body.refund_amount is not None:
+            amount = _amount(deps, _currency(uow, d.order_id), body.refund_amount,
+                             "refund_amount", positive=True)  # fmt: skip
+        return disputes.decide_appeal(deps, uow, user, dispute_id,
+                                      uphold=body.decision == "uphold", outcome=body.outcome,
+                                      amount=amount, rationale=body.rationale)  # fmt: skip
+
+    return _act(deps, idem, work)
+
+
+@router.get("/v1/appeals", response_model=s.Page)
+def list_appeals(
+    deps: DepsDep, user: UserDep, page: PageDep,
+    status: Annotated[str | None, Query(max_length=16)] = "open",
+) -> s.Page:  # fmt: skip
+    found = query(deps, lambda uow: disputes.list_appeals(uow, user, status=status,
+                                                          limit=page.limit))  # fmt: skip
+    return s.Page(data=found, has_more=False)
 
 
 @router.post("/v1/disputes/{dispute_id}/messages", response_model=ds.MessageOut,
