@@ -375,3 +375,43 @@ def test_the_thread_is_shared_by_the_parties_and_hidden_from_strangers(market: M
     stranger = market.user(Role.SELLER, "CN")
     with pytest.raises(NotFound):
         market.tx(lambda uow: disputes.messages(uow, stranger, d.id))
+
+
+@pytest.mark.parametrize("state", ["negotiating", "escalated"])
+def test_the_buyer_may_withdraw_while_negotiating_or_escalated(market: Market, state: str) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.reject, market.seller, d.id, "no")
+    if state == "escalated":
+        act(market, disputes.escalate, market.buyer, d.id)
+    done = act(market, disputes.withdraw, market.buyer, d.id).dispute
+    assert done.status is DisputeStatus.WITHDRAWN
+    assert market.order(order.id).open_dispute_id is None
+
+
+def test_an_admin_may_decide_like_an_agent(market: Market) -> None:
+    admin = market.user(Role.ADMIN, "IE")
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.reject, market.seller, d.id, "no")
+    act(market, disputes.escalate, market.buyer, d.id)
+    done = act(market, disputes.decide, admin, d.id, "no_refund", None, False, "delivered").dispute
+    assert (done.outcome, done.decided_by) == (DisputeOutcome.NO_REFUND, DecidedBy.AGENT)
+
+
+def test_terms_with_a_return_wait_for_the_goods_and_move_no_money_yet(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order, form(3000, goods_back=True)).dispute
+    done = act(market, disputes.accept, market.seller, d.id).dispute
+    assert done.status is DisputeStatus.AWAITING_RETURN
+    assert done.outcome is None
+    assert market.refunds(order.id) == []
+    assert market.order(order.id).open_dispute_id == d.id  # the money stays held
+
+
+def test_a_withdrawn_dispute_may_be_appealed(market: Market) -> None:
+    order = shipped_in_window(market)
+    d = open_(market, order).dispute
+    act(market, disputes.withdraw, market.buyer, d.id)
+    _appeal(market, market.seller, d.id)
+    assert market.order(order.id).open_dispute_id == d.id
