@@ -111,7 +111,10 @@ def _orders(
         # States that take time to reach are lived through on the sandbox clock.
         place("completed", chloe, gadgets, PaymentMethod.CARD, "pay", "ship", "confirm")
         place("expired", ana, gadgets, PaymentMethod.CARD)
+        place("dispute_awaiting_seller", ana, gadgets, PaymentMethod.CARD, "pay", "ship")
+        place("dispute_escalated", chloe, ceramics, PaymentMethod.WALLET, "pay", "ship")
         advance_clock(deps, clock, timedelta(days=16))
+        _disputes(deps, made, by_email)
         place("cancel_requested", ana, ceramics, PaymentMethod.CARD, "pay")
         advance_clock(deps, clock, timedelta(hours=25))
         run(lambda uow: orders.cancel_order(deps, uow, ana, made["cancel_requested"], "too slow"))
@@ -139,4 +142,30 @@ def print_demo(console: Console, data: DemoData, url: str) -> None:
         )
     out("[bold]Demo orders[/]")
     for label, oid in data.orders.items():
-        out(f"  {label:<18} {oid}", soft_wrap=True, highlight=False)
+        out(f"  {label:<24} {oid}", soft_wrap=True, highlight=False)
+
+
+def _disputes(deps: Deps, made: dict[str, str], by_email: dict[str, User]) -> None:
+    """Two not-received disputes: one for the seller to answer, one in the agents' queue."""
+    from refundkit.domain.disputes.commands import DisputeForm
+    from refundkit.service import disputes
+
+    ana, chloe = by_email["ana@demo.refundkit"], by_email["chloe@demo.refundkit"]
+    ceramics = by_email["ceramics@demo.refundkit"]
+    form = DisputeForm("not_received", "tracking_stuck", False, 4999, False,
+                       "The tracking has not moved for ten days.")  # fmt: skip
+    transactions.run(
+        deps,
+        lambda uow: disputes.open_dispute(
+            deps, uow, ana, made["dispute_awaiting_seller"], form, []
+        ),
+    )
+    d = transactions.run(
+        deps,
+        lambda uow: disputes.open_dispute(deps, uow, chloe, made["dispute_escalated"], form, []),
+    ).dispute.id
+    transactions.run(
+        deps,
+        lambda uow: disputes.reject(deps, uow, ceramics, d, "The parcel left our shop on time."),
+    )
+    transactions.run(deps, lambda uow: disputes.escalate(deps, uow, chloe, d))
