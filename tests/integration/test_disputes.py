@@ -415,3 +415,32 @@ def test_a_withdrawn_dispute_may_be_appealed(market: Market) -> None:
     act(market, disputes.withdraw, market.buyer, d.id)
     _appeal(market, market.seller, d.id)
     assert market.order(order.id).open_dispute_id == d.id
+
+
+def test_an_appeal_cannot_take_over_the_hold_of_another_open_dispute(market: Market) -> None:
+    order = shipped_in_window(market)
+    first = open_(market, order).dispute
+    act(market, disputes.withdraw, market.buyer, first.id)
+    second = open_(market, order).dispute
+    with pytest.raises(InvalidTransition):
+        _appeal(market, market.seller, first.id)
+    assert market.order(order.id).open_dispute_id == second.id
+
+
+def test_two_agents_deciding_one_appeal_at_once_decide_it_once(market: Market) -> None:
+    from test_concurrency import _together
+
+    agents = [market.user(Role.AGENT, "IE") for _ in range(2)]
+    order, d = _resolved_partially(market)
+    _appeal(market, market.buyer, d)
+    results = _together(*[
+        lambda a=agent, amount=amount: market.tx(lambda uow: disputes.decide_appeal(
+            market.deps, uow, a, d, uphold=False, outcome="partial_refund", amount=amount,
+            rationale="more damage"))
+        for agent, amount in zip(agents, (1500, 2500), strict=True)
+    ])  # fmt: skip
+    failures = [r for r in results if isinstance(r, Exception)]
+    assert len(failures) == 1, results
+    assert isinstance(failures[0], InvalidTransition)
+    refunded = sum(r.amount for r in market.refunds(order.id))
+    assert refunded in (1500, 2500)

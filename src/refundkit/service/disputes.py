@@ -18,6 +18,7 @@ from refundkit.domain.disputes.machine import (
 )
 from refundkit.domain.disputes.model import Dispute, DisputeStatus
 from refundkit.domain.errors import (
+    ConcurrentUpdate,
     Conflict,
     EvidenceRequired,
     Forbidden,
@@ -215,20 +216,21 @@ def decide_appeal(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, *, uphold: bool,
     outcome: str | None, amount: int | None, rationale: str,
 ) -> DisputeDetails:  # fmt: skip
-    found = visible_dispute(uow, user, dispute_id)
-    open_appeal = uow.disputes.open_appeal(found.id)
+    visible_dispute(uow, user, dispute_id)
     if user.role not in (Role.AGENT, Role.ADMIN):
         raise Forbidden("only an agent decides an appeal")
-    if open_appeal is None:
-        raise InvalidTransition("this dispute has no open appeal")
 
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
+        # Read under the order and dispute locks: two agents cannot both decide it.
+        open_appeal = uow.disputes.open_appeal(d.id)
+        if open_appeal is None:
+            raise InvalidTransition("this dispute has no open appeal")
+        if not uow.disputes.close_appeal(open_appeal["id"], "upheld" if uphold else "changed"):
+            raise ConcurrentUpdate("the appeal was decided by someone else")
         return commands.decide_appeal(ctx, d, order, uphold=uphold, outcome=outcome,
                                       amount=amount, rationale=rationale)  # fmt: skip
 
-    decided = _act(deps, uow, user, dispute_id, step)
-    uow.disputes.set_appeal_status(open_appeal["id"], "upheld" if uphold else "changed")
-    return decided
+    return _act(deps, uow, user, dispute_id, step)
 
 
 def list_appeals(

@@ -232,10 +232,14 @@ class SqlDisputeRepository:
         )
         return dict(row) if row else None
 
-    def set_appeal_status(self, appeal_id: str, status: str) -> None:
-        self._conn.execute(
-            t.appeals.update().where(t.appeals.c.id == appeal_id).values(status=status)
+    def close_appeal(self, appeal_id: str, status: str) -> bool:
+        """Close an open appeal; False when it was no longer open."""
+        done = self._conn.execute(
+            t.appeals.update()
+            .where(t.appeals.c.id == appeal_id, t.appeals.c.status == "open")
+            .values(status=status)
         )
+        return done.rowcount == 1
 
     def has_appeal(self, dispute_id: str) -> bool:
         found = self._conn.execute(

@@ -229,7 +229,7 @@ def withdraw(ctx: Context, d: Dispute, order: Order) -> Outcome:
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     outcome = Outcome(events=[_event(ctx, d, "dispute.withdrawn")])
-    return outcome.merge(_release_hold(ctx, order))
+    return outcome.merge(_release_hold(ctx, order, d))
 
 
 def settle(
@@ -271,7 +271,7 @@ def settle(
             )
         )
         return result  # fmt: skip
-    return result.merge(_release_hold(ctx, order))
+    return result.merge(_release_hold(ctx, order, d))
 
 
 def _outcome_of(amount: int, refundable: int) -> DisputeOutcome:
@@ -280,8 +280,11 @@ def _outcome_of(amount: int, refundable: int) -> DisputeOutcome:
     return DisputeOutcome.FULL_REFUND if amount == refundable else DisputeOutcome.PARTIAL_REFUND
 
 
-def _release_hold(ctx: Context, order: Order) -> Outcome:
-    """The order resumes: it completes (and releases escrow) when its window allows."""
+def _release_hold(ctx: Context, order: Order, d: Dispute) -> Outcome:
+    """The order resumes: it completes (and releases escrow) when its window allows. Only
+    this dispute's own hold is lifted, never another's."""
+    if order.open_dispute_id not in (None, d.id):
+        return Outcome()
     order.open_dispute_id = None
     closes = order.deadlines.dispute_closes_at
     due: datetime = max(ctx.now, closes) if closes else ctx.now
@@ -302,7 +305,7 @@ def decide_appeal(
     result = Outcome()
     if uphold:
         result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="upheld"))
-        return result.merge(_release_hold(ctx, order))
+        return result.merge(_release_hold(ctx, order, d))
     previous = d.refund_amount or 0
     ceiling = previous + order.refundable
     try:
@@ -335,10 +338,12 @@ def decide_appeal(
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None
         return result
-    return result.merge(_release_hold(ctx, order))
+    return result.merge(_release_hold(ctx, order, d))
 
 
 def hold_for_appeal(order: Order, d: Dispute) -> None:
     """An appeal keeps the money where it is until an agent has answered it."""
+    if order.open_dispute_id not in (None, d.id):
+        raise InvalidTransition("another dispute is open on this order; appeal once it ends")
     if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
         order.open_dispute_id = d.id

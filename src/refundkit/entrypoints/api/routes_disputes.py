@@ -162,7 +162,7 @@ def decide(dispute_id: str, body: ds.DecisionIn, deps: DepsDep, user: UserDep,
         amount = None
         if body.refund_amount is not None:
             amount = _amount(deps, _currency(uow, d.order_id), body.refund_amount,
-                             "refund_amount", positive=True)  # fmt: skip
+                             "refund_amount", positive=False)  # fmt: skip
         return disputes.decide(deps, uow, user, dispute_id, body.outcome, amount,
                                body.return_goods, body.rationale)  # fmt: skip
 
@@ -188,7 +188,7 @@ def decide_appeal(dispute_id: str, body: ds.AppealDecisionIn, deps: DepsDep, use
         amount = None
         if body.refund_amount is not None:
             amount = _amount(deps, _currency(uow, d.order_id), body.refund_amount,
-                             "refund_amount", positive=True)  # fmt: skip
+                             "refund_amount", positive=False)  # fmt: skip
         return disputes.decide_appeal(deps, uow, user, dispute_id,
                                       uphold=body.decision == "uphold", outcome=body.outcome,
                                       amount=amount, rationale=body.rationale)  # fmt: skip
