@@ -25,6 +25,7 @@ from refundkit.service import disputes, files, orders
 from refundkit.service.deps import Deps
 from refundkit.service.disputes import DisputeDetails
 from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import User
 from refundkit.service.transactions import IdempotentRequest
 
 router = APIRouter(tags=["disputes"])
@@ -40,6 +41,16 @@ def _amount(deps: Deps, currency: str, text: str, field: str, *, positive: bool)
     exponent = deps.currencies.exponent(currency)
     parse = parse_positive_major if positive else parse_major
     return parse(text, currency, exponent, field=field).minor
+
+
+def _optional_amount(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, text: str | None
+) -> int | None:
+    """A ``refund_amount`` in the currency of the dispute's order, when one was sent."""
+    if text is None:
+        return None
+    d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+    return _amount(deps, _currency(uow, d.order_id), text, "refund_amount", positive=False)
 
 
 def _rendered(
@@ -158,11 +169,7 @@ def request_evidence(dispute_id: str, body: ds.EvidenceRequestIn, deps: DepsDep,
 def decide(dispute_id: str, body: ds.DecisionIn, deps: DepsDep, user: UserDep,
            idem: IdempotencyDep) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> DisputeDetails:
-        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
-        amount = None
-        if body.refund_amount is not None:
-            amount = _amount(deps, _currency(uow, d.order_id), body.refund_amount,
-                             "refund_amount", positive=False)  # fmt: skip
+        amount = _optional_amount(deps, uow, user, dispute_id, body.refund_amount)
         return disputes.decide(deps, uow, user, dispute_id, body.outcome, amount,
                                body.return_goods, body.rationale)  # fmt: skip
 
@@ -184,11 +191,7 @@ def appeal(dispute_id: str, body: ds.AppealIn, deps: DepsDep, user: UserDep,
 def decide_appeal(dispute_id: str, body: ds.AppealDecisionIn, deps: DepsDep, user: UserDep,
                   idem: IdempotencyDep) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> DisputeDetails:
-        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
-        amount = None
-        if body.refund_amount is not None:
-            amount = _amount(deps, _currency(uow, d.order_id), body.refund_amount,
-                             "refund_amount", positive=False)  # fmt: skip
+        amount = _optional_amount(deps, uow, user, dispute_id, body.refund_amount)
         return disputes.decide_appeal(deps, uow, user, dispute_id,
                                       uphold=body.decision == "uphold", outcome=body.outcome,
                                       amount=amount, rationale=body.rationale)  # fmt: skip
