@@ -444,3 +444,84 @@ def test_two_agents_deciding_one_appeal_at_once_decide_it_once(market: Market) -
     assert isinstance(failures[0], InvalidTransition)
     refunded = sum(r.amount for r in market.refunds(order.id))
     assert refunded in (1500, 2500)
+
+
+def _awaiting_return(market: Market) -> tuple[Order, str]:
+    order = shipped_in_window(market)
+    d = open_(market, order, form(3000, goods_back=True)).dispute
+    act(market, disputes.accept, market.seller, d.id)
+    return order, d.id
+
+
+def _ship_back(market: Market, d: str) -> None:
+    act(market, disputes.ship_return, market.buyer, d, "UPS", "RET-1")
+
+
+def _scan_return_delivered(market: Market) -> None:
+    from refundkit.service.records import TrackingScan
+    from refundkit.service.tracking import ingest_scans
+
+    scan = TrackingScan("UPS", "RET-1", "delivered", "CN", "Shenzhen", None, market.now, None,
+                        market.now)  # fmt: skip
+    market.tx(lambda uow: ingest_scans(market.deps, uow, market.platform, [scan]))
+
+
+def test_a_return_never_sent_within_10_days_closes_with_no_refund(market: Market) -> None:
+    order, d = _awaiting_return(market)
+    market.advance(days=9, hours=23)
+    assert act(market, disputes.get_dispute, market.buyer, d).dispute.status is (
+        DisputeStatus.AWAITING_RETURN
+    )
+    market.advance(hours=1)
+    closed = act(market, disputes.get_dispute, market.buyer, d).dispute
+    assert (closed.status, closed.outcome, closed.decided_by) == (
+        DisputeStatus.CLOSED,
+        DisputeOutcome.NO_REFUND,
+        DecidedBy.POLICY,
+    )
+    assert market.refunds(order.id) == []
+    market.advance_to(order.deadlines.delivery_deadline)
+    assert market.order(order.id).status is OrderStatus.COMPLETED
+
+
+def test_goods_returned_as_sent_are_refunded_as_agreed(market: Market) -> None:
+    order, d = _awaiting_return(market)
+    _ship_back(market, d)
+    done = act(market, disputes.confirm_return, market.seller, d, "as_sent").dispute
+    assert (done.status, done.outcome, done.decided_by) == (
+        DisputeStatus.RESOLVED,
+        DisputeOutcome.FULL_REFUND,
+        DecidedBy.SELLER,
+    )
+    assert [r.amount for r in market.refunds(order.id)] == [3000]
+
+
+def test_goods_returned_not_as_sent_go_to_an_agent(market: Market) -> None:
+    _, d = _awaiting_return(market)
+    _ship_back(market, d)
+    done = act(market, disputes.confirm_return, market.seller, d, "not_as_sent").dispute
+    assert done.status is DisputeStatus.ESCALATED
+    assert done.agent_due_by is not None
+
+
+def test_seller_silence_15_days_after_the_returns_delivery_refunds(market: Market) -> None:
+    order, d = _awaiting_return(market)
+    _ship_back(market, d)
+    market.advance(days=20)  # in transit: no delivery scan yet, no countdown
+    assert market.refunds(order.id) == []
+    _scan_return_delivered(market)
+    after = act(market, disputes.get_dispute, market.seller, d).dispute
+    assert after.return_confirm_by == market.now + timedelta(days=15)
+    market.advance(days=14, hours=23)
+    assert market.refunds(order.id) == []
+    market.advance(hours=1)
+    done = act(market, disputes.get_dispute, market.buyer, d).dispute
+    assert (done.status, done.decided_by) == (DisputeStatus.RESOLVED, DecidedBy.POLICY)
+    assert [r.amount for r in market.refunds(order.id)] == [3000]
+
+
+def test_a_return_shipped_after_10_days_is_refused(market: Market) -> None:
+    _, d = _awaiting_return(market)
+    market.rt.sandbox_clock.set(market.now + timedelta(days=10))  # type: ignore[union-attr]
+    with pytest.raises(WindowClosed):
+        _ship_back(market, d)

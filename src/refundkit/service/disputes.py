@@ -278,30 +278,62 @@ def list_disputes(
     return [details(deps, d) for d in found[:limit]], len(found) > limit
 
 
-def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, *, escalation: bool) -> str:
-    """The worker: the seller's silence accepts; a stalled negotiation goes to an agent."""
-    d = uow.disputes.get(dispute_id)
-    if d is None:
+_TIMER_STEPS: dict[DisputeAction, Callable[[Context, Dispute, Order], Outcome]] = {
+    DisputeAction.AUTO_ACCEPT: commands.accept,
+    DisputeAction.AUTO_ESCALATE: lambda ctx, d, o: commands.escalate(ctx, d, o.buyer_country),
+    DisputeAction.RETURN_LAPSED: commands.return_lapsed,
+    DisputeAction.RETURN_SILENCE: lambda ctx, d, o: commands.confirm_return(ctx, d, o, "as_sent"),
+}
+
+
+def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, step: DisputeAction) -> str:
+    """The worker: silence accepts, a stalled negotiation escalates, a return never sent
+    closes the dispute, an unconfirmed return is refunded."""
+    found = uow.disputes.get(dispute_id)
+    if found is None:
         return "skipped: dispute gone"
-    order = uow.orders.get(d.order_id, for_update=True)
+    order = uow.orders.get(found.order_id, for_update=True)
     d = uow.disputes.get(dispute_id, for_update=True)
     assert order is not None
     assert d is not None
     ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
-    step = DisputeAction.AUTO_ESCALATE if escalation else DisputeAction.AUTO_ACCEPT
     try:
         find_transition(d, step, SYSTEM_ACTOR.role, ctx.now)
     except (InvalidTransition, Forbidden) as refusal:
         # The dispute moved on before its deadline: nothing to do, by design.
         return f"skipped: {refusal.detail}"
-    if escalation:
-        outcome = commands.escalate(ctx, d, order.buyer_country)
-    else:
-        outcome = commands.accept(ctx, d, order)
+    outcome = _TIMER_STEPS[step](ctx, d, order)
     uow.disputes.save(d)
     uow.orders.save(order)
     record(uow, outcome)
     return f"fired: {d.status.value}"
+
+
+def ship_return(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, carrier: str, tracking: str
+) -> DisputeDetails:
+    return _act(deps, uow, user, dispute_id,
+                lambda ctx, d, o: commands.ship_return(ctx, d, carrier, tracking))  # fmt: skip
+
+
+def confirm_return(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, condition: str
+) -> DisputeDetails:
+    return _act(deps, uow, user, dispute_id,
+                lambda ctx, d, o: commands.confirm_return(ctx, d, o, condition))  # fmt: skip
+
+
+def return_delivered(
+    deps: Deps, uow: UnitOfWork, carrier: str, tracking: str, at: datetime
+) -> None:
+    """A delivered scan of a return's tracking number starts the seller's 15 days."""
+    for found in uow.disputes.returns_in_transit(carrier, tracking):
+        d = uow.disputes.get(found.id, for_update=True)
+        assert d is not None
+        ctx = deps.context(uow, SYSTEM_ACTOR)
+        outcome = commands.return_delivered(ctx, d, min(at, ctx.now))
+        uow.disputes.save(d)
+        record(uow, outcome)
 
 
 def _event(d: Dispute, kind: str, at: datetime, user: User, **data: object) -> Event:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
 from refundkit.domain.disputes import timers as dispute_kinds
+from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound
 from refundkit.domain.orders import extensions, lifecycle
 from refundkit.domain.orders import timers as kinds
@@ -33,13 +34,24 @@ _ORDER_STEPS: dict[str, OrderStep] = {
 _OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
     kinds.REFUND_EXECUTE: refunds.execute_refund,
     kinds.REFUND_POLL: refunds.poll_refund,
-    dispute_kinds.SELLER_SILENCE: lambda deps, uow, dispute_id: disputes.fire_timer(
-        deps, uow, dispute_id, escalation=False
-    ),
-    dispute_kinds.AUTO_ESCALATE: lambda deps, uow, dispute_id: disputes.fire_timer(
-        deps, uow, dispute_id, escalation=True
-    ),
 }
+
+
+def _dispute_step(step: DisputeAction) -> Callable[[Deps, UnitOfWork, str], str]:
+    def handle(deps: Deps, uow: UnitOfWork, dispute_id: str) -> str:
+        return disputes.fire_timer(deps, uow, dispute_id, step)
+
+    return handle
+
+
+_OTHER_HANDLERS.update(
+    {
+        dispute_kinds.SELLER_SILENCE: _dispute_step(DisputeAction.AUTO_ACCEPT),
+        dispute_kinds.AUTO_ESCALATE: _dispute_step(DisputeAction.AUTO_ESCALATE),
+        dispute_kinds.RETURN_LAPSE: _dispute_step(DisputeAction.RETURN_LAPSED),
+        dispute_kinds.RETURN_SILENCE: _dispute_step(DisputeAction.RETURN_SILENCE),
+    }
+)
 
 
 def _fire_order_timer(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> str:

@@ -9,6 +9,7 @@ from refundkit.domain.errors import Forbidden, InvalidTransition
 from refundkit.domain.orders import lifecycle
 from refundkit.domain.orders.model import OrderStatus
 from refundkit.domain.roles import Role
+from refundkit.service import disputes
 from refundkit.service.access import actor_of
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -33,6 +34,8 @@ def ingest_scans(deps: Deps, uow: UnitOfWork, user: User, scans: Sequence[Tracki
         new += 1
         if scan.status == "delivered":
             _deliver(deps, uow, user, scan)
+            disputes.return_delivered(deps, uow, scan.carrier, scan.tracking_number,
+                                      scan.occurred_at)  # fmt: skip
     return new
 
 

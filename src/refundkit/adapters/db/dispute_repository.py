@@ -25,6 +25,8 @@ from refundkit.service.records import DisputeNote
 _FIELDS = (
     "status", "respond_by", "escalate_at", "escalated_at", "agent_due_by", "outcome",
     "refund_amount", "decided_by", "rule", "rationale", "resolved_at", "appeal_until",
+    "return_ship_by", "return_carrier", "return_tracking_number", "return_shipped_at",
+    "return_delivered_at", "return_confirm_by",
 )  # fmt: skip
 
 
@@ -101,6 +103,21 @@ class SqlDisputeRepository:
             if starting_after is not None:
                 query = query.where(c.id < starting_after)
         rows = self._conn.execute(query).mappings().all()
+        return self._load(rows) if rows else []
+
+    def returns_in_transit(self, carrier: str, tracking_number: str) -> list[Dispute]:
+        c = t.disputes.c
+        rows = (
+            self._conn.execute(
+                sa.select(t.disputes).where(
+                    c.status == DisputeStatus.RETURN_IN_TRANSIT.value,
+                    c.return_carrier == carrier,
+                    c.return_tracking_number == tracking_number,
+                )
+            )
+            .mappings()
+            .all()
+        )
         return self._load(rows) if rows else []
 
     def add_note(self, note: DisputeNote) -> None:
@@ -185,6 +202,7 @@ class SqlDisputeRepository:
             decided_by=DecidedBy(r["decided_by"]) if r["decided_by"] else None,
             rule=r["rule"], rationale=r["rationale"], resolved_at=r["resolved_at"],
             appeal_until=r["appeal_until"], offers=offers, version=r["version"],
+            **{name: r[name] for name in _FIELDS if name.startswith("return_")},
         )  # fmt: skip
 
     @staticmethod

@@ -310,6 +310,12 @@ disputes = sa.Table(
     sa.Column("rationale", sa.Text),
     _ts("resolved_at"),
     _ts("appeal_until"),
+    _ts("return_ship_by"),
+    sa.Column("return_carrier", sa.String(100)),
+    sa.Column("return_tracking_number", sa.String(100)),
+    _ts("return_shipped_at"),
+    _ts("return_delivered_at"),
+    _ts("return_confirm_by"),
     sa.Column("version", sa.Integer, nullable=False),
 )
 

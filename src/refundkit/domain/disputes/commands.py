@@ -4,7 +4,7 @@ the order and its money) and returns what goes with the change."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from refundkit.domain.calendar import add_business_days
@@ -35,6 +35,11 @@ from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.escrow import refund_from_escrow
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
+
+RETURN_SHIP_WITHIN = timedelta(days=10)
+"""DESIGN §3: the buyer ships the goods back within 10 days (a policy key with returns)."""
+RETURN_CONFIRM_WITHIN = timedelta(days=15)
+"""DESIGN §3: the seller confirms the returned goods within 15 days of their delivery."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +250,13 @@ def settle(
     d.rationale = rationale
     if return_goods and amount > 0:
         d.status = DisputeStatus.AWAITING_RETURN
-        return Outcome(events=[_event(ctx, d, "dispute.return_required", refund_amount=amount,
-                                      decided_by=decided_by.value, rule=rule)])  # fmt: skip
+        d.return_ship_by = ctx.now + RETURN_SHIP_WITHIN
+        return Outcome(
+            events=[_event(ctx, d, "dispute.return_required", refund_amount=amount,
+                           decided_by=decided_by.value, rule=rule,
+                           return_ship_by=d.return_ship_by.isoformat())],
+            timers=[TimerRequest(dispute_timers.RETURN_LAPSE, d.id, d.return_ship_by)],
+        )  # fmt: skip
     d.status = DisputeStatus.RESOLVED
     d.outcome = _outcome_of(amount, order.refundable)
     d.resolved_at = ctx.now
@@ -272,6 +282,72 @@ def settle(
         )
         return result  # fmt: skip
     return result.merge(_release_hold(ctx, order, d))
+
+
+def ship_return(ctx: Context, d: Dispute, carrier: str, tracking_number: str) -> Outcome:
+    _step(ctx, d, DisputeAction.SHIP_RETURN)
+    if not carrier.strip() or not tracking_number.strip():
+        raise ValidationError("carrier and tracking_number are required", field="tracking_number")
+    d.status = DisputeStatus.RETURN_IN_TRANSIT
+    d.return_carrier, d.return_tracking_number = carrier.strip(), tracking_number.strip()
+    d.return_shipped_at = ctx.now
+    return Outcome(events=[_event(ctx, d, "return.shipped", carrier=d.return_carrier,
+                                  tracking_number=d.return_tracking_number)])  # fmt: skip
+
+
+def return_lapsed(ctx: Context, d: Dispute, order: Order) -> Outcome:
+    """The buyer never sent the goods back: no refund, and the order resumes."""
+    _step(ctx, d, DisputeAction.RETURN_LAPSED)
+    d.status = DisputeStatus.CLOSED
+    d.outcome = DisputeOutcome.NO_REFUND
+    d.refund_amount = 0
+    d.decided_by = DecidedBy.POLICY
+    d.rule = "returns.ship_within_days"
+    d.resolved_at = ctx.now
+    d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
+    outcome = Outcome(events=[_event(ctx, d, "dispute.closed", outcome="no_refund", rule=d.rule)])
+    return outcome.merge(_release_hold(ctx, order, d))
+
+
+def return_delivered(ctx: Context, d: Dispute, at: datetime) -> Outcome:
+    """The carrier delivered the return: the seller has 15 days to confirm its state."""
+    if d.status is not DisputeStatus.RETURN_IN_TRANSIT or d.return_delivered_at is not None:
+        return Outcome()
+    d.return_delivered_at = at
+    d.return_confirm_by = at + RETURN_CONFIRM_WITHIN
+    return Outcome(
+        events=[_event(ctx, d, "return.delivered", confirm_by=d.return_confirm_by.isoformat())],
+        timers=[TimerRequest(dispute_timers.RETURN_SILENCE, d.id, d.return_confirm_by)],
+    )
+
+
+def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Outcome:
+    """As sent: the agreed refund. Not as sent (used, out of its packaging): an agent looks."""
+    automatic = ctx.actor.role is Role.SYSTEM
+    _step(ctx, d, DisputeAction.RETURN_SILENCE if automatic else DisputeAction.CONFIRM_RETURN)
+    if condition not in ("as_sent", "not_as_sent"):
+        raise ValidationError("condition is as_sent or not_as_sent", field="condition")
+    if condition == "not_as_sent":
+        d.status = DisputeStatus.ESCALATED
+        d.escalated_at = ctx.now
+        d.agent_due_by = add_business_days(
+            ctx.calendar, order.buyer_country, ctx.now, ctx.policy.disputes.agent_sla_business_days
+        )
+        return Outcome(events=[_event(ctx, d, "return.contested",
+                                      agent_due_by=d.agent_due_by.isoformat())])  # fmt: skip
+    amount = d.refund_amount or 0
+    if automatic:
+        return settle(
+            ctx,
+            d,
+            order,
+            amount,
+            False,
+            DecidedBy.POLICY,
+            rule="returns.seller_confirm_within_days",
+            rationale="the seller did not confirm the returned goods in time",
+        )
+    return settle(ctx, d, order, amount, False, DecidedBy.SELLER)  # fmt: skip
 
 
 def _outcome_of(amount: int, refundable: int) -> DisputeOutcome:

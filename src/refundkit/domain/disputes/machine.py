@@ -26,6 +26,10 @@ class DisputeAction(StrEnum):
     AUTO_ACCEPT = "auto_accept"
     AUTO_ESCALATE = "auto_escalate"
     APPEAL = "appeal"
+    SHIP_RETURN = "ship_return"
+    RETURN_LAPSED = "return_lapsed"
+    CONFIRM_RETURN = "confirm_return"
+    RETURN_SILENCE = "return_silence"
 
 
 A = DisputeAction
@@ -124,6 +128,16 @@ DISPUTE_TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.ESCALATED, A.DECIDE, Role.ADMIN, _TERMS, ANYTIME, "agent_due_by",
                "the case stays in the queue, flagged overdue"),
     Transition(S.ESCALATED, A.WITHDRAW, Role.BUYER, S.WITHDRAWN, ANYTIME),
+    Transition(S.AWAITING_RETURN, A.SHIP_RETURN, Role.BUYER, S.RETURN_IN_TRANSIT,
+               Guard("before return_ship_by", _before("return_ship_by"), WindowClosed),
+               "return_ship_by", "the dispute closes with no refund and the seller is paid"),
+    Transition(S.AWAITING_RETURN, A.RETURN_LAPSED, Role.SYSTEM, S.CLOSED,
+               Guard("return_ship_by passed", _passed("return_ship_by"))),
+    Transition(S.RETURN_IN_TRANSIT, A.CONFIRM_RETURN, Role.SELLER, _TERMS,
+               Guard("before return_confirm_by", _before("return_confirm_by"), WindowClosed),
+               "return_confirm_by", "the buyer is refunded as agreed"),
+    Transition(S.RETURN_IN_TRANSIT, A.RETURN_SILENCE, Role.SYSTEM, S.RESOLVED,
+               Guard("return_confirm_by passed", _passed("return_confirm_by"))),
     *(
         Transition(state, A.APPEAL, role, state, _APPEAL, "appeal_until", None)
         for state in (S.RESOLVED, S.WITHDRAWN, S.CLOSED)

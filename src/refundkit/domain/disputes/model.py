@@ -103,6 +103,12 @@ class Dispute:
     rationale: str | None = None
     resolved_at: datetime | None = None
     appeal_until: datetime | None = None
+    return_ship_by: datetime | None = None
+    return_carrier: str | None = None
+    return_tracking_number: str | None = None
+    return_shipped_at: datetime | None = None
+    return_delivered_at: datetime | None = None
+    return_confirm_by: datetime | None = None
     offers: list[Offer] = field(default_factory=list)
     version: int = 0
 

@@ -55,6 +55,10 @@ class AppealDecisionIn(Body):
     rationale: str = Field(max_length=5000)
 
 
+class ReturnReceivedIn(Body):
+    condition: Literal["as_sent", "not_as_sent"]
+
+
 class MessageIn(Body):
     body: str = Field(max_length=5000)
 
@@ -96,6 +100,11 @@ class DisputeOut(BaseModel):
     rationale: str | None
     resolved_at: datetime | None
     appeal_until: datetime | None
+    return_ship_by: datetime | None
+    return_carrier: str | None
+    return_tracking_number: str | None
+    return_delivered_at: datetime | None
+    return_confirm_by: datetime | None
     offers: list[OfferOut]
     next_actions: list[NextActionOut]
 
@@ -118,6 +127,9 @@ class DisputeOut(BaseModel):
             refund_amount=m(d.refund_amount) if d.refund_amount is not None else None,
             decided_by=d.decided_by.value if d.decided_by else None, rule=d.rule,
             rationale=d.rationale, resolved_at=d.resolved_at, appeal_until=d.appeal_until,
+            return_ship_by=d.return_ship_by, return_carrier=d.return_carrier,
+            return_tracking_number=d.return_tracking_number,
+            return_delivered_at=d.return_delivered_at, return_confirm_by=d.return_confirm_by,
             offers=[OfferOut(id=o.id, by=o.by_role, refund_amount=m(o.refund_amount),
                              return_goods=o.return_goods, note=o.note, status=o.status.value,
                              created_at=o.created_at) for o in d.offers],

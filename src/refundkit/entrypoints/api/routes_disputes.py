@@ -199,6 +199,20 @@ def decide_appeal(dispute_id: str, body: ds.AppealDecisionIn, deps: DepsDep, use
     return _act(deps, idem, work)
 
 
+@router.post("/v1/disputes/{dispute_id}/return-shipment", response_model=ds.DisputeOut)
+def return_shipment(dispute_id: str, body: s.ShipIn, deps: DepsDep, user: UserDep,
+                    idem: IdempotencyDep) -> Response:  # fmt: skip
+    return _act(deps, idem, lambda uow: disputes.ship_return(
+        deps, uow, user, dispute_id, body.carrier, body.tracking_number))  # fmt: skip
+
+
+@router.post("/v1/disputes/{dispute_id}/return-received", response_model=ds.DisputeOut)
+def return_received(dispute_id: str, body: ds.ReturnReceivedIn, deps: DepsDep, user: UserDep,
+                    idem: IdempotencyDep) -> Response:  # fmt: skip
+    return _act(deps, idem, lambda uow: disputes.confirm_return(
+        deps, uow, user, dispute_id, body.condition))  # fmt: skip
+
+
 @router.get("/v1/appeals", response_model=s.Page)
 def list_appeals(
     deps: DepsDep, user: UserDep, page: PageDep,
