@@ -27,7 +27,7 @@ def default_data() -> dict[str, Any]:
 
 def test_default_policy_has_the_design_values() -> None:
     policy = load_default_policy()
-    assert policy.version == "2026-11.2"
+    assert policy.version == "2026-11.3"
     assert policy.payment.pay_within == timedelta(hours=24)
     assert policy.payment.settlement == timedelta(hours=24)
     assert policy.cancellation.free_cancel == timedelta(hours=24)
@@ -51,6 +51,8 @@ def test_default_policy_has_the_design_values() -> None:
     assert policy.disputes.appeal_window == timedelta(days=30)
     assert policy.disputes.max_description_chars == 5000
     assert policy.disputes.max_evidence_files == 20
+    assert policy.disputes.return_ship_within == timedelta(days=10)
+    assert policy.disputes.return_confirm_within == timedelta(days=15)
 
 
 def test_max_delivery_days_for_uses_the_country_override_or_the_default() -> None:

@@ -14,6 +14,8 @@ DISPUTE_KEYS = (
     "max_description_chars",
     "max_evidence_files",
     "max_disputes_per_order",
+    "return_ship_within_days",
+    "return_confirm_within_days",
 )
 
 
@@ -27,6 +29,8 @@ class DisputesPolicy:
     max_description_chars: int
     max_evidence_files: int
     max_disputes_per_order: int
+    return_ship_within_days: int
+    return_confirm_within_days: int
 
     @property
     def seller_answer(self) -> timedelta:
@@ -39,6 +43,14 @@ class DisputesPolicy:
     @property
     def evidence_answer(self) -> timedelta:
         return timedelta(days=self.evidence_answer_days)
+
+    @property
+    def return_ship_within(self) -> timedelta:
+        return timedelta(days=self.return_ship_within_days)
+
+    @property
+    def return_confirm_within(self) -> timedelta:
+        return timedelta(days=self.return_confirm_within_days)
 
     @property
     def appeal_window(self) -> timedelta:

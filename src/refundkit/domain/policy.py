@@ -323,4 +323,6 @@ def _disputes(t: _Table) -> DisputesPolicy:
         max_description_chars=t.integer("max_description_chars", minimum=1, maximum=100_000),
         max_evidence_files=t.integer("max_evidence_files", minimum=1, maximum=1000),
         max_disputes_per_order=t.integer("max_disputes_per_order", minimum=1, maximum=10),
+        return_ship_within_days=t.days("return_ship_within_days"),
+        return_confirm_within_days=t.days("return_confirm_within_days"),
     )

@@ -4,7 +4,7 @@ the order and its money) and returns what goes with the change."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from refundkit.domain.calendar import add_business_days
@@ -35,11 +35,6 @@ from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.escrow import refund_from_escrow
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
-
-RETURN_SHIP_WITHIN = timedelta(days=10)
-"""DESIGN §3: the buyer ships the goods back within 10 days (a policy key with returns)."""
-RETURN_CONFIRM_WITHIN = timedelta(days=15)
-"""DESIGN §3: the seller confirms the returned goods within 15 days of their delivery."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +245,7 @@ def settle(
     d.rationale = rationale
     if return_goods and amount > 0:
         d.status = DisputeStatus.AWAITING_RETURN
-        d.return_ship_by = ctx.now + RETURN_SHIP_WITHIN
+        d.return_ship_by = ctx.now + ctx.policy.disputes.return_ship_within
         return Outcome(
             events=[_event(ctx, d, "dispute.return_required", refund_amount=amount,
                            decided_by=decided_by.value, rule=rule,
@@ -302,7 +297,7 @@ def return_lapsed(ctx: Context, d: Dispute, order: Order) -> Outcome:
     d.outcome = DisputeOutcome.NO_REFUND
     d.refund_amount = 0
     d.decided_by = DecidedBy.POLICY
-    d.rule = "returns.ship_within_days"
+    d.rule = "disputes.return_ship_within_days"
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     outcome = Outcome(events=[_event(ctx, d, "dispute.closed", outcome="no_refund", rule=d.rule)])
@@ -314,7 +309,7 @@ def return_delivered(ctx: Context, d: Dispute, at: datetime) -> Outcome:
     if d.status is not DisputeStatus.RETURN_IN_TRANSIT or d.return_delivered_at is not None:
         return Outcome()
     d.return_delivered_at = at
-    d.return_confirm_by = at + RETURN_CONFIRM_WITHIN
+    d.return_confirm_by = at + ctx.policy.disputes.return_confirm_within
     return Outcome(
         events=[_event(ctx, d, "return.delivered", confirm_by=d.return_confirm_by.isoformat())],
         timers=[TimerRequest(dispute_timers.RETURN_SILENCE, d.id, d.return_confirm_by)],
@@ -344,7 +339,7 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
             amount,
             False,
             DecidedBy.POLICY,
-            rule="returns.seller_confirm_within_days",
+            rule="disputes.return_confirm_within_days",
             rationale="the seller did not confirm the returned goods in time",
         )
     return settle(ctx, d, order, amount, False, DecidedBy.SELLER)  # fmt: skip
