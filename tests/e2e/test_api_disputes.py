@@ -242,3 +242,35 @@ def test_an_appeal_goes_to_the_agents_queue_and_their_decision_moves_money(case:
     refunds = case.api.get(f"/v1/orders/{case.order_id}/refunds").json()["data"]
     assert sorted(r["amount"] for r in refunds) == ["10.00", "20.00"]
     assert case.api.get("/v1/appeals", key=case.agent["api_key"]).json()["data"] == []
+
+
+def test_a_return_over_http_from_agreement_to_refund(case: Case) -> None:
+    d = case.open("30.00", return_goods=True)["id"]
+    waiting = case.do(case.seller, d, "accept").json()
+    assert (waiting["status"], waiting["return_ship_by"] is not None) == ("awaiting_return", True)
+    assert_problem(
+        case.do(case.seller, d, "return-shipment", {"carrier": "UPS", "tracking_number": "R1"}),
+        403,
+        "forbidden",
+    )
+    shipped = case.do(case.buyer, d, "return-shipment", {"carrier": "UPS", "tracking_number": "R1"})
+    assert shipped.json()["status"] == "return_in_transit"
+    scan = {
+        "carrier": "UPS",
+        "tracking_number": "R1",
+        "status": "delivered",
+        "country": "CN",
+        "city": "Shenzhen",
+        "occurred_at": case.api.get("/v1/sandbox/clock").json()["now"],
+    }
+    assert case.api.post("/v1/tracking-events", {"events": [scan]}).status_code == 200
+    assert case.api.get(f"/v1/disputes/{d}").json()["return_confirm_by"] is not None
+    assert_problem(case.do(case.seller, d, "return-received", {"condition": "broken"}), 422,
+                   "validation_error")  # fmt: skip
+    done = case.do(case.seller, d, "return-received", {"condition": "as_sent"}).json()
+    assert (done["status"], done["outcome"], done["refund_amount"]) == (
+        "resolved",
+        "full_refund",
+        "30.00",
+    )
+    assert case.api.order(case.order_id)["status"] == "refunded"
