@@ -19,7 +19,7 @@ dispute's `next_actions` from.
 - **role**: `buyer`, `seller`, `agent`/`admin`, or `system` (the worker, when a deadline
   passes; the outcome then names the policy rule, e.g. `disputes.seller_answer_days`).
 - **next state** `terms` means: settled on the agreed terms. With goods to send back the
-  dispute goes to `awaiting_return` (the return itself is handled by the returns flow);
+  dispute goes to `awaiting_return`, then `return_in_transit` (the buyer ships it back);
   otherwise it is `resolved`, the refund leaves escrow at once and the order resumes (it
   completes and releases the rest when its own window closes; a full refund makes it
   `refunded`).
