@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from market import Market
 from refundkit.adapters.db import tables
 from refundkit.adapters.db.engine import create_engine, normalize_url
+from refundkit.adapters.db.ledger_repository import invariant_violations
 from refundkit.adapters.db.migrate import upgrade
 from refundkit.entrypoints.bootstrap import Runtime, build
 
@@ -106,35 +107,11 @@ def runtime(database_url: str) -> Iterator[Runtime]:
 
 
 def assert_ledger_invariants(engine: sa.Engine) -> None:
-    """Every journal entry balances per currency; no escrow account is negative; no order
-    has more refunded than paid."""
-    p = tables.postings
+    """The same proof as ``refundkit ledger verify``: entries balance, no escrow is negative,
+    nothing is refunded beyond what was paid, each order's escrow matches its amounts."""
     with engine.connect() as conn:
-        unbalanced = conn.execute(
-            sa.select(p.c.entry_id, p.c.currency, sa.func.sum(p.c.amount))
-            .group_by(p.c.entry_id, p.c.currency)
-            .having(sa.func.sum(p.c.amount) != 0)
-        ).all()
-        assert unbalanced == [], f"journal entries that do not balance: {unbalanced}"
-        negative = conn.execute(
-            sa.select(p.c.account, p.c.currency, sa.func.sum(p.c.amount))
-            .where(p.c.account.like("escrow:%"))
-            .group_by(p.c.account, p.c.currency)
-            .having(sa.func.sum(p.c.amount) < 0)
-        ).all()
-        assert negative == [], f"escrow accounts below zero: {negative}"
-        o = tables.orders
-        over = conn.execute(sa.select(o.c.id).where(o.c.refunded_amount > o.c.paid_amount)).all()
-        assert over == [], f"orders refunded beyond what was paid: {over}"
-        r = tables.refunds
-        refunded = conn.execute(
-            sa.select(r.c.order_id, sa.func.sum(r.c.amount))
-            .where(r.c.status.in_(["pending", "succeeded"]))
-            .group_by(r.c.order_id)
-        ).all()
-        for order_id, total in refunded:
-            paid = conn.execute(sa.select(o.c.paid_amount).where(o.c.id == order_id)).scalar()
-            assert paid is not None and total <= paid, f"order {order_id} over-refunded"
+        problems = invariant_violations(conn)
+    assert problems == [], problems
 
 
 @pytest.fixture

@@ -95,3 +95,51 @@ class SqlLedgerRepository:
             )
             for h in heads
         ]
+
+
+def invariant_violations(conn: Connection) -> list[str]:
+    """Every way the books could be wrong, checked over the whole journal at once."""
+    p, o, r = t.postings, t.orders, t.refunds
+    found: list[str] = []
+    for entry_id, currency, total in conn.execute(
+        sa.select(p.c.entry_id, p.c.currency, sa.func.sum(p.c.amount))
+        .group_by(p.c.entry_id, p.c.currency)
+        .having(sa.func.sum(p.c.amount) != 0)
+    ):
+        found.append(f"entry {entry_id} does not balance in {currency}: off by {total}")
+    for account, currency, total in conn.execute(
+        sa.select(p.c.account, p.c.currency, sa.func.sum(p.c.amount))
+        .where(p.c.account.like("escrow:%"))
+        .group_by(p.c.account, p.c.currency)
+        .having(sa.func.sum(p.c.amount) < 0)
+    ):
+        found.append(f"{account} is negative: {total} {currency}")
+    refunds = (
+        sa.select(r.c.order_id, sa.func.sum(r.c.amount).label("total"))
+        .where(r.c.status.in_(["pending", "succeeded"]))
+        .group_by(r.c.order_id)
+        .subquery()
+    )
+    for order_id, paid, refunded in conn.execute(
+        sa.select(o.c.id, o.c.paid_amount, refunds.c.total)
+        .join(refunds, refunds.c.order_id == o.c.id)
+        .where(refunds.c.total > o.c.paid_amount)
+    ):
+        found.append(f"order {order_id} refunded {refunded}, more than the {paid} paid")
+    escrow = (
+        sa.select(
+            sa.func.substr(p.c.account, len("escrow:") + 1).label("order_id"),
+            sa.func.sum(p.c.amount).label("held"),
+        )
+        .where(p.c.account.like("escrow:%"))
+        .group_by(p.c.account)
+        .subquery()
+    )
+    expected = o.c.paid_amount - o.c.refunded_amount - o.c.released_amount
+    for order_id, held, wanted in conn.execute(
+        sa.select(o.c.id, sa.func.coalesce(escrow.c.held, 0), expected)
+        .outerjoin(escrow, escrow.c.order_id == o.c.id)
+        .where(sa.func.coalesce(escrow.c.held, 0) != expected)
+    ):
+        found.append(f"order {order_id}: escrow holds {held} but the order says {wanted}")
+    return found

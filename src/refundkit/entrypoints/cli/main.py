@@ -18,8 +18,10 @@ app = typer.Typer(help="refundkit: buyer protection, disputes, escrow and refund
                   no_args_is_help=True)  # fmt: skip
 policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+ledger_app = typer.Typer(help="Check the books.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(users_app, name="users")
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 errors = Console(stderr=True)
 
@@ -144,3 +146,22 @@ def users_create(
                          ("api key", key)):  # fmt: skip
         table.add_row(label, value)
     console.print(table)
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Prove the ledger's invariants over the whole journal: every entry balances per
+    currency, no escrow is negative, no order is refunded beyond what was paid, and each
+    order's escrow matches its amounts. Exits 1 and lists every violation otherwise."""
+    from refundkit.adapters.db.engine import create_engine, database_url
+    from refundkit.adapters.db.ledger_repository import invariant_violations
+
+    engine = create_engine(database_url())
+    with engine.connect() as conn:
+        problems = invariant_violations(conn)
+        entries = conn.exec_driver_sql("SELECT count(*) FROM journal_entries").scalar_one()
+    if problems:
+        for problem in problems:
+            errors.print(f"[red]x[/] {problem}", highlight=False)
+        raise typer.Exit(code=1)
+    console.print(f"[green]ok[/]: {entries} journal entries, every invariant holds")
