@@ -27,7 +27,7 @@ def default_data() -> dict[str, Any]:
 
 def test_default_policy_has_the_design_values() -> None:
     policy = load_default_policy()
-    assert policy.version == "2026-11.3"
+    assert policy.version == "2026-11.4"
     assert policy.payment.pay_within == timedelta(hours=24)
     assert policy.payment.settlement == timedelta(hours=24)
     assert policy.cancellation.free_cancel == timedelta(hours=24)
@@ -52,6 +52,10 @@ def test_default_policy_has_the_design_values() -> None:
     assert policy.disputes.max_description_chars == 5000
     assert policy.disputes.max_evidence_files == 20
     assert policy.disputes.return_ship_within == timedelta(days=10)
+    assert policy.fast_refund.limit_for("platinum", "USD") == 2500
+    assert policy.fast_refund.limit_for("diamond", "USD") == 10000
+    assert policy.fast_refund.limit_for("gold", "USD") is None
+    assert policy.fast_refund.limit_for("platinum", "JPY") is None
     assert policy.disputes.return_confirm_within == timedelta(days=15)
 
 

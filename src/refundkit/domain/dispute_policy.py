@@ -55,3 +55,18 @@ class DisputesPolicy:
     @property
     def appeal_window(self) -> timedelta:
         return timedelta(days=self.appeal_days)
+
+
+@dataclass(frozen=True, slots=True)
+class FastRefundPolicy:
+    """DESIGN §3: buyers of a high tier are refunded as soon as they ship the goods back.
+    Limits are per tier and currency, in minor units; a tier or currency not listed has none."""
+
+    limits: tuple[tuple[str, str, int], ...]
+    """(tier, currency, limit in minor units); a tuple keeps the policy hashable."""
+
+    def limit_for(self, tier: str | None, currency: str) -> int | None:
+        for known_tier, known_currency, limit in self.limits:
+            if (known_tier, known_currency) == (tier, currency):
+                return limit
+        return None

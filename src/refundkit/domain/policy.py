@@ -13,7 +13,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
-from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy
+from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy, FastRefundPolicy
 from refundkit.domain.errors import PolicyError
 
 # Ten years; a larger window is a typo (hours written as minutes, an extra zero).
@@ -118,6 +118,7 @@ class Policy:
     commission: CommissionPolicy
     refunds: RefundsPolicy
     disputes: DisputesPolicy
+    fast_refund: FastRefundPolicy
 
     def max_delivery_days_for(self, country: str) -> int:
         """The promised-delivery cap for a destination: its override, else the default."""
@@ -197,6 +198,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             "commission",
             "refunds",
             "disputes",
+            "fast_refund",
         ),
     )
     return Policy(
@@ -237,6 +239,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             root.table("refunds", ("card_eta_business_days_min", "card_eta_business_days_max"))
         ),
         disputes=_disputes(root.table("disputes", DISPUTE_KEYS)),
+        fast_refund=_fast_refund(root.table("fast_refund", FAST_REFUND_TIERS)),
     )
 
 
@@ -326,3 +329,20 @@ def _disputes(t: _Table) -> DisputesPolicy:
         return_ship_within_days=t.days("return_ship_within_days"),
         return_confirm_within_days=t.days("return_confirm_within_days"),
     )
+
+
+FAST_REFUND_TIERS = ("gold", "platinum", "diamond")
+
+
+def _fast_refund(t: _Table) -> FastRefundPolicy:
+    limits: list[tuple[str, str, int]] = []
+    for tier in FAST_REFUND_TIERS:
+        raw = t.data[tier]
+        if not isinstance(raw, Mapping):
+            raise PolicyError(t.key(tier), "must be a table of currency = limit in minor units")
+        for currency, value in sorted(raw.items()):
+            key = f"{t.key(tier)}.{currency}"
+            if not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
+                raise PolicyError(key, "currency codes are three capital letters")
+            limits.append((tier, currency, _check_int(value, key, minimum=0, maximum=10**12)))
+    return FastRefundPolicy(limits=tuple(limits))

@@ -312,8 +312,12 @@ def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, step: DisputeAction
 def ship_return(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, carrier: str, tracking: str
 ) -> DisputeDetails:
-    return _act(deps, uow, user, dispute_id,
-                lambda ctx, d, o: commands.ship_return(ctx, d, carrier, tracking))  # fmt: skip
+    def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
+        buyer = uow.users.get(d.buyer_id)
+        tier = buyer.tier.value if buyer and buyer.tier else None
+        return commands.ship_return(ctx, d, order, carrier, tracking, tier)
+
+    return _act(deps, uow, user, dispute_id, step)
 
 
 def confirm_return(

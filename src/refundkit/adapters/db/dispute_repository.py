@@ -26,7 +26,7 @@ _FIELDS = (
     "status", "respond_by", "escalate_at", "escalated_at", "agent_due_by", "outcome",
     "refund_amount", "decided_by", "rule", "rationale", "resolved_at", "appeal_until",
     "return_ship_by", "return_carrier", "return_tracking_number", "return_shipped_at",
-    "return_delivered_at", "return_confirm_by",
+    "return_delivered_at", "return_confirm_by", "fast_refunded_at",
 )  # fmt: skip
 
 
@@ -202,7 +202,7 @@ class SqlDisputeRepository:
             decided_by=DecidedBy(r["decided_by"]) if r["decided_by"] else None,
             rule=r["rule"], rationale=r["rationale"], resolved_at=r["resolved_at"],
             appeal_until=r["appeal_until"], offers=offers, version=r["version"],
-            **{name: r[name] for name in _FIELDS if name.startswith("return_")},
+            **{name: r[name] for name in _FIELDS if name.startswith(("return_", "fast_"))},
         )  # fmt: skip
 
     @staticmethod

@@ -316,6 +316,7 @@ disputes = sa.Table(
     _ts("return_shipped_at"),
     _ts("return_delivered_at"),
     _ts("return_confirm_by"),
+    _ts("fast_refunded_at"),
     sa.Column("version", sa.Integer, nullable=False),
 )
 

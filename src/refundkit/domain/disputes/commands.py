@@ -279,15 +279,27 @@ def settle(
     return result.merge(_release_hold(ctx, order, d))
 
 
-def ship_return(ctx: Context, d: Dispute, carrier: str, tracking_number: str) -> Outcome:
+def ship_return(
+    ctx: Context, d: Dispute, order: Order, carrier: str, tracking_number: str,
+    buyer_tier: str | None,
+) -> Outcome:  # fmt: skip
+    """The buyer gives the return's tracking. Under Fast Refund (a high tier, an order within
+    the tier's limit) the agreed refund goes out now, before the goods are back."""
     _step(ctx, d, DisputeAction.SHIP_RETURN)
     if not carrier.strip() or not tracking_number.strip():
         raise ValidationError("carrier and tracking_number are required", field="tracking_number")
     d.status = DisputeStatus.RETURN_IN_TRANSIT
     d.return_carrier, d.return_tracking_number = carrier.strip(), tracking_number.strip()
     d.return_shipped_at = ctx.now
-    return Outcome(events=[_event(ctx, d, "return.shipped", carrier=d.return_carrier,
-                                  tracking_number=d.return_tracking_number)])  # fmt: skip
+    outcome = Outcome(events=[_event(ctx, d, "return.shipped", carrier=d.return_carrier,
+                                     tracking_number=d.return_tracking_number)])  # fmt: skip
+    limit = ctx.policy.fast_refund.limit_for(buyer_tier, order.currency)
+    if limit is not None and order.total <= limit and d.refund_amount:
+        d.fast_refunded_at = ctx.now
+        outcome.merge(refund_from_escrow(ctx, order, d.refund_amount, f"fast refund {d.id}"))
+        outcome.events.append(_event(ctx, d, "dispute.fast_refunded", amount=d.refund_amount,
+                                     rule=f"fast_refund.{buyer_tier}"))  # fmt: skip
+    return outcome
 
 
 def return_lapsed(ctx: Context, d: Dispute, order: Order) -> Outcome:
@@ -331,6 +343,8 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
         return Outcome(events=[_event(ctx, d, "return.contested",
                                       agent_due_by=d.agent_due_by.isoformat())])  # fmt: skip
     amount = d.refund_amount or 0
+    if d.fast_refunded_at is not None:
+        return _close_after_fast_refund(ctx, d, order, automatic)
     if automatic:
         return settle(
             ctx,
@@ -343,6 +357,25 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
             rationale="the seller did not confirm the returned goods in time",
         )
     return settle(ctx, d, order, amount, False, DecidedBy.SELLER)  # fmt: skip
+
+
+def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: bool) -> Outcome:
+    """The goods are back (or the seller kept silent): the refund already went out."""
+    amount = d.refund_amount or 0
+    d.status = DisputeStatus.RESOLVED
+    d.outcome = _outcome_of(amount, order.refundable + amount)
+    d.decided_by = DecidedBy.POLICY if automatic else DecidedBy.SELLER
+    d.rule = "disputes.return_confirm_within_days" if automatic else d.rule
+    d.resolved_at = ctx.now
+    d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
+    result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
+                                    refund_amount=amount, decided_by=d.decided_by.value,
+                                    fast_refund=True)])  # fmt: skip
+    if order.refundable == 0:
+        order.status = OrderStatus.REFUNDED
+        order.open_dispute_id = None
+        return result
+    return result.merge(_release_hold(ctx, order, d))
 
 
 def _outcome_of(amount: int, refundable: int) -> DisputeOutcome:

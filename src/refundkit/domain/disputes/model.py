@@ -109,6 +109,7 @@ class Dispute:
     return_shipped_at: datetime | None = None
     return_delivered_at: datetime | None = None
     return_confirm_by: datetime | None = None
+    fast_refunded_at: datetime | None = None
     offers: list[Offer] = field(default_factory=list)
     version: int = 0
 
