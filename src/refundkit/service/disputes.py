@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
-from refundkit.domain.disputes import commands
+from refundkit.domain.disputes import commands, returns
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.machine import (
     DisputeAction,
@@ -281,8 +281,8 @@ def list_disputes(
 _TIMER_STEPS: dict[DisputeAction, Callable[[Context, Dispute, Order], Outcome]] = {
     DisputeAction.AUTO_ACCEPT: commands.accept,
     DisputeAction.AUTO_ESCALATE: lambda ctx, d, o: commands.escalate(ctx, d, o.buyer_country),
-    DisputeAction.RETURN_LAPSED: commands.return_lapsed,
-    DisputeAction.RETURN_SILENCE: lambda ctx, d, o: commands.confirm_return(ctx, d, o, "as_sent"),
+    DisputeAction.RETURN_LAPSED: returns.return_lapsed,
+    DisputeAction.RETURN_SILENCE: lambda ctx, d, o: returns.confirm_return(ctx, d, o, "as_sent"),
 }
 
 
@@ -315,7 +315,7 @@ def ship_return(
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
         buyer = uow.users.get(d.buyer_id)
         tier = buyer.tier.value if buyer and buyer.tier else None
-        return commands.ship_return(ctx, d, order, carrier, tracking, tier)
+        return returns.ship_return(ctx, d, order, carrier, tracking, tier)
 
     return _act(deps, uow, user, dispute_id, step)
 
@@ -324,7 +324,7 @@ def confirm_return(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, condition: str
 ) -> DisputeDetails:
     return _act(deps, uow, user, dispute_id,
-                lambda ctx, d, o: commands.confirm_return(ctx, d, o, condition))  # fmt: skip
+                lambda ctx, d, o: returns.confirm_return(ctx, d, o, condition))  # fmt: skip
 
 
 def return_delivered(
@@ -335,7 +335,7 @@ def return_delivered(
         d = uow.disputes.get(found.id, for_update=True)
         assert d is not None
         ctx = deps.context(uow, SYSTEM_ACTOR)
-        outcome = commands.return_delivered(ctx, d, min(at, ctx.now))
+        outcome = returns.return_delivered(ctx, d, min(at, ctx.now))
         uow.disputes.save(d)
         record(uow, outcome)
 

@@ -1,0 +1,123 @@
+"""Returns on a dispute (DESIGN §3): the buyer ships the goods back, the seller confirms
+their state, and Fast Refund pays trusted buyers as soon as the return ships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from refundkit.domain.calendar import add_business_days
+from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes import timers as dispute_timers
+from refundkit.domain.disputes.commands import (
+    _event,
+    _outcome_of,
+    _release_hold,
+    _step,
+    settle,
+)
+from refundkit.domain.disputes.machine import DisputeAction
+from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
+from refundkit.domain.errors import ValidationError
+from refundkit.domain.events import TimerRequest
+from refundkit.domain.orders.escrow import refund_from_escrow
+from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.roles import Role
+
+
+def ship_return(
+    ctx: Context, d: Dispute, order: Order, carrier: str, tracking_number: str,
+    buyer_tier: str | None,
+) -> Outcome:  # fmt: skip
+    """The buyer gives the return's tracking. Under Fast Refund (a high tier, an order within
+    the tier's limit) the agreed refund goes out now, before the goods are back."""
+    _step(ctx, d, DisputeAction.SHIP_RETURN)
+    if not carrier.strip() or not tracking_number.strip():
+        raise ValidationError("carrier and tracking_number are required", field="tracking_number")
+    d.status = DisputeStatus.RETURN_IN_TRANSIT
+    d.return_carrier, d.return_tracking_number = carrier.strip(), tracking_number.strip()
+    d.return_shipped_at = ctx.now
+    outcome = Outcome(events=[_event(ctx, d, "return.shipped", carrier=d.return_carrier,
+                                     tracking_number=d.return_tracking_number)])  # fmt: skip
+    limit = ctx.policy.fast_refund.limit_for(buyer_tier, order.currency)
+    if limit is not None and order.total <= limit and d.refund_amount:
+        d.fast_refunded_at = ctx.now
+        outcome.merge(refund_from_escrow(ctx, order, d.refund_amount, f"fast refund {d.id}"))
+        outcome.events.append(_event(ctx, d, "dispute.fast_refunded", amount=d.refund_amount,
+                                     rule=f"fast_refund.{buyer_tier}"))  # fmt: skip
+    return outcome
+
+
+def return_lapsed(ctx: Context, d: Dispute, order: Order) -> Outcome:
+    """The buyer never sent the goods back: no refund, and the order resumes."""
+    _step(ctx, d, DisputeAction.RETURN_LAPSED)
+    d.status = DisputeStatus.CLOSED
+    d.outcome = DisputeOutcome.NO_REFUND
+    d.refund_amount = 0
+    d.decided_by = DecidedBy.POLICY
+    d.rule = "disputes.return_ship_within_days"
+    d.resolved_at = ctx.now
+    d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
+    outcome = Outcome(events=[_event(ctx, d, "dispute.closed", outcome="no_refund", rule=d.rule)])
+    return outcome.merge(_release_hold(ctx, order, d))
+
+
+def return_delivered(ctx: Context, d: Dispute, at: datetime) -> Outcome:
+    """The carrier delivered the return: the seller has 15 days to confirm its state."""
+    if d.status is not DisputeStatus.RETURN_IN_TRANSIT or d.return_delivered_at is not None:
+        return Outcome()
+    d.return_delivered_at = at
+    d.return_confirm_by = at + ctx.policy.disputes.return_confirm_within
+    return Outcome(
+        events=[_event(ctx, d, "return.delivered", confirm_by=d.return_confirm_by.isoformat())],
+        timers=[TimerRequest(dispute_timers.RETURN_SILENCE, d.id, d.return_confirm_by)],
+    )
+
+
+def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Outcome:
+    """As sent: the agreed refund. Not as sent (used, out of its packaging): an agent looks."""
+    automatic = ctx.actor.role is Role.SYSTEM
+    _step(ctx, d, DisputeAction.RETURN_SILENCE if automatic else DisputeAction.CONFIRM_RETURN)
+    if condition not in ("as_sent", "not_as_sent"):
+        raise ValidationError("condition is as_sent or not_as_sent", field="condition")
+    if condition == "not_as_sent":
+        d.status = DisputeStatus.ESCALATED
+        d.escalated_at = ctx.now
+        d.agent_due_by = add_business_days(
+            ctx.calendar, order.buyer_country, ctx.now, ctx.policy.disputes.agent_sla_business_days
+        )
+        return Outcome(events=[_event(ctx, d, "return.contested",
+                                      agent_due_by=d.agent_due_by.isoformat())])  # fmt: skip
+    amount = d.refund_amount or 0
+    if d.fast_refunded_at is not None:
+        return _close_after_fast_refund(ctx, d, order, automatic)
+    if automatic:
+        return settle(
+            ctx,
+            d,
+            order,
+            amount,
+            False,
+            DecidedBy.POLICY,
+            rule="disputes.return_confirm_within_days",
+            rationale="the seller did not confirm the returned goods in time",
+        )
+    return settle(ctx, d, order, amount, False, DecidedBy.SELLER)  # fmt: skip
+
+
+def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: bool) -> Outcome:
+    """The goods are back (or the seller kept silent): the refund already went out."""
+    amount = d.refund_amount or 0
+    d.status = DisputeStatus.RESOLVED
+    d.outcome = _outcome_of(amount, order.refundable + amount)
+    d.decided_by = DecidedBy.POLICY if automatic else DecidedBy.SELLER
+    d.rule = "disputes.return_confirm_within_days" if automatic else d.rule
+    d.resolved_at = ctx.now
+    d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
+    result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
+                                    refund_amount=amount, decided_by=d.decided_by.value,
+                                    fast_refund=True)])  # fmt: skip
+    if order.refundable == 0:
+        order.status = OrderStatus.REFUNDED
+        order.open_dispute_id = None
+        return result
+    return result.merge(_release_hold(ctx, order, d))
