@@ -46,6 +46,8 @@ class Refund:
     succeeded_at: datetime | None = None
     failure_reason: str | None = None
     attempts: int = 0
+    line_amounts: tuple[int, ...] = ()
+    """The refund split over the order's lines, then its shipping fee (largest remainder)."""
 
     @property
     def counts_against_captured(self) -> bool:

@@ -16,6 +16,7 @@ from refundkit.domain.ledger import (
     journal_entry,
 )
 from refundkit.domain.orders import timers as timer_kinds
+from refundkit.domain.orders.escrow import give_back_to_lines
 from refundkit.domain.refunds import (
     Refund,
     RefundStatus,
@@ -81,6 +82,7 @@ def _apply_psp_answer(
         order = uow.orders.get(refund.order_id, for_update=True)
         assert order is not None
         order.refunded_amount -= refund.amount
+        give_back_to_lines(order, refund.line_amounts)
         uow.orders.save(order)
         outcome.entries.append(
             _entry(

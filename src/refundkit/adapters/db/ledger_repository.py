@@ -98,7 +98,8 @@ class SqlLedgerRepository:
 
 
 def invariant_violations(conn: Connection) -> list[str]:
-    """Every way the books could be wrong, checked over the whole journal at once."""
+    """Every way the books could be wrong, checked over the whole journal at once (and the
+    split of every order's refunds over its lines)."""
     p, o, r = t.postings, t.orders, t.refunds
     found: list[str] = []
     for entry_id, currency, total in conn.execute(
@@ -142,4 +143,22 @@ def invariant_violations(conn: Connection) -> list[str]:
         .where(sa.func.coalesce(escrow.c.held, 0) != expected)
     ):
         found.append(f"order {order_id}: escrow holds {held} but the order says {wanted}")
+    lines = t.order_lines
+    for order_id, position in conn.execute(
+        sa.select(lines.c.order_id, lines.c.position).where(
+            sa.or_(lines.c.refunded < 0, lines.c.refunded > lines.c.quantity * lines.c.unit_price)
+        )
+    ):
+        found.append(f"order {order_id} line {position} refunded outside 0..its total")
+    by_line = (
+        sa.select(lines.c.order_id, sa.func.sum(lines.c.refunded).label("total"))
+        .group_by(lines.c.order_id)
+        .subquery()
+    )
+    for order_id, split, refunded in conn.execute(
+        sa.select(o.c.id, by_line.c.total + o.c.shipping_refunded, o.c.refunded_amount)
+        .join(by_line, by_line.c.order_id == o.c.id)
+        .where(by_line.c.total + o.c.shipping_refunded != o.c.refunded_amount)
+    ):
+        found.append(f"order {order_id}: lines give back {split} but {refunded} was refunded")
     return found

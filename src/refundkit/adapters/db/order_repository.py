@@ -118,6 +118,21 @@ class SqlOrderRepository:
             raise ConcurrentUpdate(f"order {order.id} was changed by someone else")
         order.version += 1
         self._write_extensions(order)
+        self._write_line_refunds(order)
+
+    def _write_line_refunds(self, order: Order) -> None:
+        if not any(order.line_refunds):
+            return
+        *by_line, shipping = order.line_refunds
+        self._conn.execute(
+            t.orders.update().where(t.orders.c.id == order.id).values(shipping_refunded=shipping)
+        )
+        for position, amount in enumerate(by_line):
+            self._conn.execute(
+                t.order_lines.update()
+                .where(t.order_lines.c.order_id == order.id, t.order_lines.c.position == position)
+                .values(refunded=amount)
+            )
 
     def search(
         self,
@@ -143,6 +158,7 @@ class SqlOrderRepository:
     def _load(self, rows: Sequence[RowMapping]) -> list[Order]:
         ids = [row["id"] for row in rows]
         lines: dict[str, list[OrderLine]] = {i: [] for i in ids}
+        refunded: dict[str, list[int]] = {i: [] for i in ids}
         for line in self._conn.execute(
             sa.select(t.order_lines)
             .where(t.order_lines.c.order_id.in_(ids))
@@ -151,6 +167,7 @@ class SqlOrderRepository:
             lines[line["order_id"]].append(
                 OrderLine(line["sku"], line["title"], line["quantity"], line["unit_price"])
             )
+            refunded[line["order_id"]].append(line["refunded"])
         extensions: dict[str, list[ProtectionExtension]] = {i: [] for i in ids}
         for ext in self._conn.execute(
             sa.select(t.protection_extensions)
@@ -167,7 +184,10 @@ class SqlOrderRepository:
                     decided_at=ext["decided_at"],
                 )
             )
-        return [self._order(row, lines[row["id"]], extensions[row["id"]]) for row in rows]
+        found = [self._order(row, lines[row["id"]], extensions[row["id"]]) for row in rows]
+        for order, row in zip(found, rows, strict=True):
+            order.line_refunds = [*refunded[order.id], row["shipping_refunded"]]
+        return found
 
     @staticmethod
     def _order(
@@ -284,6 +304,7 @@ class SqlRefundRepository:
             "succeeded_at": refund.succeeded_at,
             "failure_reason": refund.failure_reason,
             "attempts": refund.attempts,
+            "line_amounts": list(refund.line_amounts),
         }
 
     @staticmethod
@@ -304,4 +325,5 @@ class SqlRefundRepository:
             succeeded_at=row["succeeded_at"],
             failure_reason=row["failure_reason"],
             attempts=row["attempts"],
+            line_amounts=tuple(row["line_amounts"] or ()),
         )

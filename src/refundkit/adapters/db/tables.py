@@ -107,6 +107,7 @@ orders = sa.Table(
     sa.Column("refunded_amount", Money, nullable=False),
     sa.Column("released_amount", Money, nullable=False),
     sa.Column("commission_amount", Money, nullable=False),
+    sa.Column("shipping_refunded", Money, nullable=False, server_default="0"),
     sa.Column("payment_reference", sa.String(200)),
     _ts("paid_at"),
     _ts("cancel_requested_at"),
@@ -140,6 +141,7 @@ order_lines = sa.Table(
     sa.Column("title", sa.String(500), nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price", Money, nullable=False),
+    sa.Column("refunded", Money, nullable=False, server_default="0"),
 )
 
 protection_extensions = sa.Table(
@@ -173,6 +175,7 @@ refunds = sa.Table(
     _ts("succeeded_at"),
     sa.Column("failure_reason", sa.String(1000)),
     sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("line_amounts", sa.JSON),
     sa.CheckConstraint("amount > 0", name="positive"),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.errors import AmountExceedsRefundable
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import (
     PLATFORM_COMMISSION,
@@ -16,7 +17,7 @@ from refundkit.domain.ledger import (
     journal_entry,
     seller_payable_account,
 )
-from refundkit.domain.money import basis_points_of
+from refundkit.domain.money import allocate, basis_points_of
 from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import plan_refund
@@ -62,6 +63,7 @@ def refund_from_escrow(ctx: Context, order: Order, amount: int, reason: str) -> 
         calendar=ctx.calendar,
     )
     order.refunded_amount += amount
+    refund.line_amounts = take_from_lines(order, amount)
     entry = journal_entry(
         entry_id=ctx.ids.new("je"),
         kind=EntryKind.REFUND_RESERVED,
@@ -86,6 +88,26 @@ def refund_from_escrow(ctx: Context, order: Order, amount: int, reason: str) -> 
         refunds=[refund],
         timers=[TimerRequest(timers.REFUND_EXECUTE, refund.id, refund.execute_after)],
     )
+
+
+def take_from_lines(order: Order, amount: int) -> tuple[int, ...]:
+    """Split a refund over what each line (and the shipping fee) may still give back, by
+    largest remainder: the parts add up to the cent and no line gives more than it holds."""
+    room = order.refund_room_by_line
+    parts = allocate(amount, room) if amount else [0] * len(room)
+    if any(part > left for part, left in zip(parts, room, strict=True)):
+        raise AmountExceedsRefundable("the refund does not fit what the lines hold")
+    order.line_refunds = [
+        done + part for done, part in zip(order.line_refunds or [0] * len(room), parts, strict=True)
+    ]
+    return tuple(parts)
+
+
+def give_back_to_lines(order: Order, parts: tuple[int, ...]) -> None:
+    """A refund that failed at the PSP no longer counts against its lines."""
+    if parts and order.line_refunds:
+        order.line_refunds = [done - part for done, part in zip(order.line_refunds, parts,
+                                                                strict=True)]  # fmt: skip
 
 
 def release_to_seller(ctx: Context, order: Order) -> Outcome:

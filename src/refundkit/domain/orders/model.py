@@ -105,6 +105,8 @@ class Order:
     extension_days_granted: int = 0
     extensions: list[ProtectionExtension] = field(default_factory=list)
     open_dispute_id: str | None = None
+    line_refunds: list[int] = field(default_factory=list)
+    """Refunded so far from each line, then from the shipping fee (one more entry)."""
     version: int = 0
 
     @property
@@ -115,6 +117,13 @@ class Order:
     def refundable(self) -> int:
         """What may still go back to the buyer: paid, less refunds pending or made."""
         return self.paid_amount - self.refunded_amount
+
+    @property
+    def refund_room_by_line(self) -> list[int]:
+        """What each line (then the shipping fee) may still give back."""
+        totals = [line.total for line in self.lines] + [self.shipping_fee]
+        taken = self.line_refunds or [0] * len(totals)
+        return [total - done for total, done in zip(totals, taken, strict=True)]
 
     @property
     def pending_extension(self) -> ProtectionExtension | None:

@@ -50,6 +50,7 @@ def place_order(ctx: Context, draft: OrderDraft) -> tuple[Order, Outcome]:
         status=OrderStatus.AWAITING_PAYMENT,
         created_at=ctx.now,
         deadlines=Deadlines(pay_by=ctx.now + ctx.policy.payment.pay_within),
+        line_refunds=[0] * (len(draft.lines) + 1),
     )
     assert order.deadlines.pay_by is not None
     outcome = Outcome(

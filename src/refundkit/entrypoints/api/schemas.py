@@ -258,6 +258,8 @@ class RefundOut(BaseModel):
     execute_after: datetime
     succeeded_at: datetime | None
     failure_reason: str | None
+    line_amounts: list[str]
+    """What the refund took from each item of the order, in order, then from shipping."""
 
     @classmethod
     def of(cls, catalog: CurrencyCatalog, refund: Refund) -> RefundOut:
@@ -274,6 +276,7 @@ class RefundOut(BaseModel):
             execute_after=refund.execute_after,
             succeeded_at=refund.succeeded_at,
             failure_reason=refund.failure_reason,
+            line_amounts=[money_text(catalog, a, refund.currency) for a in refund.line_amounts],
         )
 
 
