@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
+from refundkit.adapters.db.dialects import locked
 from refundkit.domain.disputes.model import (
     DecidedBy,
     Dispute,
@@ -47,8 +48,8 @@ class SqlDisputeRepository:
 
     def get(self, dispute_id: str, *, for_update: bool = False) -> Dispute | None:
         query = sa.select(t.disputes).where(t.disputes.c.id == dispute_id)
-        if for_update and self._conn.dialect.name == "postgresql":
-            query = query.with_for_update()
+        if for_update:
+            query = locked(self._conn, query)
         row = self._conn.execute(query).mappings().first()
         return None if row is None else self._load([row])[0]
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
+from refundkit.adapters.db.dialects import locked
 from refundkit.domain.errors import ConcurrentUpdate
 from refundkit.domain.orders.model import (
     Address,
@@ -51,11 +52,6 @@ _MUTABLE = (
     "extension_days_granted",
     "open_dispute_id",
 )
-
-
-def _for_update(conn: Connection, query: sa.Select[Any]) -> sa.Select[Any]:
-    # SQLite has one writer at a time (BEGIN IMMEDIATE): no row locks needed or supported.
-    return query.with_for_update() if conn.dialect.name == "postgresql" else query
 
 
 class SqlOrderRepository:
@@ -102,7 +98,7 @@ class SqlOrderRepository:
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         query = sa.select(t.orders).where(t.orders.c.id == order_id)
         if for_update:
-            query = _for_update(self._conn, query)
+            query = locked(self._conn, query)
         row = self._conn.execute(query).mappings().first()
         return None if row is None else self._load([row])[0]
 
@@ -263,7 +259,7 @@ class SqlRefundRepository:
     def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None:
         query = sa.select(t.refunds).where(t.refunds.c.id == refund_id)
         if for_update:
-            query = _for_update(self._conn, query)
+            query = locked(self._conn, query)
         row = self._conn.execute(query).mappings().first()
         return None if row is None else self._refund(row)
 

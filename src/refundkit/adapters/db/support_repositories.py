@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
+from refundkit.adapters.db.dialects import insert_or_skip
 from refundkit.adapters.ids import default_ids
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.roles import Role
@@ -81,10 +81,7 @@ class SqlTimerStore:
         if not requests:
             return
         rows = [{"kind": r.kind, "subject_id": r.subject_id, "due_at": r.due_at} for r in requests]
-        insert = (postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert)(
-            t.timers
-        )
-        self._conn.execute(insert.on_conflict_do_nothing(), rows)
+        self._conn.execute(insert_or_skip(self._conn, t.timers), rows)
 
     def claim_due(self, now: datetime, limit: int) -> Sequence[DueTimer]:
         query = (
@@ -265,11 +262,8 @@ class SqlTrackingRepository:
         self._conn = conn
 
     def add_if_new(self, scan: TrackingScan) -> bool:
-        insert = (postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert)(
-            t.tracking_events
-        )
         inserted = self._conn.execute(
-            insert.on_conflict_do_nothing().returning(t.tracking_events.c.id),
+            insert_or_skip(self._conn, t.tracking_events).returning(t.tracking_events.c.id),
             {
                 "carrier": scan.carrier,
                 "tracking_number": scan.tracking_number,

@@ -1,0 +1,21 @@
+"""The few statements that differ between SQLite and PostgreSQL, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+
+def locked(conn: Connection, query: sa.Select[Any]) -> sa.Select[Any]:
+    """A row lock on PostgreSQL. SQLite has one writer at a time (BEGIN IMMEDIATE): no row
+    locks needed or supported."""
+    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+
+
+def insert_or_skip(conn: Connection, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
