@@ -11,7 +11,7 @@ from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod, Refund
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.bootstrap import Runtime
-from refundkit.service import orders, refunds, transactions
+from refundkit.service import orders, payouts, refunds, transactions
 from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import StoredEvent, Tier, User
@@ -99,6 +99,28 @@ class Market:
         who = seller or self.seller
         return self.tx(lambda uow: orders.ship_order(self.deps, uow, who, order_id, "DHL", "T1"))\
             .order  # fmt: skip
+
+    def released(self, **kw: object) -> Order:
+        """Shipped, confirmed by the buyer, and paid to the seller once the window closed."""
+        order = self.shipped(**kw)
+        buyer = kw.get("buyer") or self.buyer
+        assert isinstance(buyer, User)
+        self.tx(lambda uow: orders.confirm_receipt(self.deps, uow, buyer, order.id))
+        self.advance(days=16)
+        released = self.order(order.id)
+        assert released.released_at is not None
+        return released
+
+    def refund(self, order_id: str, amount: int, by: User | None = None) -> Refund:
+        who = by or self.platform
+        return self.tx(
+            lambda uow: orders.refund_order(self.deps, uow, who, order_id, lambda _c: amount,
+                                            "goodwill")
+        )  # fmt: skip
+
+    def payout(self, seller: User, amount: int) -> None:
+        self.tx(lambda uow: payouts.record_payout(self.deps, uow, self.platform, seller.id,
+                                                  "USD", amount, "bank"))  # fmt: skip
 
     def get(self, order_id: str, viewer: User | None = None) -> OrderDetails:
         who = viewer or self.platform

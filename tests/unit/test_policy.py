@@ -27,7 +27,7 @@ def default_data() -> dict[str, Any]:
 
 def test_default_policy_has_the_design_values() -> None:
     policy = load_default_policy()
-    assert policy.version == "2026-11.4"
+    assert policy.version == "2026-11.5"
     assert policy.payment.pay_within == timedelta(hours=24)
     assert policy.payment.settlement == timedelta(hours=24)
     assert policy.cancellation.free_cancel == timedelta(hours=24)
@@ -44,6 +44,7 @@ def test_default_policy_has_the_design_values() -> None:
     assert policy.commission.basis_points == 500
     assert policy.refunds.card_eta_business_days_min == 3
     assert policy.refunds.card_eta_business_days_max == 20
+    assert policy.refunds.seller_funds_within == timedelta(days=15)
     assert policy.disputes.seller_answer == timedelta(days=5)
     assert policy.disputes.auto_escalate_after == timedelta(days=15)
     assert policy.disputes.agent_sla_business_days == 2

@@ -21,6 +21,9 @@ PLATFORM_COMMISSION = "platform_commission"
 REFUNDS_IN_FLIGHT = "refunds_in_flight"
 ESCROW_PREFIX = "escrow:"
 SELLER_PAYABLE_PREFIX = "seller_payable:"
+SELLER_DEBT_PREFIX = "seller_debt:"
+"""What a seller owes the platform: negative while the platform has covered a refund the
+seller's balance could not. The platform's cover is the sum of these accounts."""
 
 
 def escrow_account(order_id: str) -> str:
@@ -29,6 +32,10 @@ def escrow_account(order_id: str) -> str:
 
 def seller_payable_account(seller_id: str) -> str:
     return f"{SELLER_PAYABLE_PREFIX}{seller_id}"
+
+
+def seller_debt_account(seller_id: str) -> str:
+    return f"{SELLER_DEBT_PREFIX}{seller_id}"
 
 
 def is_escrow(account: str) -> bool:
@@ -41,6 +48,9 @@ class EntryKind(StrEnum):
     REFUND_RESERVED = "refund_reserved"
     REFUND_PAID_OUT = "refund_paid_out"
     REFUND_REVERSED = "refund_reversed"
+    PLATFORM_COVERED = "platform_covered"
+    DEBT_RECOVERED = "debt_recovered"
+    SELLER_PAID_OUT = "seller_paid_out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +132,35 @@ def assert_escrow_covers(entry: JournalEntry, balances_before: Mapping[str, int]
 
 def escrow_accounts_touched(entry: JournalEntry) -> set[str]:
     return {p.account for p in entry.postings if is_escrow(p.account)}
+
+
+def payable_shortfalls(
+    entry: JournalEntry, balances_before: Mapping[tuple[str, str], int]
+) -> list[Posting]:
+    """The seller accounts (with their currency and missing amount) that this entry would
+    take below zero, given their balances before it."""
+    deltas: dict[tuple[str, str], int] = defaultdict(int)
+    for posting in entry.postings:
+        if posting.account.startswith(SELLER_PAYABLE_PREFIX):
+            deltas[(posting.account, posting.currency)] += posting.amount
+    short: list[Posting] = []
+    for (account, currency), delta in sorted(deltas.items()):
+        after = balances_before.get((account, currency), 0) + delta
+        if after < 0:
+            short.append(Posting(account, currency, -after))
+    return short
+
+
+def seller_payables_credited(entry: JournalEntry) -> list[tuple[str, str]]:
+    """Seller accounts (and currencies) this entry pays into: where a debt may be recovered."""
+    return sorted(
+        {
+            (p.account, p.currency)
+            for p in entry.postings
+            if p.account.startswith(SELLER_PAYABLE_PREFIX) and p.amount > 0
+        }
+    )
+
+
+def seller_of(payable_account: str) -> str:
+    return payable_account.removeprefix(SELLER_PAYABLE_PREFIX)

@@ -105,6 +105,13 @@ class CommissionPolicy:
 class RefundsPolicy:
     card_eta_business_days_min: int
     card_eta_business_days_max: int
+    seller_funds_within_days: int
+    """A refund due after release is clawed back from the seller's balance; what the balance
+    cannot pay, the platform pays the buyer at once and the seller owes it within these days."""
+
+    @property
+    def seller_funds_within(self) -> timedelta:
+        return timedelta(days=self.seller_funds_within_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +243,14 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             )
         ),
         refunds=_refunds(
-            root.table("refunds", ("card_eta_business_days_min", "card_eta_business_days_max"))
+            root.table(
+                "refunds",
+                (
+                    "card_eta_business_days_min",
+                    "card_eta_business_days_max",
+                    "seller_funds_within_days",
+                ),
+            )
         ),
         disputes=_disputes(root.table("disputes", DISPUTE_KEYS)),
         fast_refund=_fast_refund(root.table("fast_refund", FAST_REFUND_TIERS)),
@@ -313,7 +327,11 @@ def _refunds(t: _Table) -> RefundsPolicy:
             t.key("card_eta_business_days_min"),
             f"must not exceed card_eta_business_days_max ({high}), got {low}",
         )
-    return RefundsPolicy(card_eta_business_days_min=low, card_eta_business_days_max=high)
+    return RefundsPolicy(
+        card_eta_business_days_min=low,
+        card_eta_business_days_max=high,
+        seller_funds_within_days=t.integer("seller_funds_within_days", minimum=1, maximum=MAX_DAYS),
+    )
 
 
 def _disputes(t: _Table) -> DisputesPolicy:

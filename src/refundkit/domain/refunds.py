@@ -48,6 +48,11 @@ class Refund:
     attempts: int = 0
     line_amounts: tuple[int, ...] = ()
     """The refund split over the order's lines, then its shipping fee (largest remainder)."""
+    clawback_amount: int = 0
+    """The part refunded after release: taken from the seller (and the platform's commission
+    on it), the rest came out of escrow."""
+    commission_back: int = 0
+    """The platform's commission on the clawed-back part, given back by the platform."""
 
     @property
     def counts_against_captured(self) -> bool:

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from refundkit.domain.errors import NotFound
-from refundkit.domain.ledger import SELLER_PAYABLE_PREFIX, JournalEntry
+from refundkit.domain.ledger import (
+    ESCROW_PREFIX,
+    PLATFORM_COMMISSION,
+    REFUNDS_IN_FLIGHT,
+    SELLER_DEBT_PREFIX,
+    SELLER_PAYABLE_PREFIX,
+    JournalEntry,
+    seller_debt_account,
+    seller_payable_account,
+)
 from refundkit.domain.roles import Role
 from refundkit.service.access import SEES_EVERYTHING, visible_order
 from refundkit.service.ports import UnitOfWork
@@ -24,8 +34,49 @@ def order_entries(
 def account_balance(
     uow: UnitOfWork, user: User, account: str, at: datetime | None
 ) -> dict[str, int]:
-    """The platform and agents see every account; a seller sees only their own payable."""
-    own = user.role is Role.SELLER and account == f"{SELLER_PAYABLE_PREFIX}{user.id}"
+    """The platform and agents see every account; a seller sees only their own balance and
+    their own debt."""
+    own = user.role is Role.SELLER and account in (
+        seller_payable_account(user.id),
+        seller_debt_account(user.id),
+    )
     if user.role not in SEES_EVERYTHING and not own:
         raise NotFound(f"no account {account}")
     return uow.ledger.balance(account, at=at)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSummary:
+    """Where the money is, per currency, now or at a past moment."""
+
+    at: datetime | None
+    escrow: dict[str, int]
+    """Held for orders not yet completed."""
+    sellers_payable: dict[str, int]
+    """Owed to sellers (released, not yet paid out)."""
+    refunds_in_flight: dict[str, int]
+    """Reserved for refunds the PSP has not yet paid."""
+    platform_commission: dict[str, int]
+    platform_cover: dict[str, int]
+    """Paid by the platform for refunds the sellers' balances could not: what sellers owe."""
+
+
+def summary(uow: UnitOfWork, user: User, at: datetime | None) -> LedgerSummary:
+    if user.role not in SEES_EVERYTHING:
+        raise NotFound("no such endpoint for this key")
+    totals = uow.ledger.totals_by_prefix(
+        [ESCROW_PREFIX, SELLER_PAYABLE_PREFIX, SELLER_DEBT_PREFIX, REFUNDS_IN_FLIGHT,
+         PLATFORM_COMMISSION], at=at,
+    )  # fmt: skip
+
+    def of(prefix: str, sign: int = 1) -> dict[str, int]:
+        return {c: sign * v for (p, c), v in sorted(totals.items()) if p == prefix and v}
+
+    return LedgerSummary(
+        at=at,
+        escrow=of(ESCROW_PREFIX),
+        sellers_payable=of(SELLER_PAYABLE_PREFIX),
+        refunds_in_flight=of(REFUNDS_IN_FLIGHT),
+        platform_commission=of(PLATFORM_COMMISSION),
+        platform_cover=of(SELLER_DEBT_PREFIX, -1),
+    )

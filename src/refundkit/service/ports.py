@@ -84,6 +84,13 @@ class RefundRepository(Protocol):
 class LedgerRepository(Protocol):
     def append(self, entry: JournalEntry) -> None: ...
     def balances(self, accounts: Sequence[str]) -> dict[str, int]: ...
+    def balances_by_currency(self, accounts: Sequence[str]) -> dict[tuple[str, str], int]: ...
+    def totals_by_prefix(
+        self, prefixes: Sequence[str], *, at: datetime | None = None
+    ) -> dict[tuple[str, str], int]: ...
+    def lock_account(self, account: str) -> None:
+        """Serialize the transactions that move one account (a seller's balance)."""
+
     def balance(self, account: str, *, at: datetime | None = None) -> dict[str, int]:
         """Per currency, counting entries that occurred at or before ``at``."""
 

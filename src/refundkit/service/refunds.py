@@ -12,11 +12,11 @@ from refundkit.domain.ledger import (
     EntryKind,
     JournalEntry,
     Move,
-    escrow_account,
     journal_entry,
+    seller_debt_account,
 )
 from refundkit.domain.orders import timers as timer_kinds
-from refundkit.domain.orders.escrow import give_back_to_lines
+from refundkit.domain.orders.escrow import undo_refund
 from refundkit.domain.refunds import (
     Refund,
     RefundStatus,
@@ -81,17 +81,9 @@ def _apply_psp_answer(
         mark_failed(refund, reason=answer.failure_reason or "refused by the PSP", now=now)
         order = uow.orders.get(refund.order_id, for_update=True)
         assert order is not None
-        order.refunded_amount -= refund.amount
-        give_back_to_lines(order, refund.line_amounts)
+        moves = undo_refund(order, refund)
         uow.orders.save(order)
-        outcome.entries.append(
-            _entry(
-                deps,
-                refund,
-                EntryKind.REFUND_REVERSED,
-                Move(REFUNDS_IN_FLIGHT, escrow_account(refund.order_id), refund.amount),
-            )
-        )
+        outcome.entries.append(_entry(deps, refund, EntryKind.REFUND_REVERSED, *moves))
     else:
         outcome.timers.append(TimerRequest(timer_kinds.REFUND_POLL, refund.id, refund.eta.earliest))
     if refund.status is not RefundStatus.PENDING:
@@ -111,14 +103,14 @@ def _apply_psp_answer(
     return f"refund {refund.status.value}"  # fmt: skip
 
 
-def _entry(deps: Deps, refund: Refund, kind: EntryKind, move: Move) -> JournalEntry:
+def _entry(deps: Deps, refund: Refund, kind: EntryKind, *moves: Move) -> JournalEntry:
     return journal_entry(
         entry_id=deps.ids.new("je"),
         kind=kind,
         occurred_at=deps.clock.now(),
         order_id=refund.order_id,
         currency=refund.currency,
-        moves=[move],
+        moves=moves,
         memo=f"refund {refund.id}",
     )
 
@@ -129,3 +121,21 @@ def list_refunds(
     visible_order(uow, user, order_id)
     found = uow.refunds.list_for_order(order_id, starting_after=starting_after, limit=limit + 1)
     return found[:limit], len(found) > limit
+
+
+def seller_debt_due(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
+    """The day a clawed-back refund was due from the seller: if the seller still owes the
+    platform in that currency, say so (the platform decides how to collect)."""
+    refund = uow.refunds.get(refund_id)
+    order = uow.orders.get(refund.order_id) if refund else None
+    if refund is None or order is None:
+        return "skipped: refund gone"
+    owed = -uow.ledger.balance(seller_debt_account(order.seller_id)).get(refund.currency, 0)
+    if owed <= 0:
+        return "settled: the seller owes nothing"
+    record(uow, Outcome(events=[Event(
+        "seller.debt_overdue", order.seller_id, order.id, deps.clock.now(), SYSTEM_ACTOR.role,
+        None, {"seller_id": order.seller_id, "owed": owed, "currency": refund.currency,
+               "refund_id": refund.id},
+    )]))  # fmt: skip
+    return f"overdue: the seller owes {owed}"

@@ -34,6 +34,7 @@ _ORDER_STEPS: dict[str, OrderStep] = {
 _OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
     kinds.REFUND_EXECUTE: refunds.execute_refund,
     kinds.REFUND_POLL: refunds.poll_refund,
+    kinds.SELLER_DEBT_DUE: refunds.seller_debt_due,
 }
 
 

@@ -10,7 +10,19 @@ from typing import TypeVar
 
 from refundkit.domain.context import Outcome
 from refundkit.domain.errors import ConcurrentUpdate, Conflict, IdempotencyKeyReused
-from refundkit.domain.ledger import assert_escrow_covers, escrow_accounts_touched
+from refundkit.domain.ledger import (
+    SELLER_PAYABLE_PREFIX,
+    EntryKind,
+    JournalEntry,
+    Move,
+    assert_escrow_covers,
+    escrow_accounts_touched,
+    journal_entry,
+    payable_shortfalls,
+    seller_debt_account,
+    seller_of,
+    seller_payables_credited,
+)
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import IdempotencyRecord
@@ -25,11 +37,54 @@ def record(uow: UnitOfWork, outcome: Outcome) -> None:
     for entry in outcome.entries:
         touched = sorted(escrow_accounts_touched(entry))
         assert_escrow_covers(entry, uow.ledger.balances(touched))
+        _cover_shortfalls(uow, entry)
         uow.ledger.append(entry)
+        _recover_debts(uow, entry)
     for refund in outcome.refunds:
         uow.refunds.add(refund)
     uow.events.add(outcome.events)
     uow.timers.schedule(outcome.timers)
+
+
+def _cover_shortfalls(uow: UnitOfWork, entry: JournalEntry) -> None:
+    """A clawback the seller's balance cannot pay: the platform pays the difference, which the
+    seller now owes (their debt account goes below zero by as much)."""
+    debited = sorted({p.account for p in entry.postings
+                      if p.account.startswith(SELLER_PAYABLE_PREFIX) and p.amount < 0})  # fmt: skip
+    if not debited:
+        return
+    for account in debited:
+        uow.ledger.lock_account(account)
+    shortfalls = payable_shortfalls(entry, uow.ledger.balances_by_currency(debited))
+    for number, short in enumerate(shortfalls, start=1):
+        debt = seller_debt_account(seller_of(short.account))
+        uow.ledger.append(journal_entry(
+            entry_id=f"{entry.id}.cover{number}", kind=EntryKind.PLATFORM_COVERED,
+            occurred_at=entry.occurred_at, order_id=entry.order_id, currency=short.currency,
+            moves=[Move(debt, short.account, short.amount)],
+            memo="the platform covers what the seller's balance cannot; the seller owes it",
+        ))  # fmt: skip
+
+
+def _recover_debts(uow: UnitOfWork, entry: JournalEntry) -> None:
+    """Money paid into a seller's balance first pays back what the seller owes."""
+    for number, (account, currency) in enumerate(seller_payables_credited(entry), start=1):
+        debt = seller_debt_account(seller_of(account))
+        owed = -uow.ledger.balances_by_currency([debt]).get((debt, currency), 0)
+        if owed <= 0:
+            continue
+        uow.ledger.lock_account(account)
+        balances = uow.ledger.balances_by_currency([account, debt])
+        owed = -balances.get((debt, currency), 0)
+        take = min(owed, balances.get((account, currency), 0))
+        if take <= 0:
+            continue
+        uow.ledger.append(journal_entry(
+            entry_id=f"{entry.id}.debt{number}", kind=EntryKind.DEBT_RECOVERED,
+            occurred_at=entry.occurred_at, order_id=entry.order_id, currency=currency,
+            moves=[Move(account, debt, take)],
+            memo="paid from the seller's balance towards what the seller owes",
+        ))  # fmt: skip
 
 
 def run(deps: Deps, work: Callable[[UnitOfWork], T], *, readonly: bool = False) -> T:

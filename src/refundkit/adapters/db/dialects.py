@@ -19,3 +19,10 @@ def insert_or_skip(conn: Connection, table: sa.Table) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing()
+
+
+def lock_name(conn: Connection, name: str) -> None:
+    """Serialize writers on a name for the rest of the transaction (an advisory lock on
+    PostgreSQL; SQLite has a single writer already)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from refundkit.adapters.db import tables as t
+from refundkit.adapters.db.dialects import lock_name
 from refundkit.domain.ledger import EntryKind, JournalEntry, Posting
 
 
@@ -52,6 +53,17 @@ class SqlLedgerRepository:
         ).all()
         return {account: int(total) for account, total in rows}
 
+    def balances_by_currency(self, accounts: Sequence[str]) -> dict[tuple[str, str], int]:
+        rows = self._conn.execute(
+            sa.select(t.postings.c.account, t.postings.c.currency, sa.func.sum(t.postings.c.amount))
+            .where(t.postings.c.account.in_(accounts))
+            .group_by(t.postings.c.account, t.postings.c.currency)
+        ).all()
+        return {(account, currency): int(total) for account, currency, total in rows}
+
+    def lock_account(self, account: str) -> None:
+        lock_name(self._conn, f"ledger:{account}")
+
     def balance(self, account: str, *, at: datetime | None = None) -> dict[str, int]:
         query = (
             sa.select(t.postings.c.currency, sa.func.sum(t.postings.c.amount))
@@ -61,6 +73,23 @@ class SqlLedgerRepository:
         if at is not None:
             query = query.where(t.postings.c.occurred_at <= at)
         return {currency: int(total) for currency, total in self._conn.execute(query).all()}
+
+    def totals_by_prefix(
+        self, prefixes: Sequence[str], *, at: datetime | None = None
+    ) -> dict[tuple[str, str], int]:
+        """Sum of every account starting with each prefix, per currency (at a past moment)."""
+        found: dict[tuple[str, str], int] = {}
+        for prefix in prefixes:
+            query = (
+                sa.select(t.postings.c.currency, sa.func.sum(t.postings.c.amount))
+                .where(t.postings.c.account.startswith(prefix, autoescape=True))
+                .group_by(t.postings.c.currency)
+            )
+            if at is not None:
+                query = query.where(t.postings.c.occurred_at <= at)
+            for currency, total in self._conn.execute(query).all():
+                found[(prefix, currency)] = int(total)
+        return found
 
     def entries_for_order(
         self, order_id: str, *, starting_after: str | None, limit: int
@@ -110,13 +139,24 @@ def invariant_violations(conn: Connection) -> list[str]:
         found.append(f"entry {entry_id} does not balance in {currency}: off by {total}")
     for account, currency, total in conn.execute(
         sa.select(p.c.account, p.c.currency, sa.func.sum(p.c.amount))
-        .where(p.c.account.like("escrow:%"))
+        .where(sa.or_(p.c.account.like("escrow:%"), p.c.account.like("seller_payable:%")))
         .group_by(p.c.account, p.c.currency)
         .having(sa.func.sum(p.c.amount) < 0)
     ):
         found.append(f"{account} is negative: {total} {currency}")
+    for account, currency, total in conn.execute(
+        sa.select(p.c.account, p.c.currency, sa.func.sum(p.c.amount))
+        .where(p.c.account.like("seller_debt:%"))
+        .group_by(p.c.account, p.c.currency)
+        .having(sa.func.sum(p.c.amount) > 0)
+    ):
+        found.append(f"{account} is positive (the platform owes it?): {total} {currency}")
     refunds = (
-        sa.select(r.c.order_id, sa.func.sum(r.c.amount).label("total"))
+        sa.select(
+            r.c.order_id,
+            sa.func.sum(r.c.amount).label("total"),
+            sa.func.sum(r.c.clawback_amount).label("clawed_back"),
+        )
         .where(r.c.status.in_(["pending", "succeeded"]))
         .group_by(r.c.order_id)
         .subquery()
@@ -127,6 +167,12 @@ def invariant_violations(conn: Connection) -> list[str]:
         .where(refunds.c.total > o.c.paid_amount)
     ):
         found.append(f"order {order_id} refunded {refunded}, more than the {paid} paid")
+    for order_id, recorded, summed in conn.execute(
+        sa.select(o.c.id, o.c.clawed_back_amount, sa.func.coalesce(refunds.c.clawed_back, 0))
+        .outerjoin(refunds, refunds.c.order_id == o.c.id)
+        .where(o.c.clawed_back_amount != sa.func.coalesce(refunds.c.clawed_back, 0))
+    ):
+        found.append(f"order {order_id} says {recorded} was clawed back, its refunds {summed}")
     escrow = (
         sa.select(
             sa.func.substr(p.c.account, len("escrow:") + 1).label("order_id"),
@@ -136,7 +182,7 @@ def invariant_violations(conn: Connection) -> list[str]:
         .group_by(p.c.account)
         .subquery()
     )
-    expected = o.c.paid_amount - o.c.refunded_amount - o.c.released_amount
+    expected = o.c.paid_amount - o.c.refunded_amount + o.c.clawed_back_amount - o.c.released_amount
     for order_id, held, wanted in conn.execute(
         sa.select(o.c.id, sa.func.coalesce(escrow.c.held, 0), expected)
         .outerjoin(escrow, escrow.c.order_id == o.c.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +38,7 @@ _MUTABLE = (
     "refunded_amount",
     "released_amount",
     "commission_amount",
+    "clawed_back_amount",
     "payment_reference",
     "paid_at",
     "cancel_requested_at",
@@ -57,6 +59,10 @@ _MUTABLE = (
 class SqlOrderRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # What each order held when read or added in this transaction, so a save writes only
+        # the lines and extensions that changed.
+        self._seen_lines: dict[str, list[int]] = {}
+        self._seen_extensions: dict[str, dict[str, ProtectionExtension]] = {}
 
     def add(self, order: Order) -> None:
         row = self._order_values(order)
@@ -93,6 +99,8 @@ class SqlOrderRepository:
                 for i, line in enumerate(order.lines)
             ],
         )
+        self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
+        self._seen_extensions[order.id] = {}
         self._write_extensions(order)
 
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
@@ -117,18 +125,20 @@ class SqlOrderRepository:
         self._write_line_refunds(order)
 
     def _write_line_refunds(self, order: Order) -> None:
-        if not any(order.line_refunds):
+        """Only the lines whose refunded total changed (the shipping part is on the order)."""
+        if not order.line_refunds:
             return
-        *by_line, shipping = order.line_refunds
-        self._conn.execute(
-            t.orders.update().where(t.orders.c.id == order.id).values(shipping_refunded=shipping)
-        )
+        *by_line, _shipping = order.line_refunds
+        seen = self._seen_lines.get(order.id)
         for position, amount in enumerate(by_line):
+            if seen is not None and seen[position] == amount:
+                continue
             self._conn.execute(
                 t.order_lines.update()
                 .where(t.order_lines.c.order_id == order.id, t.order_lines.c.position == position)
                 .values(refunded=amount)
             )
+        self._seen_lines[order.id] = list(order.line_refunds)
 
     def search(
         self,
@@ -183,6 +193,8 @@ class SqlOrderRepository:
         found = [self._order(row, lines[row["id"]], extensions[row["id"]]) for row in rows]
         for order, row in zip(found, rows, strict=True):
             order.line_refunds = [*refunded[order.id], row["shipping_refunded"]]
+            self._seen_lines[order.id] = list(order.line_refunds)
+            self._seen_extensions[order.id] = {e.id: replace(e) for e in order.extensions}
         return found
 
     @staticmethod
@@ -216,20 +228,16 @@ class SqlOrderRepository:
     def _order_values(order: Order) -> dict[str, Any]:
         values: dict[str, Any] = {name: getattr(order, name) for name in _MUTABLE}
         values["status"] = order.status.value
+        values["shipping_refunded"] = order.line_refunds[-1] if order.line_refunds else 0
         values.update({name: getattr(order.deadlines, name) for name in _DEADLINES})
         return values
 
     def _write_extensions(self, order: Order) -> None:
-        if not order.extensions:
-            return
-        existing = set(
-            self._conn.execute(
-                sa.select(t.protection_extensions.c.id).where(
-                    t.protection_extensions.c.order_id == order.id
-                )
-            ).scalars()
-        )
+        """Insert new extensions and update changed ones; unchanged ones cost nothing."""
+        seen = self._seen_extensions.setdefault(order.id, {})
         for ext in order.extensions:
+            if seen.get(ext.id) == ext:
+                continue
             values = {
                 "days": ext.days,
                 "status": ext.status.value,
@@ -237,7 +245,7 @@ class SqlOrderRepository:
                 "respond_by": ext.respond_by,
                 "decided_at": ext.decided_at,
             }
-            if ext.id in existing:
+            if ext.id in seen:
                 self._conn.execute(
                     t.protection_extensions.update()
                     .where(t.protection_extensions.c.id == ext.id)
@@ -247,6 +255,7 @@ class SqlOrderRepository:
                 self._conn.execute(
                     t.protection_extensions.insert(), {"id": ext.id, "order_id": order.id, **values}
                 )
+            seen[ext.id] = replace(ext)
 
 
 class SqlRefundRepository:
@@ -301,6 +310,8 @@ class SqlRefundRepository:
             "failure_reason": refund.failure_reason,
             "attempts": refund.attempts,
             "line_amounts": list(refund.line_amounts),
+            "clawback_amount": refund.clawback_amount,
+            "commission_back": refund.commission_back,
         }
 
     @staticmethod
@@ -322,4 +333,6 @@ class SqlRefundRepository:
             failure_reason=row["failure_reason"],
             attempts=row["attempts"],
             line_amounts=tuple(row["line_amounts"] or ()),
+            clawback_amount=row["clawback_amount"],
+            commission_back=row["commission_back"],
         )

@@ -107,6 +107,7 @@ orders = sa.Table(
     sa.Column("refunded_amount", Money, nullable=False),
     sa.Column("released_amount", Money, nullable=False),
     sa.Column("commission_amount", Money, nullable=False),
+    sa.Column("clawed_back_amount", Money, nullable=False, server_default="0"),
     sa.Column("shipping_refunded", Money, nullable=False, server_default="0"),
     sa.Column("payment_reference", sa.String(200)),
     _ts("paid_at"),
@@ -125,7 +126,12 @@ orders = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.CheckConstraint("refunded_amount <= paid_amount", name="refunds_within_paid"),
     sa.CheckConstraint(
-        "refunded_amount + released_amount <= paid_amount", name="escrow_not_negative"
+        "refunded_amount - clawed_back_amount + released_amount <= paid_amount",
+        name="escrow_not_negative",
+    ),
+    sa.CheckConstraint(
+        "clawed_back_amount >= 0 AND clawed_back_amount <= refunded_amount",
+        name="clawback_within_refunds",
     ),
     sa.Index("ix_orders_buyer", "buyer_id", "id"),
     sa.Index("ix_orders_seller", "seller_id", "id"),
@@ -176,7 +182,13 @@ refunds = sa.Table(
     sa.Column("failure_reason", sa.String(1000)),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("line_amounts", sa.JSON),
+    sa.Column("clawback_amount", Money, nullable=False, server_default="0"),
+    sa.Column("commission_back", Money, nullable=False, server_default="0"),
     sa.CheckConstraint("amount > 0", name="positive"),
+    sa.CheckConstraint(
+        "commission_back >= 0 AND commission_back <= clawback_amount AND clawback_amount <= amount",
+        name="clawback_within_refund",
+    ),
 )
 
 journal_entries = sa.Table(

@@ -32,7 +32,7 @@ from refundkit.domain.errors import (
 )
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import timers as order_timers
-from refundkit.domain.orders.escrow import refund_from_escrow
+from refundkit.domain.orders.escrow import refund_order
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 
@@ -260,7 +260,7 @@ def settle(
                                     refund_amount=amount, decided_by=decided_by.value,
                                     rule=rule)])  # fmt: skip
     if amount > 0:
-        result.merge(refund_from_escrow(ctx, order, amount, f"dispute {d.id}"))
+        result.merge(refund_order(ctx, order, amount, f"dispute {d.id}"))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None
@@ -338,7 +338,7 @@ def decide_appeal(
     result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="changed",
                                 outcome=d.outcome.value, refund_amount=total))  # fmt: skip
     if total > previous:
-        result.merge(refund_from_escrow(ctx, order, total - previous, f"appeal of {d.id}"))
+        result.merge(refund_order(ctx, order, total - previous, f"appeal of {d.id}"))
     if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

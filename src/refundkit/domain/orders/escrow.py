@@ -20,11 +20,12 @@ from refundkit.domain.ledger import (
 from refundkit.domain.money import allocate, basis_points_of
 from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order
-from refundkit.domain.refunds import plan_refund
+from refundkit.domain.refunds import Refund, plan_refund
 
 
 def escrow_balance(order: Order) -> int:
-    return order.paid_amount - order.refunded_amount - order.released_amount
+    from_escrow = order.refunded_amount - order.clawed_back_amount
+    return order.paid_amount - from_escrow - order.released_amount
 
 
 def hold_payment(ctx: Context, order: Order, amount: int) -> Outcome:
@@ -46,14 +47,19 @@ def settles_at(ctx: Context, order: Order) -> datetime:
     return order.paid_at + ctx.policy.payment.settlement
 
 
-def refund_from_escrow(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:
-    """Reserve a refund out of escrow now; the PSP is called once the payment settles."""
+def refund_order(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:
+    """Reserve a refund now; the PSP is called once the payment settles.
+
+    What escrow still holds pays first. Past that (the seller was already paid), the rest is
+    clawed back: from the seller's balance, less the platform's commission on it, which the
+    platform gives back. If the seller's balance cannot pay, the platform covers the buyer at
+    once and the seller owes it (the service records that cover, as it knows the balances)."""
     refund = plan_refund(
         refund_id=ctx.ids.new("re"),
         order_id=order.id,
         amount=amount,
         currency=order.currency,
-        refundable=min(order.refundable, escrow_balance(order)),
+        refundable=order.refundable,
         method=order.payment_method,
         reason=reason,
         now=ctx.now,
@@ -62,31 +68,70 @@ def refund_from_escrow(ctx: Context, order: Order, amount: int, reason: str) -> 
         policy=ctx.policy,
         calendar=ctx.calendar,
     )
-    order.refunded_amount += amount
+    from_escrow = min(amount, escrow_balance(order))
+    clawback = amount - from_escrow
+    commission_back = min(
+        basis_points_of(clawback, ctx.policy.commission.basis_points), order.commission_amount
+    )
     refund.line_amounts = take_from_lines(order, amount)
+    refund.clawback_amount = clawback
+    refund.commission_back = commission_back
+    order.refunded_amount += amount
+    order.clawed_back_amount += clawback
+    order.commission_amount -= commission_back
     entry = journal_entry(
         entry_id=ctx.ids.new("je"),
         kind=EntryKind.REFUND_RESERVED,
         occurred_at=ctx.now,
         order_id=order.id,
         currency=order.currency,
-        moves=[Move(escrow_account(order.id), REFUNDS_IN_FLIGHT, amount)],
+        moves=[Move(source, REFUNDS_IN_FLIGHT, part) for source, part in _sources(order, refund)],
         memo=f"refund {refund.id}: {reason}",
     )
-    event = Event(
-        "refund.created",
+    outcome = Outcome(
+        events=[_refund_event(ctx, order, refund, "refund.created", reason=reason)],
+        entries=[entry],
+        refunds=[refund],
+        timers=[TimerRequest(timers.REFUND_EXECUTE, refund.id, refund.execute_after)],
+    )
+    if clawback:
+        due = ctx.now + ctx.policy.refunds.seller_funds_within
+        outcome.events.append(
+            _refund_event(ctx, order, refund, "refund.clawed_back", seller_id=order.seller_id,
+                          clawback=clawback, commission_back=commission_back,
+                          seller_owes=clawback - commission_back, due_at=due.isoformat())
+        )  # fmt: skip
+        outcome.timers.append(TimerRequest(timers.SELLER_DEBT_DUE, refund.id, due))
+    return outcome
+
+
+def undo_refund(order: Order, refund: Refund) -> list[Move]:
+    """A refund the PSP refused: its money goes back where it came from (escrow, the
+    seller's balance, the platform's commission) and it no longer counts against the order."""
+    order.refunded_amount -= refund.amount
+    order.clawed_back_amount -= refund.clawback_amount
+    order.commission_amount += refund.commission_back
+    give_back_to_lines(order, refund.line_amounts)
+    return [Move(REFUNDS_IN_FLIGHT, source, part) for source, part in _sources(order, refund)]
+
+
+def _sources(order: Order, refund: Refund) -> list[tuple[str, int]]:
+    return [
+        (escrow_account(order.id), refund.amount - refund.clawback_amount),
+        (seller_payable_account(order.seller_id), refund.clawback_amount - refund.commission_back),
+        (PLATFORM_COMMISSION, refund.commission_back),
+    ]
+
+
+def _refund_event(ctx: Context, order: Order, refund: Refund, kind: str, **data: object) -> Event:
+    return Event(
+        kind,
         refund.id,
         order.id,
         ctx.now,
         ctx.actor.role,
         ctx.actor.id,
-        {"amount": amount, "currency": order.currency, "reason": reason},
-    )
-    return Outcome(
-        events=[event],
-        entries=[entry],
-        refunds=[refund],
-        timers=[TimerRequest(timers.REFUND_EXECUTE, refund.id, refund.execute_after)],
+        {"amount": refund.amount, "currency": order.currency, **data},
     )
 
 

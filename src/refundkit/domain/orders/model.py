@@ -90,6 +90,8 @@ class Order:
     refunded_amount: int = 0
     released_amount: int = 0
     commission_amount: int = 0
+    clawed_back_amount: int = 0
+    """Refunded after release: taken back from the seller, not from escrow."""
     payment_reference: str | None = None
     paid_at: datetime | None = None
     cancel_requested_at: datetime | None = None

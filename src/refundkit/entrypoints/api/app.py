@@ -8,6 +8,7 @@ from refundkit.entrypoints.api import (
     problems,
     routes_disputes,
     routes_files,
+    routes_money,
     routes_orders,
     routes_platform,
 )
@@ -27,6 +28,7 @@ def create_app(deps: Deps) -> FastAPI:
     problems.install(app)
     app.include_router(routes_orders.router)
     app.include_router(routes_platform.router)
+    app.include_router(routes_money.router)
     app.include_router(routes_disputes.router)
     routes_files.install(app)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from refundkit.domain.errors import ValidationError
 from refundkit.domain.money import parse_major, parse_positive_major
 from refundkit.domain.orders.model import Address, OrderLine, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft
@@ -201,6 +202,27 @@ def timeline(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Pa
         ),
     )
     return s.Page(data=[s.EventOut.of(e) for e in found], has_more=more)
+
+
+@router.post("/{order_id}/refunds", response_model=s.RefundOut, status_code=201)
+def refund(
+    order_id: str, body: s.RefundIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+) -> Response:
+    """Refund part or all of an order outside any dispute (platform, agents). The
+    Idempotency-Key header is required: a retried refund must never pay twice."""
+    if idem is None:
+        raise ValidationError("a refund needs an Idempotency-Key header", field="Idempotency-Key")
+
+    def amount(currency: str) -> int:
+        exponent = deps.currencies.exponent(currency)
+        return parse_positive_major(body.amount, currency, exponent, field="amount").minor
+
+    return command(
+        deps, idem,
+        lambda uow: orders.refund_order(deps, uow, user, order_id, amount, body.reason),
+        lambda refund: s.RefundOut.of(deps.currencies, refund),
+        status_code=201,
+    )  # fmt: skip
 
 
 @router.get("/{order_id}/refunds", response_model=s.Page)

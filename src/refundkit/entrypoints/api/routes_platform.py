@@ -1,19 +1,18 @@
-"""Users, carrier scans, the ledger's balances and the sandbox clock."""
+"""Users, carrier scans and the sandbox clock."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated
+from datetime import timedelta
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from refundkit.domain.errors import Forbidden, NotFound
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
-from refundkit.entrypoints.api.responses import JSON, IdempotencyDep, command, query
-from refundkit.service import ledger_queries, timers, tracking, transactions, users
+from refundkit.entrypoints.api.responses import JSON, IdempotencyDep, command
+from refundkit.service import timers, tracking, transactions, users
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import Tier, TrackingScan, User
 from refundkit.service.users import NewUser
@@ -85,30 +84,6 @@ def tracking_events(
         idem,
         lambda uow: tracking.ingest_scans(deps, uow, user, scans),
         lambda new: IngestOut(received=len(scans), new=new),
-    )
-
-
-class BalanceOut(BaseModel):
-    account: str
-    at: datetime | None
-    balances: list[s.PostingOut]
-
-
-@router.get("/ledger/accounts/{account}/balance", response_model=BalanceOut, tags=["ledger"])
-def balance(
-    account: str,
-    deps: DepsDep,
-    user: UserDep,
-    at: Annotated[datetime | None, Query()] = None,
-) -> BalanceOut:
-    found = query(deps, lambda uow: ledger_queries.account_balance(uow, user, account, at))
-    return BalanceOut(
-        account=account,
-        at=at,
-        balances=[
-            s.PostingOut(account=account, currency=c, amount=s.money_text(deps.currencies, v, c))
-            for c, v in sorted(found.items())
-        ],
     )
 
 

@@ -89,6 +89,14 @@ class ReasonIn(Body):
     reason: str = Field(default="", max_length=1000)
 
 
+class RefundIn(Body):
+    amount: str = Field(
+        description="Amount to refund, in major units of the order's currency, as a string "
+        '("12.50"); at most what is still refundable.'
+    )
+    reason: str = Field(min_length=1, max_length=1000)
+
+
 class EmptyIn(Body):
     pass
 
@@ -260,6 +268,9 @@ class RefundOut(BaseModel):
     failure_reason: str | None
     line_amounts: list[str]
     """What the refund took from each item of the order, in order, then from shipping."""
+    clawed_back: str
+    """The part refunded after the seller was paid: taken back from the seller's balance (the
+    platform covering what the balance could not), the rest came out of escrow."""
 
     @classmethod
     def of(cls, catalog: CurrencyCatalog, refund: Refund) -> RefundOut:
@@ -277,6 +288,7 @@ class RefundOut(BaseModel):
             succeeded_at=refund.succeeded_at,
             failure_reason=refund.failure_reason,
             line_amounts=[money_text(catalog, a, refund.currency) for a in refund.line_amounts],
+            clawed_back=money_text(catalog, refund.clawback_amount, refund.currency),
         )
 
 

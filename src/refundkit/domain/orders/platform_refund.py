@@ -1,0 +1,38 @@
+"""Refunds the platform or an agent makes outside any dispute (a goodwill or support refund).
+
+They follow the same money rules as every refund: never past what is still refundable, split
+over the order's lines, out of escrow while it holds the money and clawed back from the seller
+after release. An order with a dispute open is refunded through that dispute instead.
+"""
+
+from __future__ import annotations
+
+from refundkit.domain.context import Context, Outcome
+from refundkit.domain.errors import Forbidden, InvalidTransition, ValidationError
+from refundkit.domain.orders.escrow import refund_order
+from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.roles import Role
+
+REFUNDS_BY = frozenset({Role.PLATFORM, Role.AGENT, Role.ADMIN})
+REFUNDABLE_STATES = frozenset(
+    {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+)
+
+
+def refund_by_platform(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:
+    """Refund ``amount`` now. Refunding all that is left marks the order refunded (its
+    pending deadlines then find nothing to do)."""
+    if ctx.actor.role not in REFUNDS_BY:
+        raise Forbidden("only the platform or an agent refunds outside a dispute")
+    if not reason.strip():
+        raise ValidationError("say why the order is refunded", field="reason")
+    if order.status not in REFUNDABLE_STATES:
+        raise InvalidTransition(f"an order that is {order.status.value} cannot be refunded")
+    if order.open_dispute_id is not None:
+        raise InvalidTransition(
+            f"dispute {order.open_dispute_id} is open on this order; refund through it"
+        )
+    outcome = refund_order(ctx, order, amount, reason.strip())
+    if order.refundable == 0:
+        order.status = OrderStatus.REFUNDED
+    return outcome
