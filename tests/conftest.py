@@ -103,7 +103,7 @@ def runtime(database_url: str) -> Iterator[Runtime]:
     rt = build(url=database_url, sandbox=True, migrate=False, sandbox_start=START)
     yield rt
     assert_ledger_invariants(rt.engine)
-    rt.engine.dispose()
+    rt.close()
 
 
 def assert_ledger_invariants(engine: sa.Engine) -> None:

@@ -91,9 +91,9 @@ class Market:
         order = self.paid(**kw)
         return self.ship(order.id)
 
-    def pay(self, order_id: str) -> Order:
-        return self.tx(lambda uow: orders.pay_order(self.deps, uow, self.platform, order_id, "p"))\
-            .order  # fmt: skip
+    def pay(self, order_id: str, reference: str = "p") -> Order:
+        return self.tx(lambda uow: orders.pay_order(self.deps, uow, self.platform, order_id,
+                                                    reference)).order  # fmt: skip
 
     def ship(self, order_id: str, seller: User | None = None) -> Order:
         who = seller or self.seller

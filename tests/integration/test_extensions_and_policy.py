@@ -128,7 +128,7 @@ def test_a_new_policy_never_moves_the_deadlines_of_orders_already_placed(
         done = other.tx(lambda uow: orders.cancel_order(strict.deps, uow, market.buyer, old.id, ""))
         assert done.order.status is OrderStatus.CANCELLED
     finally:
-        strict.engine.dispose()
+        strict.close()
 
 
 def test_a_changed_policy_must_carry_a_new_version(market: Market, database_url: str,
@@ -159,7 +159,7 @@ def test_release_on_confirmation_pays_the_seller_at_once(
         assert market.balance(escrow_account(order.id)) == 0
         assert market.balance(seller_payable_account(market.seller.id)) == 2850
     finally:
-        early.engine.dispose()
+        early.close()
 
 
 def test_balances_can_be_read_at_any_past_moment(market: Market) -> None:

@@ -40,6 +40,13 @@ class Runtime:
     deps: Deps
     engine: Engine
     sandbox_clock: SandboxClock | None
+    clock_engine: Engine | None = None
+
+    def close(self) -> None:
+        """Close every database connection this runtime opened."""
+        self.engine.dispose()
+        if self.clock_engine is not None:
+            self.clock_engine.dispose()
 
 
 def build(
@@ -50,17 +57,22 @@ def build(
     migrate: bool = True,
     sandbox_start: datetime | None = None,
 ) -> Runtime:
-    engine = create_engine(url or database_url())
+    url = url or database_url()
+    engine = create_engine(url)
     if migrate:
         upgrade(engine)
     text = policy_path.read_text() if policy_path else default_policy_text()
     policies = PolicyBook(load_policy_text(text), text, load_policy_text)
     calendar = HolidaysCalendar()
     sandbox_clock: SandboxClock | None = None
+    clock_engine: Engine | None = None
     clock: Clock = SystemClock()
     if sandbox:
         start = sandbox_start or datetime.now(UTC).replace(microsecond=0)
-        sandbox_clock = SandboxClock(SqlSandboxClockStore(engine), start)
+        # The clock is read inside other transactions: its own small pool, so a busy main
+        # pool can never leave a transaction waiting for a connection to read the time.
+        clock_engine = create_engine(url, pool_size=2, max_overflow=100)
+        sandbox_clock = SandboxClock(SqlSandboxClockStore(clock_engine), start)
         clock = sandbox_clock
     deps = Deps(
         uow=SqlUnitOfWorkFactory(engine),
@@ -77,4 +89,4 @@ def build(
     platform_key = os.environ.get("REFUNDKIT_PLATFORM_KEY")
     if platform_key:
         transactions.run(deps, lambda uow: ensure_platform_key(deps, uow, platform_key))
-    return Runtime(deps, engine, sandbox_clock)
+    return Runtime(deps, engine, sandbox_clock, clock_engine)

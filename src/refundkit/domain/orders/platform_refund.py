@@ -15,8 +15,11 @@ from refundkit.domain.roles import Role
 
 REFUNDS_BY = frozenset({Role.PLATFORM, Role.AGENT, Role.ADMIN})
 REFUNDABLE_STATES = frozenset(
-    {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
-)
+    {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED,
+     # A cancelled or refunded order whose refund the PSP refused holds the money again:
+     # the platform refunds it anew (the amount check keeps it to what is left).
+     OrderStatus.CANCELLED, OrderStatus.REFUNDED}
+)  # fmt: skip
 
 
 def refund_by_platform(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:

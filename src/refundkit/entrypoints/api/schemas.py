@@ -215,6 +215,7 @@ class OrderOut(BaseModel):
             amounts={"total": m(order.total), "paid": m(order.paid_amount),
                      "refunded": m(order.refunded_amount), "refundable": m(order.refundable),
                      "released": m(order.released_amount),
+                     "clawed_back": m(order.clawed_back_amount),
                      "commission": m(order.commission_amount)},
             deadlines={"pay_by": d.pay_by, "free_cancel_until": d.free_cancel_until,
                        "ship_by": d.ship_by, "cancel_respond_by": d.cancel_respond_by,

@@ -1,0 +1,51 @@
+"""A refund executes in at most 10 SQL statements (issue 4): counted with SQLAlchemy's
+cursor and commit hooks around the worker's step that calls the PSP and books the answer
+(BEGIN, the refund and the order read, the refund's update, the journal entry and its
+postings, the event, COMMIT)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from market import Market
+from refundkit.domain.refunds import PaymentMethod, RefundStatus
+from refundkit.service import orders, refunds, transactions
+
+MAX_STATEMENTS = 10
+
+
+@contextmanager
+def counted(engine: sa.Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_c: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement.split()[0].upper() + " " + statement[:60])
+
+    def commit(_c: Any) -> None:
+        seen.append("COMMIT")
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+        sa.event.remove(engine, "commit", commit)
+
+
+def test_a_refund_executes_in_at_most_10_statements(market: Market) -> None:
+    order = market.paid(method=PaymentMethod.WALLET)
+    market.tx(lambda uow: orders.cancel_order(market.deps, uow, market.buyer, order.id, ""))
+    [refund] = market.refunds(order.id)
+    market.rt.sandbox_clock.set(refund.execute_after)  # type: ignore[union-attr]
+    with counted(market.rt.engine) as statements:
+        transactions.run(market.deps, lambda uow: refunds.execute_refund(market.deps, uow,
+                                                                         refund.id))  # fmt: skip
+    [done] = market.refunds(order.id)
+    assert done.status is RefundStatus.SUCCEEDED
+    print(f"\n{len(statements)} statements: " + "; ".join(s.split()[0] for s in statements))
+    assert len(statements) <= MAX_STATEMENTS, statements
