@@ -16,6 +16,8 @@ DISPUTE_KEYS = (
     "max_disputes_per_order",
     "return_ship_within_days",
     "return_confirm_within_days",
+    "buyer_pays_return_postage_for",
+    "deduct_seller_label_from_refund",
 )
 
 
@@ -31,6 +33,15 @@ class DisputesPolicy:
     max_disputes_per_order: int
     return_ship_within_days: int
     return_confirm_within_days: int
+    buyer_pays_return_postage_for: frozenset[str]
+    """Dispute reasons (a change of mind) whose return postage the buyer bears; for every
+    other reason the seller's fault is presumed and the seller bears it."""
+    deduct_seller_label_from_refund: bool
+    """When the buyer bears the postage but shipped on the seller's prepaid label, its cost
+    comes off the refund."""
+
+    def buyer_pays_postage(self, reason: str) -> bool:
+        return reason in self.buyer_pays_return_postage_for
 
     @property
     def seller_answer(self) -> timedelta:

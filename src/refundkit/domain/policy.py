@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy, FastRefundPolicy
+from refundkit.domain.disputes.model import DisputeReason
 from refundkit.domain.errors import PolicyError
 
 # Ten years; a larger window is a typo (hours written as minutes, an extra zero).
@@ -346,7 +347,24 @@ def _disputes(t: _Table) -> DisputesPolicy:
         max_disputes_per_order=t.integer("max_disputes_per_order", minimum=1, maximum=10),
         return_ship_within_days=t.days("return_ship_within_days"),
         return_confirm_within_days=t.days("return_confirm_within_days"),
+        buyer_pays_return_postage_for=_reasons(t, "buyer_pays_return_postage_for"),
+        deduct_seller_label_from_refund=t.flag("deduct_seller_label_from_refund"),
     )
+
+
+DISPUTE_REASONS = frozenset(reason.value for reason in DisputeReason)
+
+
+def _reasons(t: _Table, name: str) -> frozenset[str]:
+    raw = t.data[name]
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        raise PolicyError(t.key(name), f"must be a list of dispute reasons, got {raw!r}")
+    unknown = sorted(set(raw) - DISPUTE_REASONS)
+    if unknown:
+        raise PolicyError(
+            t.key(name), f"unknown reasons {unknown} (one of {sorted(DISPUTE_REASONS)})"
+        )
+    return frozenset(raw)
 
 
 FAST_REFUND_TIERS = ("gold", "platinum", "diamond")

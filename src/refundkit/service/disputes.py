@@ -310,12 +310,14 @@ def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, step: DisputeAction
 
 
 def ship_return(
-    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, carrier: str, tracking: str
-) -> DisputeDetails:
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, carrier: str, tracking: str,
+    *, postage: int = 0, seller_label: bool = False,
+) -> DisputeDetails:  # fmt: skip
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
         buyer = uow.users.get(d.buyer_id)
         tier = buyer.tier.value if buyer and buyer.tier else None
-        return returns.ship_return(ctx, d, order, carrier, tracking, tier)
+        return returns.ship_return(ctx, d, order, carrier, tracking, tier, postage=postage,
+                                   seller_label=seller_label)  # fmt: skip
 
     return _act(deps, uow, user, dispute_id, step)
 

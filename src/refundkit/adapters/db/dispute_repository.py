@@ -27,7 +27,8 @@ _FIELDS = (
     "status", "respond_by", "escalate_at", "escalated_at", "agent_due_by", "outcome",
     "refund_amount", "decided_by", "rule", "rationale", "resolved_at", "appeal_until",
     "return_ship_by", "return_carrier", "return_tracking_number", "return_shipped_at",
-    "return_delivered_at", "return_confirm_by", "fast_refunded_at",
+    "return_delivered_at", "return_confirm_by", "fast_refunded_at", "return_postage",
+    "return_postage_payer", "return_seller_label",
 )  # fmt: skip
 
 

@@ -332,6 +332,9 @@ disputes = sa.Table(
     _ts("return_delivered_at"),
     _ts("return_confirm_by"),
     _ts("fast_refunded_at"),
+    sa.Column("return_postage", Money, nullable=False, server_default="0"),
+    sa.Column("return_postage_payer", sa.String(8)),
+    sa.Column("return_seller_label", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("version", sa.Integer, nullable=False),
 )
 

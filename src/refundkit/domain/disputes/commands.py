@@ -78,7 +78,15 @@ def open_dispute(
             f"description must be 1 to {policy.max_description_chars} characters",
             field="description",
         )
-    if (form.item_received or reason is not DisputeReason.NOT_RECEIVED) and evidence_count < 1:
+    if reason is DisputeReason.CHANGED_MIND and not (form.item_received and form.return_goods):
+        raise ValidationError(
+            "a change of mind is refunded only for received goods sent back (return_goods)",
+            field="return_goods",
+        )
+    needs_evidence = reason is not DisputeReason.CHANGED_MIND and (
+        form.item_received or reason is not DisputeReason.NOT_RECEIVED
+    )
+    if needs_evidence and evidence_count < 1:
         raise EvidenceRequired(
             "a dispute about a received item needs at least one evidence file",
             field="evidence_ids",

@@ -30,6 +30,8 @@ class DisputeReason(StrEnum):
     DAMAGED = "damaged"
     NOT_WORKING = "not_working"
     COUNTERFEIT = "counterfeit"
+    CHANGED_MIND = "changed_mind"
+    """No fault of the seller: the goods must go back, at the buyer's cost (DESIGN §2)."""
 
 
 SUB_REASONS: dict[DisputeReason, frozenset[str]] = {
@@ -43,6 +45,7 @@ SUB_REASONS: dict[DisputeReason, frozenset[str]] = {
     DisputeReason.DAMAGED: frozenset(),
     DisputeReason.NOT_WORKING: frozenset(),
     DisputeReason.COUNTERFEIT: frozenset(),
+    DisputeReason.CHANGED_MIND: frozenset({"no_longer_needed", "ordered_by_mistake"}),
 }  # fmt: skip
 
 
@@ -110,6 +113,12 @@ class Dispute:
     return_delivered_at: datetime | None = None
     return_confirm_by: datetime | None = None
     fast_refunded_at: datetime | None = None
+    return_postage: int = 0
+    """What the return's postage cost, as the buyer declared it when shipping."""
+    return_postage_payer: str | None = None
+    """``buyer`` or ``seller``: who bears the postage, by the policy and the reason."""
+    return_seller_label: bool = False
+    """The buyer shipped on the seller's prepaid label."""
     offers: list[Offer] = field(default_factory=list)
     version: int = 0
 

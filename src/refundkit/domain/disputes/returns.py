@@ -17,7 +17,7 @@ from refundkit.domain.disputes.commands import (
 )
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
-from refundkit.domain.errors import ValidationError
+from refundkit.domain.errors import InvalidAmount, ValidationError
 from refundkit.domain.events import TimerRequest
 from refundkit.domain.orders.escrow import refund_order
 from refundkit.domain.orders.model import Order, OrderStatus
@@ -26,18 +26,25 @@ from refundkit.domain.roles import Role
 
 def ship_return(
     ctx: Context, d: Dispute, order: Order, carrier: str, tracking_number: str,
-    buyer_tier: str | None,
+    buyer_tier: str | None, *, postage: int = 0, seller_label: bool = False,
 ) -> Outcome:  # fmt: skip
-    """The buyer gives the return's tracking. Under Fast Refund (a high tier, an order within
-    the tier's limit) the agreed refund goes out now, before the goods are back."""
+    """The buyer gives the return's tracking (and what its postage cost). Under Fast Refund
+    (a high tier, an order within the tier's limit) the agreed refund goes out now, before
+    the goods are back."""
     _step(ctx, d, DisputeAction.SHIP_RETURN)
     if not carrier.strip() or not tracking_number.strip():
         raise ValidationError("carrier and tracking_number are required", field="tracking_number")
+    if postage < 0:
+        raise InvalidAmount("postage cannot be negative", field="postage")
     d.status = DisputeStatus.RETURN_IN_TRANSIT
     d.return_carrier, d.return_tracking_number = carrier.strip(), tracking_number.strip()
     d.return_shipped_at = ctx.now
+    adjustment = _settle_postage(ctx, d, order, postage, seller_label)
     outcome = Outcome(events=[_event(ctx, d, "return.shipped", carrier=d.return_carrier,
-                                     tracking_number=d.return_tracking_number)])  # fmt: skip
+                                     tracking_number=d.return_tracking_number,
+                                     postage=postage, postage_payer=d.return_postage_payer,
+                                     seller_label=seller_label,
+                                     refund_adjustment=adjustment)])  # fmt: skip
     limit = ctx.policy.fast_refund.limit_for(buyer_tier, order.currency)
     if limit is not None and order.total <= limit and d.refund_amount:
         d.fast_refunded_at = ctx.now
@@ -45,6 +52,27 @@ def ship_return(
         outcome.events.append(_event(ctx, d, "dispute.fast_refunded", amount=d.refund_amount,
                                      rule=f"fast_refund.{buyer_tier}"))  # fmt: skip
     return outcome
+
+
+def _settle_postage(
+    ctx: Context, d: Dispute, order: Order, postage: int, seller_label: bool
+) -> int:
+    """Who bears the return postage (DESIGN §2, policy): the buyer for a change of mind, the
+    seller otherwise. The agreed refund moves by what that means, never past what the order
+    may still give back nor below zero; the change is returned (signed)."""
+    policy = ctx.policy.disputes
+    buyer_pays = policy.buyer_pays_postage(d.reason.value)
+    d.return_postage, d.return_seller_label = postage, seller_label
+    d.return_postage_payer = "buyer" if buyer_pays else "seller"
+    agreed = d.refund_amount or 0
+    if not buyer_pays and not seller_label:
+        change = min(postage, order.refundable - agreed)  # the seller pays the buyer back
+    elif buyer_pays and seller_label and policy.deduct_seller_label_from_refund:
+        change = -min(postage, agreed)  # the buyer pays the seller's label
+    else:
+        change = 0
+    d.refund_amount = agreed + change
+    return change
 
 
 def return_lapsed(ctx: Context, d: Dispute, order: Order) -> Outcome:

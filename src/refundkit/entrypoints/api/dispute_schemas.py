@@ -55,6 +55,19 @@ class AppealDecisionIn(Body):
     rationale: str = Field(max_length=5000)
 
 
+class ReturnShipmentIn(Body):
+    carrier: str = Field(max_length=100)
+    tracking_number: str = Field(max_length=100)
+    postage: str | None = Field(
+        default=None,
+        description="What the return's postage cost, in the order's currency (\"6.90\"). The "
+        "seller bears it for a fault (added to the refund), the buyer for a change of mind.",
+    )
+    seller_label: bool = Field(
+        default=False, description="The goods went back on the seller's prepaid label."
+    )
+
+
 class ReturnReceivedIn(Body):
     condition: Literal["as_sent", "not_as_sent"]
 
@@ -105,6 +118,11 @@ class DisputeOut(BaseModel):
     return_tracking_number: str | None
     return_delivered_at: datetime | None
     return_confirm_by: datetime | None
+    return_postage: str
+    """What the return's postage cost, as the buyer declared it."""
+    return_postage_payer: str | None
+    """``buyer`` (a change of mind) or ``seller`` (the seller's fault), by the policy."""
+    return_seller_label: bool
     offers: list[OfferOut]
     next_actions: list[NextActionOut]
 
@@ -130,6 +148,8 @@ class DisputeOut(BaseModel):
             return_ship_by=d.return_ship_by, return_carrier=d.return_carrier,
             return_tracking_number=d.return_tracking_number,
             return_delivered_at=d.return_delivered_at, return_confirm_by=d.return_confirm_by,
+            return_postage=m(d.return_postage), return_postage_payer=d.return_postage_payer,
+            return_seller_label=d.return_seller_label,
             offers=[OfferOut(id=o.id, by=o.by_role, refund_amount=m(o.refund_amount),
                              return_goods=o.return_goods, note=o.note, status=o.status.value,
                              created_at=o.created_at) for o in d.offers],

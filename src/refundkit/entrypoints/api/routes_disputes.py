@@ -200,10 +200,19 @@ def decide_appeal(dispute_id: str, body: ds.AppealDecisionIn, deps: DepsDep, use
 
 
 @router.post("/v1/disputes/{dispute_id}/return-shipment", response_model=ds.DisputeOut)
-def return_shipment(dispute_id: str, body: s.ShipIn, deps: DepsDep, user: UserDep,
+def return_shipment(dispute_id: str, body: ds.ReturnShipmentIn, deps: DepsDep, user: UserDep,
                     idem: IdempotencyDep) -> Response:  # fmt: skip
-    return _act(deps, idem, lambda uow: disputes.ship_return(
-        deps, uow, user, dispute_id, body.carrier, body.tracking_number))  # fmt: skip
+    def work(uow: UnitOfWork) -> DisputeDetails:
+        postage = 0
+        if body.postage is not None:
+            d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+            postage = _amount(deps, _currency(uow, d.order_id), body.postage, "postage",
+                              positive=False)  # fmt: skip
+        return disputes.ship_return(deps, uow, user, dispute_id, body.carrier,
+                                    body.tracking_number, postage=postage,
+                                    seller_label=body.seller_label)  # fmt: skip
+
+    return _act(deps, idem, work)
 
 
 @router.post("/v1/disputes/{dispute_id}/return-received", response_model=ds.DisputeOut)
