@@ -22,6 +22,7 @@ from refundkit.adapters.holiday_calendar import HolidaysCalendar
 from refundkit.adapters.ids import default_ids
 from refundkit.adapters.payments.sandbox import SandboxPsp
 from refundkit.adapters.policy_files import default_policy_text, load_policy_text
+from refundkit.adapters.webhook_sender import HttpWebhookSender
 from refundkit.service import files, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.policy_book import PolicyBook
@@ -83,6 +84,7 @@ def build(
         currencies=Iso4217Catalog(),
         payments=SandboxPsp(calendar),
         sandbox=sandbox,
+        webhook_sender=HttpWebhookSender(),
     )
     deps.attach_evidence = files.attacher(deps)
     transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))

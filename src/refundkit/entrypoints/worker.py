@@ -1,10 +1,12 @@
-"""The worker: fires due timers until stopped. Several may run against PostgreSQL at once."""
+"""The worker: fires due timers, relays the outbox and sends webhooks until stopped. Several
+may run against PostgreSQL at once."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+from refundkit.service import webhooks
 from refundkit.service.deps import Deps
 from refundkit.service.timers import fire_due
 
@@ -13,14 +15,26 @@ log = logging.getLogger(__name__)
 
 def run_worker(deps: Deps, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
     while not stop.is_set():
+        busy = False
         try:
             fired = fire_due(deps)
             if fired:
                 log.info("fired %d timers", fired)
+            busy = deliver_webhooks(deps) or busy
         except Exception:
             # Keep the worker alive: the batch rolled back and its timers stay due.
-            log.exception("timer batch failed; retrying after a pause")
-        stop.wait(poll_seconds)
+            log.exception("worker batch failed; retrying after a pause")
+        if not busy:
+            stop.wait(poll_seconds)
+
+
+def deliver_webhooks(deps: Deps) -> bool:
+    """One round of the outbox: relay new events, send due deliveries. True if it did work."""
+    relayed = webhooks.relay(deps)
+    sent = webhooks.send_due(deps, deps.webhook_sender) if deps.webhook_sender else 0
+    if relayed or sent:
+        log.info("relayed %d events, sent %d webhooks", relayed, sent)
+    return bool(relayed or sent)
 
 
 def start_in_thread(

@@ -11,6 +11,7 @@ from refundkit.domain.money import CurrencyCatalog
 from refundkit.service.policy_book import PolicyBook
 from refundkit.service.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from refundkit.service.records import User
+from refundkit.service.webhook_records import WebhookSender
 
 EvidenceAttacher = Callable[[UnitOfWork, User, str, Sequence[str], int], int]
 """Attach uploaded files to a dispute; answers how many the dispute now holds."""
@@ -28,6 +29,8 @@ class Deps:
     sandbox: bool = False
     attach_evidence: EvidenceAttacher | None = None
     """Attaches uploaded files to a dispute (the evidence store); None: uploads are off."""
+    webhook_sender: WebhookSender | None = None
+    """Posts webhooks; None: events stay queued in the outbox until a sender runs."""
 
     def context(self, uow: UnitOfWork, actor: Actor, policy_version: str | None = None) -> Context:
         policy = (

@@ -14,6 +14,7 @@ from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import JournalEntry
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund
+from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.records import (
     DisputeNote,
@@ -23,6 +24,7 @@ from refundkit.service.records import (
     TrackingScan,
     User,
 )
+from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery
 
 
 class Clock(Protocol):
@@ -172,6 +174,30 @@ class DisputeRepository(Protocol):
     def has_appeal(self, dispute_id: str) -> bool: ...
 
 
+class WebhookRepository(Protocol):
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
+    def get_endpoint(self, endpoint_id: str) -> WebhookEndpoint | None: ...
+    def endpoints(self, *, enabled_only: bool = False) -> list[WebhookEndpoint]: ...
+    def set_endpoint_status(
+        self, endpoint_id: str, status: EndpointStatus, reason: str | None
+    ) -> bool: ...
+    def unpublished_events(self, limit: int) -> list[StoredEvent]: ...
+    def publish(
+        self, event_ids: Sequence[str], deliveries: Sequence[tuple[str, str]], now: datetime
+    ) -> None: ...
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[DueDelivery]: ...
+    def record_attempt(self, attempt: Attempt) -> None: ...
+    def finish(
+        self, delivery_id: int, status: DeliveryStatus, *, next_attempt_at: datetime,
+        delivered_at: datetime | None,
+    ) -> None: ...  # fmt: skip
+    def redeliver(self, delivery_id: int, now: datetime) -> bool: ...
+    def delivery(self, delivery_id: int) -> Delivery | None: ...
+    def deliveries(
+        self, endpoint_id: str, *, starting_after: int | None, limit: int
+    ) -> list[Delivery]: ...
+
+
 class SandboxClockStore(Protocol):
     def read(self) -> datetime | None: ...
     def write(self, now: datetime) -> None: ...
@@ -189,6 +215,7 @@ class UnitOfWork(Protocol):
     tracking: TrackingRepository
     disputes: DisputeRepository
     files: FileRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -227,6 +227,12 @@ events = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     _ts("published_at"),
     sa.Index("ix_events_order", "order_id", "id"),
+    sa.Index(
+        "ix_events_unpublished",
+        "id",
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    ),
 )
 
 timers = sa.Table(
@@ -400,4 +406,59 @@ appeals = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     _ts("created_at", False),
     sa.UniqueConstraint("dispute_id", "by_role", name="uq_appeals_once_per_party"),
+)
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("events", sa.JSON, nullable=False),
+    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("disabled_reason", sa.String(1000)),
+    _ts("created_at", False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("endpoint_id", Id, sa.ForeignKey("webhook_endpoints.id"), nullable=False),
+    sa.Column("event_id", Id, sa.ForeignKey("events.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    _ts("next_attempt_at", False),
+    _ts("first_attempt_at"),
+    _ts("delivered_at"),
+    sa.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_once"),
+    sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    sa.Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column(
+        "delivery_id",
+        sa.BigInteger,
+        sa.ForeignKey("webhook_deliveries.id"),
+        nullable=False,
+        index=True,
+    ),
+    _ts("attempted_at", False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("error", sa.String(1000)),
 )

@@ -22,6 +22,7 @@ from refundkit.adapters.db.support_repositories import (
     SqlTrackingRepository,
     SqlUserRepository,
 )
+from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
 from refundkit.domain.errors import ConcurrentUpdate, Conflict
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.ports import (
@@ -35,6 +36,7 @@ from refundkit.service.ports import (
     TimerStore,
     TrackingRepository,
     UserRepository,
+    WebhookRepository,
 )
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
     tracking: TrackingRepository
     disputes: DisputeRepository
     files: FileRepository
+    webhooks: WebhookRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -76,6 +79,7 @@ class SqlUnitOfWork:
         self.tracking = SqlTrackingRepository(conn)
         self.disputes = SqlDisputeRepository(conn)
         self.files = SqlFileRepository(conn)
+        self.webhooks = SqlWebhookRepository(conn)
         return self
 
     def __exit__(

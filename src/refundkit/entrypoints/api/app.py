@@ -11,6 +11,7 @@ from refundkit.entrypoints.api import (
     routes_money,
     routes_orders,
     routes_platform,
+    routes_webhooks,
 )
 from refundkit.service.deps import Deps
 
@@ -29,6 +30,7 @@ def create_app(deps: Deps) -> FastAPI:
     app.include_router(routes_orders.router)
     app.include_router(routes_platform.router)
     app.include_router(routes_money.router)
+    app.include_router(routes_webhooks.router)
     app.include_router(routes_disputes.router)
     routes_files.install(app)
 

@@ -1,0 +1,59 @@
+"""What the webhook use cases read and write, between the service and its adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from refundkit.domain.webhooks import DeliveryStatus, WebhookEndpoint
+from refundkit.service.records import StoredEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    delivery_id: int
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass(frozen=True, slots=True)
+class DueDelivery:
+    id: int
+    endpoint: WebhookEndpoint
+    event: StoredEvent
+    attempt: int
+    """This attempt's number (1 for the first)."""
+    first_attempt_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    attempt_log: list[Attempt] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+class WebhookSender(Protocol):
+    def send(self, url: str, secret: str, message_id: str, payload: str) -> SendResult:
+        """POST the signed payload; never raises (a failure is in the result)."""
+        ...

@@ -1,0 +1,171 @@
+"""Webhooks through the outbox (DESIGN §6).
+
+Every state change writes its events in the same transaction (the outbox). The relay turns
+each new event into one delivery per endpoint that wants it; the sender leases due
+deliveries, posts them signed (Standard Webhooks), and books each attempt. A delivery is
+retried with backoff for three days; one that still fails is given up and its endpoint
+disabled, with an event saying so. A worker that dies mid-send loses nothing: its lease runs
+out and another worker sends again, under the same ``webhook-id``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from refundkit.domain.errors import NotFound
+from refundkit.domain.events import Event
+from refundkit.domain.roles import Role
+from refundkit.domain.webhooks import (
+    LEASE,
+    DeliveryStatus,
+    EndpointStatus,
+    WebhookEndpoint,
+    check_endpoint,
+    next_attempt,
+)
+from refundkit.service.deps import Deps
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import StoredEvent, User
+from refundkit.service.transactions import run
+from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery, WebhookSender
+
+RELAY_BATCH = 500
+SEND_BATCH = 50
+MANAGES_WEBHOOKS = frozenset({Role.PLATFORM, Role.ADMIN})
+
+
+def _require_manager(user: User) -> None:
+    if user.role not in MANAGES_WEBHOOKS:
+        raise NotFound("no such endpoint for this key")
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 24 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def create_endpoint(
+    deps: Deps, uow: UnitOfWork, user: User, url: str, events: Sequence[str]
+) -> WebhookEndpoint:
+    _require_manager(user)
+    url, patterns = check_endpoint(url, events)
+    endpoint = WebhookEndpoint(deps.ids.new("we"), url, patterns, new_secret(),
+                               EndpointStatus.ENABLED, deps.clock.now())  # fmt: skip
+    uow.webhooks.add_endpoint(endpoint)
+    return endpoint
+
+
+def list_endpoints(uow: UnitOfWork, user: User) -> list[WebhookEndpoint]:
+    _require_manager(user)
+    return uow.webhooks.endpoints()
+
+
+def get_endpoint(uow: UnitOfWork, user: User, endpoint_id: str) -> WebhookEndpoint:
+    _require_manager(user)
+    found = uow.webhooks.get_endpoint(endpoint_id)
+    if found is None:
+        raise NotFound(f"no webhook endpoint {endpoint_id}")
+    return found
+
+
+def enable_endpoint(uow: UnitOfWork, user: User, endpoint_id: str) -> WebhookEndpoint:
+    get_endpoint(uow, user, endpoint_id)
+    uow.webhooks.set_endpoint_status(endpoint_id, EndpointStatus.ENABLED, None)
+    return get_endpoint(uow, user, endpoint_id)
+
+
+def list_deliveries(
+    uow: UnitOfWork, user: User, endpoint_id: str, *, starting_after: int | None, limit: int
+) -> tuple[list[Delivery], bool]:
+    get_endpoint(uow, user, endpoint_id)
+    found = uow.webhooks.deliveries(endpoint_id, starting_after=starting_after, limit=limit + 1)
+    return found[:limit], len(found) > limit
+
+
+def redeliver(deps: Deps, uow: UnitOfWork, user: User | None, delivery_id: int) -> Delivery:
+    """Send a delivery again now, whatever became of it (``user`` None: the operator's CLI)."""
+    if user is not None:
+        _require_manager(user)
+    if not uow.webhooks.redeliver(delivery_id, deps.clock.now()):
+        raise NotFound(f"no webhook delivery {delivery_id}")
+    found = uow.webhooks.delivery(delivery_id)
+    assert found is not None
+    return found
+
+
+def relay(deps: Deps) -> int:
+    """Fan new events out to the endpoints that want them; answers how many events."""
+
+    def work(uow: UnitOfWork) -> int:
+        events = uow.webhooks.unpublished_events(RELAY_BATCH)
+        if not events:
+            return 0
+        endpoints = uow.webhooks.endpoints(enabled_only=True)
+        pairs = [(ep.id, ev.id) for ev in events for ep in endpoints if ep.wants(ev.type)]
+        uow.webhooks.publish([ev.id for ev in events], pairs, deps.clock.now())
+        return len(events)
+
+    return run(deps, work)
+
+
+def payload_of(event: StoredEvent) -> str:
+    """The body sent: the event's stable id, its type, when, and what it is about."""
+    body: dict[str, Any] = {
+        "id": event.id,
+        "type": event.type,
+        "created_at": event.occurred_at.isoformat(),
+        "data": {
+            "object_id": event.subject_id,
+            "order_id": event.order_id,
+            "actor": {"role": event.actor_role, "id": event.actor_id},
+            **event.data,
+        },
+    }
+    return json.dumps(body, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def send_due(deps: Deps, sender: WebhookSender) -> int:
+    """Lease due deliveries, send them outside any transaction, book each result."""
+    now = deps.clock.now()
+    due = run(deps, lambda uow: uow.webhooks.claim_due(now, now + LEASE, SEND_BATCH))
+    for delivery in due:
+        result = sender.send(delivery.endpoint.url, delivery.endpoint.secret, delivery.event.id,
+                             payload_of(delivery.event))  # fmt: skip
+        attempt = Attempt(delivery.id, now, result.status_code, result.duration_ms, result.error)
+        _book_in_transaction(deps, delivery, attempt)
+    return len(due)
+
+
+def _book_in_transaction(deps: Deps, delivery: DueDelivery, attempt: Attempt) -> None:
+    run(deps, lambda uow: _book(deps, uow, delivery, attempt))
+
+
+def _book(deps: Deps, uow: UnitOfWork, delivery: DueDelivery, attempt: Attempt) -> None:
+    uow.webhooks.record_attempt(attempt)
+    now = deps.clock.now()
+    if attempt.succeeded:
+        uow.webhooks.finish(delivery.id, DeliveryStatus.SUCCEEDED, next_attempt_at=now,
+                            delivered_at=now)  # fmt: skip
+        return
+    retry_at = next_attempt(delivery.attempt, delivery.first_attempt_at, now)
+    if retry_at is not None:
+        uow.webhooks.finish(delivery.id, DeliveryStatus.PENDING, next_attempt_at=retry_at,
+                            delivered_at=None)  # fmt: skip
+        return
+    uow.webhooks.finish(delivery.id, DeliveryStatus.FAILED, next_attempt_at=now,
+                        delivered_at=None)  # fmt: skip
+    _disable(uow, delivery.endpoint, now, delivery)
+
+
+def _disable(uow: UnitOfWork, endpoint: WebhookEndpoint, now: datetime,
+             delivery: DueDelivery) -> None:  # fmt: skip
+    reason = (f"delivery {delivery.id} of event {delivery.event.id} failed every attempt "
+              f"for 3 days")  # fmt: skip
+    if uow.webhooks.set_endpoint_status(endpoint.id, EndpointStatus.DISABLED, reason):
+        uow.events.add([Event("webhook_endpoint.disabled", endpoint.id, None, now, Role.SYSTEM,
+                              None, {"url": endpoint.url, "reason": reason})])  # fmt: skip

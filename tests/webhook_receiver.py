@@ -1,0 +1,52 @@
+"""A real HTTP receiver on 127.0.0.1 for webhook tests: it answers from a scripted list of
+status codes (then 200) and keeps every request it got."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    url: str
+    script: list[int]
+    got: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@contextmanager
+def receiver(script: list[int] | None = None) -> Iterator[Receiver]:
+    state = Receiver("", list(script or []))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            with state.lock:
+                state.got.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+                status = state.script.pop(0) if state.script else 200
+            self.send_response(status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
