@@ -22,18 +22,40 @@ class Receiver:
     script: list[int]
     got: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    first_arrived: threading.Event = field(default_factory=threading.Event)
+    hold_first: threading.Event | None = None
+    """When set, the first request is kept waiting (unanswered) until this event is set."""
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def ids(self) -> set[str]:
+        with self.lock:
+            return {r.headers["webhook-id"] for r in self.got}
+
+    def wait_for_ids(self, count: int, timeout: float) -> set[str]:
+        """Block until ``count`` distinct webhook ids arrived (or the timeout passed)."""
+        with self.changed:
+            self.changed.wait_for(lambda: len(self.ids()) >= count, timeout=timeout)
+        return self.ids()
 
 
 @contextmanager
-def receiver(script: list[int] | None = None) -> Iterator[Receiver]:
-    state = Receiver("", list(script or []))
+def receiver(
+    script: list[int] | None = None, hold_first: threading.Event | None = None
+) -> Iterator[Receiver]:
+    state = Receiver("", list(script or []), hold_first=hold_first)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            first = not state.first_arrived.is_set()
+            state.first_arrived.set()
+            if first and state.hold_first is not None:
+                state.hold_first.wait()
             with state.lock:
                 state.got.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
                 status = state.script.pop(0) if state.script else 200
+            with state.changed:
+                state.changed.notify_all()
             self.send_response(status)
             self.send_header("content-length", "0")
             self.end_headers()

@@ -75,16 +75,21 @@ def serve(
 @app.command("worker")
 def worker_command(
     poll: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0,
+    sandbox: Annotated[
+        bool,
+        typer.Option(help="Run on the sandbox clock kept in the database (with serve --sandbox)"),
+    ] = False,
     policy: PolicyOption = None,
 ) -> None:
-    """Fire due timers until stopped (several workers may share PostgreSQL)."""
+    """Fire due timers, relay events and send webhooks until stopped (several workers may
+    share PostgreSQL)."""
     import threading
 
     from refundkit.entrypoints.bootstrap import build
     from refundkit.entrypoints.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    runtime = build(policy_path=policy)
+    runtime = build(sandbox=sandbox, policy_path=policy)
     stop = threading.Event()
     try:
         run_worker(runtime.deps, stop, poll_seconds=poll)
@@ -165,3 +170,7 @@ def ledger_verify() -> None:
             errors.print(f"[red]x[/] {problem}", highlight=False)
         raise typer.Exit(code=1)
     console.print(f"[green]ok[/]: {entries} journal entries, every invariant holds")
+
+
+if __name__ == "__main__":
+    app()
