@@ -16,6 +16,7 @@ from typing import Any
 from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy, FastRefundPolicy
 from refundkit.domain.disputes.model import DisputeReason
 from refundkit.domain.errors import PolicyError
+from refundkit.domain.tracking import Signal
 
 # Ten years; a larger window is a typo (hours written as minutes, an extra zero).
 MAX_DAYS = 3_650
@@ -116,6 +117,22 @@ class RefundsPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackingPolicy:
+    no_info_after_days: int
+    stuck_in_origin_after_days: int
+    resolve_not_received_at_once: frozenset[str]
+    """Signals that resolve a ``not_received`` dispute at once in the buyer's favour."""
+
+    @property
+    def no_info_after(self) -> timedelta:
+        return timedelta(days=self.no_info_after_days)
+
+    @property
+    def stuck_in_origin_after(self) -> timedelta:
+        return timedelta(days=self.stuck_in_origin_after_days)
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     version: str
     payment: PaymentPolicy
@@ -127,6 +144,7 @@ class Policy:
     refunds: RefundsPolicy
     disputes: DisputesPolicy
     fast_refund: FastRefundPolicy
+    tracking: TrackingPolicy
 
     def max_delivery_days_for(self, country: str) -> int:
         """The promised-delivery cap for a destination: its override, else the default."""
@@ -207,6 +225,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             "refunds",
             "disputes",
             "fast_refund",
+            "tracking",
         ),
     )
     return Policy(
@@ -255,6 +274,27 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         ),
         disputes=_disputes(root.table("disputes", DISPUTE_KEYS)),
         fast_refund=_fast_refund(root.table("fast_refund", FAST_REFUND_TIERS)),
+        tracking=_tracking(root.table("tracking", TRACKING_KEYS)),
+    )
+
+
+TRACKING_KEYS = ("no_info_after_days", "stuck_in_origin_after_days", "resolve_not_received_at_once")
+TRACKING_SIGNALS = frozenset(signal.value for signal in Signal)
+
+
+def _tracking(t: _Table) -> TrackingPolicy:
+    key = "resolve_not_received_at_once"
+    raw = t.data[key]
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        raise PolicyError(t.key(key), f"must be a list of tracking signals, got {raw!r}")
+    unknown = sorted(set(raw) - TRACKING_SIGNALS)
+    if unknown:
+        allowed = ", ".join(sorted(TRACKING_SIGNALS))
+        raise PolicyError(t.key(key), f"unknown signals {unknown} (one of {allowed})")
+    return TrackingPolicy(
+        no_info_after_days=t.days("no_info_after_days"),
+        stuck_in_origin_after_days=t.days("stuck_in_origin_after_days"),
+        resolve_not_received_at_once=frozenset(raw),
     )
 
 

@@ -16,7 +16,7 @@ from refundkit.domain.disputes.machine import (
     find_transition,
     next_actions,
 )
-from refundkit.domain.disputes.model import Dispute, DisputeStatus
+from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
 from refundkit.domain.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -29,7 +29,7 @@ from refundkit.domain.errors import (
 from refundkit.domain.events import Event
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
-from refundkit.service import files
+from refundkit.service import files, tracking_signals
 from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -85,8 +85,11 @@ def open_dispute(
     uow.disputes.add(dispute)
     if evidence_ids:
         attach_evidence(deps, uow, user, dispute.id, evidence_ids)
-    uow.orders.save(order)
     record(uow, outcome)
+    if dispute.reason is DisputeReason.NOT_RECEIVED and order.tracking_flags:
+        record(uow, tracking_signals.resolve_on_open(deps, uow, order))
+        dispute = uow.disputes.get(dispute.id) or dispute
+    uow.orders.save(order)
     return details(deps, dispute)
 
 

@@ -1,5 +1,5 @@
 """Carrier scans. A delivered scan marks the order delivered and starts the dispute
-countdown. (Fraud signals on the scans build on this; see the tracking issue.)"""
+countdown; every new scan is checked for tracking signals."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from refundkit.domain.errors import Forbidden, InvalidTransition
 from refundkit.domain.orders import lifecycle
 from refundkit.domain.orders.model import OrderStatus
 from refundkit.domain.roles import Role
-from refundkit.service import disputes
+from refundkit.service import disputes, tracking_signals
 from refundkit.service.access import actor_of
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -36,7 +36,16 @@ def ingest_scans(deps: Deps, uow: UnitOfWork, user: User, scans: Sequence[Tracki
             _deliver(deps, uow, user, scan)
             disputes.return_delivered(deps, uow, scan.carrier, scan.tracking_number,
                                       scan.occurred_at)  # fmt: skip
+        check_shipments(deps, uow, scan.carrier, scan.tracking_number)
     return new
+
+
+def check_shipments(deps: Deps, uow: UnitOfWork, carrier: str, tracking_number: str) -> None:
+    """Look for tracking signals on every order shipped with this carrier and number."""
+    for order_id in uow.tracking.orders_with_tracking(carrier, tracking_number):
+        order = uow.orders.get(order_id, for_update=True)
+        if order is not None and tracking_signals.check_order(deps, uow, order):
+            uow.orders.save(order)
 
 
 def _deliver(deps: Deps, uow: UnitOfWork, user: User, scan: TrackingScan) -> None:

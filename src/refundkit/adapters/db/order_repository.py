@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from refundkit.domain.orders.model import (
     ProtectionExtension,
 )
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundStatus
+from refundkit.domain.tracking import Flag, Signal
 
 _DEADLINES = (
     "pay_by",
@@ -53,6 +55,7 @@ _MUTABLE = (
     "released_at",
     "extension_days_granted",
     "open_dispute_id",
+    "tracking_flags",
 )
 
 
@@ -203,6 +206,10 @@ class SqlOrderRepository:
     ) -> Order:
         mutable: dict[str, Any] = {name: row[name] for name in _MUTABLE}
         mutable["status"] = OrderStatus(row["status"])
+        mutable["tracking_flags"] = [
+            Flag(Signal(f["signal"]), datetime.fromisoformat(f["raised_at"]), f["evidence"])
+            for f in row["tracking_flags"] or []
+        ]
         return Order(
             id=row["id"],
             buyer_id=row["buyer_id"],
@@ -228,6 +235,10 @@ class SqlOrderRepository:
     def _order_values(order: Order) -> dict[str, Any]:
         values: dict[str, Any] = {name: getattr(order, name) for name in _MUTABLE}
         values["status"] = order.status.value
+        values["tracking_flags"] = [
+            {"signal": f.signal.value, "raised_at": f.raised_at.isoformat(), "evidence": f.evidence}
+            for f in order.tracking_flags
+        ]
         values["shipping_refunded"] = order.line_refunds[-1] if order.line_refunds else 0
         values.update({name: getattr(order.deadlines, name) for name in _DEADLINES})
         return values

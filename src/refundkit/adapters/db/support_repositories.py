@@ -288,6 +288,15 @@ class SqlTrackingRepository:
             ).scalars()
         )
 
+    def buyers_with_tracking(self, carrier: str, tracking_number: str) -> dict[str, str]:
+        """Each order shipped with this carrier and number, and its buyer."""
+        rows = self._conn.execute(
+            sa.select(t.orders.c.id, t.orders.c.buyer_id).where(
+                t.orders.c.carrier == carrier, t.orders.c.tracking_number == tracking_number
+            )
+        )
+        return {order_id: buyer_id for order_id, buyer_id in rows}
+
     def for_tracking(self, carrier: str, tracking_number: str) -> Sequence[TrackingScan]:
         rows = self._conn.execute(
             sa.select(t.tracking_events)

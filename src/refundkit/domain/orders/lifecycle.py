@@ -109,9 +109,13 @@ def ship(ctx: Context, order: Order, carrier: str, tracking_number: str) -> Outc
         events.append(_event(ctx, order, "order.cancellation_rejected", reason="shipped"))
     events.append(_event(ctx, order, "order.shipped", carrier=order.carrier,
                          tracking_number=order.tracking_number))  # fmt: skip
+    checks = {ctx.now + ctx.policy.tracking.no_info_after,
+              ctx.now + ctx.policy.tracking.stuck_in_origin_after}  # fmt: skip
     return Outcome(
-        events=events, timers=[TimerRequest(timers.COMPLETE, order.id, d.delivery_deadline)]
-    )
+        events=events,
+        timers=[TimerRequest(timers.COMPLETE, order.id, d.delivery_deadline),
+                *(TimerRequest(timers.TRACKING_CHECK, order.id, at) for at in sorted(checks))],
+    )  # fmt: skip
 
 
 def mark_delivered(ctx: Context, order: Order, delivered_at: datetime) -> Outcome:

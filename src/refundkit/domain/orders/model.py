@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from refundkit.domain.refunds import PaymentMethod
+from refundkit.domain.tracking import Flag
 
 
 class OrderStatus(StrEnum):
@@ -107,6 +108,8 @@ class Order:
     extension_days_granted: int = 0
     extensions: list[ProtectionExtension] = field(default_factory=list)
     open_dispute_id: str | None = None
+    tracking_flags: list[Flag] = field(default_factory=list)
+    """Tracking signals raised on this order, each once, with its evidence."""
     line_refunds: list[int] = field(default_factory=list)
     """Refunded so far from each line, then from the shipping fee (one more entry)."""
     version: int = 0

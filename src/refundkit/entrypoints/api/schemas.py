@@ -238,7 +238,10 @@ class OrderOut(BaseModel):
                 for x in order.extensions
             ],
             extension_days_granted=order.extension_days_granted,
-            tracking_flags=[],
+            tracking_flags=[
+                {"signal": f.signal.value, "raised_at": f.raised_at, "evidence": f.evidence}
+                for f in order.tracking_flags
+            ],
             dispute_id=order.open_dispute_id,
             next_actions=[
                 NextActionOut(actor=a.actor.value, action=a.action.value, due_by=a.due_by,

@@ -1,0 +1,82 @@
+"""Raising tracking signals on orders (DESIGN §3) and acting on them: each new flag goes on
+the order's timeline; a flag the policy names resolves an open ``not_received`` dispute at
+once in the buyer's favour."""
+
+from __future__ import annotations
+
+from refundkit.domain.context import SYSTEM_ACTOR, Outcome
+from refundkit.domain.disputes.commands import settle
+from refundkit.domain.disputes.model import DecidedBy, DisputeReason
+from refundkit.domain.events import Event
+from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.tracking import Flag, Scan, Shipment, signals
+from refundkit.service.deps import Deps
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.transactions import record
+
+WATCHED = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+
+def check_order(deps: Deps, uow: UnitOfWork, order: Order) -> list[Flag]:
+    """Raise what the order's scans show now; the caller holds the order's row lock and saves
+    it. Answers the flags that are new."""
+    if order.status not in WATCHED or not order.carrier or not order.tracking_number:
+        return []
+    assert order.shipped_at is not None
+    ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
+    scans = [Scan(s.status, s.country, s.city, s.postcode, s.occurred_at)
+             for s in uow.tracking.for_tracking(order.carrier, order.tracking_number)]  # fmt: skip
+    sharing = uow.tracking.buyers_with_tracking(order.carrier, order.tracking_number)
+    others = sorted(o for o, buyer in sharing.items() if buyer != order.buyer_id)
+    shipment = Shipment(order.id, order.shipped_at, order.seller_country, order.ship_to.country,
+                        order.ship_to.city, order.ship_to.postcode)  # fmt: skip
+    had = {flag.signal for flag in order.tracking_flags}
+    new = [f for f in signals(shipment, scans, others, ctx.now, ctx.policy) if f.signal not in had]
+    if not new:
+        return []
+    order.tracking_flags.extend(new)
+    outcome = Outcome(events=[
+        Event("order.flagged", order.id, order.id, ctx.now, SYSTEM_ACTOR.role, None,
+              {"signal": f.signal.value, "evidence": f.evidence})
+        for f in new
+    ])  # fmt: skip
+    outcome.merge(_resolve_not_received(deps, uow, order))
+    record(uow, outcome)
+    return new
+
+
+def _resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
+    """An open ``not_received`` dispute on an order carrying a decisive flag is settled now:
+    a full refund, decided by the policy, naming the rule and the evidence."""
+    if order.open_dispute_id is None:
+        return Outcome()
+    ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
+    decisive = [f for f in order.tracking_flags
+                if f.signal.value in ctx.policy.tracking.resolve_not_received_at_once]  # fmt: skip
+    d = uow.disputes.get(order.open_dispute_id, for_update=True)
+    if not decisive or d is None or d.reason is not DisputeReason.NOT_RECEIVED or not d.is_open:
+        return Outcome()
+    flag = decisive[0]
+    outcome = settle(
+        ctx, d, order, order.refundable, False, DecidedBy.POLICY,
+        rule=f"tracking.resolve_not_received_at_once: {flag.signal.value}",
+        rationale=f"tracking signal {flag.signal.value}: {flag.evidence}",
+    )  # fmt: skip
+    uow.disputes.save(d)
+    return outcome
+
+
+def resolve_on_open(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
+    """A ``not_received`` dispute opened on an order already flagged."""
+    return _resolve_not_received(deps, uow, order)
+
+
+def check_timer(deps: Deps, uow: UnitOfWork, order_id: str) -> str:
+    """The worker's look at an order some days after shipment (no scans, stuck in origin)."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        return "skipped: order gone"
+    new = check_order(deps, uow, order)
+    if new:
+        uow.orders.save(order)
+    return f"flags: {', '.join(f.signal.value for f in new) or 'none new'}"
