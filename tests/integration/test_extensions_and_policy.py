@@ -9,11 +9,12 @@ import pytest
 
 from market import Market
 from refundkit.adapters.policy_files import default_policy_text
+from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.errors import InvalidTransition, PolicyError, ValidationError, WindowClosed
 from refundkit.domain.ledger import escrow_account, seller_payable_account
 from refundkit.domain.orders.model import ExtensionStatus, OrderStatus
 from refundkit.entrypoints.bootstrap import build
-from refundkit.service import orders
+from refundkit.service import disputes, orders
 from refundkit.service.ports import UnitOfWork
 
 
@@ -211,3 +212,33 @@ def test_a_stale_timer_does_nothing(market: Market) -> None:
     [result] = market.tx(results)
     assert result.startswith("skipped")
     assert market.order(order.id).status is OrderStatus.SHIPPED
+
+
+def test_after_an_early_release_a_dispute_in_the_window_claws_the_refund_back(
+    market: Market, database_url: str, tmp_path: Path
+) -> None:
+    version = market.deps.policies.active.version
+    path = _policy_file(
+        tmp_path,
+        **{f'version = "{version}"': 'version = "early-release-2"',
+           "release_on_confirmation = false": "release_on_confirmation = true"},
+    )  # fmt: skip
+    early = build(url=database_url, sandbox=True, migrate=False, policy_path=path)
+    try:
+        market.rt, market.deps = early, early.deps
+        order = market.shipped()
+        market.tx(lambda uow: orders.confirm_receipt(early.deps, uow, market.buyer, order.id))
+        market.advance(days=5)
+        form = DisputeForm("not_received", None, False, 1000, False, "Confirmed by mistake.")
+        d = market.tx(lambda uow: disputes.open_dispute(early.deps, uow, market.buyer, order.id,
+                                                        form, [])).dispute  # fmt: skip
+        market.tx(lambda uow: disputes.accept(early.deps, uow, market.seller, d.id))
+        [refund] = market.refunds(order.id)
+        assert (refund.amount, refund.clawback_amount, refund.commission_back) == (1000, 1000, 50)
+        assert market.balance(seller_payable_account(market.seller.id)) == 2850 - 950
+        market.advance(days=11)  # the window closed: no more disputes
+        with pytest.raises(WindowClosed):
+            market.tx(lambda uow: disputes.open_dispute(early.deps, uow, market.buyer, order.id,
+                                                        form, []))  # fmt: skip
+    finally:
+        early.close()

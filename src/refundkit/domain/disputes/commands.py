@@ -121,7 +121,10 @@ def open_dispute(
 
 def _check_window(ctx: Context, order: Order) -> None:
     d = order.deadlines
-    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+    # A completed order stays open to disputes while its window lasts when the policy paid
+    # the seller early (on confirmation); a refund then claws the money back.
+    early_release = order.status is OrderStatus.COMPLETED and order.confirmed_at is not None
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and not early_release:
         raise WindowClosed(f"no dispute can be opened on an order that is {order.status.value}")
     if d.dispute_opens_at is None or ctx.now < d.dispute_opens_at:
         opens = d.dispute_opens_at.isoformat() if d.dispute_opens_at else "after shipment"
