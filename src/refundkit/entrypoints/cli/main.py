@@ -21,7 +21,9 @@ users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Check the books.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(users_app, name="users")
+webhooks_app = typer.Typer(help="Webhook endpoints and deliveries.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(webhooks_app, name="webhooks")
 console = Console()
 errors = Console(stderr=True)
 
@@ -170,6 +172,59 @@ def ledger_verify() -> None:
             errors.print(f"[red]x[/] {problem}", highlight=False)
         raise typer.Exit(code=1)
     console.print(f"[green]ok[/]: {entries} journal entries, every invariant holds")
+
+
+@webhooks_app.command("deliveries")
+def webhooks_deliveries(
+    endpoint_id: Annotated[str, typer.Argument(help="The endpoint's id (we_...)")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many, newest first")] = 20,
+) -> None:
+    """List an endpoint's deliveries with each attempt."""
+    from rich.table import Table
+
+    from refundkit.entrypoints.bootstrap import build
+    from refundkit.service import transactions
+    from refundkit.service.webhook_records import Delivery
+
+    runtime = build()
+    try:
+        found: list[Delivery] = transactions.run(
+            runtime.deps,
+            lambda uow: uow.webhooks.deliveries(endpoint_id, starting_after=None, limit=limit),
+            readonly=True,
+        )
+    finally:
+        runtime.close()
+    table = Table("id", "event", "type", "status", "attempts", "last answer")
+    for d in found:
+        last = d.attempt_log[-1] if d.attempt_log else None
+        answer = "-" if last is None else (last.error or str(last.status_code))
+        table.add_row(str(d.id), d.event_id, d.event_type, d.status.value, str(d.attempts),
+                      answer)  # fmt: skip
+    console.print(table)
+
+
+@webhooks_app.command("redeliver")
+def webhooks_redeliver(
+    delivery_id: Annotated[int, typer.Argument(min=1, help="The delivery's number")],
+    sandbox: Annotated[
+        bool, typer.Option(help="Due at the sandbox clock's time (with serve --sandbox)")
+    ] = False,
+) -> None:
+    """Send a delivery again at the worker's next turn (a fresh three days of retries)."""
+    from refundkit.domain.errors import NotFound
+    from refundkit.entrypoints.bootstrap import build
+    from refundkit.service import transactions, webhooks
+
+    runtime = build(sandbox=sandbox)
+    try:
+        deps = runtime.deps
+        transactions.run(deps, lambda uow: webhooks.redeliver(deps, uow, None, delivery_id))
+    except NotFound as exc:
+        raise _fail(exc.detail) from exc
+    finally:
+        runtime.close()
+    console.print(f"[green]ok[/]: delivery {delivery_id} will be sent again")
 
 
 if __name__ == "__main__":
