@@ -56,7 +56,8 @@ def test_a_number_on_another_buyers_order_flags_both(market: Market) -> None:
     second = ship(market, "SAME", buyer=other)
     assert flags(market, first) == flags(market, second) == {"shared_tracking"}
     [flag] = market.order(second.id).tracking_flags
-    assert first.id in flag.evidence
+    assert "another order of another buyer" in flag.evidence
+    assert first.id not in flag.evidence  # never another buyer's order id
     assert "order.flagged" in [e.type for e in market.events(second.id)]
 
 

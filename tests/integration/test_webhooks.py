@@ -116,3 +116,14 @@ def test_buyers_and_sellers_cannot_see_endpoints(market: Market) -> None:
     for who in (market.buyer, market.seller):
         with pytest.raises(NotFound):
             market.tx(lambda uow, w=who: webhooks.list_endpoints(uow, w))
+
+
+def test_a_disabled_endpoint_is_not_called(market: Market) -> None:
+    with receiver() as shop:
+        endpoint = _endpoint(market, shop.url, ["order.paid"])
+        market.paid()
+        webhooks.relay(market.deps)  # queued while the endpoint was enabled
+        market.tx(lambda uow: uow.webhooks.set_endpoint_status(
+            endpoint.id, EndpointStatus.DISABLED, "by hand"))  # fmt: skip
+        assert _round(market) == 0
+    assert shop.got == []

@@ -66,8 +66,11 @@ def signals(
     found: list[Flag] = []
     ordered = sorted(scans, key=lambda s: s.occurred_at)
     if shared_with:
+        # Never the other orders' ids: buyers and sellers see this evidence.
+        count = len(shared_with)
+        orders = "another order" if count == 1 else f"{count} other orders"
         found.append(Flag(Signal.SHARED_TRACKING, now,
-                          f"the tracking number is also on order {', '.join(shared_with)} "
+                          f"the same carrier and tracking number are on {orders} "
                           "of another buyer"))  # fmt: skip
     waited = now - shipment.shipped_at
     if not ordered and waited >= rules.no_info_after:

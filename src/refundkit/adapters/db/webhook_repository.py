@@ -103,9 +103,11 @@ class SqlWebhookRepository:
         """Take due deliveries for this worker: each is leased (pushed to ``lease_until``),
         so another worker skips it; if this one dies, the lease runs out and it is retried."""
         d, e, ep = t.webhook_deliveries, t.events, t.webhook_endpoints
+        enabled = sa.select(ep.c.id).where(ep.c.status == EndpointStatus.ENABLED.value)
         query = (
             sa.select(d.c.id, d.c.attempts, d.c.first_attempt_at, d.c.endpoint_id, d.c.event_id)
-            .where(d.c.status == DeliveryStatus.PENDING.value, d.c.next_attempt_at <= now)
+            .where(d.c.status == DeliveryStatus.PENDING.value, d.c.next_attempt_at <= now,
+                   d.c.endpoint_id.in_(enabled))
             .order_by(d.c.next_attempt_at, d.c.id).limit(limit)
         )  # fmt: skip
         claimed = self._conn.execute(_skip_locked(self._conn, query)).mappings().all()

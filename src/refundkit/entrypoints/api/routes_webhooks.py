@@ -23,7 +23,7 @@ class EndpointIn(s.Body):
     events: list[str] = Field(
         min_length=1, max_length=50,
         description="Event types to send: an exact type (refund.succeeded), a family "
-        "(order.*, dispute.*, refund.*, return.*, seller.*) or * for all.",
+        "(order.*, dispute.*, refund.*, return.*, seller.*, webhook_endpoint.*) or * for all.",
     )  # fmt: skip
 
 
