@@ -16,11 +16,11 @@ from typing import Any
 from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy, FastRefundPolicy
 from refundkit.domain.disputes.model import DisputeReason
 from refundkit.domain.errors import PolicyError
+from refundkit.domain.policy_table import MAX_DAYS
+from refundkit.domain.policy_table import PolicyTable as _Table
+from refundkit.domain.policy_table import check_int as _check_int
 from refundkit.domain.tracking import Signal
 
-# Ten years; a larger window is a typo (hours written as minutes, an extra zero).
-MAX_DAYS = 3_650
-MAX_HOURS = MAX_DAYS * 24
 _COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 
 
@@ -151,64 +151,6 @@ class Policy:
         return self.shipping.max_delivery_days_for(country)
 
 
-class _Table:
-    """One TOML table: hands out its keys and refuses unknown or missing ones."""
-
-    def __init__(self, data: object, path: str, keys: tuple[str, ...]) -> None:
-        if not isinstance(data, Mapping):
-            raise PolicyError(path or "<root>", "must be a table")
-        for key in sorted(str(k) for k in data):
-            if key not in keys:
-                raise PolicyError(self._join(path, key), f"unknown key (expected one of {keys})")
-        for key in keys:
-            if key not in data:
-                raise PolicyError(self._join(path, key), "missing")
-        self.data = data
-        self.path = path
-
-    @staticmethod
-    def _join(path: str, key: str) -> str:
-        return f"{path}.{key}" if path else key
-
-    def key(self, name: str) -> str:
-        return self._join(self.path, name)
-
-    def table(self, name: str, keys: tuple[str, ...]) -> _Table:
-        return _Table(self.data[name], self.key(name), keys)
-
-    def integer(self, name: str, *, minimum: int, maximum: int) -> int:
-        return _check_int(self.data[name], self.key(name), minimum=minimum, maximum=maximum)
-
-    def hours(self, name: str, *, minimum: int = 1) -> int:
-        return self.integer(name, minimum=minimum, maximum=MAX_HOURS)
-
-    def days(self, name: str, *, minimum: int = 1) -> int:
-        return self.integer(name, minimum=minimum, maximum=MAX_DAYS)
-
-    def flag(self, name: str) -> bool:
-        value = self.data[name]
-        if not isinstance(value, bool):
-            raise PolicyError(self.key(name), f"must be true or false, got {value!r}")
-        return value
-
-    def text(self, name: str) -> str:
-        value = self.data[name]
-        if not isinstance(value, str) or not value.strip():
-            raise PolicyError(self.key(name), f"must be a non-empty string, got {value!r}")
-        return value
-
-
-def _check_int(value: object, key: str, *, minimum: int, maximum: int) -> int:
-    # bool is an int subclass in Python; "true" for a number of hours is always a mistake.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PolicyError(key, f"must be an integer, got {value!r}")
-    if value < minimum:
-        raise PolicyError(key, f"must be at least {minimum}, got {value}")
-    if value > maximum:
-        raise PolicyError(key, f"must be at most {maximum}, got {value}")
-    return value
-
-
 def parse_policy(data: Mapping[str, Any]) -> Policy:
     """Build a ``Policy`` from what ``tomllib`` returns; any problem is a ``PolicyError``."""
     root = _Table(
@@ -283,18 +225,12 @@ TRACKING_SIGNALS = frozenset(signal.value for signal in Signal)
 
 
 def _tracking(t: _Table) -> TrackingPolicy:
-    key = "resolve_not_received_at_once"
-    raw = t.data[key]
-    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise PolicyError(t.key(key), f"must be a list of tracking signals, got {raw!r}")
-    unknown = sorted(set(raw) - TRACKING_SIGNALS)
-    if unknown:
-        allowed = ", ".join(sorted(TRACKING_SIGNALS))
-        raise PolicyError(t.key(key), f"unknown signals {unknown} (one of {allowed})")
     return TrackingPolicy(
         no_info_after_days=t.days("no_info_after_days"),
         stuck_in_origin_after_days=t.days("stuck_in_origin_after_days"),
-        resolve_not_received_at_once=frozenset(raw),
+        resolve_not_received_at_once=t.names(
+            "resolve_not_received_at_once", TRACKING_SIGNALS, "tracking signals"
+        ),
     )
 
 
@@ -387,24 +323,14 @@ def _disputes(t: _Table) -> DisputesPolicy:
         max_disputes_per_order=t.integer("max_disputes_per_order", minimum=1, maximum=10),
         return_ship_within_days=t.days("return_ship_within_days"),
         return_confirm_within_days=t.days("return_confirm_within_days"),
-        buyer_pays_return_postage_for=_reasons(t, "buyer_pays_return_postage_for"),
+        buyer_pays_return_postage_for=t.names(
+            "buyer_pays_return_postage_for", DISPUTE_REASONS, "dispute reasons"
+        ),
         deduct_seller_label_from_refund=t.flag("deduct_seller_label_from_refund"),
     )
 
 
 DISPUTE_REASONS = frozenset(reason.value for reason in DisputeReason)
-
-
-def _reasons(t: _Table, name: str) -> frozenset[str]:
-    raw = t.data[name]
-    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise PolicyError(t.key(name), f"must be a list of dispute reasons, got {raw!r}")
-    unknown = sorted(set(raw) - DISPUTE_REASONS)
-    if unknown:
-        raise PolicyError(
-            t.key(name), f"unknown reasons {unknown} (one of {sorted(DISPUTE_REASONS)})"
-        )
-    return frozenset(raw)
 
 
 FAST_REFUND_TIERS = ("gold", "platinum", "diamond")
