@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -127,3 +128,28 @@ def test_a_disabled_endpoint_is_not_called(market: Market) -> None:
             endpoint.id, EndpointStatus.DISABLED, "by hand"))  # fmt: skip
         assert _round(market) == 0
     assert shop.got == []
+
+
+def test_workers_side_by_side_send_each_delivery_once(market: Market) -> None:
+    with receiver() as shop:
+        _endpoint(market, shop.url, ["order.paid"])
+        for _ in range(12):
+            market.paid()
+        webhooks.relay(market.deps)
+        sender = market.deps.webhook_sender
+        assert sender is not None
+        start = threading.Barrier(3)
+        sent: list[int] = []
+
+        def worker() -> None:
+            start.wait()
+            while count := webhooks.send_due(market.deps, sender):
+                sent.append(count)
+
+        threads = [threading.Thread(target=worker) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    ids = [r.headers["webhook-id"] for r in shop.got]
+    assert sum(sent) == len(ids) == len(set(ids)) == 12

@@ -87,7 +87,7 @@ def open_dispute(
         attach_evidence(deps, uow, user, dispute.id, evidence_ids)
     record(uow, outcome)
     if dispute.reason is DisputeReason.NOT_RECEIVED and order.tracking_flags:
-        record(uow, tracking_signals.resolve_on_open(deps, uow, order))
+        record(uow, tracking_signals.resolve_not_received(deps, uow, order))
         dispute = uow.disputes.get(dispute.id) or dispute
     uow.orders.save(order)
     return details(deps, dispute)

@@ -15,7 +15,7 @@ from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.orders.platform_refund import refund_by_platform
 from refundkit.domain.refunds import Refund
 from refundkit.domain.roles import Role
-from refundkit.service import tracking
+from refundkit.service import tracking, tracking_signals
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -100,16 +100,17 @@ def reject_cancellation(
 def ship_order(
     deps: Deps, uow: UnitOfWork, user: User, order_id: str, carrier: str, tracking_number: str
 ) -> OrderDetails:
-    """Ship; a tracking number already on another buyer's order flags both orders."""
-    found = _command(
-        deps, uow, user, order_id,
-        lambda ctx, o: lifecycle.ship(ctx, o, carrier, tracking_number),
-    )  # fmt: skip
-    order = found.order
+    """Ship; a tracking number already on another buyer's order flags both orders (the
+    shipped order is saved first, so the others' check sees its number)."""
+    order = visible_order(uow, user, order_id, for_update=True)
+    ctx = deps.context(uow, actor_of(user), order.policy_version)
+    record(uow, lifecycle.ship(ctx, order, carrier, tracking_number))
+    tracking_signals.check_order(deps, uow, order)
+    uow.orders.save(order)
     assert order.carrier is not None
     assert order.tracking_number is not None
-    tracking.check_shipments(deps, uow, order.carrier, order.tracking_number)
-    return get_order(deps, uow, user, order_id)
+    tracking.check_shipments(deps, uow, order.carrier, order.tracking_number, but=order.id)
+    return details(deps, uow, order)
 
 
 def confirm_receipt(deps: Deps, uow: UnitOfWork, user: User, order_id: str) -> OrderDetails:

@@ -40,9 +40,14 @@ def ingest_scans(deps: Deps, uow: UnitOfWork, user: User, scans: Sequence[Tracki
     return new
 
 
-def check_shipments(deps: Deps, uow: UnitOfWork, carrier: str, tracking_number: str) -> None:
-    """Look for tracking signals on every order shipped with this carrier and number."""
+def check_shipments(
+    deps: Deps, uow: UnitOfWork, carrier: str, tracking_number: str, *, but: str | None = None
+) -> None:
+    """Look for tracking signals on every order shipped with this carrier and number (``but``
+    one the caller holds and checks itself)."""
     for order_id in uow.tracking.orders_with_tracking(carrier, tracking_number):
+        if order_id == but:
+            continue
         order = uow.orders.get(order_id, for_update=True)
         if order is not None and tracking_signals.check_order(deps, uow, order):
             uow.orders.save(order)

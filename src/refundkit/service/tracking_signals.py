@@ -40,14 +40,15 @@ def check_order(deps: Deps, uow: UnitOfWork, order: Order) -> list[Flag]:
               {"signal": f.signal.value, "evidence": f.evidence})
         for f in new
     ])  # fmt: skip
-    outcome.merge(_resolve_not_received(deps, uow, order))
+    outcome.merge(resolve_not_received(deps, uow, order))
     record(uow, outcome)
     return new
 
 
-def _resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
-    """An open ``not_received`` dispute on an order carrying a decisive flag is settled now:
-    a full refund, decided by the policy, naming the rule and the evidence."""
+def resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
+    """An open ``not_received`` dispute on an order carrying a decisive flag is settled now
+    (when the flag is raised, or when the dispute is opened on a flagged order): a full
+    refund, decided by the policy, naming the rule and the evidence."""
     if order.open_dispute_id is None:
         return Outcome()
     ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
@@ -64,11 +65,6 @@ def _resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
     )  # fmt: skip
     uow.disputes.save(d)
     return outcome
-
-
-def resolve_on_open(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
-    """A ``not_received`` dispute opened on an order already flagged."""
-    return _resolve_not_received(deps, uow, order)
 
 
 def check_timer(deps: Deps, uow: UnitOfWork, order_id: str) -> str:

@@ -15,6 +15,14 @@ def locked(conn: Connection, query: sa.Select[Any]) -> sa.Select[Any]:
     return query.with_for_update() if conn.dialect.name == "postgresql" else query
 
 
+def skip_locked(conn: Connection, query: sa.Select[Any]) -> sa.Select[Any]:
+    """Claim rows no other worker holds (``FOR UPDATE SKIP LOCKED``) on PostgreSQL; SQLite's
+    single writer has nothing to skip."""
+    if conn.dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
 def insert_or_skip(conn: Connection, table: sa.Table) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

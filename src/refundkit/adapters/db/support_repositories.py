@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
-from refundkit.adapters.db.dialects import insert_or_skip
+from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.adapters.ids import default_ids
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.roles import Role
@@ -96,8 +96,7 @@ class SqlTimerStore:
             .order_by(t.timers.c.due_at, t.timers.c.id)
             .limit(limit)
         )
-        if self._conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+        query = skip_locked(self._conn, query)
         return [
             DueTimer(r.id, r.kind, r.subject_id, r.due_at, r.attempts)
             for r in self._conn.execute(query)

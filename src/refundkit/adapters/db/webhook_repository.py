@@ -10,16 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
-from refundkit.adapters.db.dialects import insert_or_skip
+from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.records import StoredEvent
 from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery
-
-
-def _skip_locked(conn: Connection, query: sa.Select[Any]) -> sa.Select[Any]:
-    if conn.dialect.name == "postgresql":
-        return query.with_for_update(skip_locked=True)
-    return query
 
 
 def _endpoint(row: RowMapping) -> WebhookEndpoint:
@@ -80,7 +74,7 @@ class SqlWebhookRepository:
             .order_by(t.events.c.id).limit(limit)
         )  # fmt: skip
         return [
-            _event(row) for row in self._conn.execute(_skip_locked(self._conn, query)).mappings()
+            _event(row) for row in self._conn.execute(skip_locked(self._conn, query)).mappings()
         ]
 
     def publish(self, event_ids: Sequence[str], deliveries: Sequence[tuple[str, str]],
@@ -110,7 +104,7 @@ class SqlWebhookRepository:
                    d.c.endpoint_id.in_(enabled))
             .order_by(d.c.next_attempt_at, d.c.id).limit(limit)
         )  # fmt: skip
-        claimed = self._conn.execute(_skip_locked(self._conn, query)).mappings().all()
+        claimed = self._conn.execute(skip_locked(self._conn, query)).mappings().all()
         if not claimed:
             return []
         ids = [row["id"] for row in claimed]

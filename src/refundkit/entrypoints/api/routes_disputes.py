@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.model import DisputeStatus
 from refundkit.domain.errors import ValidationError
-from refundkit.domain.money import parse_major, parse_positive_major
 from refundkit.entrypoints.api import dispute_schemas as ds
 from refundkit.entrypoints.api import routes_files
 from refundkit.entrypoints.api import schemas as s
@@ -38,9 +37,7 @@ def _currency(uow: UnitOfWork, order_id: str) -> str:
 
 
 def _amount(deps: Deps, currency: str, text: str, field: str, *, positive: bool) -> int:
-    exponent = deps.currencies.exponent(currency)
-    parse = parse_positive_major if positive else parse_major
-    return parse(text, currency, exponent, field=field).minor
+    return s.minor_units(deps.currencies, text, currency, field, positive=positive)
 
 
 def _optional_amount(

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from refundkit.domain.errors import ValidationError
-from refundkit.domain.money import parse_positive_major
+from refundkit.domain.ledger import seller_debt_account, seller_payable_account
+from refundkit.domain.money import CurrencyCatalog
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.responses import IdempotencyDep, command, query
@@ -18,6 +19,14 @@ from refundkit.service import ledger_queries, payouts
 from refundkit.service.payouts import SellerBalance
 
 router = APIRouter(prefix="/v1")
+
+
+def _postings(catalog: CurrencyCatalog, account: str, totals: dict[str, int]) -> list[s.PostingOut]:
+    """One row per currency, amounts as decimal strings."""
+    return [
+        s.PostingOut(account=account, currency=c, amount=s.money_text(catalog, v, c))
+        for c, v in sorted(totals.items())
+    ]
 
 
 class BalanceOut(BaseModel):
@@ -34,14 +43,7 @@ def balance(
     at: Annotated[datetime | None, Query()] = None,
 ) -> BalanceOut:
     found = query(deps, lambda uow: ledger_queries.account_balance(uow, user, account, at))
-    return BalanceOut(
-        account=account,
-        at=at,
-        balances=[
-            s.PostingOut(account=account, currency=c, amount=s.money_text(deps.currencies, v, c))
-            for c, v in sorted(found.items())
-        ],
-    )
+    return BalanceOut(account=account, at=at, balances=_postings(deps.currencies, account, found))
 
 
 class SummaryOut(BaseModel):
@@ -62,10 +64,7 @@ def ledger_summary(
     found = query(deps, lambda uow: ledger_queries.summary(uow, user, at))
 
     def rows(name: str, totals: dict[str, int]) -> list[s.PostingOut]:
-        return [
-            s.PostingOut(account=name, currency=c, amount=s.money_text(deps.currencies, v, c))
-            for c, v in sorted(totals.items())
-        ]
+        return _postings(deps.currencies, name, totals)
 
     return SummaryOut(
         at=at,
@@ -87,17 +86,11 @@ class SellerBalanceOut(BaseModel):
 
 
 def _seller_out(deps: DepsDep, found: SellerBalance) -> SellerBalanceOut:
-    def rows(name: str, totals: dict[str, int]) -> list[s.PostingOut]:
-        return [
-            s.PostingOut(account=name, currency=c, amount=s.money_text(deps.currencies, v, c))
-            for c, v in totals.items()
-        ]
-
     return SellerBalanceOut(
         seller_id=found.seller_id,
         at=found.at,
-        payable=rows(f"seller_payable:{found.seller_id}", found.payable),
-        owed=rows(f"seller_debt:{found.seller_id}", found.owed),
+        payable=_postings(deps.currencies, seller_payable_account(found.seller_id), found.payable),
+        owed=_postings(deps.currencies, seller_debt_account(found.seller_id), found.owed),
     )
 
 
@@ -127,8 +120,7 @@ def record_payout(
     balance). Requires an Idempotency-Key."""
     if idem is None:
         raise ValidationError("a payout needs an Idempotency-Key header", field="Idempotency-Key")
-    exponent = deps.currencies.exponent(body.currency)
-    amount = parse_positive_major(body.amount, body.currency, exponent, field="amount").minor
+    amount = s.minor_units(deps.currencies, body.amount, body.currency, "amount", positive=True)
     return command(
         deps, idem,
         lambda uow: payouts.record_payout(deps, uow, user, seller_id, body.currency, amount,

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from refundkit.domain.errors import ValidationError
-from refundkit.domain.money import parse_major, parse_positive_major
 from refundkit.domain.orders.model import Address, OrderLine, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
@@ -24,19 +23,21 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 
 def _draft_maker(deps: Deps, body: s.OrderIn) -> Callable[[User, User], OrderDraft]:
-    exponent = deps.currencies.exponent(body.currency)
+    catalog = deps.currencies
     lines = tuple(
         OrderLine(
             sku=item.sku,
             title=item.title,
             quantity=item.quantity,
-            unit_price=parse_positive_major(
-                item.unit_price, body.currency, exponent, field=f"items[{i}].unit_price"
-            ).minor,
+            unit_price=s.minor_units(
+                catalog, item.unit_price, body.currency, f"items[{i}].unit_price", positive=True
+            ),
         )
         for i, item in enumerate(body.items)
     )
-    shipping_fee = parse_major(body.shipping_fee, body.currency, exponent, field="shipping_fee")
+    shipping_fee = s.minor_units(
+        catalog, body.shipping_fee, body.currency, "shipping_fee", positive=False
+    )
 
     def make(buyer: User, seller: User) -> OrderDraft:
         return OrderDraft(
@@ -46,7 +47,7 @@ def _draft_maker(deps: Deps, body: s.OrderIn) -> Callable[[User, User], OrderDra
             seller_country=seller.country,
             currency=body.currency,
             lines=lines,
-            shipping_fee=shipping_fee.minor,
+            shipping_fee=shipping_fee,
             payment_method=PaymentMethod(body.payment_method),
             ship_to=Address(body.ship_to.country, body.ship_to.city, body.ship_to.postcode),
             promised_delivery_days=body.promised_delivery_days,
@@ -214,8 +215,7 @@ def refund(
         raise ValidationError("a refund needs an Idempotency-Key header", field="Idempotency-Key")
 
     def amount(currency: str) -> int:
-        exponent = deps.currencies.exponent(currency)
-        return parse_positive_major(body.amount, currency, exponent, field="amount").minor
+        return s.minor_units(deps.currencies, body.amount, currency, "amount", positive=True)
 
     return command(
         deps, idem,

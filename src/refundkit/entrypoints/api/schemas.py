@@ -7,7 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from refundkit.domain.money import CurrencyCatalog, Money, format_major
+from refundkit.domain.money import (
+    CurrencyCatalog,
+    Money,
+    format_major,
+    parse_major,
+    parse_positive_major,
+)
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund
 from refundkit.service.orders import OrderDetails
@@ -137,6 +143,16 @@ class TrackingBatchIn(Body):
 
 def money_text(catalog: CurrencyCatalog, minor: int, currency: str) -> str:
     return format_major(Money(minor, currency), catalog.exponent(currency))
+
+
+def minor_units(
+    catalog: CurrencyCatalog, text: str, currency: str, field: str, *, positive: bool
+) -> int:
+    """An amount sent as a decimal string ("12.50"), in minor units of ``currency``; refused
+    (with ``field`` named) if malformed, finer than the currency allows, or not positive
+    when ``positive``."""
+    parse = parse_positive_major if positive else parse_major
+    return parse(text, currency, catalog.exponent(currency), field=field).minor
 
 
 class NextActionOut(BaseModel):
