@@ -20,9 +20,11 @@ from refundkit.adapters.db.sandbox_clock_store import SqlSandboxClockStore
 from refundkit.adapters.db.uow import SqlUnitOfWorkFactory
 from refundkit.adapters.holiday_calendar import HolidaysCalendar
 from refundkit.adapters.ids import default_ids
+from refundkit.adapters.mail import mailer_from_env
 from refundkit.adapters.payments.sandbox import SandboxPsp
 from refundkit.adapters.policy_files import default_policy_text, load_policy_text
 from refundkit.adapters.webhook_sender import HttpWebhookSender
+from refundkit.entrypoints.api.object_views import render_object
 from refundkit.service import files, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.policy_book import PolicyBook
@@ -85,6 +87,8 @@ def build(
         payments=SandboxPsp(calendar),
         sandbox=sandbox,
         webhook_sender=HttpWebhookSender(),
+        render_object=render_object,
+        mailer=mailer_from_env(),
     )
     deps.attach_evidence = files.attacher(deps)
     transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))

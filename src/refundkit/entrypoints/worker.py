@@ -1,12 +1,12 @@
-"""The worker: fires due timers, relays the outbox and sends webhooks until stopped. Several
-may run against PostgreSQL at once."""
+"""The worker: fires due timers, relays the outbox, sends webhooks and notifications until
+stopped. Several may run against PostgreSQL at once."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-from refundkit.service import webhooks
+from refundkit.service import mailing, webhooks
 from refundkit.service.deps import Deps
 from refundkit.service.timers import fire_due
 
@@ -21,6 +21,7 @@ def run_worker(deps: Deps, stop: threading.Event, *, poll_seconds: float = 1.0) 
             if fired:
                 log.info("fired %d timers", fired)
             busy = deliver_webhooks(deps) or busy
+            busy = send_notifications(deps) or busy
         except Exception:
             # Keep the worker alive: the batch rolled back and its timers stay due.
             log.exception("worker batch failed; retrying after a pause")
@@ -35,6 +36,14 @@ def deliver_webhooks(deps: Deps) -> bool:
     if relayed or sent:
         log.info("relayed %d events, sent %d webhooks", relayed, sent)
     return bool(relayed or sent)
+
+
+def send_notifications(deps: Deps) -> bool:
+    """One round of the mail outbox: send due notifications. True if it did work."""
+    sent = mailing.send_due(deps, deps.mailer) if deps.mailer else 0
+    if sent:
+        log.info("sent %d notifications", sent)
+    return bool(sent)
 
 
 def start_in_thread(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from refundkit.domain.calendar import HolidayCalendar
 from refundkit.domain.context import Actor, Context, IdGenerator
 from refundkit.domain.money import CurrencyCatalog
+from refundkit.service.notification_records import Mailer
 from refundkit.service.policy_book import PolicyBook
 from refundkit.service.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from refundkit.service.records import User
@@ -15,6 +17,13 @@ from refundkit.service.webhook_records import WebhookSender
 
 EvidenceAttacher = Callable[[UnitOfWork, User, str, Sequence[str], int], int]
 """Attach uploaded files to a dispute; answers how many the dispute now holds."""
+
+
+class ObjectRenderer(Protocol):
+    def __call__(
+        self, deps: Deps, uow: UnitOfWork, kind: str, object_id: str
+    ) -> dict[str, Any] | None:
+        """The ``order``, ``dispute`` or ``refund`` as the API shows it (None: gone)."""
 
 
 @dataclass
@@ -31,6 +40,10 @@ class Deps:
     """Attaches uploaded files to a dispute (the evidence store); None: uploads are off."""
     webhook_sender: WebhookSender | None = None
     """Posts webhooks; None: events stay queued in the outbox until a sender runs."""
+    render_object: ObjectRenderer | None = None
+    """Renders the object an event is about into the event (webhooks carry it); None: not."""
+    mailer: Mailer | None = None
+    """Sends notifications (SMTP, or the mail log); None: they stay queued."""
 
     def context(self, uow: UnitOfWork, actor: Actor, policy_version: str | None = None) -> Context:
         policy = (

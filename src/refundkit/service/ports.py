@@ -14,8 +14,10 @@ from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import JournalEntry
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund
+from refundkit.domain.roles import Role
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.file_ports import FileRepository
+from refundkit.service.notification_records import NotificationRepository
 from refundkit.service.records import (
     DisputeNote,
     DueTimer,
@@ -60,6 +62,9 @@ class PaymentGateway(Protocol):
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None: ...
+    def seen(self, order_id: str) -> Order | None:
+        """The instance this transaction last loaded, added or saved (no query), if any."""
+
     def save(self, order: Order) -> None:
         """Write the changes; raises ``ConcurrentUpdate`` if someone saved first."""
 
@@ -77,6 +82,9 @@ class OrderRepository(Protocol):
 class RefundRepository(Protocol):
     def add(self, refund: Refund) -> None: ...
     def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None: ...
+    def seen(self, refund_id: str) -> Refund | None:
+        """The instance this transaction last loaded, added or saved (no query), if any."""
+
     def save(self, refund: Refund) -> None: ...
     def list_for_order(
         self, order_id: str, *, starting_after: str | None, limit: int
@@ -103,6 +111,13 @@ class LedgerRepository(Protocol):
 
 class EventStore(Protocol):
     def add(self, events: Sequence[Event]) -> None: ...
+    def written(self) -> list[StoredEvent]:
+        """The events this transaction wrote and still holds (a savepoint rolled back drops
+        its own), oldest first."""
+
+    def attach_objects(self, objects: dict[str, dict[str, Any]]) -> None:
+        """Store, by event id, the object each event is about as it stands now."""
+
     def for_order(
         self, order_id: str, *, starting_after: str | None, limit: int
     ) -> Sequence[StoredEvent]: ...
@@ -127,6 +142,8 @@ class UserRepository(Protocol):
     def add_api_key(self, user_id: str, key_hash: str, created_at: datetime) -> None: ...
     def by_api_key_hash(self, key_hash: str) -> User | None: ...
     def count(self) -> int: ...
+    def with_role(self, role: Role) -> list[User]: ...
+    def get_many(self, user_ids: Sequence[str]) -> list[User]: ...
 
 
 class PolicyRepository(Protocol):
@@ -150,6 +167,9 @@ class TrackingRepository(Protocol):
 class DisputeRepository(Protocol):
     def add(self, d: Dispute) -> None: ...
     def get(self, dispute_id: str, *, for_update: bool = False) -> Dispute | None: ...
+    def seen(self, dispute_id: str) -> Dispute | None:
+        """The instance this transaction last loaded, added or saved (no query), if any."""
+
     def save(self, d: Dispute) -> None: ...
     def for_order(self, order_id: str) -> list[Dispute]: ...
     def search(
@@ -217,6 +237,7 @@ class UnitOfWork(Protocol):
     disputes: DisputeRepository
     files: FileRepository
     webhooks: WebhookRepository
+    notifications: NotificationRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

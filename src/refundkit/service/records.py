@@ -48,6 +48,8 @@ class StoredEvent:
     actor_role: str
     actor_id: str | None
     data: dict[str, Any]
+    object: dict[str, Any] | None = None
+    """The order, dispute or refund the event is about, as the API showed it then."""
 
 
 @dataclass(frozen=True, slots=True)

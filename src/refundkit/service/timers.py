@@ -15,7 +15,7 @@ from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound
 from refundkit.domain.orders import extensions, lifecycle
 from refundkit.domain.orders import timers as kinds
 from refundkit.domain.orders.model import Order
-from refundkit.service import disputes, refunds, tracking_signals, transactions
+from refundkit.service import disputes, refunds, reminders, tracking_signals, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.ports import SandboxClockStore, UnitOfWork
 from refundkit.service.records import DueTimer
@@ -56,6 +56,13 @@ _OTHER_HANDLERS.update(
 )
 
 
+_TIMED_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, DueTimer], str]] = {
+    kinds.DISPUTE_WINDOW_REMINDER: reminders.remind_dispute_window,
+    dispute_kinds.AGENT_OVERDUE: reminders.agents_of_overdue,
+}
+"""Handlers that need the timer itself (which reminder it was set for)."""
+
+
 def _fire_order_timer(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> str:
     order = uow.orders.get(timer.subject_id, for_update=True)
     if order is None:
@@ -74,6 +81,8 @@ def _fire_order_timer(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> str:
 def fire(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> str:
     if timer.kind in _ORDER_STEPS:
         return _fire_order_timer(deps, uow, timer)
+    if timer.kind in _TIMED_HANDLERS:
+        return _TIMED_HANDLERS[timer.kind](deps, uow, timer)
     handler = _OTHER_HANDLERS.get(timer.kind)
     if handler is None:
         return f"skipped: unknown timer kind {timer.kind}"

@@ -23,6 +23,7 @@ from refundkit.domain.ledger import (
     seller_of,
     seller_payables_credited,
 )
+from refundkit.service import outbox
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import IdempotencyRecord
@@ -94,6 +95,7 @@ def run(deps: Deps, work: Callable[[UnitOfWork], T], *, readonly: bool = False) 
             with deps.uow(readonly=readonly) as uow:
                 result = work(uow)
                 if not readonly:
+                    outbox.seal(deps, uow)
                     uow.commit()
                 return result
         except ConcurrentUpdate:

@@ -115,7 +115,9 @@ def relay(deps: Deps) -> int:
 
 
 def payload_of(event: StoredEvent) -> str:
-    """The body sent: the event's stable id, its type, when, and what it is about."""
+    """The body sent: the event's stable id, its type, when, what it is about, and (for
+    ``order.*``, ``dispute.*``, ``return.*`` and ``refund.*``) the object itself as the API
+    showed it when the event's transaction committed."""
     body: dict[str, Any] = {
         "id": event.id,
         "type": event.type,
@@ -127,6 +129,8 @@ def payload_of(event: StoredEvent) -> str:
             **event.data,
         },
     }
+    if event.object is not None:
+        body["data"]["object"] = event.object
     return json.dumps(body, separators=(",", ":"), sort_keys=True, default=str)
 
 

@@ -35,6 +35,7 @@ _FIELDS = (
 class SqlDisputeRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._latest: dict[str, Dispute] = {}
 
     def add(self, d: Dispute) -> None:
         row = self._values(d)
@@ -46,13 +47,20 @@ class SqlDisputeRepository:
         )  # fmt: skip
         self._conn.execute(t.disputes.insert(), row)
         self._write_offers(d)
+        self._latest[d.id] = d
 
     def get(self, dispute_id: str, *, for_update: bool = False) -> Dispute | None:
         query = sa.select(t.disputes).where(t.disputes.c.id == dispute_id)
         if for_update:
             query = locked(self._conn, query)
         row = self._conn.execute(query).mappings().first()
-        return None if row is None else self._load([row])[0]
+        if row is None:
+            return None
+        found = self._latest[dispute_id] = self._load([row])[0]
+        return found
+
+    def seen(self, dispute_id: str) -> Dispute | None:
+        return self._latest.get(dispute_id)
 
     def save(self, d: Dispute) -> None:
         values = self._values(d)
@@ -66,6 +74,7 @@ class SqlDisputeRepository:
             raise ConcurrentUpdate(f"dispute {d.id} was changed by someone else")
         d.version += 1
         self._write_offers(d)
+        self._latest[d.id] = d
 
     def for_order(self, order_id: str) -> list[Dispute]:
         rows = (

@@ -66,6 +66,7 @@ class SqlOrderRepository:
         # the lines and extensions that changed.
         self._seen_lines: dict[str, list[int]] = {}
         self._seen_extensions: dict[str, dict[str, ProtectionExtension]] = {}
+        self._latest: dict[str, Order] = {}
 
     def add(self, order: Order) -> None:
         row = self._order_values(order)
@@ -105,13 +106,21 @@ class SqlOrderRepository:
         self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
         self._seen_extensions[order.id] = {}
         self._write_extensions(order)
+        self._latest[order.id] = order
 
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         query = sa.select(t.orders).where(t.orders.c.id == order_id)
         if for_update:
             query = locked(self._conn, query)
         row = self._conn.execute(query).mappings().first()
-        return None if row is None else self._load([row])[0]
+        if row is None:
+            return None
+        order = self._load([row])[0]
+        self._latest[order.id] = order
+        return order
+
+    def seen(self, order_id: str) -> Order | None:
+        return self._latest.get(order_id)
 
     def save(self, order: Order) -> None:
         values = self._order_values(order)
@@ -126,6 +135,7 @@ class SqlOrderRepository:
         order.version += 1
         self._write_extensions(order)
         self._write_line_refunds(order)
+        self._latest[order.id] = order
 
     def _write_line_refunds(self, order: Order) -> None:
         """Only the lines whose refunded total changed (the shipping part is on the order)."""
@@ -272,21 +282,30 @@ class SqlOrderRepository:
 class SqlRefundRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._latest: dict[str, Refund] = {}
 
     def add(self, refund: Refund) -> None:
         self._conn.execute(t.refunds.insert(), self._values(refund))
+        self._latest[refund.id] = refund
 
     def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None:
         query = sa.select(t.refunds).where(t.refunds.c.id == refund_id)
         if for_update:
             query = locked(self._conn, query)
         row = self._conn.execute(query).mappings().first()
-        return None if row is None else self._refund(row)
+        if row is None:
+            return None
+        refund = self._latest[refund_id] = self._refund(row)
+        return refund
+
+    def seen(self, refund_id: str) -> Refund | None:
+        return self._latest.get(refund_id)
 
     def save(self, refund: Refund) -> None:
         values = self._values(refund)
         del values["id"]
         self._conn.execute(t.refunds.update().where(t.refunds.c.id == refund.id).values(values))
+        self._latest[refund.id] = refund
 
     def list_for_order(
         self, order_id: str, *, starting_after: str | None, limit: int

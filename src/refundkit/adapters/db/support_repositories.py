@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -24,32 +26,49 @@ from refundkit.service.records import (
 
 
 class SqlEventStore:
+    """Events are kept in memory until the transaction commits, then written in one
+    statement: the outbox's last step (``service/outbox.py``) first adds to each the object
+    it is about, with no second write. A savepoint that rolls back forgets its own."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._pending: list[StoredEvent] = []
 
     def add(self, events: Sequence[Event]) -> None:
-        if not events:
+        self._pending.extend(
+            StoredEvent(default_ids.new("evt"), e.type, e.subject_id, e.order_id, e.occurred_at,
+                        e.actor_role.value, e.actor_id, e.data)
+            for e in events
+        )  # fmt: skip
+
+    def written(self) -> list[StoredEvent]:
+        return list(self._pending)
+
+    def attach_objects(self, objects: dict[str, dict[str, Any]]) -> None:
+        self._pending = [replace(e, object=objects[e.id]) if e.id in objects else e
+                         for e in self._pending]  # fmt: skip
+
+    def mark(self) -> int:
+        return len(self._pending)
+
+    def forget_after(self, mark: int) -> None:
+        del self._pending[mark:]
+
+    def flush(self) -> None:
+        if not self._pending:
             return
-        self._conn.execute(
-            t.events.insert(),
-            [
-                {
-                    "id": default_ids.new("evt"),
-                    "type": e.type,
-                    "subject_id": e.subject_id,
-                    "order_id": e.order_id,
-                    "occurred_at": e.occurred_at,
-                    "actor_role": e.actor_role.value,
-                    "actor_id": e.actor_id,
-                    "data": e.data,
-                }
-                for e in events
-            ],
-        )
+        self._conn.execute(t.events.insert(), [
+            {"id": e.id, "type": e.type, "subject_id": e.subject_id, "order_id": e.order_id,
+             "occurred_at": e.occurred_at, "actor_role": e.actor_role, "actor_id": e.actor_id,
+             "data": e.data, "object": e.object}
+            for e in self._pending
+        ])  # fmt: skip
+        self._pending = []
 
     def for_order(
         self, order_id: str, *, starting_after: str | None, limit: int
     ) -> Sequence[StoredEvent]:
+        self.flush()
         query = (
             sa.select(t.events)
             .where(t.events.c.order_id == order_id)
@@ -58,19 +77,15 @@ class SqlEventStore:
         )
         if starting_after is not None:
             query = query.where(t.events.c.id > starting_after)
-        return [
-            StoredEvent(
-                id=r["id"],
-                type=r["type"],
-                subject_id=r["subject_id"],
-                order_id=r["order_id"],
-                occurred_at=r["occurred_at"],
-                actor_role=r["actor_role"],
-                actor_id=r["actor_id"],
-                data=dict(r["data"]),
-            )
-            for r in self._conn.execute(query).mappings()
-        ]
+        return [stored_event(r) for r in self._conn.execute(query).mappings()]
+
+
+def stored_event(r: RowMapping) -> StoredEvent:
+    return StoredEvent(
+        id=r["id"], type=r["type"], subject_id=r["subject_id"], order_id=r["order_id"],
+        occurred_at=r["occurred_at"], actor_role=r["actor_role"], actor_id=r["actor_id"],
+        data=dict(r["data"]), object=r["object"],
+    )  # fmt: skip
 
 
 class SqlTimerStore:
@@ -187,6 +202,16 @@ class SqlUserRepository:
             .first()
         )
         return _user(found) if found else None
+
+    def get_many(self, user_ids: Sequence[str]) -> list[User]:
+        if not user_ids:
+            return []
+        query = sa.select(t.users).where(t.users.c.id.in_(list(user_ids)))
+        return [_user(row) for row in self._conn.execute(query).mappings()]
+
+    def with_role(self, role: Role) -> list[User]:
+        query = sa.select(t.users).where(t.users.c.role == role.value).order_by(t.users.c.id)
+        return [_user(row) for row in self._conn.execute(query).mappings()]
 
     def count(self) -> int:
         return int(self._conn.execute(sa.select(sa.func.count()).select_from(t.users)).scalar_one())

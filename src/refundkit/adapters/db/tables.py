@@ -226,6 +226,7 @@ events = sa.Table(
     sa.Column("actor_role", sa.String(16), nullable=False),
     sa.Column("actor_id", Id),
     sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("object", sa.JSON),
     _ts("published_at"),
     sa.Index("ix_events_order", "order_id", "id"),
     sa.Index(
@@ -463,3 +464,30 @@ webhook_attempts = sa.Table(
     sa.Column("duration_ms", sa.Integer, nullable=False),
     sa.Column("error", sa.String(1000)),
 )
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("subject_id", Id, nullable=False),
+    sa.Column("recipient_id", Id, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("occasion", sa.String(100), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("order_id", Id),
+    sa.Column("dispute_id", Id),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(8)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    _ts("next_attempt_at", False),
+    sa.Column("last_error", sa.String(1000)),
+    _ts("created_at", False),
+    _ts("sent_at"),
+    sa.UniqueConstraint("kind", "subject_id", "recipient_id", "occasion",
+                        name="uq_notifications_once"),
+    sa.Index("ix_notifications_due", "status", "next_attempt_at"),
+    sa.Index("ix_notifications_recipient", "recipient_id", "id"),
+    sa.Index("ix_notifications_order", "order_id", "id"),
+)  # fmt: skip

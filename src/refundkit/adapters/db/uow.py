@@ -13,6 +13,7 @@ from refundkit.adapters.db.dispute_repository import SqlDisputeRepository
 from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
+from refundkit.adapters.db.notification_repository import SqlNotificationRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository, SqlRefundRepository
 from refundkit.adapters.db.support_repositories import (
     SqlEventStore,
@@ -25,6 +26,7 @@ from refundkit.adapters.db.support_repositories import (
 from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
 from refundkit.domain.errors import ConcurrentUpdate, Conflict
 from refundkit.service.file_ports import FileRepository
+from refundkit.service.notification_records import NotificationRepository
 from refundkit.service.ports import (
     DisputeRepository,
     EventStore,
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
     disputes: DisputeRepository
     files: FileRepository
     webhooks: WebhookRepository
+    notifications: NotificationRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -71,7 +74,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(conn)
         self.refunds = SqlRefundRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
-        self.events = SqlEventStore(conn)
+        self.events = self._events = SqlEventStore(conn)
         self.timers = SqlTimerStore(conn)
         self.users = SqlUserRepository(conn)
         self.policies = SqlPolicyRepository(conn)
@@ -80,6 +83,7 @@ class SqlUnitOfWork:
         self.disputes = SqlDisputeRepository(conn)
         self.files = SqlFileRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
+        self.notifications = SqlNotificationRepository(conn)
         return self
 
     def __exit__(
@@ -105,11 +109,17 @@ class SqlUnitOfWork:
 
     @contextmanager
     def savepoint(self) -> Iterator[object]:
-        with self.connection.begin_nested() as nested:
-            yield nested
+        mark = self._events.mark()
+        try:
+            with self.connection.begin_nested() as nested:
+                yield nested
+        except BaseException:
+            self._events.forget_after(mark)
+            raise
 
     def commit(self) -> None:
         try:
+            self._events.flush()
             self.connection.commit()
         except DBAPIError as exc:
             raise translate_db_error(exc) from exc

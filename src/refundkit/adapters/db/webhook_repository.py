@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
+from refundkit.adapters.db.support_repositories import stored_event
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.records import StoredEvent
 from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery
@@ -21,13 +22,6 @@ def _endpoint(row: RowMapping) -> WebhookEndpoint:
         id=row["id"], url=row["url"], events=tuple(row["events"]), secret=row["secret"],
         status=EndpointStatus(row["status"]), created_at=row["created_at"],
         disabled_reason=row["disabled_reason"],
-    )  # fmt: skip
-
-
-def _event(row: RowMapping) -> StoredEvent:
-    return StoredEvent(
-        row["id"], row["type"], row["subject_id"], row["order_id"], row["occurred_at"],
-        row["actor_role"], row["actor_id"], row["data"],
     )  # fmt: skip
 
 
@@ -74,7 +68,8 @@ class SqlWebhookRepository:
             .order_by(t.events.c.id).limit(limit)
         )  # fmt: skip
         return [
-            _event(row) for row in self._conn.execute(skip_locked(self._conn, query)).mappings()
+            stored_event(row)
+            for row in self._conn.execute(skip_locked(self._conn, query)).mappings()
         ]
 
     def publish(self, event_ids: Sequence[str], deliveries: Sequence[tuple[str, str]],
@@ -116,7 +111,7 @@ class SqlWebhookRepository:
         endpoints = {r["id"]: _endpoint(r) for r in self._conn.execute(
             sa.select(ep).where(ep.c.id.in_({row["endpoint_id"] for row in claimed}))
         ).mappings()}  # fmt: skip
-        events = {r["id"]: _event(r) for r in self._conn.execute(
+        events = {r["id"]: stored_event(r) for r in self._conn.execute(
             sa.select(e).where(e.c.id.in_({row["event_id"] for row in claimed}))
         ).mappings()}  # fmt: skip
         return [

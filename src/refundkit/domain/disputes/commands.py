@@ -34,6 +34,7 @@ from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.escrow import refund_order
 from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
 
 
@@ -210,7 +211,8 @@ def escalate(ctx: Context, d: Dispute, buyer_country: str) -> Outcome:
             offer.status = OfferStatus.LAPSED
     rule = "disputes.auto_escalate_after_days" if automatic else None
     return Outcome(events=[_event(ctx, d, "dispute.escalated", rule=rule,
-                                  agent_due_by=d.agent_due_by.isoformat())])  # fmt: skip
+                                  agent_due_by=d.agent_due_by.isoformat())],
+                   timers=[agent_timer(d)])  # fmt: skip
 
 
 def decide(

@@ -21,6 +21,7 @@ from refundkit.domain.errors import InvalidAmount, ValidationError
 from refundkit.domain.events import TimerRequest
 from refundkit.domain.orders.escrow import refund_order
 from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
 
 
@@ -114,7 +115,8 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
             ctx.calendar, order.buyer_country, ctx.now, ctx.policy.disputes.agent_sla_business_days
         )
         return Outcome(events=[_event(ctx, d, "return.contested",
-                                      agent_due_by=d.agent_due_by.isoformat())])  # fmt: skip
+                                      agent_due_by=d.agent_due_by.isoformat())],
+                       timers=[agent_timer(d)])  # fmt: skip
     amount = d.refund_amount or 0
     if d.fast_refunded_at is not None:
         return _close_after_fast_refund(ctx, d, order, automatic)

@@ -14,6 +14,7 @@ from refundkit.domain.orders.model import (
     Order,
     ProtectionExtension,
 )
+from refundkit.domain.reminders import window_timers
 
 
 def _event(ctx: Context, order: Order, kind: str, ext: ProtectionExtension) -> Event:
@@ -65,7 +66,7 @@ def approve_extension(ctx: Context, order: Order, extension_id: str) -> Outcome:
     d.dispute_closes_at = d.delivery_deadline
     return Outcome(
         events=[_event(ctx, order, "order.protection_extension_approved", ext)],
-        timers=[TimerRequest(timers.COMPLETE, order.id, d.delivery_deadline)],
+        timers=window_timers(ctx, order),
     )
 
 

@@ -14,6 +14,7 @@ from refundkit.domain.orders import timers
 from refundkit.domain.orders.escrow import hold_payment, refund_order, release_to_seller
 from refundkit.domain.orders.machine import OrderAction, Transition, find_transition
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
+from refundkit.domain.reminders import window_timers
 
 
 def _step(ctx: Context, order: Order, action: OrderAction) -> Transition:
@@ -113,7 +114,7 @@ def ship(ctx: Context, order: Order, carrier: str, tracking_number: str) -> Outc
               ctx.now + ctx.policy.tracking.stuck_in_origin_after}  # fmt: skip
     return Outcome(
         events=events,
-        timers=[TimerRequest(timers.COMPLETE, order.id, d.delivery_deadline),
+        timers=[*window_timers(ctx, order),
                 *(TimerRequest(timers.TRACKING_CHECK, order.id, at) for at in sorted(checks))],
     )  # fmt: skip
 
@@ -147,7 +148,7 @@ def _delivered(ctx: Context, order: Order, at: datetime) -> Outcome:
     d = order.deadlines
     d.dispute_opens_at = min(d.dispute_opens_at or at, at)
     d.dispute_closes_at = at + ctx.policy.protection.dispute_closes_after_delivery
-    outcome = Outcome(timers=[TimerRequest(timers.COMPLETE, order.id, d.dispute_closes_at)])
+    outcome = Outcome(timers=window_timers(ctx, order))
     pending = order.pending_extension
     if pending is not None:
         pending.status = ExtensionStatus.EXPIRED

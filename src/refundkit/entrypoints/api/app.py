@@ -9,6 +9,7 @@ from refundkit.entrypoints.api import (
     routes_disputes,
     routes_files,
     routes_money,
+    routes_notifications,
     routes_orders,
     routes_platform,
     routes_webhooks,
@@ -31,6 +32,7 @@ def create_app(deps: Deps) -> FastAPI:
     app.include_router(routes_platform.router)
     app.include_router(routes_money.router)
     app.include_router(routes_webhooks.router)
+    app.include_router(routes_notifications.router)
     app.include_router(routes_disputes.router)
     routes_files.install(app)
 

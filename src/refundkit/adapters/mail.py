@@ -1,0 +1,122 @@
+"""Sending notifications: by SMTP when ``REFUNDKIT_SMTP_URL`` names a server, else to the
+mail log (the ``notifications`` table already holds every message; the log marks it sent
+and writes a line to the ``refundkit.mail`` logger).
+
+``REFUNDKIT_SMTP_URL`` forms: ``smtp://host:25``, ``smtp://user:pass@host:587?starttls``,
+``smtps://user:pass@host:465``. ``REFUNDKIT_MAIL_FROM`` is the sender address.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from refundkit.service.notification_records import Mailer, MailResult, OutgoingMail
+
+log = logging.getLogger("refundkit.mail")
+DEFAULT_FROM = "refundkit <no-reply@refundkit.invalid>"
+TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int
+    implicit_tls: bool
+    starttls: bool
+    username: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SmtpSettings:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError(
+            "REFUNDKIT_SMTP_URL must look like smtp://host:port, smtp://user:pass@host:587"
+            f"?starttls or smtps://user:pass@host:465, got {url!r}"
+        )
+    query = parse_qs(parts.query, keep_blank_values=True)
+    implicit = parts.scheme == "smtps"
+    return SmtpSettings(
+        host=parts.hostname,
+        port=parts.port or (465 if implicit else 25),
+        implicit_tls=implicit,
+        starttls="starttls" in query,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+class SmtpMailer:
+    """One connection per message: simple, and a broken connection never spoils the next."""
+
+    channel = "smtp"
+
+    def __init__(self, settings: SmtpSettings, sender: str = DEFAULT_FROM) -> None:
+        self.settings = settings
+        self.sender = sender
+
+    def send(self, mail: OutgoingMail) -> MailResult:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = make_msgid(idstring=mail.message_id, domain="refundkit")
+        message["X-Refundkit-Notification"] = mail.message_id
+        message.set_content(mail.body)
+        try:
+            with self._connect() as smtp:
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as refused:
+            codes = [code for code, _ in refused.recipients.values()]
+            return MailResult(False, all(c >= 500 for c in codes), f"refused: {refused}")
+        except smtplib.SMTPResponseException as answer:
+            text = answer.smtp_error.decode(errors="replace") if isinstance(
+                answer.smtp_error, bytes) else str(answer.smtp_error)  # fmt: skip
+            return MailResult(False, answer.smtp_code >= 500, f"{answer.smtp_code} {text}")
+        except (smtplib.SMTPException, OSError) as failure:
+            return MailResult(False, False, f"{type(failure).__name__}: {failure}")
+        return MailResult(True)
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp: smtplib.SMTP
+        if s.implicit_tls:
+            context = ssl.create_default_context()
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=TIMEOUT_SECONDS, context=context)
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT_SECONDS)
+        try:
+            if s.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if s.username is not None:
+                smtp.login(s.username, s.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+
+class MailLog:
+    """No SMTP server: the message stays in the notifications table (the mail log, listed
+    by ``GET /v1/notifications``), marked sent through the ``log`` channel."""
+
+    channel = "log"
+
+    def send(self, mail: OutgoingMail) -> MailResult:
+        log.info("mail %s to %s: %s", mail.message_id, mail.to, mail.subject)
+        return MailResult(True)
+
+
+def mailer_from_env() -> Mailer:
+    url = os.environ.get("REFUNDKIT_SMTP_URL", "").strip()
+    if not url:
+        return MailLog()
+    return SmtpMailer(parse_smtp_url(url), os.environ.get("REFUNDKIT_MAIL_FROM", DEFAULT_FROM))

@@ -1,0 +1,41 @@
+"""The objects events carry in their webhooks: rendered exactly as the API shows them, by
+the same response models, when the event's transaction commits (service/outbox.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from refundkit.entrypoints.api.dispute_schemas import DisputeOut
+from refundkit.entrypoints.api.schemas import OrderOut, RefundOut
+from refundkit.service import disputes, orders
+from refundkit.service.deps import Deps
+from refundkit.service.ports import UnitOfWork
+
+
+def render_object(deps: Deps, uow: UnitOfWork, kind: str, object_id: str) -> dict[str, Any] | None:
+    if kind == "order":
+        order = uow.orders.seen(object_id) or uow.orders.get(object_id)
+        if order is None:
+            return None
+        return OrderOut.of(deps.currencies, orders.details(deps, uow, order)).model_dump(
+            mode="json"
+        )
+    if kind == "dispute":
+        dispute = uow.disputes.seen(object_id) or uow.disputes.get(object_id)
+        owner = (
+            (uow.orders.seen(dispute.order_id) or uow.orders.get(dispute.order_id))
+            if dispute
+            else None
+        )
+        if dispute is None or owner is None:
+            return None
+        found = disputes.details(deps, dispute)
+        return DisputeOut.of(deps.currencies, found, owner.currency).model_dump(mode="json")
+    if kind == "refund":
+        refund = uow.refunds.seen(object_id) or uow.refunds.get(object_id)
+        return (
+            None
+            if refund is None
+            else RefundOut.of(deps.currencies, refund).model_dump(mode="json")
+        )
+    return None

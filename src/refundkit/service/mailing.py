@@ -1,0 +1,50 @@
+"""Sending notifications through the outbox, as webhooks are sent.
+
+The sender leases due messages in one short transaction (``SELECT ... FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, the single write lock on SQLite), hands each to the mailer outside
+any transaction, and books each answer in a transaction of its own. A worker that dies
+after claiming leaves its messages queued until the lease runs out; then any worker sends
+them. A message refused for good (a 5xx answer) fails at once; any other failure is tried
+again with backoff for three days.
+"""
+
+from __future__ import annotations
+
+from refundkit.domain.notifications import LEASE, NotificationStatus, next_attempt
+from refundkit.service.deps import Deps
+from refundkit.service.notification_records import Mailer, MailResult, Notification, OutgoingMail
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.transactions import run
+
+SEND_BATCH = 10
+"""Few enough that a batch's worst case (10 x 10 s of SMTP timeouts) ends inside its lease."""
+
+
+def send_due(deps: Deps, mailer: Mailer) -> int:
+    """Lease due messages, send them outside any transaction, book each result."""
+    now = deps.clock.now()
+    due = run(deps, lambda uow: uow.notifications.claim_due(now, now + LEASE, SEND_BATCH))
+    for message in due:
+        result = mailer.send(OutgoingMail(message.id, message.email, message.subject,
+                                          message.body))  # fmt: skip
+        _book_in_transaction(deps, message, result, mailer.channel)
+    return len(due)
+
+
+def _book_in_transaction(deps: Deps, message: Notification, result: MailResult,
+                         channel: str) -> None:  # fmt: skip
+    run(deps, lambda uow: _book(deps, uow, message, result, channel))
+
+
+def _book(deps: Deps, uow: UnitOfWork, message: Notification, result: MailResult,
+          channel: str) -> None:  # fmt: skip
+    now = deps.clock.now()
+    if result.sent:
+        uow.notifications.finish(message.id, NotificationStatus.SENT, channel=channel,
+                                 next_attempt_at=now, sent_at=now, error=None)  # fmt: skip
+        return
+    retry_at = None if result.permanent else next_attempt(message.attempts, message.created_at,
+                                                          now)  # fmt: skip
+    status = NotificationStatus.FAILED if retry_at is None else NotificationStatus.QUEUED
+    uow.notifications.finish(message.id, status, channel=None, next_attempt_at=retry_at or now,
+                             sent_at=None, error=result.error)  # fmt: skip

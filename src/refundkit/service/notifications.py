@@ -1,0 +1,111 @@
+"""Notifications (DESIGN §2 reminders, §3): stored from the events of each transaction,
+listed for the people they were sent to. ``service/mailing.py`` sends them.
+
+A message is stored once whatever happens twice: its (kind, subject, recipient, occasion)
+is unique, so an event or a timer handled again finds its message already there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from refundkit.domain.errors import NotFound, ValidationError
+from refundkit.domain.money import Money, format_major
+from refundkit.domain.notices import TRIGGERS, Facts, notices_for
+from refundkit.domain.notifications import (
+    Audience,
+    Happened,
+    Notice,
+    NotificationKind,
+    NotificationStatus,
+)
+from refundkit.domain.orders.model import Order
+from refundkit.domain.roles import Role
+from refundkit.service.deps import Deps
+from refundkit.service.notification_records import Notification
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import StoredEvent, User
+
+SEES_ALL_NOTIFICATIONS = frozenset({Role.PLATFORM, Role.ADMIN})
+AGENTS = "*agents"
+
+
+def store_for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent]) -> None:
+    """Queue the messages these events call for (one read of their recipients, one write)."""
+    notices: list[tuple[Notice, Order]] = []
+    for event in events:
+        if event.type not in TRIGGERS or event.order_id is None:
+            continue
+        order = uow.orders.seen(event.order_id) or uow.orders.get(event.order_id)
+        if order is None:
+            continue
+        happened = Happened(event.id, event.type, event.subject_id, event.order_id,
+                            event.actor_role, event.data)  # fmt: skip
+        notices += [(n, order) for n in notices_for(happened, _facts(deps, uow, event, order))]
+    if not notices:
+        return
+    wanted = {_party(n, o) for n, o in notices} - {AGENTS}
+    people = {u.id: [u] for u in uow.users.get_many(sorted(wanted))}
+    if any(n.audience is Audience.AGENTS for n, _ in notices):
+        people[AGENTS] = uow.users.with_role(Role.AGENT)
+    queued = [_queued(deps, n, user) for n, order in notices
+              for user in people.get(_party(n, order), [])]  # fmt: skip
+    uow.notifications.add_all(queued)
+
+
+def _facts(deps: Deps, uow: UnitOfWork, event: StoredEvent, order: Order) -> Facts:
+    family = event.type.split(".", 1)[0]
+    dispute = refund = None
+    if family in ("dispute", "return"):
+        dispute = uow.disputes.seen(event.subject_id) or uow.disputes.get(event.subject_id)
+    if family == "refund":
+        refund = uow.refunds.seen(event.subject_id) or uow.refunds.get(event.subject_id)
+    exponent = deps.currencies.exponent(order.currency)
+
+    def money(minor: int) -> str:
+        return f"{format_major(Money(minor, order.currency), exponent)} {order.currency}"
+
+    return Facts(order, dispute, refund, money, deps.clock.now())
+
+
+def _party(notice: Notice, order: Order) -> str:
+    """Who a notice goes to: the buyer's or seller's id, or every agent."""
+    if notice.audience is Audience.AGENTS:
+        return AGENTS
+    return order.buyer_id if notice.audience is Audience.BUYER else order.seller_id
+
+
+def _queued(deps: Deps, notice: Notice, user: User) -> Notification:
+    now = deps.clock.now()
+    return Notification(
+        id=deps.ids.new("ntf"), kind=notice.kind, subject_id=notice.subject_id,
+        recipient_id=user.id, occasion=notice.occasion, email=user.email,
+        subject=notice.subject, body=notice.body, order_id=notice.order_id,
+        dispute_id=notice.dispute_id, status=NotificationStatus.QUEUED, channel=None,
+        attempts=0, next_attempt_at=now, last_error=None, created_at=now, sent_at=None,
+    )  # fmt: skip
+
+
+def list_notifications(
+    uow: UnitOfWork, user: User, *, user_id: str | None, order_id: str | None,
+    kind: str | None, starting_after: str | None, limit: int,
+) -> tuple[list[Notification], bool]:  # fmt: skip
+    """Newest first. The platform and admins see every message; anyone else only their own
+    (a filter on another user's id then finds nothing)."""
+    if kind is not None and kind not in {k.value for k in NotificationKind}:
+        raise ValidationError(f"unknown notification kind {kind!r}", field="kind")
+    recipient = user_id
+    if user.role not in SEES_ALL_NOTIFICATIONS:
+        if user_id not in (None, user.id):
+            return [], False
+        recipient = user.id
+    found = uow.notifications.search(recipient_id=recipient, order_id=order_id, kind=kind,
+                                     starting_after=starting_after, limit=limit + 1)  # fmt: skip
+    return list(found[:limit]), len(found) > limit
+
+
+def get_notification(uow: UnitOfWork, user: User, notification_id: str) -> Notification:
+    found = uow.notifications.get(notification_id)
+    if found is None or (user.role not in SEES_ALL_NOTIFICATIONS and found.recipient_id != user.id):
+        raise NotFound(f"no notification {notification_id}")
+    return found
