@@ -153,3 +153,48 @@ def test_workers_side_by_side_send_each_delivery_once(market: Market) -> None:
             thread.join()
     ids = [r.headers["webhook-id"] for r in shop.got]
     assert sum(sent) == len(ids) == len(set(ids)) == 12
+
+
+def test_a_webhook_carries_its_object_as_it_was_when_the_event_happened(
+    market: Market,
+) -> None:
+    from refundkit.domain.disputes.commands import DisputeForm
+    from refundkit.entrypoints.api.dispute_schemas import DisputeOut
+    from refundkit.entrypoints.api.schemas import OrderOut, RefundOut
+    from refundkit.service import disputes
+
+    with receiver() as shop:
+        _endpoint(market, shop.url, ["order.*", "refund.*", "dispute.*"])
+        order = market.shipped()
+        market.refund(order.id, 100)
+        market.advance(days=5)
+        form = DisputeForm("not_received", None, False, 500, False, "Nothing came.")
+        market.tx(lambda uow: disputes.open_dispute(market.deps, uow, market.buyer, order.id,
+                                                    form, []))  # fmt: skip
+        while _round(market):  # everything is sent only now, after the order moved on
+            pass
+    sent = {body["type"]: body for body in (json.loads(r.body) for r in shop.got)}
+    statuses = {t: sent[t]["data"]["object"]["status"]
+                for t in ("order.created", "order.paid", "order.shipped")}  # fmt: skip
+    assert statuses == {"order.created": "awaiting_payment", "order.paid": "paid",
+                        "order.shipped": "shipped"}  # fmt: skip
+    shipped = sent["order.shipped"]["data"]["object"]
+    assert set(shipped) == set(OrderOut.model_fields) and shipped["id"] == order.id
+    assert shipped["amounts"]["refunded"] == "0.00" and shipped["tracking_number"] == "T1"
+    refund = sent["refund.created"]["data"]["object"]
+    assert set(refund) == set(RefundOut.model_fields)
+    assert (refund["object"], refund["amount"], refund["status"]) == ("refund", "1.00", "pending")
+    dispute = sent["dispute.opened"]["data"]["object"]
+    assert set(dispute) == set(DisputeOut.model_fields)
+    assert (dispute["status"], dispute["requested_refund"]) == ("awaiting_seller", "5.00")
+    assert all(body["id"] == r.headers["webhook-id"]
+               for body, r in ((json.loads(r.body), r) for r in shop.got))  # fmt: skip
+
+
+def test_events_outside_the_order_families_carry_no_object(market: Market) -> None:
+    market.released()
+    market.payout(market.seller, 100)
+    [paid_out] = [e for e in market.tx(lambda uow: uow.webhooks.unpublished_events(500))
+                  if e.type == "seller.paid_out"]  # fmt: skip
+    assert paid_out.object is None
+    assert "object" not in json.loads(webhooks.payload_of(paid_out))["data"]

@@ -1,0 +1,58 @@
+"""The pure parts of notifications: deadlines in words, mail retries, the SMTP URL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from refundkit.adapters.mail import parse_smtp_url
+from refundkit.domain.notifications import deadline_text, in_words, next_attempt
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("delta", "words"),
+    [(timedelta(days=5), "in 5 days"), (timedelta(days=1, hours=3), "in 1 day and 3 hours"),
+     (timedelta(hours=2), "in 2 hours"), (timedelta(hours=1, minutes=30),
+                                          "in 1 hour and 30 minutes"),
+     (timedelta(seconds=20), "in 1 minute"), (timedelta(0), "now")],
+)  # fmt: skip
+def test_time_left_in_words(delta: timedelta, words: str) -> None:
+    assert in_words(NOW + delta, NOW) == words
+
+
+def test_a_deadline_is_given_in_utc_iso_and_in_words() -> None:
+    assert deadline_text(NOW + timedelta(days=2), NOW) == (
+        "2026-11-04T09:00:00+00:00 (Wednesday 4 November 2026, 09:00 UTC, in 2 days)"
+    )
+
+
+def test_mail_is_retried_with_growing_waits_for_three_days_then_given_up() -> None:
+    waits, at, attempts = [], NOW, 0
+    while (due := next_attempt(attempts + 1, NOW, at)) is not None:
+        waits.append(due - at)
+        at, attempts = due, attempts + 1
+    assert waits[:4] == [timedelta(minutes=m) for m in (1, 4, 16, 64)]
+    assert max(waits) == timedelta(hours=6)
+    assert at - NOW <= timedelta(days=3) < at - NOW + timedelta(hours=6) + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("smtp://mail.example:2525", ("mail.example", 2525, False, False, None, None)),
+     ("smtp://u%40x:p%3Aw@mail.example:587?starttls",
+      ("mail.example", 587, False, True, "u@x", "p:w")),
+     ("smtps://u:p@mail.example", ("mail.example", 465, True, False, "u", "p")),
+     ("smtp://mail.example", ("mail.example", 25, False, False, None, None))],
+)  # fmt: skip
+def test_smtp_urls(url: str, expected: tuple[object, ...]) -> None:
+    s = parse_smtp_url(url)
+    assert (s.host, s.port, s.implicit_tls, s.starttls, s.username, s.password) == expected
+
+
+@pytest.mark.parametrize("url", ["http://mail.example", "smtp://", "mail.example:25"])
+def test_a_bad_smtp_url_is_refused_with_its_shape(url: str) -> None:
+    with pytest.raises(ValueError, match="smtp://host:port"):
+        parse_smtp_url(url)
