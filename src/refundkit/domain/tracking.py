@@ -119,4 +119,6 @@ def _delivered_to_the_order(shipment: Shipment, scan: Scan) -> bool:
         return False
     if shipment.ship_to_postcode and scan.postcode:
         return _same_place(shipment.ship_to_postcode, scan.postcode)
+    if not scan.city.strip():
+        return True  # a scan that names no place is no evidence of another one
     return _same_place(shipment.ship_to_city, scan.city)

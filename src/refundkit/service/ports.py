@@ -162,6 +162,9 @@ class TrackingRepository(Protocol):
     def orders_with_tracking(self, carrier: str, tracking_number: str) -> Sequence[str]: ...
     def for_tracking(self, carrier: str, tracking_number: str) -> Sequence[TrackingScan]: ...
     def buyers_with_tracking(self, carrier: str, tracking_number: str) -> dict[str, str]: ...
+    def carriers_of(self, tracking_number: str) -> list[str]:
+        """Every carrier name an order or a dispute's return was shipped with under this
+        tracking number."""
 
 
 class DisputeRepository(Protocol):

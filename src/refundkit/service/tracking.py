@@ -4,6 +4,7 @@ countdown; every new scan is checked for tracking signals."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from refundkit.domain.errors import Forbidden, InvalidTransition
 from refundkit.domain.orders import lifecycle
@@ -38,6 +39,22 @@ def ingest_scans(deps: Deps, uow: UnitOfWork, user: User, scans: Sequence[Tracki
                                       scan.occurred_at)  # fmt: skip
         check_shipments(deps, uow, scan.carrier, scan.tracking_number)
     return new
+
+
+def as_shipped(uow: UnitOfWork, scans: Sequence[TrackingScan]) -> list[TrackingScan]:
+    """Scans from a tracking aggregator name the carrier its own way (``dhl``, ``royal-mail``):
+    each takes the carrier name an order or return was shipped with under that tracking
+    number when the two agree ignoring case and punctuation, else keeps its own."""
+    named: list[TrackingScan] = []
+    for scan in scans:
+        known = [c for c in uow.tracking.carriers_of(scan.tracking_number)
+                 if _plain(c) == _plain(scan.carrier)]  # fmt: skip
+        named.append(replace(scan, carrier=known[0]) if known else scan)
+    return named
+
+
+def _plain(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
 
 
 def check_shipments(

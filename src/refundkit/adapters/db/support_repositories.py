@@ -321,6 +321,16 @@ class SqlTrackingRepository:
         )
         return {order_id: buyer_id for order_id, buyer_id in rows}
 
+    def carriers_of(self, tracking_number: str) -> list[str]:
+        orders = sa.select(t.orders.c.carrier.label("carrier")).where(
+            t.orders.c.tracking_number == tracking_number, t.orders.c.carrier.is_not(None)
+        )
+        returns = sa.select(t.disputes.c.return_carrier.label("carrier")).where(
+            t.disputes.c.return_tracking_number == tracking_number,
+            t.disputes.c.return_carrier.is_not(None))  # fmt: skip
+        found = self._conn.execute(sa.union(orders, returns)).scalars()
+        return sorted(str(carrier) for carrier in found)
+
     def for_tracking(self, carrier: str, tracking_number: str) -> Sequence[TrackingScan]:
         rows = self._conn.execute(
             sa.select(t.tracking_events)

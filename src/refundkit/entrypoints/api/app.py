@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
     problems,
+    routes_aftership,
     routes_disputes,
     routes_files,
     routes_money,
@@ -30,6 +31,7 @@ def create_app(deps: Deps) -> FastAPI:
     problems.install(app)
     app.include_router(routes_orders.router)
     app.include_router(routes_platform.router)
+    app.include_router(routes_aftership.router)
     app.include_router(routes_money.router)
     app.include_router(routes_webhooks.router)
     app.include_router(routes_notifications.router)
