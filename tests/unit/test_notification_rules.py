@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from refundkit.adapters.mail import parse_smtp_url
+from refundkit.domain.errors import ValidationError
 from refundkit.domain.notifications import deadline_text, in_words, next_attempt
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -54,5 +55,5 @@ def test_smtp_urls(url: str, expected: tuple[object, ...]) -> None:
 
 @pytest.mark.parametrize("url", ["http://mail.example", "smtp://", "mail.example:25"])
 def test_a_bad_smtp_url_is_refused_with_its_shape(url: str) -> None:
-    with pytest.raises(ValueError, match="smtp://host:port"):
+    with pytest.raises(ValidationError, match="smtp://host:port"):
         parse_smtp_url(url)

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from refundkit.domain.errors import ValidationError
 from refundkit.service.notification_records import Mailer, MailResult, OutgoingMail
 
 log = logging.getLogger("refundkit.mail")
@@ -37,9 +38,10 @@ class SmtpSettings:
 def parse_smtp_url(url: str) -> SmtpSettings:
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ValueError(
+        raise ValidationError(
             "REFUNDKIT_SMTP_URL must look like smtp://host:port, smtp://user:pass@host:587"
-            f"?starttls or smtps://user:pass@host:465, got {url!r}"
+            f"?starttls or smtps://user:pass@host:465, got {url!r}",
+            field="REFUNDKIT_SMTP_URL",
         )
     query = parse_qs(parts.query, keep_blank_values=True)
     implicit = parts.scheme == "smtps"

@@ -83,15 +83,18 @@ def worker_command(
     ] = False,
     policy: PolicyOption = None,
 ) -> None:
-    """Fire due timers, relay events and send webhooks until stopped (several workers may
-    share PostgreSQL)."""
+    """Fire due timers, relay events, send webhooks and notifications until stopped (several
+    workers may share PostgreSQL)."""
     import threading
 
     from refundkit.entrypoints.bootstrap import build
     from refundkit.entrypoints.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    runtime = build(sandbox=sandbox, policy_path=policy)
+    try:
+        runtime = build(sandbox=sandbox, policy_path=policy)
+    except RefundkitError as exc:
+        raise _fail(exc.detail) from exc
     stop = threading.Event()
     try:
         run_worker(runtime.deps, stop, poll_seconds=poll)
