@@ -224,3 +224,46 @@ def test_without_smtp_the_mail_log_keeps_every_message(market: Market) -> None:
     send(market)
     found = stored(market, NotificationKind.DISPUTE_WINDOW_REMINDER, order_id=order.id)
     assert [(n.status, n.channel) for n in found] == [(NotificationStatus.SENT, "log")] * 2
+
+
+def test_a_delivered_scan_moves_the_reminders_to_its_window(
+    market: Market, mailbox: Mailbox
+) -> None:
+    from refundkit.service import tracking
+    from refundkit.service.records import TrackingScan
+
+    order = market.shipped()
+    market.advance(days=3)
+    scan = TrackingScan("DHL", "T1", "delivered", "DE", "Berlin", "10115", market.now, None,
+                        market.now)  # fmt: skip
+    market.tx(lambda uow: tracking.ingest_scans(market.deps, uow, market.platform, [scan]))
+    closes = market.order(order.id).deadlines.dispute_closes_at
+    assert closes == market.now + timedelta(days=15)
+    market.advance(days=30)
+    send(market)
+    sent = [m for m in mailbox.to(market.buyer.email) if REMINDER in str(m["Subject"])]
+    assert [m["Subject"] for m in sent] == [
+        f"Order {order.id}: 5 days left to open a dispute",
+        f"Order {order.id}: 2 days left to open a dispute",
+    ]
+    assert all(closes.isoformat() in m.get_content() for m in sent)
+
+
+def test_a_savepoint_rolled_back_forgets_its_events(market: Market) -> None:
+    from refundkit.domain.events import Event
+    from refundkit.domain.roles import Role
+
+    order = market.paid()
+
+    def note(n: int) -> Event:
+        return Event("order.note", order.id, order.id, market.now, Role.SYSTEM, None, {"n": n})
+
+    def work(uow) -> None:  # type: ignore[no-untyped-def]
+        uow.events.add([note(1)])
+        with pytest.raises(RuntimeError), uow.savepoint():
+            uow.events.add([note(2)])
+            raise RuntimeError("a timer handler failed")
+        uow.events.add([note(3)])
+
+    market.tx(work)
+    assert [e.data["n"] for e in market.events(order.id) if e.type == "order.note"] == [1, 3]

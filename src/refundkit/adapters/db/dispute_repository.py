@@ -62,6 +62,10 @@ class SqlDisputeRepository:
     def seen(self, dispute_id: str) -> Dispute | None:
         return self._latest.get(dispute_id)
 
+    def forget_seen(self) -> None:
+        """A savepoint rolled back: instances it changed may hold changes never written."""
+        self._latest.clear()
+
     def save(self, d: Dispute) -> None:
         values = self._values(d)
         values["version"] = d.version + 1

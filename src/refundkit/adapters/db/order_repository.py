@@ -122,6 +122,10 @@ class SqlOrderRepository:
     def seen(self, order_id: str) -> Order | None:
         return self._latest.get(order_id)
 
+    def forget_seen(self) -> None:
+        """A savepoint rolled back: instances it changed may hold changes never written."""
+        self._latest.clear()
+
     def save(self, order: Order) -> None:
         values = self._order_values(order)
         values["version"] = order.version + 1
@@ -300,6 +304,10 @@ class SqlRefundRepository:
 
     def seen(self, refund_id: str) -> Refund | None:
         return self._latest.get(refund_id)
+
+    def forget_seen(self) -> None:
+        """A savepoint rolled back: instances it changed may hold changes never written."""
+        self._latest.clear()
 
     def save(self, refund: Refund) -> None:
         values = self._values(refund)

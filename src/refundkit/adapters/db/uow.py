@@ -71,8 +71,8 @@ class SqlUnitOfWork:
             conn = conn.execution_options(**{READONLY_OPTION: True})
         conn.begin()
         self._conn = conn
-        self.orders = SqlOrderRepository(conn)
-        self.refunds = SqlRefundRepository(conn)
+        self.orders = self._orders = SqlOrderRepository(conn)
+        self.refunds = self._refunds = SqlRefundRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
         self.events = self._events = SqlEventStore(conn)
         self.timers = SqlTimerStore(conn)
@@ -80,7 +80,7 @@ class SqlUnitOfWork:
         self.policies = SqlPolicyRepository(conn)
         self.idempotency = SqlIdempotencyStore(conn)
         self.tracking = SqlTrackingRepository(conn)
-        self.disputes = SqlDisputeRepository(conn)
+        self.disputes = self._disputes = SqlDisputeRepository(conn)
         self.files = SqlFileRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
         self.notifications = SqlNotificationRepository(conn)
@@ -115,6 +115,8 @@ class SqlUnitOfWork:
                 yield nested
         except BaseException:
             self._events.forget_after(mark)
+            for repository in (self._orders, self._refunds, self._disputes):
+                repository.forget_seen()
             raise
 
     def commit(self) -> None:
