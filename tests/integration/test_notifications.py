@@ -258,11 +258,15 @@ def test_a_savepoint_rolled_back_forgets_its_events(market: Market) -> None:
     def note(n: int) -> Event:
         return Event("order.note", order.id, order.id, market.now, Role.SYSTEM, None, {"n": n})
 
-    def work(uow) -> None:  # type: ignore[no-untyped-def]
-        uow.events.add([note(1)])
-        with pytest.raises(RuntimeError), uow.savepoint():
+    def failing(uow) -> None:  # type: ignore[no-untyped-def]
+        with uow.savepoint():
             uow.events.add([note(2)])
             raise RuntimeError("a timer handler failed")
+
+    def work(uow) -> None:  # type: ignore[no-untyped-def]
+        uow.events.add([note(1)])
+        with pytest.raises(RuntimeError):
+            failing(uow)
         uow.events.add([note(3)])
 
     market.tx(work)
