@@ -24,6 +24,7 @@ from refundkit.service.records import (
     TrackingScan,
     User,
 )
+from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery
 
 
@@ -125,6 +126,7 @@ class UserRepository(Protocol):
     def get(self, user_id: str) -> User | None: ...
     def by_email(self, email: str) -> User | None: ...
     def add_api_key(self, user_id: str, key_hash: str, created_at: datetime) -> None: ...
+    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
     def by_api_key_hash(self, key_hash: str) -> User | None: ...
     def count(self) -> int: ...
 
@@ -217,6 +219,8 @@ class UnitOfWork(Protocol):
     disputes: DisputeRepository
     files: FileRepository
     webhooks: WebhookRepository
+    sessions: WebSessionRepository
+    reports: ReportRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

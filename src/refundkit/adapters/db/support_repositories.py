@@ -125,7 +125,7 @@ class SqlTimerStore:
         return due
 
 
-def _user(row: RowMapping) -> User:
+def user_from_row(row: RowMapping) -> User:
     return User(
         id=row["id"],
         role=Role(row["role"]),
@@ -160,7 +160,7 @@ class SqlUserRepository:
     def get(self, user_id: str) -> User | None:
         row = self._conn.execute(sa.select(t.users).where(t.users.c.id == user_id)).mappings()
         found = row.first()
-        return _user(found) if found else None
+        return user_from_row(found) if found else None
 
     def by_email(self, email: str) -> User | None:
         found = (
@@ -168,7 +168,12 @@ class SqlUserRepository:
             .mappings()
             .first()
         )
-        return _user(found) if found else None
+        return user_from_row(found) if found else None
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self._conn.execute(
+            t.users.update().where(t.users.c.id == user_id).values(password_hash=password_hash)
+        )
 
     def add_api_key(self, user_id: str, key_hash: str, created_at: datetime) -> None:
         self._conn.execute(
@@ -186,7 +191,7 @@ class SqlUserRepository:
             .mappings()
             .first()
         )
-        return _user(found) if found else None
+        return user_from_row(found) if found else None
 
     def count(self) -> int:
         return int(self._conn.execute(sa.select(sa.func.count()).select_from(t.users)).scalar_one())

@@ -463,3 +463,21 @@ webhook_attempts = sa.Table(
     sa.Column("duration_ms", sa.Integer, nullable=False),
     sa.Column("error", sa.String(1000)),
 )
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    _ts("created_at", False),
+    _ts("expires_at", False),
+)
+
+calendar_feeds = sa.Table(
+    "calendar_feeds",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, unique=True),
+    _ts("created_at", False),
+)

@@ -1,0 +1,86 @@
+"""Charts drawn on the server as SVG markup (no script, no chart library): stacked bars per
+day, horizontal bars. Each chart carries a title and a description for screen readers, and
+the page shows the same figures in a table beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup, escape
+
+PALETTE = ("#2f6fdf", "#e0752d", "#2e9e6a", "#b8479b", "#8a6d1f", "#5a5a5a")
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    name: str
+    values: list[float]
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    step = 10 ** (len(str(int(value))) - 1)
+    return float(((int(value) // step) + 1) * step)
+
+
+def stacked_bars(title: str, days: list[date], series: list[Series], unit: str = "") -> Markup:
+    width, height, left, bottom, top = 640, 220, 44, 28, 12
+    plot_w, plot_h = width - left - 8, height - bottom - top
+    totals = [sum(s.values[i] for s in series) for i in range(len(days))]
+    peak = _nice_max(max(totals, default=0))
+    slot = plot_w / max(len(days), 1)
+    bar = max(slot * 0.7, 1)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="t-{id(series)}"><title id="t-{id(series)}">{escape(title)}</title>'
+    ]
+    for tick in range(5):
+        value = peak * tick / 4
+        y = top + plot_h - plot_h * tick / 4
+        label = f"{value:,.0f}{unit}"
+        parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'class="grid"/><text x="{left - 4}" y="{y + 4:.1f}" '
+                     f'class="axis" text-anchor="end">{escape(label)}</text>')  # fmt: skip
+    for i, day in enumerate(days):
+        x = left + i * slot + (slot - bar) / 2
+        base = float(top + plot_h)
+        for n, s in enumerate(series):
+            value = s.values[i]
+            if value <= 0:
+                continue
+            h = plot_h * value / peak
+            base -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{PALETTE[n % len(PALETTE)]}"><title>{escape(s.name)}, '
+                f"{day.isoformat()}: {value:,.2f}</title></rect>".replace(".00<", "<")
+            )
+        if i % 7 == 0 or i == len(days) - 1:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 8}" class="axis" '
+                         f'text-anchor="middle">{day.strftime("%d %b")}</text>')  # fmt: skip
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())
+
+
+def horizontal_bars(title: str, rows: list[tuple[str, float]], fmt: str = "{:,.0f}") -> Markup:
+    row_h, left, width = 26, 170, 640
+    height = max(len(rows), 1) * row_h + 8
+    peak = max((v for _, v in rows), default=0) or 1
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="h-{id(rows)}"><title id="h-{id(rows)}">{escape(title)}</title>'
+    ]
+    for i, (name, value) in enumerate(rows):
+        y = 4 + i * row_h
+        w = (width - left - 70) * value / peak
+        short = name if len(name) <= 24 else name[:23] + "…"
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 16}" class="axis" text-anchor="end">{escape(short)}'
+            f'</text><rect x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 8}" '
+            f'fill="{PALETTE[i % len(PALETTE)]}"/><text x="{left + w + 6:.1f}" y="{y + 16}" '
+            f'class="axis">{escape(fmt.format(value))}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())
