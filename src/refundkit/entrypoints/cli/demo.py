@@ -10,12 +10,14 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from rich.console import Console
 
+from refundkit.adapters.evidence_storage import uploads_from_env
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.orders.model import Address, OrderLine
 from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.roles import Role
-from refundkit.service import disputes, orders, transactions
+from refundkit.entrypoints.cli.demo_images import sample_photo
+from refundkit.service import disputes, files, orders, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
@@ -122,6 +124,7 @@ def _orders(
             ("dispute_auto_accepted", dev, gadgets, PaymentMethod.WALLET),
             ("dispute_agent_decided", ben, ceramics, PaymentMethod.WALLET),
             ("dispute_window_open", ana, gadgets, PaymentMethod.CARD),
+            ("dispute_damaged", dev, ceramics, PaymentMethod.CARD),
         ):
             place(label, buyer, seller, method, "pay", "ship")
         advance_clock(deps, clock, timedelta(days=6))
@@ -151,6 +154,8 @@ _TITLES = {
     "dispute_window_open": "Desk lamp", "paid_free_cancel": "USB-C hub",
     "to_ship": "Ceramic mug", "shipped": "Mechanical keyboard", "delivered": "Power bank",
     "extension_pending": "Serving bowl", "cancel_requested": "Olive oil jug",
+    "awaiting_payment": "Travel adapter", "expired": "Camera strap", "paid": "Salad bowl",
+    "cancelled": "Phone case", "dispute_damaged": "Porcelain teapot",
 }  # fmt: skip
 
 
@@ -211,12 +216,29 @@ def _disputes_late(deps: Deps, made: dict[str, str], by_email: dict[str, User]) 
         deps, uow, ana, made["dispute_awaiting_seller"], _NOT_RECEIVED, []))  # fmt: skip
     d = transactions.run(deps, lambda uow: disputes.open_dispute(
         deps, uow, ben, made["dispute_negotiating"], _NOT_RECEIVED, [])).dispute.id  # fmt: skip
-    transactions.run(
-        deps,
-        lambda uow: disputes.offer(
-            deps, uow, gadgets, d, 2000, False, "Tracking shows it moving; 20.00 for the delay."
-        ),
-    )
+    transactions.run(deps, lambda uow: disputes.offer(
+        deps, uow, gadgets, d, 2000, False, "It is on its way: 20.00 for the delay."))  # fmt: skip
+    _damaged(deps, made, by_email)
+
+
+def _damaged(deps: Deps, made: dict[str, str], by_email: dict[str, User]) -> None:
+    """A damaged item with a photo, a counter-offer, then the agents' queue (within its SLA)."""
+    dev, ceramics = by_email["dev@demo.refundkit"], by_email["ceramics@demo.refundkit"]
+    uploads = uploads_from_env()
+    staged = uploads.blobs.stage()
+    try:
+        staged.write(sample_photo())
+        photo = files.store_upload(deps, uploads, dev, staged, purpose="dispute_evidence",
+                                   filename="cracked-teapot.png")  # fmt: skip
+    finally:
+        staged.discard()
+    form = DisputeForm("damaged", None, True, 4999, False,
+                       "The teapot arrived cracked down the side; the box was dented.")  # fmt: skip
+    d = transactions.run(deps, lambda uow: disputes.open_dispute(
+        deps, uow, dev, made["dispute_damaged"], form, [photo.id])).dispute.id  # fmt: skip
+    transactions.run(deps, lambda uow: disputes.offer(
+        deps, uow, ceramics, d, 1000, False, "A small crack: 10.00 back."))  # fmt: skip
+    transactions.run(deps, lambda uow: disputes.escalate(deps, uow, dev, d))
 
 
 def reissue_passwords(deps: Deps) -> list[DemoAccount]:

@@ -4,6 +4,7 @@ the page shows the same figures in a table beside it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,18 +19,23 @@ class Series:
     values: list[float]
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    step = 10 ** (len(str(int(value))) - 1)
-    return float(((int(value) // step) + 1) * step)
+def nice_step(peak: float, ticks: int = 4) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that reaches ``peak`` in ``ticks``
+    steps, so the axis reads 0, 1, 2, 3, 4 or 0, 25, 50, 75, 100, never 0, 12, 25, 38."""
+    raw = max(peak, 1.0) / ticks
+    power = 10.0 ** math.floor(math.log10(raw))
+    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if factor * power >= raw:
+            return factor * power
+    return 10.0 * power
 
 
 def stacked_bars(title: str, days: list[date], series: list[Series], unit: str = "") -> Markup:
     width, height, left, bottom, top = 640, 220, 44, 28, 12
     plot_w, plot_h = width - left - 8, height - bottom - top
     totals = [sum(s.values[i] for s in series) for i in range(len(days))]
-    peak = _nice_max(max(totals, default=0))
+    step = nice_step(max(totals, default=0))
+    peak = step * 4
     slot = plot_w / max(len(days), 1)
     bar = max(slot * 0.7, 1)
     parts = [
@@ -37,9 +43,9 @@ def stacked_bars(title: str, days: list[date], series: list[Series], unit: str =
         f'aria-labelledby="t-{id(series)}"><title id="t-{id(series)}">{escape(title)}</title>'
     ]
     for tick in range(5):
-        value = peak * tick / 4
+        value = step * tick
         y = top + plot_h - plot_h * tick / 4
-        label = f"{value:,.0f}{unit}"
+        label = f"{value:,.0f}{unit}" if step >= 1 else f"{value:,.2f}{unit}"
         parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'class="grid"/><text x="{left - 4}" y="{y + 4:.1f}" '
                      f'class="axis" text-anchor="end">{escape(label)}</text>')  # fmt: skip
@@ -57,7 +63,7 @@ def stacked_bars(title: str, days: list[date], series: list[Series], unit: str =
                 f'fill="{PALETTE[n % len(PALETTE)]}"><title>{escape(s.name)}, '
                 f"{day.isoformat()}: {value:,.2f}</title></rect>".replace(".00<", "<")
             )
-        if i % 7 == 0 or i == len(days) - 1:
+        if i % 7 == 0 or (i == len(days) - 1 and i % 7 > 3):
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 8}" class="axis" '
                          f'text-anchor="middle">{day.strftime("%d %b")}</text>')  # fmt: skip
     parts.append("</svg>")
@@ -65,7 +71,7 @@ def stacked_bars(title: str, days: list[date], series: list[Series], unit: str =
 
 
 def horizontal_bars(title: str, rows: list[tuple[str, float]], fmt: str = "{:,.0f}") -> Markup:
-    row_h, left, width = 26, 170, 640
+    row_h, left, width = 30, 150, 420
     height = max(len(rows), 1) * row_h + 8
     peak = max((v for _, v in rows), default=0) or 1
     parts = [
@@ -74,13 +80,13 @@ def horizontal_bars(title: str, rows: list[tuple[str, float]], fmt: str = "{:,.0
     ]
     for i, (name, value) in enumerate(rows):
         y = 4 + i * row_h
-        w = (width - left - 70) * value / peak
-        short = name if len(name) <= 24 else name[:23] + "…"
+        w = (width - left - 64) * value / peak
+        short = name if len(name) <= 22 else name[:21] + "…"
         parts.append(
-            f'<text x="{left - 6}" y="{y + 16}" class="axis" text-anchor="end">{escape(short)}'
+            f'<text x="{left - 6}" y="{y + 19}" class="axis hl" text-anchor="end">{escape(short)}'
             f'</text><rect x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 8}" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"/><text x="{left + w + 6:.1f}" y="{y + 16}" '
-            f'class="axis">{escape(fmt.format(value))}</text>'
+            f'fill="{PALETTE[i % len(PALETTE)]}"/><text x="{left + w + 6:.1f}" y="{y + 19}" '
+            f'class="axis hl">{escape(fmt.format(value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())

@@ -13,7 +13,7 @@ from refundkit.domain.errors import NotFound
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import PostedDep, ViewerDep, deps_of, pages_of
-from refundkit.entrypoints.web.views import ACTION_LABELS, DEADLINE_LABELS, title_of
+from refundkit.entrypoints.web.views import DEADLINE_LABELS, describe, title_of
 from refundkit.service import page_views, web_sessions
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -69,9 +69,8 @@ def deadlines_of(deps: Deps, user: User) -> list[tuple[str, str, datetime, str]]
         for case in page_views.my_disputes(deps, uow, user):
             for a in case.next_actions:
                 if a.due_by is not None and a.due_by > now:
-                    what = ACTION_LABELS.get(str(a.action), str(a.action))
                     found.append((f"{case.dispute.id}-{a.actor}-{a.action}",
-                                  f"Dispute: {what} (by {a.actor})", a.due_by,
+                                  f"Dispute: {describe(a, user.role)}", a.due_by,
                                   f"/disputes/{case.dispute.id}"))  # fmt: skip
         return found
 

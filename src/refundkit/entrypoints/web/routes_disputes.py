@@ -18,7 +18,7 @@ from refundkit.entrypoints.web.actions import DISPUTE_FORMS, OUTCOMES, my_forms
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
 from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
-from refundkit.entrypoints.web.views import ACTION_LABELS, pairs, title_of
+from refundkit.entrypoints.web.views import ACTION_LABELS, pairs, title_of, waiting_for
 from refundkit.service import disputes, files, page_views, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -41,7 +41,8 @@ def render_dispute(
         request, "dispute.html", status, page=page, d=d, order=order, title=title_of(order),
         forms=my_forms(mine, user.role, DISPUTE_FORMS), may=[a for _, a in mine
                                                                if _ == user.role.value],
-        next_actions=page.found.next_actions, action_labels=ACTION_LABELS, outcomes=OUTCOMES,
+        others=waiting_for(page.found.next_actions, user.role), action_labels=ACTION_LABELS,
+        outcomes=OUTCOMES,
         errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),
     )  # fmt: skip
 

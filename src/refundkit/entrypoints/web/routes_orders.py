@@ -18,7 +18,13 @@ from refundkit.entrypoints.api.schemas import minor_units
 from refundkit.entrypoints.web.actions import ORDER_FORMS, my_forms
 from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
 from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
-from refundkit.entrypoints.web.views import DEADLINE_LABELS, next_deadline, pairs, title_of
+from refundkit.entrypoints.web.views import (
+    next_deadline,
+    pairs,
+    relevant_deadlines,
+    title_of,
+    waiting_for,
+)
 from refundkit.service import disputes, orders, page_views, reports, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.orders import OrderDetails
@@ -48,12 +54,11 @@ def render_order(
     deps = deps_of(request)
     page = read(deps, lambda uow: page_views.order_page(deps, uow, user, order_id))
     found: OrderDetails = page.found
-    deadlines = [(DEADLINE_LABELS[k], v) for k, v in vars(found.order.deadlines).items()
-                 if v is not None and k in DEADLINE_LABELS]  # fmt: skip
     return pages_of(request).render(
         request, "order.html", status, page=page, order=found.order, title=title_of(found.order),
         forms=my_forms(pairs(found.next_actions), user.role, ORDER_FORMS),
-        next_actions=found.next_actions, deadlines=sorted(deadlines, key=lambda d: d[1]),
+        others=waiting_for(found.next_actions, user.role),
+        deadlines=relevant_deadlines(found.order),
         errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),
     )  # fmt: skip
 
@@ -229,12 +234,14 @@ def seller_home(request: Request, viewer: ViewerDep) -> Response:
                                                   "reject_extension")]  # fmt: skip
     answer = []
     for case in got["cases"]:
-        due = [a.due_by for a in case.next_actions if str(a.actor) == "seller" and a.due_by]
+        due = [a.due_by for a in case.next_actions if str(a.actor) == "seller" and a.due_by
+               and case.dispute.is_open]  # fmt: skip
         if due:
             answer.append((min(due), case))
     answer.sort(key=lambda pair: pair[0])
     return pages_of(request).render(
         request, "seller.html", to_ship=to_ship, requests=requests, answer=answer,
         record=got["record"], title_of=title_of, forms=ORDER_FORMS,
+        orders_by_id={o.order.id: o.order for o in got["orders"]},
         done=request.query_params.get("done", ""),
     )  # fmt: skip

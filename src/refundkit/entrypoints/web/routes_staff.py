@@ -10,6 +10,7 @@ from refundkit.domain.errors import NotFound
 from refundkit.entrypoints.web.charts import Series, horizontal_bars, stacked_bars
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import ViewerDep, deps_of, pages_of
+from refundkit.entrypoints.web.views import title_of
 from refundkit.service import disputes, reports
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
@@ -32,12 +33,14 @@ def agent_queue(request: Request, viewer: ViewerDep) -> Response:
         found, more = disputes.list_disputes(deps, uow, viewer.user,
                                              status=DisputeStatus.ESCALATED,
                                              starting_after=None, limit=100)  # fmt: skip
-        currencies = {f.dispute.id: (uow.orders.get(f.dispute.order_id) or None) for f in found}
-        return found, more, currencies
+        by_id = {f.dispute.id: uow.orders.get(f.dispute.order_id) for f in found}
+        sellers = {f.dispute.seller_id: uow.users.get(f.dispute.seller_id) for f in found}
+        names = {k: u.name for k, u in sellers.items() if u is not None}
+        return found, more, by_id, names
 
-    found, more, by_id = read(deps, work)
+    found, more, by_id, names = read(deps, work)
     return pages_of(request).render(request, "agent_queue.html", cases=found, more=more,
-                                    orders=by_id)  # fmt: skip
+                                    orders=by_id, sellers=names, title_of=title_of)  # fmt: skip
 
 
 @router.get("/agent/appeals")

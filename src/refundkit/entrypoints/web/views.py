@@ -18,28 +18,42 @@ DEADLINE_LABELS = {
     "dispute_closes_at": "Dispute window closes",
 }
 ACTION_LABELS = {
-    "pay": "the platform records the payment",
-    "cancel": "you may cancel",
-    "approve_cancellation": "the seller answers the cancellation request",
-    "reject_cancellation": "the seller answers the cancellation request",
-    "ship": "the seller ships",
+    "pay": "record the payment",
+    "cancel": "cancel",
+    "approve_cancellation": "answer the cancellation request",
+    "reject_cancellation": "answer the cancellation request",
+    "ship": "ship",
     "confirm_receipt": "confirm receipt",
     "request_extension": "ask for more protection time",
-    "approve_extension": "the seller answers the extension request",
-    "reject_extension": "the seller answers the extension request",
+    "approve_extension": "answer the extension request",
+    "reject_extension": "answer the extension request",
     "open_dispute": "open a dispute",
-    "accept": "accept",
-    "counter_offer": "the seller answers",
-    "reject": "the seller answers",
+    "accept": "accept the open offer",
+    "counter_offer": "answer the dispute",
+    "reject": "answer the dispute",
     "offer": "make an offer",
-    "escalate": "escalate",
+    "escalate": "ask an agent to decide",
     "withdraw": "withdraw",
-    "request_evidence": "an agent asks for evidence",
-    "decide": "an agent decides",
+    "request_evidence": "ask for evidence",
+    "decide": "decide the case",
     "appeal": "appeal",
-    "ship_return": "the buyer sends the goods back",
-    "confirm_return": "the seller confirms the returned goods",
+    "ship_return": "send the goods back",
+    "confirm_return": "confirm the returned goods",
+    "mark_delivered": "report the delivery scan",
 }
+WHO = {"buyer": "the buyer", "seller": "the seller", "platform": "the shop",
+       "agent": "an agent", "admin": "an agent"}  # fmt: skip
+RELEVANT_WHILE = {
+    "pay_by": ("awaiting_payment",),
+    "free_cancel_until": ("paid",),
+    "ship_by": ("paid", "cancel_requested"),
+    "cancel_respond_by": ("cancel_requested",),
+    "delivery_deadline": ("shipped",),
+    "dispute_opens_at": ("shipped", "delivered"),
+    "dispute_closes_at": ("shipped", "delivered"),
+}
+"""The statuses in which a stored deadline still matters to the people reading the order (a
+paid order's payment deadline is history); the timeline keeps the rest."""
 
 
 class HasDue(Protocol):
@@ -65,10 +79,33 @@ def title_of(order: Order) -> str:
     return f"{first} and {more} more" if more > 0 else first
 
 
+def relevant_deadlines(order: Order) -> list[tuple[str, datetime]]:
+    found = [(DEADLINE_LABELS[k], v) for k, v in vars(order.deadlines).items()
+             if v is not None and order.status.value in RELEVANT_WHILE.get(k, ())]  # fmt: skip
+    return sorted(found, key=lambda pair: pair[1])
+
+
+def waiting_for(actions: Sequence[HasDue], role: object) -> list[HasDue]:
+    """The others' next steps, once per step (approve and refuse are one answer)."""
+    seen: set[tuple[str, str]] = set()
+    found = []
+    staff = {"agent", "admin"}
+    for a in actions:
+        key = (str(a.actor), describe(a))
+        same = str(a.actor) == str(role) or {str(a.actor), str(role)} <= staff
+        if not same and key not in seen:
+            seen.add(key)
+            found.append(a)
+    return found
+
+
 def pairs(actions: Sequence[HasDue]) -> list[tuple[str, str]]:
     return [(str(a.actor), str(a.action)) for a in actions]
 
 
-def describe(action: HasDue) -> str:
-    """``the seller ships`` / ``you may cancel``: what the next step is, in words."""
-    return ACTION_LABELS.get(str(action.action), str(action.action).replace("_", " "))
+def describe(action: HasDue, viewer_role: object = None) -> str:
+    """``the seller may ship`` / ``you may cancel``: the next step, in words."""
+    actor = str(action.actor)
+    who = "you" if viewer_role is not None and actor == str(viewer_role) else WHO.get(actor, actor)
+    verb = ACTION_LABELS.get(str(action.action), str(action.action).replace("_", " "))
+    return f"{who} may {verb}"
