@@ -124,15 +124,16 @@ class SqlReportRepository:
         if ids is not None:
             orders_q = orders_q.where(order_party.in_(ids))
             disputes_q = disputes_q.where(dispute_party.in_(ids))
-        counts = dict(self._conn.execute(orders_q.group_by(order_party)).tuples().all())
+        counts = {row[0]: int(row[1]) for row in self._conn.execute(orders_q.group_by(order_party))}
         dispute_rows = self._conn.execute(disputes_q.group_by(dispute_party)).all()
         per_party = {row[0]: (int(row[1]), int(row[2]), int(row[3] or 0)) for row in dispute_rows}
         party_ids = sorted(set(counts) | set(per_party))
-        names = dict(
-            self._conn.execute(
+        names = {
+            row[0]: row[1]
+            for row in self._conn.execute(
                 sa.select(t.users.c.id, t.users.c.name).where(t.users.c.id.in_(party_ids))
-            ).tuples().all()
-        )  # fmt: skip
+            )
+        }  # fmt: skip
         return [
             PartyRecord(pid, names.get(pid, pid), int(counts.get(pid, 0)),
                         *per_party.get(pid, (0, 0, 0)))
