@@ -52,6 +52,22 @@ _PEOPLE = [
 ]
 
 
+TRY = {
+    "ana@demo.refundkit": "cancel the USB-C hub for free; open a dispute on the Desk lamp; "
+                          "ask for more time; read the earbuds dispute",
+    "ben@demo.refundkit": "accept or escalate the seller's offer on the Phone charger; see the "
+                          "Tea set refund an agent decided",
+    "chloe@demo.refundkit": "follow an escalated dispute (Hand-painted vase)",
+    "dev@demo.refundkit": "follow the damaged Porcelain teapot in the agents' queue",
+    "gadgets@demo.refundkit": "ship the USB-C hub; answer the earbuds dispute; answer an "
+                              "extension request",
+    "ceramics@demo.refundkit": "answer a cancellation request; ship the Ceramic mug",
+    "agent@demo.refundkit": "decide the Porcelain teapot case (with a photo); the overdue vase",
+    "admin@demo.refundkit": "the dashboard; everything an agent does",
+}  # fmt: skip
+"""What each demo person can try on the pages (the sign-in page shows it in demo mode)."""
+
+
 def seed(deps: Deps, platform_key: str | None, clock: SandboxClock | None) -> DemoData | None:
     """Fill an empty database; answers None (and changes nothing) when it holds users."""
     key = platform_key or new_api_key()
@@ -143,7 +159,7 @@ def _orders(
     place("cancelled", chloe, gadgets, PaymentMethod.WALLET, "pay", "cancel")
     place("shipped", ana, gadgets, PaymentMethod.CARD, "pay", "ship")
     place("delivered", chloe, gadgets, PaymentMethod.CARD, "pay", "ship", "confirm")
-    place("extension_pending", ana, ceramics, PaymentMethod.WALLET, "pay", "ship", "extend")
+    place("extension_pending", ana, gadgets, PaymentMethod.WALLET, "pay", "ship", "extend")
     return made
 
 

@@ -53,7 +53,13 @@ def serve(
 
     from refundkit.entrypoints.api.app import create_app
     from refundkit.entrypoints.bootstrap import build
-    from refundkit.entrypoints.cli.demo import DemoData, print_demo, reissue_passwords, seed
+    from refundkit.entrypoints.cli.demo import (
+        TRY,
+        DemoData,
+        print_demo,
+        reissue_passwords,
+        seed,
+    )
     from refundkit.entrypoints.worker import start_in_thread
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -76,7 +82,8 @@ def serve(
             accounts = data.accounts
             print_demo(console, data, url, accounts)
         demo_logins = [{"name": a.user.name, "role": a.user.role.value, "email": a.user.email,
-                        "password": a.password} for a in accounts]  # fmt: skip
+                        "password": a.password, "try": TRY.get(a.user.email, "")}
+                       for a in accounts]  # fmt: skip
     if worker:
         start_in_thread(runtime.deps)
     console.print(f"refundkit is listening on [bold]{url}[/] (sign in: {url}/sign-in, "

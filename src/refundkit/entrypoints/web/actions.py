@@ -5,8 +5,12 @@ decided here: an action missing from ``next_actions`` has no button."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from refundkit.domain.roles import Role
+
+_Due = Any
+"""A ``NextAction`` of an order or of a dispute (both have actor, action, due_by)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +92,12 @@ def my_forms(
     """(actor, action) pairs -> the forms this role may use now, in the order given."""
     return [forms[action] for actor, action in next_actions
             if actor == role.value and action in forms]  # fmt: skip
+
+
+def due_by_form(
+    next_actions: list[_Due], role: Role, forms: dict[str, ActionForm]
+) -> dict[str, _Due]:
+    """The next action behind each form (by the form's ``action``): its deadline and what
+    happens when it passes, shown under the button."""
+    return {forms[str(a.action)].action: a for a in next_actions
+            if str(a.actor) == role.value and str(a.action) in forms}  # fmt: skip

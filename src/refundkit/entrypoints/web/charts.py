@@ -5,6 +5,7 @@ the page shows the same figures in a table beside it."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +18,10 @@ PALETTE = ("#2f6fdf", "#e0752d", "#2e9e6a", "#b8479b", "#8a6d1f", "#5a5a5a")
 class Series:
     name: str
     values: list[float]
+
+
+def _id(title: str) -> str:
+    return "chart-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
 def nice_step(peak: float, ticks: int = 4) -> float:
@@ -39,8 +44,9 @@ def stacked_bars(title: str, days: list[date], series: list[Series], unit: str =
     slot = plot_w / max(len(days), 1)
     bar = max(slot * 0.7, 1)
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="t-{id(series)}"><title id="t-{id(series)}">{escape(title)}</title>'
+        f'<div class="scroll"><svg class="chart w{width}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-labelledby="{_id(title)}"><title id="{_id(title)}">{escape(title)}'
+        "</title>"
     ]
     for tick in range(5):
         value = step * tick
@@ -66,17 +72,22 @@ def stacked_bars(title: str, days: list[date], series: list[Series], unit: str =
         if i % 7 == 0 or (i == len(days) - 1 and i % 7 > 3):
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 8}" class="axis" '
                          f'text-anchor="middle">{day.strftime("%d %b")}</text>')  # fmt: skip
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())
 
 
-def horizontal_bars(title: str, rows: list[tuple[str, float]], fmt: str = "{:,.0f}") -> Markup:
-    row_h, left, width = 30, 150, 420
+def horizontal_bars(
+    title: str, rows: list[tuple[str, float]], fmt: str = "{:,.0f}", width: int = 420
+) -> Markup:
+    """``width``: the drawing's own width; about the card's width in pixels keeps the text at
+    its size (420 for a half-width card, 900 for a full one)."""
+    row_h, left = 30, 150
     height = max(len(rows), 1) * row_h + 8
     peak = max((v for _, v in rows), default=0) or 1
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="h-{id(rows)}"><title id="h-{id(rows)}">{escape(title)}</title>'
+        f'<div class="scroll"><svg class="chart w{width}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-labelledby="{_id(title)}"><title id="{_id(title)}">{escape(title)}'
+        "</title>"
     ]
     for i, (name, value) in enumerate(rows):
         y = 4 + i * row_h
@@ -88,5 +99,5 @@ def horizontal_bars(title: str, rows: list[tuple[str, float]], fmt: str = "{:,.0
             f'fill="{PALETTE[i % len(PALETTE)]}"/><text x="{left + w + 6:.1f}" y="{y + 19}" '
             f'class="axis hl">{escape(fmt.format(value))}</text>'
         )
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())

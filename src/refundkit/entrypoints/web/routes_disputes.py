@@ -14,7 +14,7 @@ from refundkit.domain.errors import NotFound, RefundkitError, ValidationError
 from refundkit.entrypoints.api.problems import status_of
 from refundkit.entrypoints.api.routes_files import content_disposition
 from refundkit.entrypoints.api.schemas import minor_units
-from refundkit.entrypoints.web.actions import DISPUTE_FORMS, OUTCOMES, my_forms
+from refundkit.entrypoints.web.actions import DISPUTE_FORMS, OUTCOMES, due_by_form, my_forms
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
 from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
@@ -39,8 +39,9 @@ def render_dispute(
     mine = pairs(page.found.next_actions)
     return pages_of(request).render(
         request, "dispute.html", status, page=page, d=d, order=order, title=title_of(order),
-        forms=my_forms(mine, user.role, DISPUTE_FORMS), may=[a for _, a in mine
-                                                               if _ == user.role.value],
+        forms=my_forms(mine, user.role, DISPUTE_FORMS),
+        due_of=due_by_form(page.found.next_actions, user.role, DISPUTE_FORMS),
+        may=[action for actor, action in mine if actor == user.role.value],
         others=waiting_for(page.found.next_actions, user.role), action_labels=ACTION_LABELS,
         outcomes=OUTCOMES,
         errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),

@@ -15,7 +15,7 @@ from refundkit.domain.errors import NotFound, RefundkitError, ValidationError
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.problems import status_of
 from refundkit.entrypoints.api.schemas import minor_units
-from refundkit.entrypoints.web.actions import ORDER_FORMS, my_forms
+from refundkit.entrypoints.web.actions import ORDER_FORMS, due_by_form, my_forms
 from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
 from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
 from refundkit.entrypoints.web.views import (
@@ -57,10 +57,20 @@ def render_order(
     return pages_of(request).render(
         request, "order.html", status, page=page, order=found.order, title=title_of(found.order),
         forms=my_forms(pairs(found.next_actions), user.role, ORDER_FORMS),
+        due_of=due_by_form(found.next_actions, user.role, ORDER_FORMS),
+        warn_window=_closing_soon(found),
         others=waiting_for(found.next_actions, user.role),
         deadlines=relevant_deadlines(found.order),
         errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),
     )  # fmt: skip
+
+
+def _closing_soon(found: OrderDetails) -> bool:
+    """The buyer may still open a dispute, and the window closes within 5 days."""
+    for a in found.next_actions:
+        if str(a.action) == "open_dispute" and a.due_by is not None:
+            return a.due_by - found.now < WINDOW_WARNING
+    return False
 
 
 @router.get("/orders/{order_id}")

@@ -77,6 +77,7 @@ def dashboard(request: Request, viewer: ViewerDep) -> Response:
         "Sellers with the highest dispute rates",
         [(s.name, 100 * reports.rate(s.disputes, s.orders)) for s in data.top_sellers],
         "{:.1f} %",
+        width=900,
     )
     return pages.render(
         request, "dashboard.html", data=data, opened=opened, refunds=refunds,
