@@ -27,7 +27,7 @@ def _id(title: str) -> str:
 def nice_step(peak: float, ticks: int = 4) -> float:
     """The smallest of 1, 2, 2.5, 5 times a power of ten that reaches ``peak`` in ``ticks``
     steps, so the axis reads 0, 1, 2, 3, 4 or 0, 25, 50, 75, 100, never 0, 12, 25, 38."""
-    raw = max(peak, 1.0) / ticks
+    raw = max(peak / ticks, 1.0)  # counts and major units: never a step below 1
     power = 10.0 ** math.floor(math.log10(raw))
     for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
         if factor * power >= raw:
@@ -51,7 +51,7 @@ def stacked_bars(title: str, days: list[date], series: list[Series], unit: str =
     for tick in range(5):
         value = step * tick
         y = top + plot_h - plot_h * tick / 4
-        label = f"{value:,.0f}{unit}" if step >= 1 else f"{value:,.2f}{unit}"
+        label = f"{value:,.0f}{unit}" if step == int(step) else f"{value:,.1f}{unit}"
         parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'class="grid"/><text x="{left - 4}" y="{y + 4:.1f}" '
                      f'class="axis" text-anchor="end">{escape(label)}</text>')  # fmt: skip
