@@ -9,6 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from browser.conftest import PHONE
 from market import Market
 from refundkit.domain.orders.model import OrderStatus
 from refundkit.domain.refunds import RefundStatus
@@ -97,3 +98,32 @@ def test_signing_out_ends_the_session(market: Market, sign_in: Callable[..., Any
     page.context.add_cookies([{**cookie}])
     page.goto("/orders")
     expect(page).to_have_url(re.compile(r"/sign-in"))
+
+
+def test_at_375_px_the_buyers_pages_fit_the_screen_and_work_by_keyboard(
+    market: Market, sign_in: Callable[..., Any], advance_clock: Callable[..., None]
+) -> None:
+    order = market.shipped()
+    advance_clock(days=6)
+    page = sign_in(market.buyer, PHONE)
+    for path in ("/orders", f"/orders/{order.id}", f"/orders/{order.id}/dispute/new"):
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+        # Every field has a label (an accessible name), as screen readers need.
+        unnamed = page.evaluate(
+            """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                 .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"""
+        )
+        assert unnamed == [], (path, unnamed)
+    page.goto(f"/orders/{order.id}")
+    # Tab from the top of the page to the confirm button, and press Enter on it.
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Confirm I received it":
+            break
+    else:
+        raise AssertionError("the confirm button cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Receipt confirmed")
+    assert market.order(order.id).confirmed_at is not None

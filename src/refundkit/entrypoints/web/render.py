@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from refundkit.domain.money import Money, format_major
-from refundkit.entrypoints.web.views import describe
+from refundkit.entrypoints.web.views import describe, done_text
 from refundkit.service.deps import Deps
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -75,7 +75,11 @@ class Pages:
         )
         self.env.filters.update(label=label, when=when)
         self.env.globals.update(
-            money=self.money, countdown=countdown, urgency=urgency, action_label=describe
+            money=self.money,
+            countdown=countdown,
+            urgency=urgency,
+            action_label=describe,
+            done_text=done_text,
         )
 
     def money(self, minor: int | None, currency: str) -> str:

@@ -109,3 +109,34 @@ def describe(action: HasDue, viewer_role: object = None) -> str:
     who = "you" if viewer_role is not None and actor == str(viewer_role) else WHO.get(actor, actor)
     verb = ACTION_LABELS.get(str(action.action), str(action.action).replace("_", " "))
     return f"{who} may {verb}"
+
+
+DONE = {
+    "cancel": "Your cancellation is recorded; the order's status says what happens next.",
+    "confirm_receipt": "Receipt confirmed.",
+    "request_extension": "More protection time requested; the seller answers by the date shown.",
+    "ship": "Marked as shipped.",
+    "approve_cancellation": "Cancellation approved: the buyer is refunded.",
+    "reject_cancellation": "Cancellation refused.",
+    "approve_extension": "Extension approved.",
+    "reject_extension": "Extension refused.",
+    "opened": "Dispute opened. The seller's answer is due by the date shown.",
+    "accept": "Accepted.",
+    "offer": "Offer sent.",
+    "reject": "Request rejected: the buyer may make an offer or ask an agent.",
+    "escalate": "Sent to an agent.",
+    "withdraw": "Dispute withdrawn.",
+    "return_shipment": "Return recorded.",
+    "return_received": "Returned goods confirmed.",
+    "appeal": "Appeal sent to an agent.",
+    "message": "Message sent.",
+    "evidence": "Evidence added.",
+    "decide": "Decision recorded.",
+    "request_evidence": "Evidence requested.",
+    "appeal_decision": "Appeal answered.",
+}
+
+
+def done_text(action: str) -> str:
+    """What the flash after a successful post says (the action comes from the URL)."""
+    return DONE.get(action, "Done.")
