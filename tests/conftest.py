@@ -41,7 +41,17 @@ def _postgres_reachable() -> bool:
 _PG_OK = _postgres_reachable()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    chromium = Path("/usr/bin/chromium")
+    browser = (
+        f"Browser: the browser tests run in {chromium}" if chromium.exists() else
+        f"Browser: NO Chromium at {chromium}; the browser tests are SKIPPED (apt-get install "
+        "chromium, or REFUNDKIT_REQUIRE_BROWSER=1 to fail instead)"
+    )  # fmt: skip
+    return [_postgres_header(), browser]
+
+
+def _postgres_header() -> str:
     if _PG_OK:
         return f"PostgreSQL: tests run on SQLite and on {POSTGRES_URL}"
     return (

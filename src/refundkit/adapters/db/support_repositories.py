@@ -140,7 +140,7 @@ class SqlTimerStore:
         return due
 
 
-def _user(row: RowMapping) -> User:
+def user_from_row(row: RowMapping) -> User:
     return User(
         id=row["id"],
         role=Role(row["role"]),
@@ -175,7 +175,7 @@ class SqlUserRepository:
     def get(self, user_id: str) -> User | None:
         row = self._conn.execute(sa.select(t.users).where(t.users.c.id == user_id)).mappings()
         found = row.first()
-        return _user(found) if found else None
+        return user_from_row(found) if found else None
 
     def by_email(self, email: str) -> User | None:
         found = (
@@ -183,7 +183,12 @@ class SqlUserRepository:
             .mappings()
             .first()
         )
-        return _user(found) if found else None
+        return user_from_row(found) if found else None
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self._conn.execute(
+            t.users.update().where(t.users.c.id == user_id).values(password_hash=password_hash)
+        )
 
     def add_api_key(self, user_id: str, key_hash: str, created_at: datetime) -> None:
         self._conn.execute(
@@ -201,17 +206,17 @@ class SqlUserRepository:
             .mappings()
             .first()
         )
-        return _user(found) if found else None
+        return user_from_row(found) if found else None
 
     def get_many(self, user_ids: Sequence[str]) -> list[User]:
         if not user_ids:
             return []
         query = sa.select(t.users).where(t.users.c.id.in_(list(user_ids)))
-        return [_user(row) for row in self._conn.execute(query).mappings()]
+        return [user_from_row(row) for row in self._conn.execute(query).mappings()]
 
     def with_role(self, role: Role) -> list[User]:
         query = sa.select(t.users).where(t.users.c.role == role.value).order_by(t.users.c.id)
-        return [_user(row) for row in self._conn.execute(query).mappings()]
+        return [user_from_row(row) for row in self._conn.execute(query).mappings()]
 
     def count(self) -> int:
         return int(self._conn.execute(sa.select(sa.func.count()).select_from(t.users)).scalar_one())

@@ -491,3 +491,21 @@ notifications = sa.Table(
     sa.Index("ix_notifications_recipient", "recipient_id", "id"),
     sa.Index("ix_notifications_order", "order_id", "id"),
 )  # fmt: skip
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    _ts("created_at", False),
+    _ts("expires_at", False),
+)
+
+calendar_feeds = sa.Table(
+    "calendar_feeds",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, unique=True),
+    _ts("created_at", False),
+)

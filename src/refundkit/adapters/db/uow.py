@@ -23,6 +23,7 @@ from refundkit.adapters.db.support_repositories import (
     SqlTrackingRepository,
     SqlUserRepository,
 )
+from refundkit.adapters.db.web_repository import SqlReportRepository, SqlWebSessionRepository
 from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
 from refundkit.domain.errors import ConcurrentUpdate, Conflict
 from refundkit.service.file_ports import FileRepository
@@ -40,6 +41,7 @@ from refundkit.service.ports import (
     UserRepository,
     WebhookRepository,
 )
+from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
@@ -59,6 +61,8 @@ class SqlUnitOfWork:
     files: FileRepository
     webhooks: WebhookRepository
     notifications: NotificationRepository
+    sessions: WebSessionRepository
+    reports: ReportRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -84,6 +88,8 @@ class SqlUnitOfWork:
         self.files = SqlFileRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
         self.notifications = SqlNotificationRepository(conn)
+        self.sessions = SqlWebSessionRepository(conn)
+        self.reports = SqlReportRepository(conn)
         return self
 
     def __exit__(

@@ -15,10 +15,13 @@ from refundkit.entrypoints.api import (
     routes_platform,
     routes_webhooks,
 )
+from refundkit.entrypoints.web import app as web_app
 from refundkit.service.deps import Deps
 
 
-def create_app(deps: Deps) -> FastAPI:
+def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -> FastAPI:
+    """The API under /v1 and the web pages beside it. ``demo_logins`` (``serve --demo``
+    only): the demo people the sign-in page lists."""
     app = FastAPI(
         title="refundkit",
         version="0.1.0",
@@ -37,6 +40,7 @@ def create_app(deps: Deps) -> FastAPI:
     app.include_router(routes_notifications.router)
     app.include_router(routes_disputes.router)
     routes_files.install(app)
+    web_app.install(app, demo_logins=demo_logins)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -53,7 +53,13 @@ def serve(
 
     from refundkit.entrypoints.api.app import create_app
     from refundkit.entrypoints.bootstrap import build
-    from refundkit.entrypoints.cli.demo import print_demo, seed
+    from refundkit.entrypoints.cli.demo import (
+        TRY,
+        DemoData,
+        print_demo,
+        reissue_passwords,
+        seed,
+    )
     from refundkit.entrypoints.worker import start_in_thread
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -62,16 +68,29 @@ def serve(
     except RefundkitError as exc:
         raise _fail(exc.detail) from exc
     url = f"http://{host}:{port}"
+    demo_logins = None
     if demo:
-        data = seed(runtime.deps, os.environ.get("REFUNDKIT_PLATFORM_KEY"), runtime.sandbox_clock)
+        data: DemoData | None = seed(
+            runtime.deps, os.environ.get("REFUNDKIT_PLATFORM_KEY"), runtime.sandbox_clock
+        )
         if data is None:
-            console.print("[yellow]The database already holds users: demo data not added.[/]")
+            console.print("[yellow]The database already holds users: demo data not added; "
+                          "the demo people get new passwords.[/]")  # fmt: skip
+            accounts = reissue_passwords(runtime.deps)
+            print_demo(console, None, url, accounts)
         else:
-            print_demo(console, data, url)
+            accounts = data.accounts
+            print_demo(console, data, url, accounts)
+        demo_logins = [{"name": a.user.name, "role": a.user.role.value, "email": a.user.email,
+                        "password": a.password, "try": TRY.get(a.user.email, "")}
+                       for a in accounts]  # fmt: skip
     if worker:
         start_in_thread(runtime.deps)
-    console.print(f"refundkit is listening on [bold]{url}[/] (API docs: {url}/docs)")
-    uvicorn.run(create_app(runtime.deps), host=host, port=port, log_level="warning")
+    console.print(f"refundkit is listening on [bold]{url}[/] (sign in: {url}/sign-in, "
+                  f"API docs: {url}/docs)")  # fmt: skip
+    uvicorn.run(
+        create_app(runtime.deps, demo_logins=demo_logins), host=host, port=port, log_level="warning"
+    )
 
 
 @app.command("worker")

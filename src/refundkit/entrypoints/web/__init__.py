@@ -1,0 +1,1 @@
+"""The web pages for buyers, sellers, agents and operators (Jinja2, a little htmx)."""

@@ -1,0 +1,257 @@
+"""Orders: the buyer's list and order page, the seller's work, and opening a dispute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from refundkit.domain.disputes.commands import DisputeForm
+from refundkit.domain.errors import NotFound, RefundkitError, ValidationError
+from refundkit.domain.roles import Role
+from refundkit.entrypoints.api.problems import status_of
+from refundkit.entrypoints.api.schemas import minor_units
+from refundkit.entrypoints.web.actions import ORDER_FORMS, due_by_form, my_forms
+from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
+from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
+from refundkit.entrypoints.web.views import (
+    next_deadline,
+    pairs,
+    relevant_deadlines,
+    title_of,
+    waiting_for,
+)
+from refundkit.service import disputes, orders, page_views, reports, transactions
+from refundkit.service.deps import Deps
+from refundkit.service.orders import OrderDetails
+from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import User
+
+router = APIRouter(include_in_schema=False)
+WINDOW_WARNING = timedelta(days=5)
+
+
+def read(deps: Deps, work: Callable[[UnitOfWork], Any]) -> Any:
+    return transactions.run(deps, work, readonly=True)
+
+
+@router.get("/orders")
+def order_list(request: Request, viewer: ViewerDep) -> Response:
+    deps = deps_of(request)
+    found = read(deps, lambda uow: page_views.my_orders(deps, uow, viewer.user))
+    rows = [(o, next_deadline(o.next_actions, o.now), title_of(o.order)) for o in found]
+    return pages_of(request).render(request, "orders.html", rows=rows)
+
+
+def render_order(
+    request: Request, user: User, order_id: str, *, errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None, status: int = 200,
+) -> Response:  # fmt: skip
+    deps = deps_of(request)
+    page = read(deps, lambda uow: page_views.order_page(deps, uow, user, order_id))
+    found: OrderDetails = page.found
+    return pages_of(request).render(
+        request, "order.html", status, page=page, order=found.order, title=title_of(found.order),
+        forms=my_forms(pairs(found.next_actions), user.role, ORDER_FORMS),
+        due_of=due_by_form(found.next_actions, user.role, ORDER_FORMS),
+        warn_window=_closing_soon(found),
+        others=waiting_for(found.next_actions, user.role),
+        deadlines=relevant_deadlines(found.order),
+        errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),
+    )  # fmt: skip
+
+
+def _closing_soon(found: OrderDetails) -> bool:
+    """The buyer may still open a dispute, and the window closes within 5 days."""
+    for a in found.next_actions:
+        if str(a.action) == "open_dispute" and a.due_by is not None:
+            return a.due_by - found.now < WINDOW_WARNING
+    return False
+
+
+@router.get("/orders/{order_id}")
+def order_page(order_id: str, request: Request, viewer: ViewerDep) -> Response:
+    return render_order(request, viewer.user, order_id)
+
+
+def _days(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationError("days must be a whole number", field="days") from None
+
+
+def _order_command(deps: Deps, posted: Posted, order_id: str, action: str
+                   ) -> Callable[[UnitOfWork], object]:  # fmt: skip
+    user, text = posted.user, posted.text
+
+    def pending_extension(uow: UnitOfWork) -> str:
+        pending = orders.get_order(deps, uow, user, order_id).order.pending_extension
+        if pending is None:
+            raise ValidationError("no extension request is waiting for an answer")
+        return pending.id
+
+    commands: dict[str, Callable[[UnitOfWork], object]] = {
+        "cancel": lambda uow: orders.cancel_order(deps, uow, user, order_id, text("reason")),
+        "confirm_receipt": lambda uow: orders.confirm_receipt(deps, uow, user, order_id),
+        "request_extension": lambda uow: orders.request_extension(
+            deps, uow, user, order_id, _days(text("days"))),
+        "ship": lambda uow: orders.ship_order(
+            deps, uow, user, order_id, text("carrier"), text("tracking_number")),
+        "approve_cancellation": lambda uow: orders.approve_cancellation(deps, uow, user, order_id),
+        "reject_cancellation": lambda uow: orders.reject_cancellation(
+            deps, uow, user, order_id, text("reason")),
+        "approve_extension": lambda uow: orders.answer_extension(
+            deps, uow, user, order_id, pending_extension(uow), True),
+        "reject_extension": lambda uow: orders.answer_extension(
+            deps, uow, user, order_id, pending_extension(uow), False),
+    }  # fmt: skip
+    if action not in commands:
+        raise NotFound(f"no action {action}")
+    return commands[action]
+
+
+@router.post("/orders/{order_id}/actions/{action}")
+def order_action(order_id: str, action: str, request: Request, posted: PostedDep) -> Response:
+    deps = deps_of(request)
+    command = _order_command(deps, posted, order_id, action)
+    if action == "ship" and not (posted.text("carrier") and posted.text("tracking_number")):
+        error: RefundkitError | None = ValidationError("give the carrier and the tracking number")
+    else:
+        error = None
+        try:
+            transactions.run(deps, command)
+        except NotFound:
+            raise
+        except RefundkitError as exc:
+            error = exc
+    if error is not None:
+        return render_order(request, posted.user, order_id, errors={action: error.detail},
+                            values=posted.values(), status=status_of(error))  # fmt: skip
+    back = posted.text("back")
+    target = back if back in ("/seller",) else f"/orders/{order_id}"
+    return RedirectResponse(f"{target}?done={action}", 303)
+
+
+# --- opening a dispute -----------------------------------------------------------------------
+
+
+def render_dispute_form(
+    request: Request, user: User, order_id: str, *, error: str = "", field: str = "",
+    values: dict[str, str] | None = None, evidence_ids: list[str] | None = None,
+    status: int = 200,
+) -> Response:  # fmt: skip
+    deps = deps_of(request)
+    found = read(deps, lambda uow: orders.get_order(deps, uow, user, order_id))
+    order = found.order
+    if user.role is not Role.BUYER:
+        raise NotFound(f"no order {order_id}")
+    window = next((a for a in found.next_actions if str(a.action) == "open_dispute"), None)
+    closes = order.deadlines.dispute_closes_at
+    warn = closes is not None and closes - found.now < WINDOW_WARNING
+    return pages_of(request).render(
+        request, "dispute_new.html", status, order=order, title=title_of(order),
+        window_open=window is not None, closes=closes, warn=warn,
+        sub_reasons=page_views.sub_reasons(), values=values or {}, error=error, field=field,
+        evidence_ids=evidence_ids or [],
+    )  # fmt: skip
+
+
+@router.get("/orders/{order_id}/dispute/new")
+def dispute_form(order_id: str, request: Request, viewer: ViewerDep) -> Response:
+    return render_dispute_form(request, viewer.user, order_id)
+
+
+@router.post("/orders/{order_id}/dispute/new")
+async def open_dispute(order_id: str, request: Request, posted: PostedDep) -> Response:
+    deps = deps_of(request)
+    user, text = posted.user, posted.text
+    kept = [i for i in posted.form.getlist("evidence_ids") if isinstance(i, str) and i]
+    chosen = chosen_files(posted.form, "evidence")
+
+    def work() -> str:
+        kept.extend(store_chosen(deps, request.app.state.uploads, user, chosen))
+
+        def step(uow: UnitOfWork) -> str:
+            order = orders.get_order(deps, uow, user, order_id).order
+            if text("reason") == "":
+                raise ValidationError("choose what went wrong", field="reason")
+            received = text("item_received")
+            if received not in ("yes", "no"):
+                raise ValidationError("say whether the item arrived", field="item_received")
+            amount = minor_units(deps.currencies, text("requested_refund"), order.currency,
+                                 "requested_refund", positive=True)  # fmt: skip
+            form = DisputeForm(
+                text("reason"),
+                text("sub_reason") or None,
+                received == "yes",
+                amount,
+                text("return_goods") == "yes",
+                text("description"),
+            )
+            return disputes.open_dispute(deps, uow, user, order_id, form, kept).dispute.id
+
+        dispute_id: str = transactions.run(deps, step)
+        return dispute_id
+
+    try:
+        dispute_id = await run_in_threadpool(work)
+    except NotFound:
+        raise
+    except RefundkitError as exc:
+        failed = exc
+    else:
+        return RedirectResponse(f"/disputes/{dispute_id}?done=opened", 303)
+    field = str(failed.extra.get("field", ""))
+    return await run_in_threadpool(lambda: render_dispute_form(
+        request, user, order_id, error=failed.detail, field=field, values=posted.values(),
+        evidence_ids=kept, status=status_of(failed)))  # fmt: skip
+
+
+@router.get("/dispute-sub-reasons")
+def sub_reason_options(request: Request, viewer: ViewerDep, reason: str = "") -> Response:
+    """The sub-reason choices of a reason (htmx swaps them in when the reason changes)."""
+    options = page_views.sub_reasons().get(reason, [])
+    return pages_of(request).render(request, "_sub_reasons.html", options=options, selected="")
+
+
+# --- the seller's work ---------------------------------------------------------------------
+
+
+@router.get("/seller")
+def seller_home(request: Request, viewer: ViewerDep) -> Response:
+    deps, user = deps_of(request), viewer.user
+    if user.role is not Role.SELLER:
+        raise NotFound("no such page")
+
+    def work(uow: UnitOfWork) -> dict[str, Any]:
+        mine = page_views.my_orders(deps, uow, user)
+        cases = page_views.my_disputes(deps, uow, user)
+        return {"orders": mine, "cases": cases, "record": reports.seller_record(uow, user)}
+
+    got = read(deps, work)
+
+    def mine(found: OrderDetails, *actions: str) -> bool:
+        return any(str(a.actor) == "seller" and str(a.action) in actions
+                   for a in found.next_actions)  # fmt: skip
+
+    to_ship = [o for o in got["orders"] if mine(o, "ship")]
+    requests = [o for o in got["orders"] if mine(o, "approve_cancellation", "approve_extension",
+                                                  "reject_extension")]  # fmt: skip
+    answer = []
+    for case in got["cases"]:
+        due = [a.due_by for a in case.next_actions if str(a.actor) == "seller" and a.due_by
+               and case.dispute.is_open]  # fmt: skip
+        if due:
+            answer.append((min(due), case))
+    answer.sort(key=lambda pair: pair[0])
+    return pages_of(request).render(
+        request, "seller.html", to_ship=to_ship, requests=requests, answer=answer,
+        record=got["record"], title_of=title_of, forms=ORDER_FORMS,
+        orders_by_id={o.order.id: o.order for o in got["orders"]},
+        done=request.query_params.get("done", ""),
+    )  # fmt: skip

@@ -1,0 +1,146 @@
+"""Who is signed in, and the checks every posted form passes: a session cookie (Secure over
+https, HttpOnly, SameSite=Lax), the session's CSRF token in the form, and an Origin that is
+this site's own."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from refundkit.entrypoints.web.render import Pages
+from refundkit.service.deps import Deps
+from refundkit.service.records import User
+from refundkit.service.web_sessions import SESSION_LIFETIME, current_session
+
+COOKIE = "rk_session"
+MAX_FILES = 10
+MAX_FIELDS = 60
+MAX_PART_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user: User
+    csrf_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    viewer: Viewer
+    form: FormData
+
+    @property
+    def user(self) -> User:
+        return self.viewer.user
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.form.get(name)
+        return value.strip() if isinstance(value, str) else default
+
+    def values(self) -> dict[str, str]:
+        """What was typed, to show back in a form that failed."""
+        return {
+            k: v for k, v in self.form.multi_items() if isinstance(v, str) and k != "csrf_token"
+        }
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class FormRefused(Exception):
+    """A post without this session's CSRF token, or from another site."""
+
+
+def wall_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def pages_of(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
+
+
+def deps_of(request: Request) -> Deps:
+    deps: Deps = request.app.state.deps
+    return deps
+
+
+def _lookup(request: Request) -> Viewer | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    session = current_session(deps_of(request), token, wall_now())
+    if session is None:
+        return None
+    viewer = Viewer(session.user, session.csrf_token)
+    request.state.viewer = viewer
+    return viewer
+
+
+def optional_viewer(request: Request) -> Viewer | None:
+    return _lookup(request)
+
+
+def signed_in(request: Request) -> Viewer:
+    viewer = _lookup(request)
+    if viewer is None:
+        raise SignInRequired(request.url.path)
+    return viewer
+
+
+def same_origin(request: Request) -> bool:
+    """A browser names the page a form came from in ``Origin``: it must be this host. (A
+    request without the header is not from a browser's cross-site form; the token decides.)"""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "") and origin != "null"
+
+
+async def read_form(request: Request) -> FormData:
+    return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS,
+                              max_part_size=MAX_PART_BYTES)  # fmt: skip
+
+
+async def posted(request: Request) -> Posted:
+    viewer = await run_in_threadpool(_lookup, request)
+    if viewer is None:
+        raise SignInRequired("/")
+    if not same_origin(request):
+        raise FormRefused("this form was sent from another site")
+    form = await read_form(request)
+    token = form.get("csrf_token")
+    if not isinstance(token, str) or not hmac.compare_digest(token, viewer.csrf_token):
+        raise FormRefused("this form has no valid security token")
+    return Posted(viewer, form)
+
+
+ViewerDep = Annotated[Viewer, Depends(signed_in)]
+PostedDep = Annotated[Posted, Depends(posted)]
+
+
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(
+        COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), path="/",
+        secure=request.url.scheme == "https", httponly=True, samesite="lax",
+    )  # fmt: skip
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(COOKIE, path="/", secure=request.url.scheme == "https",
+                           httponly=True, samesite="lax")  # fmt: skip
+
+
+def sign_in_url(next_path: str) -> str:
+    return "/sign-in" if next_path in ("", "/") else f"/sign-in?next={quote(next_path)}"

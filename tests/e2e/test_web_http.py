@@ -1,0 +1,128 @@
+"""The web pages over HTTP (in process, on SQLite and PostgreSQL): sessions, the calendar
+feed, the demo list on the sign-in page, and HTML errors for pages beside JSON ones for the
+API."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+
+from market import Market
+from refundkit.adapters.passwords import hash_password, verify_password
+from refundkit.domain.errors import Unauthenticated
+from refundkit.entrypoints.api.app import create_app
+from refundkit.entrypoints.bootstrap import Runtime
+from refundkit.entrypoints.cli.demo import reissue_passwords, seed
+from refundkit.entrypoints.web.session import COOKIE, wall_now
+from refundkit.service import transactions, web_sessions
+from refundkit.service.records import User
+
+PASSWORD = "a long enough password"
+
+
+def _signed_in(market: Market, user: User, **app: object) -> TestClient:
+    market.tx(lambda uow: uow.users.set_password_hash(user.id, hash_password(PASSWORD)))
+    client = TestClient(create_app(market.deps, **app), raise_server_exceptions=False)  # type: ignore[arg-type]
+    token, _ = web_sessions.sign_in(market.deps, user.email, PASSWORD, verify_password, wall_now())
+    client.cookies.set(COOKIE, token)
+    return client
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_session_ends_after_its_lifetime_and_at_sign_out(market: Market) -> None:
+    market.tx(lambda uow: uow.users.set_password_hash(market.buyer.id, hash_password(PASSWORD)))
+    start = wall_now()
+    token, session = web_sessions.sign_in(market.deps, market.buyer.email, PASSWORD,
+                                          verify_password, start)  # fmt: skip
+    assert session.expires_at == start + web_sessions.SESSION_LIFETIME
+    assert web_sessions.current_session(market.deps, token, start) is not None
+    later = start + web_sessions.SESSION_LIFETIME + timedelta(seconds=1)
+    assert web_sessions.current_session(market.deps, token, later) is None
+    web_sessions.sign_out(market.deps, token)
+    assert web_sessions.current_session(market.deps, token, start) is None
+    # Only the token's hash is stored.
+    stored = market.tx(lambda uow: uow.sessions.get(web_sessions.token_hash(token)))
+    assert stored is None
+
+
+def test_a_wrong_password_and_an_unknown_email_are_refused_alike(market: Market) -> None:
+    market.tx(lambda uow: uow.users.set_password_hash(market.buyer.id, hash_password(PASSWORD)))
+    for email, password in ((market.buyer.email, "wrong"), ("nobody@t.io", PASSWORD)):
+        with pytest.raises(Unauthenticated, match=r"^the email or the password is wrong$"):
+            web_sessions.sign_in(market.deps, email, password, verify_password, wall_now())
+
+
+def test_the_calendar_feed_lists_the_buyers_deadlines_and_a_new_address_revokes_the_old(
+    market: Market,
+) -> None:
+    order = market.shipped()
+    client = _signed_in(market, market.buyer)
+    page = client.get("/calendar")
+    made = client.post("/calendar", data={"csrf_token": _csrf(page.text)})
+    url = re.search(r'id="feed" value="([^"]+)"', made.text)
+    assert url is not None
+    anonymous = TestClient(create_app(market.deps))  # calendar apps have no session
+    feed = anonymous.get(url.group(1).replace("http://testserver", ""))
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("text/calendar")
+    events = {str(e["summary"]): e for e in Calendar.from_ical(feed.content).walk("VEVENT")}
+    closes = events["Dispute window closes: Lamp"]
+    assert closes.decoded("dtstart") == market.order(order.id).deadlines.dispute_closes_at
+    assert "Protection ends (delivery deadline): Lamp" in events
+
+    again = client.post("/calendar", data={"csrf_token": _csrf(page.text)})
+    assert again.status_code == 200
+    old = anonymous.get(url.group(1).replace("http://testserver", ""))
+    assert old.status_code == 401
+
+
+def test_the_sign_in_page_lists_demo_people_only_in_demo_mode(market: Market) -> None:
+    plain = TestClient(create_app(market.deps)).get("/sign-in")
+    demo = TestClient(create_app(market.deps, demo_logins=[
+        {"name": "Ana", "role": "buyer", "email": "ana@demo.refundkit", "password": "pw-1"}
+    ])).get("/sign-in")  # fmt: skip
+    assert "ana@demo.refundkit" not in plain.text and "Demo people" not in plain.text
+    assert "ana@demo.refundkit" in demo.text and "pw-1" in demo.text
+
+
+def test_pages_answer_errors_in_html_and_the_api_keeps_problem_json(market: Market) -> None:
+    client = _signed_in(market, market.buyer)
+    page = client.get("/orders/ord_nothing")
+    api = client.get("/v1/orders/ord_nothing", headers={"Authorization": "Bearer pk_test"})
+    assert page.status_code == api.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert api.headers["content-type"] == "application/problem+json"
+    assert api.json()["code"] == "not_found"
+    signed_out = TestClient(create_app(market.deps)).get("/orders", follow_redirects=False)
+    assert (signed_out.status_code, signed_out.headers["location"]) == (
+        303, "/sign-in?next=/orders")  # fmt: skip
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(market: Market) -> None:
+    client = _signed_in(market, market.buyer)
+    answer = client.get("/orders")
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    assert "<script>" not in answer.text and "onclick" not in answer.text
+
+
+def test_serve_demo_again_gives_the_demo_people_new_passwords(runtime: Runtime) -> None:
+    data = seed(runtime.deps, "pk_demo", runtime.sandbox_clock)
+    assert data is not None
+    first = {a.user.email: a.password for a in data.accounts}
+    again = reissue_passwords(runtime.deps)
+    assert {a.user.email for a in again} == set(first)
+    for account in again:
+        user = transactions.run(runtime.deps, lambda uow, e=account.user.email:
+                                uow.users.by_email(e))  # fmt: skip
+        assert user is not None
+        assert verify_password(user.password_hash, account.password)
+        assert not verify_password(user.password_hash, first[user.email])
