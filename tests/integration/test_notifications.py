@@ -288,3 +288,14 @@ def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease(
     assert [m["X-Refundkit-Notification"] for m in mailbox.got] == [claimed.id]
     [sent] = stored(market, NotificationKind.DISPUTE_WINDOW_REMINDER)
     assert (sent.status, sent.attempts) == (NotificationStatus.SENT, 2)
+
+
+def test_no_reminder_for_a_refunded_order(market: Market) -> None:
+    order = market.shipped()
+    market.advance(days=2)
+    market.refund(order.id, order.total)
+    assert market.order(order.id).status.value == "refunded"
+    market.advance(days=30)
+    assert stored(market, NotificationKind.DISPUTE_WINDOW_REMINDER) == []
+    told = {(n.kind, n.recipient_id) for n in stored(market, order_id=order.id)}
+    assert (NotificationKind.REFUND_CREATED, market.buyer.id) in told
