@@ -78,6 +78,7 @@ def _reminder(event: Happened, facts: Facts) -> Notice:
     days = event.data["days_before"]
     body = (
         f"The time to open a dispute on your order {order.id} runs out soon.\n\n"
+        f"Items: {', '.join(f'{line.title} x {line.quantity}' for line in order.lines)}\n"
         f"The dispute window closes: {deadline_text(closes, facts.now)}.\n\n"
         "If the order has not arrived, or is not as described, open a dispute a few days "
         "beforehand, not on the last day. Once the window closes, the payment goes to the "
@@ -86,7 +87,8 @@ def _reminder(event: Happened, facts: Facts) -> Notice:
     )
     return Notice(K.DISPUTE_WINDOW_REMINDER, Audience.BUYER, order.id,
                   f"{closes.isoformat()}/{days}d",
-                  f"Order {order.id}: {days} days left to open a dispute", body, order.id,
+                  f"Order {order.id}: {days} day{'' if days == 1 else 's'} left to open a "
+                  "dispute", body, order.id,
                   None)  # fmt: skip
 
 
