@@ -105,3 +105,17 @@ def test_a_withdrawn_dispute_tells_the_seller_and_the_reminders_come_back(
     market.advance_to(closes - timedelta(days=2))
     reminded = [m for m in messages(market) if m.kind is K.DISPUTE_WINDOW_REMINDER]
     assert len(reminded) == 2  # a withdrawn dispute leaves the order undisputed
+
+
+def test_the_party_asked_for_evidence_is_told_by_when(market: Market) -> None:
+    agent = market.user(Role.AGENT, "IE")
+    order = market.shipped()
+    market.advance(days=5)
+    form = DisputeForm("not_received", None, False, 3000, False, "Nothing came.")
+    d = act(market, disputes.open_dispute, market.buyer, order.id, form, []).dispute
+    act(market, disputes.reject, market.seller, d.id, "Shipped.")
+    act(market, disputes.escalate, market.buyer, d.id)
+    act(market, disputes.request_evidence, agent, d.id, "seller", "The carrier's receipt.")
+    [asked] = [m for m in messages(market) if m.kind is K.EVIDENCE_REQUESTED]
+    assert asked.recipient_id == market.seller.id
+    assert "The carrier's receipt." in asked.body and "in 3 days" in asked.body

@@ -271,3 +271,31 @@ def test_a_savepoint_rolled_back_forgets_its_events(market: Market) -> None:
 
     market.tx(work)
     assert [e.data["n"] for e in market.events(order.id) if e.type == "order.note"] == [1, 3]
+
+
+def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease(
+    market: Market, mailbox: Mailbox
+) -> None:
+    order = market.shipped()
+    market.advance_to(order.deadlines.dispute_closes_at - timedelta(days=5))  # type: ignore[operator]
+    now = market.now
+    [claimed] = market.tx(lambda uow: uow.notifications.claim_due(now, now + timedelta(minutes=2),
+                                                                  10))  # fmt: skip
+    # That worker died here, before sending or booking anything.
+    assert send(market) == 0  # leased: not due for the others
+    market.advance(minutes=2)
+    assert send(market) == 1
+    assert [m["X-Refundkit-Notification"] for m in mailbox.got] == [claimed.id]
+    [sent] = stored(market, NotificationKind.DISPUTE_WINDOW_REMINDER)
+    assert (sent.status, sent.attempts) == (NotificationStatus.SENT, 2)
+
+
+def test_no_reminder_for_a_refunded_order(market: Market) -> None:
+    order = market.shipped()
+    market.advance(days=2)
+    market.refund(order.id, order.total)
+    assert market.order(order.id).status.value == "refunded"
+    market.advance(days=30)
+    assert stored(market, NotificationKind.DISPUTE_WINDOW_REMINDER) == []
+    told = {(n.kind, n.recipient_id) for n in stored(market, order_id=order.id)}
+    assert (NotificationKind.REFUND_CREATED, market.buyer.id) in told

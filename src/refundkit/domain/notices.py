@@ -33,8 +33,8 @@ REFUND_KINDS = {"refund.created": K.REFUND_CREATED, "refund.succeeded": K.REFUND
                 "refund.failed": K.REFUND_FAILED}  # fmt: skip
 PARTIES = (Audience.BUYER, Audience.SELLER)
 TRIGGERS = frozenset({"order.dispute_window_closing", "dispute.opened", "dispute.offer_made",
-                      "dispute.agent_overdue", *ESCALATION_EVENTS, *OUTCOME_EVENTS,
-                      *REFUND_KINDS})  # fmt: skip
+                      "dispute.agent_overdue", "dispute.evidence_requested",
+                      *ESCALATION_EVENTS, *OUTCOME_EVENTS, *REFUND_KINDS})  # fmt: skip
 """The event types that may call for a message."""
 
 
@@ -66,6 +66,8 @@ def notices_for(event: Happened, facts: Facts) -> list[Notice]:
         return _escalated(event, facts, d)
     if event.type == "dispute.agent_overdue":
         return [_overdue(event, facts, d)]
+    if event.type == "dispute.evidence_requested":
+        return _evidence_requested(event, facts, d)
     if event.type in OUTCOME_EVENTS:
         return _outcome(event, facts, d)
     return []
@@ -76,6 +78,7 @@ def _reminder(event: Happened, facts: Facts) -> Notice:
     days = event.data["days_before"]
     body = (
         f"The time to open a dispute on your order {order.id} runs out soon.\n\n"
+        f"Items: {', '.join(f'{line.title} x {line.quantity}' for line in order.lines)}\n"
         f"The dispute window closes: {deadline_text(closes, facts.now)}.\n\n"
         "If the order has not arrived, or is not as described, open a dispute a few days "
         "beforehand, not on the last day. Once the window closes, the payment goes to the "
@@ -84,7 +87,8 @@ def _reminder(event: Happened, facts: Facts) -> Notice:
     )
     return Notice(K.DISPUTE_WINDOW_REMINDER, Audience.BUYER, order.id,
                   f"{closes.isoformat()}/{days}d",
-                  f"Order {order.id}: {days} days left to open a dispute", body, order.id,
+                  f"Order {order.id}: {days} day{'' if days == 1 else 's'} left to open a "
+                  "dispute", body, order.id,
                   None)  # fmt: skip
 
 
@@ -142,6 +146,22 @@ def _escalated(event: Happened, facts: Facts, d: Dispute) -> list[Notice]:
     subject = f"Dispute on order {d.order_id} escalated: an agent decides by {_day(d.agent_due_by)}"
     return [_to(K.DISPUTE_ESCALATED, party, event, d, subject, body)
             for party in PARTIES if party.value != event.actor_role]  # fmt: skip
+
+
+def _evidence_requested(event: Happened, facts: Facts, d: Dispute) -> list[Notice]:
+    party = str(event.data.get("party"))
+    if party not in (Audience.BUYER.value, Audience.SELLER.value):
+        return []
+    due = datetime.fromisoformat(str(event.data["due_by"]))
+    body = (
+        f"The agent deciding the dispute on order {d.order_id} asks you for evidence:\n\n"
+        f"{event.data.get('note', '')}\n\n"
+        f"Answer by: {deadline_text(due, facts.now)}. Add files or a message to the dispute; "
+        "after that the agent decides with what the case holds.\n\n"
+        f"The dispute: {dispute_link(d.id)}\n"
+    )
+    subject = f"Dispute on order {d.order_id}: evidence asked for by {_day(due)}"
+    return [_to(K.EVIDENCE_REQUESTED, Audience(party), event, d, subject, body)]
 
 
 def _overdue(event: Happened, facts: Facts, d: Dispute) -> Notice:

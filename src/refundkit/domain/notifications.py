@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     DISPUTE_OPENED = "dispute_opened"
     DISPUTE_OFFER = "dispute_offer"
     DISPUTE_ESCALATED = "dispute_escalated"
+    EVIDENCE_REQUESTED = "evidence_requested"
     DISPUTE_OVERDUE = "dispute_overdue"
     DISPUTE_OUTCOME = "dispute_outcome"
     REFUND_CREATED = "refund_created"

@@ -180,7 +180,8 @@ def request_evidence(
     uow.disputes.add_evidence_request(deps.ids.new("evr"), d.id, party, user.id, note.strip(),
                                       due, now)  # fmt: skip
     record(uow, Outcome(events=[_event(d, "dispute.evidence_requested", now, user,
-                                       party=party, due_by=due.isoformat())]))  # fmt: skip
+                                       party=party, due_by=due.isoformat(),
+                                       note=note.strip())]))  # fmt: skip
     return details(deps, d)
 
 

@@ -8,6 +8,7 @@ is unique, so an event or a timer handled again finds its message already there.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.money import Money, format_major
@@ -33,6 +34,7 @@ AGENTS = "*agents"
 def store_for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent]) -> None:
     """Queue the messages these events call for (one read of their recipients, one write)."""
     notices: list[tuple[Notice, Order]] = []
+    now = deps.clock.now()
     for event in events:
         if event.type not in TRIGGERS or event.order_id is None:
             continue
@@ -41,19 +43,20 @@ def store_for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent])
             continue
         happened = Happened(event.id, event.type, event.subject_id, event.order_id,
                             event.actor_role, event.data)  # fmt: skip
-        notices += [(n, order) for n in notices_for(happened, _facts(deps, uow, event, order))]
+        notices += [(n, order) for n in notices_for(happened, _facts(deps, uow, event, order, now))]
     if not notices:
         return
     wanted = {_party(n, o) for n, o in notices} - {AGENTS}
     people = {u.id: [u] for u in uow.users.get_many(sorted(wanted))}
     if any(n.audience is Audience.AGENTS for n, _ in notices):
         people[AGENTS] = uow.users.with_role(Role.AGENT)
-    queued = [_queued(deps, n, user) for n, order in notices
+    queued = [_queued(deps, n, user, now) for n, order in notices
               for user in people.get(_party(n, order), [])]  # fmt: skip
     uow.notifications.add_all(queued)
 
 
-def _facts(deps: Deps, uow: UnitOfWork, event: StoredEvent, order: Order) -> Facts:
+def _facts(deps: Deps, uow: UnitOfWork, event: StoredEvent, order: Order,
+           now: datetime) -> Facts:  # fmt: skip
     family = event.type.split(".", 1)[0]
     dispute = refund = None
     if family in ("dispute", "return"):
@@ -65,7 +68,7 @@ def _facts(deps: Deps, uow: UnitOfWork, event: StoredEvent, order: Order) -> Fac
     def money(minor: int) -> str:
         return f"{format_major(Money(minor, order.currency), exponent)} {order.currency}"
 
-    return Facts(order, dispute, refund, money, deps.clock.now())
+    return Facts(order, dispute, refund, money, now)
 
 
 def _party(notice: Notice, order: Order) -> str:
@@ -75,8 +78,7 @@ def _party(notice: Notice, order: Order) -> str:
     return order.buyer_id if notice.audience is Audience.BUYER else order.seller_id
 
 
-def _queued(deps: Deps, notice: Notice, user: User) -> Notification:
-    now = deps.clock.now()
+def _queued(deps: Deps, notice: Notice, user: User, now: datetime) -> Notification:
     return Notification(
         id=deps.ids.new("ntf"), kind=notice.kind, subject_id=notice.subject_id,
         recipient_id=user.id, occasion=notice.occasion, email=user.email,

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from refundkit.domain.errors import RefundkitError
 from refundkit.domain.roles import Role
+from refundkit.entrypoints.cli.mail import notifications_app
 
 app = typer.Typer(help="refundkit: buyer protection, disputes, escrow and refunds.",
                   no_args_is_help=True)  # fmt: skip
@@ -24,6 +25,7 @@ app.add_typer(users_app, name="users")
 webhooks_app = typer.Typer(help="Webhook endpoints and deliveries.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(notifications_app, name="notifications")
 console = Console()
 errors = Console(stderr=True)
 
