@@ -26,6 +26,7 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("REFUNDKIT_REQUIRE_POSTGRES") == "1"
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
+CHROMIUM = Path("/usr/bin/chromium")  # the browser tests' (tests/browser/conftest.py)
 
 
 def _postgres_reachable() -> bool:
@@ -42,13 +43,20 @@ _PG_OK = _postgres_reachable()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    chromium = Path("/usr/bin/chromium")
+    chromium = CHROMIUM
     browser = (
         f"Browser: the browser tests run in {chromium}" if chromium.exists() else
         f"Browser: NO Chromium at {chromium}; the browser tests are SKIPPED (apt-get install "
         "chromium, or REFUNDKIT_REQUIRE_BROWSER=1 to fail instead)"
     )  # fmt: skip
     return [_postgres_header(), browser]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not CHROMIUM.exists() and os.environ.get("REFUNDKIT_REQUIRE_BROWSER") != "1":
+        terminalreporter.write_line(
+            f"browser tests SKIPPED: no Chromium at {CHROMIUM} (apt-get install chromium)"
+        )
 
 
 def _postgres_header() -> str:

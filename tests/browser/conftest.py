@@ -22,6 +22,11 @@ REQUIRE_BROWSER = os.environ.get("REFUNDKIT_REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 PASSWORD = "correct horse battery staple"
+
+if not CHROMIUM.exists() and not REQUIRE_BROWSER:
+    # Not collected at all: the run says so in one line (the header and the summary, from
+    # tests/conftest.py), instead of one skip per test.
+    collect_ignore_glob = ["test_*.py"]
 PHONE, DESKTOP = {"width": 375, "height": 800}, {"width": 1280, "height": 900}
 
 

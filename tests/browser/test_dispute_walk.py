@@ -130,3 +130,38 @@ def test_opening_a_dispute_without_evidence_keeps_what_was_typed(
     expect(page.get_by_label("Describe the problem")).to_have_value("Broken in two.")
     expect(page.get_by_label("What went wrong")).to_have_value("damaged")
     assert transactions.run(market.deps, lambda uow: uow.disputes.for_order(order.id)) == []
+
+
+def test_a_return_is_shipped_by_the_buyer_and_confirmed_by_the_seller_then_refunded(
+    market: Market, sign_in: Callable[..., Any], advance_clock: Callable[..., None]
+) -> None:
+    order = market.shipped()
+    advance_clock(days=6)
+    buyer = sign_in(market.buyer)
+    buyer.goto(f"/orders/{order.id}/dispute/new")
+    buyer.get_by_label("What went wrong").select_option("not_received")
+    buyer.get_by_label("No, it never arrived").check()
+    buyer.get_by_label("Yes, I will return it").check()
+    buyer.get_by_label("Describe the problem").fill("It came back to me from the carrier.")
+    buyer.get_by_role("button", name="Open the dispute").click()
+    dispute_url = buyer.url
+
+    seller = sign_in(market.seller)
+    seller.goto(dispute_url)
+    seller.get_by_role("button", name="Accept the buyer's request").click()
+    expect(seller.locator(".page-head .status")).to_have_text("awaiting return")
+
+    buyer.goto(dispute_url)
+    form = buyer.locator("form.action", has=buyer.get_by_role("button", name="I sent the goods"))
+    form.get_by_label("Carrier").fill("DHL")
+    form.get_by_label("Tracking number").fill("RET-1")
+    form.get_by_role("button", name="I sent the goods back").click()
+    expect(buyer.locator(".page-head .status")).to_have_text("return in transit")
+
+    seller.goto(dispute_url)
+    seller.get_by_label("Condition").select_option("as_sent")
+    seller.get_by_role("button", name="Confirm the returned goods").click()
+    expect(seller.locator(".page-head .status")).to_have_text("resolved")
+    buyer.goto(f"/orders/{order.id}")
+    expect(buyer.locator(".refund")).to_contain_text("30.00 USD")
+    assert [r.amount for r in market.refunds(order.id)] == [3000]

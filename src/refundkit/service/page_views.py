@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from refundkit.domain.disputes.model import Dispute, DisputeReason
+from refundkit.domain.disputes.model import SUB_REASONS, Dispute, DisputeReason
 from refundkit.domain.disputes.suggestion import Suggestion, suggest_decision
 from refundkit.domain.refunds import Refund
-from refundkit.domain.roles import Role
 from refundkit.service import disputes, files, orders, reports
 from refundkit.service.deps import Deps
 from refundkit.service.disputes import DisputeDetails
@@ -106,10 +105,5 @@ def my_disputes(deps: Deps, uow: UnitOfWork, user: User) -> list[DisputeDetails]
 
 
 def sub_reasons() -> dict[str, list[str]]:
-    from refundkit.domain.disputes.model import SUB_REASONS
-
+    """Every dispute reason a buyer may give, with its sub-reasons (the form's choices)."""
     return {r.value: sorted(SUB_REASONS[r]) for r in DisputeReason}
-
-
-def is_people(user: User) -> bool:
-    return user.role in (Role.BUYER, Role.SELLER, Role.AGENT, Role.ADMIN)

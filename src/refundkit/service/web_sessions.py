@@ -65,7 +65,7 @@ def new_feed_token(deps: Deps, user: User) -> str:
     """A fresh secret for the user's calendar feed URL; the previous URL stops working."""
     token = secrets.token_urlsafe(24)
     transactions.run(
-        deps, lambda uow: uow.sessions.set_feed_token(user.id, token_hash(token), now_of(deps))
+        deps, lambda uow: uow.sessions.set_feed_token(user.id, token_hash(token), deps.clock.now())
     )
     return token
 
@@ -81,7 +81,3 @@ def feed_user(deps: Deps, token: str) -> User:
 
 def has_feed(deps: Deps, user: User) -> bool:
     return transactions.run(deps, lambda uow: uow.sessions.has_feed_token(user.id), readonly=True)
-
-
-def now_of(deps: Deps) -> datetime:
-    return deps.clock.now()

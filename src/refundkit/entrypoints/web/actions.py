@@ -63,7 +63,7 @@ DISPUTE_FORMS: dict[str, ActionForm] = {
         Field("return_goods", "The goods must come back", "checkbox", required=False),
         Field("note", "Note to the buyer", "textarea", required=False)), "secondary"),
     "offer": ActionForm("offer", "Make an offer", (
-        Field("refund_amount", "Refund", "money"),
+        Field("refund_amount", "Refund you propose", "money"),
         Field("return_goods", "The goods go back to the seller", "checkbox", required=False),
         Field("note", "Note", "textarea", required=False)), "secondary"),
     "reject": ActionForm("reject", "Reject the request", (Field("reason", "Why"),), "danger"),

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from refundkit.entrypoints.web.render import Pages
+from refundkit.service import files
 from refundkit.service.deps import Deps
 from refundkit.service.records import User
 from refundkit.service.web_sessions import SESSION_LIFETIME, current_session
@@ -109,6 +110,11 @@ def same_origin(request: Request) -> bool:
 
 
 async def read_form(request: Request) -> FormData:
+    """The posted form; a body announced larger than every file a form may carry is refused
+    before a byte of it is read (each file is checked again when it is stored)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FILES * MAX_PART_BYTES + 64 * 1024:
+        raise files.too_large(MAX_PART_BYTES)
     return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS,
                               max_part_size=MAX_PART_BYTES)  # fmt: skip
 
