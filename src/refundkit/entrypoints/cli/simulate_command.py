@@ -20,9 +20,11 @@ def simulate(
     seed: Annotated[int, typer.Option(help="The same seed gives the same marketplace")] = 7,
     database_url: Annotated[
         str | None,
-        typer.Option(help="SQLite file (must be new) or PostgreSQL database (the simulator "
-                     "works in schemas refundkit_sim and refundkit_sim_whatif there); "
-                     "default: SQLite files beside the report"),  # fmt: skip
+        typer.Option(
+            help="SQLite file (must be new) or PostgreSQL database (the simulator "
+            "works in schemas refundkit_sim and refundkit_sim_whatif there); "
+            "default: SQLite files beside the report"
+        ),
     ] = None,
     policy: Annotated[
         Path | None,

@@ -162,8 +162,8 @@ class Driver:
                 b.id, s.id, b.country, s.country, plan.currency,
                 (OrderLine(f"SKU-{plan.index % 997}", "Simulated item", plan.quantity,
                            plan.unit_price),),
-                plan.shipping_fee, PaymentMethod(plan.method), Address(plan.country, city, postcode),
-                plan.promised_days,
+                plan.shipping_fee, PaymentMethod(plan.method),
+                Address(plan.country, city, postcode), plan.promised_days,
             )  # fmt: skip
 
         found = orders.create_order(self.deps, uow, self.platform, draft, buyer.id,
@@ -208,7 +208,9 @@ class Driver:
             self._at(base + plan.dispute.opens_after, "open_dispute", plan)
 
     def _scan(self, uow: UnitOfWork, plan: OrderPlan, step: _Step) -> None:
-        country, city, postcode = step.data["where"]  # type: ignore[misc]
+        where = step.data["where"]
+        assert isinstance(where, tuple)
+        country, city, postcode = where
         scan = TrackingScan(
             str(step.data.get("carrier", plan.carrier)),
             str(step.data.get("tracking", plan.tracking)), str(step.data["status"]), country,
@@ -226,8 +228,10 @@ class Driver:
         staged = self.uploads.blobs.stage()
         staged.write(f"Photo notes for order {plan.index}: {plan.dispute.reason}.\n".encode())
         try:
-            record = files.store_upload(self.deps, self.uploads, self._buyer(plan), staged,
-                                        purpose="dispute_evidence", filename="notes.txt")  # fmt: skip
+            record = files.store_upload(
+                self.deps, self.uploads, self._buyer(plan), staged,
+                purpose="dispute_evidence", filename="notes.txt",
+            )  # fmt: skip
         finally:
             staged.discard()
         step.data["evidence"] = record.id
@@ -281,7 +285,8 @@ class Driver:
 
     def _confirm_return(self, uow: UnitOfWork, plan: OrderPlan, step: _Step) -> None:
         d = plan.dispute
-        assert d is not None and d.return_condition is not None
+        assert d is not None
+        assert d.return_condition is not None
         disputes.confirm_return(self.deps, uow, self._seller(plan), plan.ids["dispute"],
                                 d.return_condition)  # fmt: skip
 

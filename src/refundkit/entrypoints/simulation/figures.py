@@ -173,9 +173,7 @@ def _sellers(conn: sa.Connection, f: Figures) -> None:
             paid[seller] += 1
         for flag in flags or []:
             f.flagged_sellers.setdefault(flag["signal"], set()).add(seller)
-    disputed = Counter(
-        seller for (seller,) in conn.execute(sa.select(t.disputes.c.seller_id))
-    )
+    disputed = Counter(seller for (seller,) in conn.execute(sa.select(t.disputes.c.seller_id)))
     f.disputed_sellers = {s for s, n in disputed.items() if n >= 3 and n * 10 >= paid[s]}
 
 

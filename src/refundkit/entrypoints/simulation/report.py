@@ -64,18 +64,35 @@ def _summary(runs: Sequence[Run]) -> list[str]:
 
     row("orders", lambda r: f"{r.figures.orders:,}")
     row("cancelled", lambda r: _pct(r.figures.orders_by_status["cancelled"], r.figures.orders))
-    row("disputed", lambda r: f"{r.figures.disputes:,} ({_pct(r.figures.disputes, r.figures.orders)})")
+    row(
+        "disputed",
+        lambda r: f"{r.figures.disputes:,} ({_pct(r.figures.disputes, r.figures.orders)})",
+    )
     row("decided automatically (policy)", lambda r: f"{r.figures.automatic:,}")
     row("decided by agents", lambda r: f"{r.figures.by_agents:,}")
-    row("agreed by the parties", lambda r: f"{r.figures.decided_by['buyer'] + r.figures.decided_by['seller']:,}")
+    row(
+        "agreed by the parties",
+        lambda r: f"{r.figures.decided_by['buyer'] + r.figures.decided_by['seller']:,}",
+    )
     row("median days to resolution", lambda r: f"{percentile(r.figures.resolution_days, 0.5):.1f}")
     row("deadlines missed", lambda r: f"{sum(r.figures.deadlines_missed.values()):,}")
-    row("sellers flagged by tracking", lambda r: f"{len(set().union(*r.figures.flagged_sellers.values())):,}")
-    row("ledger", lambda r: "balances" if not r.figures.ledger_problems
-        else f"**{len(r.figures.ledger_problems)} violations**")
+    row(
+        "sellers flagged by tracking",
+        lambda r: f"{len(set().union(*r.figures.flagged_sellers.values())):,}",
+    )
+    row(
+        "ledger",
+        lambda r: (
+            "balances"
+            if not r.figures.ledger_problems
+            else f"**{len(r.figures.ledger_problems)} violations**"
+        ),
+    )
     row("journal entries", lambda r: f"{r.figures.journal_entries:,}")
     row("steps refused by the policy", lambda r: f"{sum(r.stats.refused.values()):,}")
-    row("wall time", lambda r: f"{r.stats.wall_seconds:.1f} s for {r.stats.sim_days} simulated days")
+    row(
+        "wall time", lambda r: f"{r.stats.wall_seconds:.1f} s for {r.stats.sim_days} simulated days"
+    )
     row("database", lambda r: f"`{r.database}`")
     return [*lines, ""]  # fmt: skip
 
@@ -89,7 +106,10 @@ def _run_section(
     title = f" ({prefix})" if prefix else ""
     md = [f"## Outcomes by reason{title}", ""]
     reasons = sorted(f.outcomes_by_reason)
-    labels = [*OUTCOMES, *sorted({k for c in f.outcomes_by_reason.values() for k in c} - set(OUTCOMES))]
+    labels = [
+        *OUTCOMES,
+        *sorted({k for c in f.outcomes_by_reason.values() for k in c} - set(OUTCOMES)),
+    ]
     md += ["| reason | " + " | ".join(labels) + " | total |", "|---" * (len(labels) + 2) + "|"]
     for reason in reasons:
         c = f.outcomes_by_reason[reason]
@@ -166,7 +186,7 @@ def _money_series(
     money: dict[str, MoneyFigures], currencies: list[str], exponent: Callable[[str], int]
 ) -> list[tuple[str, list[float]]]:
     def major(v: int, cur: str) -> float:
-        return v / 10 ** exponent(cur)  # display only: bar lengths, never money
+        return float(v) / float(10 ** exponent(cur))  # display only: bar lengths, never money
 
     return [("sellers", [major(money[c].seller_bore, c) for c in currencies]),
             ("platform", [major(money[c].platform_bore, c) for c in currencies])]  # fmt: skip
@@ -215,9 +235,9 @@ def _comparison(out: Path, runs: Sequence[Run]) -> list[str]:
            "sellers bore (what-if) | platform bore (base) | platform bore (what-if) |",
            "|---|---|---|---|---|---|---|"]  # fmt: skip
     for cur in sorted(set(base.money) | set(other.money)):
-        a, b = base.money.get(cur, MoneyFigures()), other.money.get(cur, MoneyFigures())
-        md.append(f"| {cur} | {a.refunded} | {b.refunded} | {a.seller_bore} | {b.seller_bore} | "
-                  f"{a.platform_bore} | {b.platform_bore} |")  # fmt: skip
+        ma, mb = base.money.get(cur, MoneyFigures()), other.money.get(cur, MoneyFigures())
+        md.append(f"| {cur} | {ma.refunded} | {mb.refunded} | {ma.seller_bore} | "
+                  f"{mb.seller_bore} | {ma.platform_bore} | {mb.platform_bore} |")  # fmt: skip
     md.append("")
     md.append("(money in minor units of each currency)")
     _chart(out, "comparison.svg", md, "Base policy and what-if, side by side",

@@ -38,8 +38,9 @@ class Honesty(StrEnum):
     """Never-shipped parcels and reused tracking numbers."""
 
 
-HONESTY_MIX = ((Honesty.HONEST, 70), (Honesty.SLOPPY, 18), (Honesty.SILENT, 8),
-               (Honesty.FRAUD, 4))  # fmt: skip
+HONESTY_MIX: tuple[tuple[str, int], ...] = (
+    (Honesty.HONEST, 70), (Honesty.SLOPPY, 18), (Honesty.SILENT, 8), (Honesty.FRAUD, 4),
+)  # fmt: skip
 
 
 class Parcel(StrEnum):
@@ -145,10 +146,10 @@ def generate(seed: int, orders: int, *, placement_days: int = 30) -> Scenario:
     buyers = [Person(i, _pick(rng, BUYER_COUNTRIES), _pick(rng, TIERS))
               for i in range(max(4, orders // 5))]  # fmt: skip
     sellers = [Person(i, _pick(rng, SELLER_COUNTRIES), None,
-                      Honesty(_pick(rng, HONESTY_MIX)))  # type: ignore[arg-type]
+                      Honesty(_pick(rng, HONESTY_MIX)))
                for i in range(max(4, orders // 40))]  # fmt: skip
     sellers[0] = Person(0, "CN", None, Honesty.FRAUD)  # every market has one
-    plans = []
+    plans: list[OrderPlan] = []
     for i in range(orders):
         order_rng = random.Random(f"{seed}:{i}")
         plans.append(_order(order_rng, i, buyers, sellers, plans, placement_days))
@@ -220,12 +221,10 @@ _DISPUTE_RATE = {Honesty.HONEST: 0.02, Honesty.SLOPPY: 0.05, Honesty.SILENT: 0.0
 def _dispute(rng: random.Random, plan: OrderPlan, honesty: Honesty) -> DisputePlan | None:
     undelivered = plan.parcel in (Parcel.LOST, Parcel.NEVER_SHIPPED, Parcel.REUSED,
                                   Parcel.RETURNED, Parcel.ELSEWHERE)  # fmt: skip
-    if undelivered:
-        wants = rng.random() < 0.7
-    else:
-        wants = rng.random() < _DISPUTE_RATE[honesty]
+    wants = rng.random() < (0.7 if undelivered else _DISPUTE_RATE[honesty])
     if not wants or not plan.pays or plan.cancel == "free":
         return None
+    sub: str | None
     if undelivered:
         reason = "not_received"
         sub = {Parcel.LOST: "tracking_stuck", Parcel.NEVER_SHIPPED: "no_tracking_info",
@@ -233,9 +232,13 @@ def _dispute(rng: random.Random, plan: OrderPlan, honesty: Honesty) -> DisputePl
                Parcel.ELSEWHERE: "wrong_address"}[plan.parcel]  # fmt: skip
     else:
         reason = _pick(rng, FAULT_REASONS)
-        sub = {"not_as_described": rng.choice(["wrong_item", "wrong_size_or_colour",
-                                               "poor_quality", "missing_parts"]),
-               "changed_mind": "no_longer_needed", "not_received": "tracking_stuck"}.get(reason)  # fmt: skip
+        sub = {
+            "not_as_described": rng.choice(
+                ["wrong_item", "wrong_size_or_colour", "poor_quality", "missing_parts"]
+            ),
+            "changed_mind": "no_longer_needed",
+            "not_received": "tracking_stuck",
+        }.get(reason)
     late = rng.random() < 0.06
     if undelivered or reason == "not_received":
         opens_after = _days(rng, 6, 14)
