@@ -13,6 +13,7 @@ from rich.table import Table
 
 from refundkit.domain.errors import RefundkitError
 from refundkit.domain.roles import Role
+from refundkit.entrypoints.cli.bench_command import bench
 from refundkit.entrypoints.cli.simulate_command import simulate
 
 app = typer.Typer(help="refundkit: buyer protection, disputes, escrow and refunds.",
@@ -28,6 +29,7 @@ app.add_typer(webhooks_app, name="webhooks")
 console = Console()
 errors = Console(stderr=True)
 app.command()(simulate)
+app.command()(bench)
 
 PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy TOML for new orders (default: built in)")

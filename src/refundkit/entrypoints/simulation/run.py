@@ -8,14 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from refundkit.adapters.currencies import Iso4217Catalog
-from refundkit.adapters.db.engine import create_engine, normalize_url
 from refundkit.adapters.evidence_storage import LocalBlobStore
 from refundkit.adapters.metadata_strip import strip_metadata
-from refundkit.domain.errors import ValidationError
 from refundkit.entrypoints.bootstrap import build
+from refundkit.entrypoints.scratch_db import fresh_database, shown
 from refundkit.entrypoints.simulation.clock import SimulatedClock
 from refundkit.entrypoints.simulation.driver import Driver, Progress
 from refundkit.entrypoints.simulation.figures import read_figures
@@ -53,7 +50,9 @@ def simulate(
     runs: list[Run] = []
     honesty: dict[str, Honesty] = {}
     for name, policy in plans:
-        url = _fresh_database(options, name)
+        suffix = "" if name == "base" else "-whatif"
+        default = options.out / f"{name.replace('-', '')}.sqlite3"
+        url = fresh_database(options.database_url, default, PG_SCHEMAS[name], suffix=suffix)
         run, honesty = _run_one(options, scenario, name, url, policy,
                                 progress(name) if progress else None)  # fmt: skip
         runs.append(run)
@@ -85,46 +84,6 @@ def _run_one(
             user.id: person.honesty or Honesty.HONEST
             for user, person in zip(driver.sellers, scenario.sellers, strict=True)
         }
-        return Run(name, figures, stats, _shown(url)), honesty
+        return Run(name, figures, stats, shown(url)), honesty
     finally:
         runtime.close()
-
-
-def _shown(url: str) -> str:
-    return sa.make_url(url).render_as_string(hide_password=True)
-
-
-def _fresh_database(options: Options, name: str) -> str:
-    """SQLite: a new file (beside the report, or beside the given one for the what-if).
-    PostgreSQL: a schema of the simulator's own in the given database, dropped and made anew."""
-    if options.database_url is None:
-        path = options.out / f"{name.replace('-', '')}.sqlite3"
-        _remove_sqlite(path)
-        return f"sqlite:///{path}"
-    url = sa.make_url(normalize_url(options.database_url))
-    if url.get_backend_name() == "sqlite":
-        if not url.database:
-            raise ValidationError("the SQLite URL needs a file path", field="database_url")
-        path = Path(url.database)
-        if name != "base":
-            path = path.with_name(f"{path.stem}-whatif{path.suffix}")
-        if path.exists() and path.stat().st_size > 0:
-            raise ValidationError(f"{path} exists: the simulator needs a new database file",
-                                  field="database_url")  # fmt: skip
-        return url.set(database=str(path)).render_as_string(hide_password=False)
-    schema = PG_SCHEMAS[name]
-    engine = create_engine(url.render_as_string(hide_password=False))
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    finally:
-        engine.dispose()
-    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
-    )
-
-
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
