@@ -66,6 +66,8 @@ class SqlOrderRepository:
         # the lines and extensions that changed.
         self._seen_lines: dict[str, list[int]] = {}
         self._seen_extensions: dict[str, dict[str, ProtectionExtension]] = {}
+        # The order row as read or last written, so a save sets only the columns that changed.
+        self._seen_values: dict[str, dict[str, Any]] = {}
 
     def add(self, order: Order) -> None:
         row = self._order_values(order)
@@ -104,6 +106,7 @@ class SqlOrderRepository:
         )
         self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
         self._seen_extensions[order.id] = {}
+        self._seen_values[order.id] = self._order_values(order)
         self._write_extensions(order)
 
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
@@ -113,8 +116,17 @@ class SqlOrderRepository:
         row = self._conn.execute(query).mappings().first()
         return None if row is None else self._load([row])[0]
 
+    def get_many(self, order_ids: Sequence[str], *, for_update: bool = False) -> list[Order]:
+        if not order_ids:
+            return []
+        query = sa.select(t.orders).where(t.orders.c.id.in_(order_ids)).order_by(t.orders.c.id)
+        if for_update:
+            query = locked(self._conn, query)
+        rows = self._conn.execute(query).mappings().all()
+        return self._load(rows) if rows else []
+
     def save(self, order: Order) -> None:
-        values = self._order_values(order)
+        values = self._changed_values(order)
         values["version"] = order.version + 1
         result = self._conn.execute(
             t.orders.update()
@@ -123,7 +135,42 @@ class SqlOrderRepository:
         )
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"order {order.id} was changed by someone else")
+        self._saved(order)
+
+    def save_many(self, orders: Sequence[Order]) -> None:
+        """Many orders in one UPDATE per set of changed columns (executemany), each still
+        guarded by its version."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for order in orders:
+            changed = self._changed_values(order)
+            changed["version"] = order.version + 1
+            params = {f"new_{name}": value for name, value in changed.items()}
+            params.update(old_id=order.id, old_version=order.version)
+            groups.setdefault(tuple(sorted(changed)), []).append(params)
+        for columns, rows in groups.items():
+            statement = (
+                t.orders.update()
+                .where(t.orders.c.id == sa.bindparam("old_id"),
+                       t.orders.c.version == sa.bindparam("old_version"))
+                .values({name: sa.bindparam(f"new_{name}") for name in columns})
+            )  # fmt: skip
+            result = self._conn.execute(statement, rows)
+            sane = self._conn.dialect.supports_sane_multi_rowcount
+            if sane and result.rowcount != len(rows):
+                raise ConcurrentUpdate("an order was changed by someone else")
+        for order in orders:
+            self._saved(order)
+
+    def _changed_values(self, order: Order) -> dict[str, Any]:
+        values = self._order_values(order)
+        seen = self._seen_values.get(order.id)
+        if seen is None:
+            return values
+        return {name: value for name, value in values.items() if seen.get(name) != value}
+
+    def _saved(self, order: Order) -> None:
         order.version += 1
+        self._seen_values[order.id] = self._order_values(order)
         self._write_extensions(order)
         self._write_line_refunds(order)
 
@@ -198,6 +245,7 @@ class SqlOrderRepository:
             order.line_refunds = [*refunded[order.id], row["shipping_refunded"]]
             self._seen_lines[order.id] = list(order.line_refunds)
             self._seen_extensions[order.id] = {e.id: replace(e) for e in order.extensions}
+            self._seen_values[order.id] = self._order_values(order)
         return found
 
     @staticmethod
