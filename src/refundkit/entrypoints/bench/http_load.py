@@ -27,9 +27,16 @@ class Client:
         self._n = 0
 
     def call(
-        self, method: str, path: str, body: Any = None, *, expect: int = 200,
-        idempotent: bool = True, raw: bytes | None = None, headers: dict[str, str] | None = None,
-    ) -> Any:  # fmt: skip
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        expect: int = 200,
+        idempotent: bool = True,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         sent = {"Authorization": f"Bearer {self.key}", **(headers or {})}
         payload: bytes | None = raw
         if body is not None:
@@ -50,9 +57,11 @@ class Client:
 
 
 def run_clients(
-    clients: int, per_client: int, make: Callable[[], Client],
+    clients: int,
+    per_client: int,
+    make: Callable[[], Client],
     operation: Callable[[Client, int, int], None],
-) -> tuple[list[float], float, list[str]]:  # fmt: skip
+) -> tuple[list[float], float, list[str]]:
     """``clients`` threads, each doing ``operation(client, thread, n)`` ``per_client`` times.
     Answers the latencies, the wall time, and the errors."""
     latencies: list[float] = []

@@ -35,11 +35,13 @@ def make_people(runtime: Runtime, buyers: int = 40, sellers: int = 10) -> People
 
     def make(uow: UnitOfWork) -> People:
         platform = ensure_platform_key(deps, uow, PLATFORM_KEY)
-        agent, agent_key = add_user(deps, uow, NewUser(Role.AGENT, "Agent", "agent@bench.invalid",
-                                                       "IE"))  # fmt: skip
+        agent, agent_key = add_user(
+            deps, uow, NewUser(Role.AGENT, "Agent", "agent@bench.invalid", "IE")
+        )
         made = [
-            add_user(deps, uow, NewUser(Role.BUYER, f"B{i}", f"b{i}@bench.invalid", "DE",
-                                        Tier.STANDARD))  # fmt: skip
+            add_user(
+                deps, uow, NewUser(Role.BUYER, f"B{i}", f"b{i}@bench.invalid", "DE", Tier.STANDARD)
+            )
             for i in range(buyers)
         ]
         made_buyers = [user for user, _ in made]
@@ -55,21 +57,32 @@ def make_people(runtime: Runtime, buyers: int = 40, sellers: int = 10) -> People
 def order_body(buyer: User, seller: User, n: int) -> dict[str, object]:
     """An order as a shop reports it over the API."""
     return {
-        "buyer_id": buyer.id, "seller_id": seller.id, "currency": "USD",
-        "items": [{"sku": f"sku-{n % 50}", "title": "Desk lamp", "quantity": 2,
-                   "unit_price": "12.50"}],
-        "shipping_fee": "5.00", "payment_method": "card",
+        "buyer_id": buyer.id,
+        "seller_id": seller.id,
+        "currency": "USD",
+        "items": [
+            {"sku": f"sku-{n % 50}", "title": "Desk lamp", "quantity": 2, "unit_price": "12.50"}
+        ],
+        "shipping_fee": "5.00",
+        "payment_method": "card",
         "ship_to": {"country": "DE", "city": "Berlin", "postcode": "10115"},
         "promised_delivery_days": 20,
-    }  # fmt: skip
+    }
 
 
 def draft_for(buyer: User, seller: User, unit_price: int = 1250) -> OrderDraft:
     return OrderDraft(
-        buyer.id, seller.id, buyer.country, seller.country, "USD",
-        (OrderLine("sku-1", "Desk lamp", 2, unit_price),), 500, PaymentMethod.CARD,
-        Address("DE", "Berlin", "10115"), 20,
-    )  # fmt: skip
+        buyer.id,
+        seller.id,
+        buyer.country,
+        seller.country,
+        "USD",
+        (OrderLine("sku-1", "Desk lamp", 2, unit_price),),
+        500,
+        PaymentMethod.CARD,
+        Address("DE", "Berlin", "10115"),
+        20,
+    )
 
 
 def paid_order(runtime: Runtime, people: People, n: int, unit_price: int = 1250) -> str:
@@ -77,9 +90,14 @@ def paid_order(runtime: Runtime, people: People, n: int, unit_price: int = 1250)
     buyer, seller = people.buyers[n % len(people.buyers)], people.sellers[n % len(people.sellers)]
 
     def make(uow: UnitOfWork) -> str:
-        found = orders.create_order(deps, uow, people.platform,
-                                    lambda b, s: draft_for(b, s, unit_price), buyer.id,
-                                    seller.id)  # fmt: skip
+        found = orders.create_order(
+            deps,
+            uow,
+            people.platform,
+            lambda b, s: draft_for(b, s, unit_price),
+            buyer.id,
+            seller.id,
+        )
         orders.pay_order(deps, uow, people.platform, found.order.id, f"psp_{n}")
         return found.order.id
 
@@ -101,12 +119,19 @@ def escalated_dispute(runtime: Runtime, people: People, n: int) -> str:
         tracking.ingest_scans(deps, uow, people.platform, [scan])
 
     transactions.run(deps, ship_and_deliver)
-    form = DisputeForm("not_received", "wrong_address", False, 3000, False,
-                       "Delivered to a neighbour I do not know.")  # fmt: skip
+    form = DisputeForm(
+        "not_received",
+        "wrong_address",
+        False,
+        3000,
+        False,
+        "Delivered to a neighbour I do not know.",
+    )
     dispute_id = transactions.run(
         deps, lambda uow: disputes.open_dispute(deps, uow, buyer, order_id, form, [])
     ).dispute.id
-    transactions.run(deps, lambda uow: disputes.reject(deps, uow, seller, dispute_id,
-                                                       "It was delivered."))  # fmt: skip
+    transactions.run(
+        deps, lambda uow: disputes.reject(deps, uow, seller, dispute_id, "It was delivered.")
+    )
     transactions.run(deps, lambda uow: disputes.escalate(deps, uow, buyer, dispute_id))
     return dispute_id

@@ -26,10 +26,20 @@ class Plan:
     sweep_batch: int
 
 
-QUICK = Plan(Sizes(orders_per_client=25, reads_per_client=50, escalated=20, uploads_per_size=3),
-             hot_orders=4, refunds_per_thread=25, sweep_orders=5_000, sweep_batch=500)  # fmt: skip
-FULL = Plan(Sizes(orders_per_client=400, reads_per_client=800, escalated=200, uploads_per_size=10),
-            hot_orders=10, refunds_per_thread=250, sweep_orders=1_000_000, sweep_batch=1000)  # fmt: skip
+QUICK = Plan(
+    Sizes(orders_per_client=25, reads_per_client=50, escalated=20, uploads_per_size=3),
+    hot_orders=4,
+    refunds_per_thread=25,
+    sweep_orders=5_000,
+    sweep_batch=500,
+)
+FULL = Plan(
+    Sizes(orders_per_client=400, reads_per_client=800, escalated=200, uploads_per_size=10),
+    hot_orders=10,
+    refunds_per_thread=250,
+    sweep_orders=1_000_000,
+    sweep_batch=1000,
+)
 
 
 @dataclass
@@ -42,9 +52,12 @@ class BenchRun:
 
 
 def bench(
-    database_url: str | None, work: Path, plan: Plan, only: set[int] | None,
+    database_url: str | None,
+    work: Path,
+    plan: Plan,
+    only: set[int] | None,
     progress: Callable[[str], None],
-) -> BenchRun:  # fmt: skip
+) -> BenchRun:
     work.mkdir(parents=True, exist_ok=True)
     url = fresh_database(database_url, work / "bench.sqlite3", SCHEMA)
     runtime = build(url=url)
@@ -68,12 +81,16 @@ def bench(
             run.results += workloads_http.uploads(url, work, people, plan.sizes)
         if 2 in wanted:
             progress("2: refunds on hot orders")
-            run.results.append(workloads_db.hot_refunds(runtime, people, plan.hot_orders,
-                                                        plan.refunds_per_thread))  # fmt: skip
+            run.results.append(
+                workloads_db.hot_refunds(runtime, people, plan.hot_orders, plan.refunds_per_thread)
+            )
         if 3 in wanted:
             progress("3: timer sweep")
-            run.results.append(workloads_db.timer_sweep(runtime, people, plan.sweep_orders,
-                                                        plan.sweep_batch, progress))  # fmt: skip
+            run.results.append(
+                workloads_db.timer_sweep(
+                    runtime, people, plan.sweep_orders, plan.sweep_batch, progress
+                )
+            )
     finally:
         runtime.close()
     run.results.sort(key=lambda r: r.number)

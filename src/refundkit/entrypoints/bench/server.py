@@ -75,8 +75,15 @@ def _serve(url: str, port: int, statements: Synchronized[int], evidence_dir: str
 
     for hook in ("before_cursor_execute", "commit", "rollback"):
         sa.event.listen(runtime.engine, hook, seen)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                limit_concurrency=1000, backlog=2048)  # fmt: skip
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        limit_concurrency=1000,
+        backlog=2048,
+    )
 
 
 def _work(url: str, statements: Synchronized[int], poll: float) -> None:
@@ -104,15 +111,14 @@ def served(url: str, evidence_dir: str, *, worker_poll: float | None = None) -> 
     """The API in a child process (and a webhook worker in another, when ``worker_poll``)."""
     ctx = mp.get_context("spawn")
     port = _free_port()
-    statements: Synchronized[int] = ctx.Value("q", 0)  # type: ignore[assignment]
+    statements: Synchronized[int] = ctx.Value("q", 0)
     server = ctx.Process(target=_serve, args=(url, port, statements, evidence_dir), daemon=True)
     server.start()
     worker = None
     worker_statements: Synchronized[int] | None = None
     if worker_poll is not None:
-        worker_statements = ctx.Value("q", 0)  # type: ignore[assignment]
-        worker = ctx.Process(target=_work, args=(url, worker_statements, worker_poll),
-                             daemon=True)  # fmt: skip
+        worker_statements = ctx.Value("q", 0)
+        worker = ctx.Process(target=_work, args=(url, worker_statements, worker_poll), daemon=True)
         worker.start()
     try:
         _wait_for(port, server)

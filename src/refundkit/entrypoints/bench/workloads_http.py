@@ -59,8 +59,12 @@ def _bare_pair(client: Client, thread: int, n: int) -> None:
 def orders_over_http(url: str, work: Path, people: People, sizes: Sizes) -> Result:
     """Workload 1: 8 clients create and pay orders; the ceiling is the same two requests to a
     bare JSON endpoint of the same server."""
-    result = Result(1, "order create + pay over HTTP", "order (2 requests)",
-                    targets=[">= 1,000/s on PostgreSQL", "p99 < 50 ms", ">= 0.5 of bare JSON"])  # fmt: skip
+    result = Result(
+        1,
+        "order create + pay over HTTP",
+        "order (2 requests)",
+        targets=[">= 1,000/s on PostgreSQL", "p99 < 50 ms", ">= 0.5 of bare JSON"],
+    )
     with served(url, str(work / "evidence")) as server:
         _warm(server, people)
         before = server.statements
@@ -69,8 +73,9 @@ def orders_over_http(url: str, work: Path, people: People, sizes: Sizes) -> Resu
                 CLIENTS, sizes.orders_per_client, lambda: _client(server), _create_and_pay(people)
             )
         result.statements = server.statements - before
-        _, bare_seconds, _ = run_clients(CLIENTS, sizes.orders_per_client,
-                                         lambda: _client(server), _bare_pair)  # fmt: skip
+        _, bare_seconds, _ = run_clients(
+            CLIENTS, sizes.orders_per_client, lambda: _client(server), _bare_pair
+        )
     result.ops, result.seconds, result.latencies = len(latencies), seconds, latencies
     result.peak_rss_mb = rss.peak
     result.ceiling_ops_per_s = CLIENTS * sizes.orders_per_client / bare_seconds
@@ -103,7 +108,7 @@ class _Sink:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 arrived = time.time()
                 event = json.loads(body)
@@ -133,12 +138,17 @@ class _Sink:
 def outbox_relay(url: str, work: Path, runtime: Runtime, people: People, sizes: Sizes) -> Result:
     """Workload 4: workload 1's load with a webhook worker process relaying every event to a
     local sink; lag from the event to its arrival, and every event delivered once."""
-    result = Result(4, "outbox relay to a webhook sink", "event delivered",
-                    targets=["keeps up with workload 1", "lag p99 < 1 s", "no loss"])  # fmt: skip
+    result = Result(
+        4,
+        "outbox relay to a webhook sink",
+        "event delivered",
+        targets=["keeps up with workload 1", "lag p99 < 1 s", "no loss"],
+    )
     sink = _Sink()
     deps = runtime.deps
-    transactions.run(deps, lambda uow: webhooks.create_endpoint(deps, uow, people.platform,
-                                                                sink.url, ["*"]))  # fmt: skip
+    transactions.run(
+        deps, lambda uow: webhooks.create_endpoint(deps, uow, people.platform, sink.url, ["*"])
+    )
     engine = runtime.engine
     with engine.connect() as conn:
         events_before = conn.execute(sa.select(sa.func.count()).select_from(t.events)).scalar_one()
@@ -180,9 +190,11 @@ def outbox_relay(url: str, work: Path, runtime: Runtime, people: People, sizes: 
     result.ceiling_name = "events made per second by workload 1's load"
     lost = expected - len(sink.received)
     drain = seconds - load_seconds
-    result.notes.append(f"{expected} events, {lost} lost, {sink.duplicates} sent twice; "
-                        f"backlog peak {max(backlog, default=0)}, drained {drain:.1f} s after "
-                        "the load ended; lag p50/p99 are from the event to its arrival")  # fmt: skip
+    result.notes.append(
+        f"{expected} events, {lost} lost, {sink.duplicates} sent twice; "
+        f"backlog peak {max(backlog, default=0)}, drained {drain:.1f} s after "
+        "the load ended; lag p50/p99 are from the event to its arrival"
+    )
     if errors:
         result.notes.append(f"{len(errors)} client errors, first: {errors[0][:200]}")
     return result
@@ -197,10 +209,15 @@ def read_paths(
     with runtime.engine.connect() as conn:
         ids = list(conn.execute(sa.select(t.orders.c.id).limit(5000)).scalars())
     results = []
-    order = Result(5, "read: order JSON", "GET /v1/orders/{id}",
-                   targets=["(no target) vs bare JSON"])  # fmt: skip
-    queue = Result(5, "read: agent queue", "GET /v1/disputes?status=escalated",
-                   targets=["(no target) vs bare JSON"])  # fmt: skip
+    order = Result(
+        5, "read: order JSON", "GET /v1/orders/{id}", targets=["(no target) vs bare JSON"]
+    )
+    queue = Result(
+        5,
+        "read: agent queue",
+        "GET /v1/disputes?status=escalated",
+        targets=["(no target) vs bare JSON"],
+    )
     rng = random.Random(5)
     with served(url, str(work / "evidence")) as server:
 
@@ -214,8 +231,10 @@ def read_paths(
             client.call("GET", "/bench/bare")
 
         n = sizes.reads_per_client
-        for res, op, key in ((order, get_order, PLATFORM_KEY),
-                             (queue, get_queue, people.agent_key)):  # fmt: skip
+        for res, op, key in (
+            (order, get_order, PLATFORM_KEY),
+            (queue, get_queue, people.agent_key),
+        ):
             before = server.statements
             with PeakRss(server.pid) as rss:
                 lat, secs, errors = run_clients(CLIENTS, n, lambda k=key: _client(server, k), op)  # type: ignore[misc]
@@ -236,9 +255,11 @@ def _multipart(size: int, n: int) -> tuple[bytes, str]:
     boundary = f"benchboundary{n:08d}"
     line = b"evidence line of a benchmark upload, plain text for the sniffer\n"
     content = (line * (size // len(line) + 1))[:size]
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n"
-            f"dispute_evidence\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"notes{n}.txt\"\r\nContent-Type: text/plain\r\n\r\n").encode()  # fmt: skip
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n'
+        f'dispute_evidence\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="notes{n}.txt"\r\nContent-Type: text/plain\r\n\r\n'
+    ).encode()
     return head + content + f"\r\n--{boundary}--\r\n".encode(), boundary
 
 
@@ -255,31 +276,37 @@ def uploads(url: str, work: Path, people: People, sizes: Sizes) -> list[Result]:
             body, boundary = _multipart(size, size)
             headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
             label = f"{size // 1024} KB" if size < 1024 * 1024 else f"{size // (1024 * 1024)} MB"
-            res = Result(6, f"evidence upload {label}", "upload",
-                         targets=["memory flat across sizes"])  # fmt: skip
+            res = Result(
+                6, f"evidence upload {label}", "upload", targets=["memory flat across sizes"]
+            )
 
-            def upload(client: Client, _t: int, _n: int, b: bytes = body,
-                       h: dict[str, str] = headers) -> None:  # fmt: skip
+            def upload(
+                client: Client, _t: int, _n: int, b: bytes = body, h: dict[str, str] = headers
+            ) -> None:
                 client.call("POST", "/v1/files", raw=b, headers=h, expect=201)
 
-            def drain(client: Client, _t: int, _n: int, b: bytes = body,
-                      h: dict[str, str] = headers) -> None:  # fmt: skip
-                client.call("POST", "/bench/drain", raw=b, headers=h, expect=201,
-                            idempotent=False)  # fmt: skip
+            def drain(
+                client: Client, _t: int, _n: int, b: bytes = body, h: dict[str, str] = headers
+            ) -> None:
+                client.call("POST", "/bench/drain", raw=b, headers=h, expect=201, idempotent=False)
 
             clients = 4
             before = server.statements
             with PeakRss(server.pid) as rss:
-                lat, secs, errors = run_clients(clients, sizes.uploads_per_size,
-                                                lambda: _client(server, buyer_key), upload)  # fmt: skip
+                lat, secs, errors = run_clients(
+                    clients, sizes.uploads_per_size, lambda: _client(server, buyer_key), upload
+                )
             res.statements = server.statements - before
             res.ops, res.seconds, res.latencies, res.peak_rss_mb = len(lat), secs, lat, rss.peak
-            _, drain_secs, _ = run_clients(clients, sizes.uploads_per_size,
-                                           lambda: _client(server, buyer_key), drain)  # fmt: skip
+            _, drain_secs, _ = run_clients(
+                clients, sizes.uploads_per_size, lambda: _client(server, buyer_key), drain
+            )
             res.ceiling_ops_per_s = clients * sizes.uploads_per_size / drain_secs
             res.ceiling_name = "bare endpoint reading the same body"
-            res.notes.append(f"{res.ops * size / res.seconds / 1e6:.1f} MB/s; server RSS "
-                             f"peak {rss.peak:.0f} MB (from {rss.start:.0f} MB)")  # fmt: skip
+            res.notes.append(
+                f"{res.ops * size / res.seconds / 1e6:.1f} MB/s; server RSS "
+                f"peak {rss.peak:.0f} MB (from {rss.start:.0f} MB)"
+            )
             if errors:
                 res.notes.append(f"{len(errors)} errors, first: {errors[0][:200]}")
             results.append(res)
@@ -297,9 +324,13 @@ def _over_limit(server: Served, key: str) -> str:
     """Announce 20 MB (over the 10 MB limit), send none of it, and see whether the answer
     comes anyway: then the server refused before reading the body."""
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall((f"POST /v1/files HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n"
-                      "Content-Type: multipart/form-data; boundary=x\r\n"
-                      f"Content-Length: {20 * 1024 * 1024}\r\n\r\n").encode())  # fmt: skip
+        sock.sendall(
+            (
+                f"POST /v1/files HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n"
+                "Content-Type: multipart/form-data; boundary=x\r\n"
+                f"Content-Length: {20 * 1024 * 1024}\r\n\r\n"
+            ).encode()
+        )
         began = time.perf_counter()
         try:
             answer = sock.recv(4096).decode(errors="replace")
@@ -307,8 +338,10 @@ def _over_limit(server: Served, key: str) -> str:
             return "over-limit upload: NO answer before its body was sent (it waited for it)"
         status = answer.split(" ", 2)[1] if answer.startswith("HTTP/") else "?"
         took = 1000 * (time.perf_counter() - began)
-        return (f"over-limit upload (20 MB announced, 0 bytes sent): answered {status} in "
-                f"{took:.0f} ms, before its body was read")
+        return (
+            f"over-limit upload (20 MB announced, 0 bytes sent): answered {status} in "
+            f"{took:.0f} ms, before its body was read"
+        )
 
 
 def lag_figures(result: Result) -> tuple[float, float]:

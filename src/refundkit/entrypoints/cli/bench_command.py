@@ -15,14 +15,14 @@ console = Console(width=max(Console().width, 150))
 def bench(
     database_url: Annotated[
         str | None,
-        typer.Option(help="PostgreSQL database to measure (the benchmark works in schema "
-                     "refundkit_bench there) or a new SQLite file; default: a SQLite file "
-                     "under --out"),  # fmt: skip
+        typer.Option(
+            help="PostgreSQL database to measure (the benchmark works in schema "
+            "refundkit_bench there) or a new SQLite file; default: a SQLite file "
+            "under --out"
+        ),
     ] = None,
     quick: Annotated[bool, typer.Option(help="A small run (about a minute)")] = False,
-    only: Annotated[
-        str | None, typer.Option(help="Run only these workloads, e.g. 1,3")
-    ] = None,
+    only: Annotated[str | None, typer.Option(help="Run only these workloads, e.g. 1,3")] = None,
     sweep_orders: Annotated[
         int | None, typer.Option(min=100, help="Orders in the timer sweep (default 1,000,000)")
     ] = None,
@@ -35,7 +35,8 @@ def bench(
     from dataclasses import replace
 
     from refundkit.entrypoints.bench.report import COLUMNS, markdown, row
-    from refundkit.entrypoints.bench.run import FULL, QUICK, bench as run_bench
+    from refundkit.entrypoints.bench.run import FULL, QUICK
+    from refundkit.entrypoints.bench.run import bench as run_bench
 
     plan = QUICK if quick else FULL
     if sweep_orders is not None:
