@@ -84,19 +84,37 @@ class Driver:
         for plan in self.scenario.orders:
             self._at(self.start + plan.placed_after, "create", plan)
         total_days = self.scenario.placement_days + TAIL_DAYS
-        ticks = int(timedelta(days=total_days) / TICK)
-        for n in range(1, ticks + 1):
-            now = self.start + n * TICK
+        end = self.start + timedelta(days=total_days)
+        now = self.start
+        while now < end:
+            now = self._next_tick(now, end)
             self.clock.set(now)
             self._run_due_steps(now)
             if now.hour == 10:
                 self._daily_rounds()
             self.stats.timers_fired += fire_due(self.deps, batch=500)
-            if progress and now.hour == 0:
-                progress(n // 24, total_days, self.placed)
+            if progress:
+                progress((now - self.start).days, total_days, self.placed)
         self.stats.sim_days = total_days
         self.stats.wall_seconds = time.perf_counter() - began
         return self.stats
+
+    def _next_tick(self, now: datetime, end: datetime) -> datetime:
+        """The next hour in which something happens: a step, a timer, the daily round
+        (quiet hours are skipped, not lived through one by one)."""
+        soonest = [end, (now - timedelta(hours=10)).replace(hour=0, minute=0, second=0,
+                                                            microsecond=0)
+                   + timedelta(days=1, hours=10)]  # fmt: skip
+        if self._queue:
+            soonest.append(self._queue[0].when)
+        due = transactions.run(self.deps, lambda uow: uow.timers.next_due_at(), readonly=True)
+        if due is not None:
+            soonest.append(due)
+        target = min(soonest)
+        on_the_hour = target.replace(minute=0, second=0, microsecond=0)
+        if on_the_hour < target:
+            on_the_hour += TICK
+        return min(max(now + TICK, on_the_hour), end)
 
     def _people(self) -> None:
         deps = self.deps
