@@ -66,8 +66,14 @@ class OrderRepository(Protocol):
     def seen(self, order_id: str) -> Order | None:
         """The instance this transaction last loaded, added or saved (no query), if any."""
 
+    def get_many(self, order_ids: Sequence[str], *, for_update: bool = False) -> list[Order]:
+        """The orders that exist among ``order_ids`` (in id order), read together."""
+
     def save(self, order: Order) -> None:
         """Write the changes; raises ``ConcurrentUpdate`` if someone saved first."""
+
+    def save_many(self, orders: Sequence[Order]) -> None:
+        """``save`` for many orders at once (batched statements)."""
 
     def search(
         self,
@@ -94,6 +100,7 @@ class RefundRepository(Protocol):
 
 class LedgerRepository(Protocol):
     def append(self, entry: JournalEntry) -> None: ...
+    def append_many(self, entries: Sequence[JournalEntry]) -> None: ...
     def balances(self, accounts: Sequence[str]) -> dict[str, int]: ...
     def balances_by_currency(self, accounts: Sequence[str]) -> dict[tuple[str, str], int]: ...
     def totals_by_prefix(
@@ -130,6 +137,7 @@ class TimerStore(Protocol):
         """Lock unfired timers due by ``now``, oldest first, skipping ones locked elsewhere."""
 
     def mark_fired(self, timer_id: int, fired_at: datetime, result: str) -> None: ...
+    def mark_fired_many(self, fired: Sequence[tuple[int, str]], fired_at: datetime) -> None: ...
     def postpone(self, timer_id: int, until: datetime, error: str) -> None:
         """A handler failed unexpectedly: try again at ``until``, never drop the deadline."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
@@ -108,6 +108,69 @@ def _fire_one(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> None:
     uow.timers.mark_fired(timer.id, deps.clock.now(), result)
 
 
+def _runs(due: Sequence[DueTimer]) -> list[list[DueTimer]]:
+    """Split a batch, in its order, into runs of order timers on distinct orders (fired
+    together) and single other timers."""
+    runs: list[list[DueTimer]] = []
+    current: list[DueTimer] = []
+    subjects: set[str] = set()
+    for timer in due:
+        if timer.kind in _ORDER_STEPS and timer.subject_id not in subjects:
+            current.append(timer)
+            subjects.add(timer.subject_id)
+            continue
+        if current:
+            runs.append(current)
+            current, subjects = [], set()
+        if timer.kind in _ORDER_STEPS:
+            current, subjects = [timer], {timer.subject_id}
+        else:
+            runs.append([timer])
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _fire_order_timers(deps: Deps, uow: UnitOfWork, timers: list[DueTimer]) -> None:
+    """Order timers on distinct orders fired together: one read of the orders and one write
+    per kind of row. If anything fails unexpectedly the lot is undone and fired one by one."""
+    try:
+        with uow.savepoint():
+            results = _fire_order_batch(deps, uow, timers)
+    except Exception:
+        log.warning("a batch of %d order timers failed; firing them one by one", len(timers))
+        for timer in timers:
+            _fire_one(deps, uow, timer)
+        return
+    uow.timers.mark_fired_many(
+        [(timer.id, result) for timer, result in zip(timers, results, strict=True)],
+        deps.clock.now(),
+    )
+
+
+def _fire_order_batch(deps: Deps, uow: UnitOfWork, timers: list[DueTimer]) -> list[str]:
+    found = {o.id: o for o in uow.orders.get_many([t.subject_id for t in timers], for_update=True)}
+    results: list[str] = []
+    changed: list[Order] = []
+    outcomes: list[Outcome] = []
+    for timer in timers:
+        order = found.get(timer.subject_id)
+        if order is None:
+            results.append("skipped: order gone")
+            continue
+        ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
+        try:
+            outcomes.append(_ORDER_STEPS[timer.kind](ctx, order))
+        except (InvalidTransition, Forbidden, NotFound) as refusal:
+            results.append(f"skipped: {refusal.detail}")
+            continue
+        changed.append(order)
+        results.append(f"fired: {order.status.value}")
+    uow.orders.save_many(changed)
+    transactions.record_many(uow, outcomes)
+    return results
+
+
 def fire_due(deps: Deps, *, batch: int = 100) -> int:
     """Fire every timer due by now; each batch commits with the changes it caused."""
     fired = 0
@@ -115,8 +178,11 @@ def fire_due(deps: Deps, *, batch: int = 100) -> int:
 
         def one_batch(uow: UnitOfWork) -> int:
             due = uow.timers.claim_due(deps.clock.now(), batch)
-            for timer in due:
-                _fire_one(deps, uow, timer)
+            for run in _runs(due):
+                if len(run) > 1:
+                    _fire_order_timers(deps, uow, run)
+                else:
+                    _fire_one(deps, uow, run[0])
             return len(due)
 
         count = transactions.run(deps, one_batch)

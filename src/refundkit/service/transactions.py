@@ -3,7 +3,7 @@ writing everything a domain command produced together."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
@@ -17,6 +17,7 @@ from refundkit.domain.ledger import (
     Move,
     assert_escrow_covers,
     escrow_accounts_touched,
+    is_escrow,
     journal_entry,
     payable_shortfalls,
     seller_debt_account,
@@ -45,6 +46,56 @@ def record(uow: UnitOfWork, outcome: Outcome) -> None:
         uow.refunds.add(refund)
     uow.events.add(outcome.events)
     uow.timers.schedule(outcome.timers)
+
+
+def record_many(uow: UnitOfWork, outcomes: Sequence[Outcome]) -> None:
+    """``record`` for many commands at once (the timer sweep): escrow checked for every entry
+    against one read of the balances, the entries, events and timers each written in one
+    statement. An entry that takes from a seller's balance, or pays a seller who owes the
+    platform, is written the way ``record`` writes it, after the others."""
+    entries = [entry for outcome in outcomes for entry in outcome.entries]
+    if any(_debits_payable(entry) for entry in entries):
+        for outcome in outcomes:
+            record(uow, outcome)
+        return
+    balances = uow.ledger.balances(sorted({a for e in entries for a in escrow_accounts_touched(e)}))
+    for entry in entries:
+        assert_escrow_covers(entry, balances)
+        for posting in entry.postings:
+            if posting.account in balances or is_escrow(posting.account):
+                balances[posting.account] = balances.get(posting.account, 0) + posting.amount
+    owing = _sellers_owing(uow, entries)
+    uow.ledger.append_many([e for e in entries if not _pays_sellers(e, owing)])
+    for entry in entries:
+        if _pays_sellers(entry, owing):
+            uow.ledger.append(entry)
+            _recover_debts(uow, entry)
+    for outcome in outcomes:
+        for refund in outcome.refunds:
+            uow.refunds.add(refund)
+    uow.events.add([event for outcome in outcomes for event in outcome.events])
+    uow.timers.schedule([timer for outcome in outcomes for timer in outcome.timers])
+
+
+def _debits_payable(entry: JournalEntry) -> bool:
+    return any(p.account.startswith(SELLER_PAYABLE_PREFIX) and p.amount < 0
+               for p in entry.postings)  # fmt: skip
+
+
+def _sellers_owing(uow: UnitOfWork, entries: Sequence[JournalEntry]) -> set[tuple[str, str]]:
+    """(payable account, currency) credited by these entries whose seller owes the platform."""
+    credited = {pair for entry in entries for pair in seller_payables_credited(entry)}
+    if not credited:
+        return set()
+    debts = uow.ledger.balances_by_currency(
+        sorted({seller_debt_account(seller_of(account)) for account, _ in credited})
+    )
+    return {(account, currency) for account, currency in credited
+            if debts.get((seller_debt_account(seller_of(account)), currency), 0) < 0}  # fmt: skip
+
+
+def _pays_sellers(entry: JournalEntry, owing: set[tuple[str, str]]) -> bool:
+    return bool(owing) and any(pair in owing for pair in seller_payables_credited(entry))
 
 
 def _cover_shortfalls(uow: UnitOfWork, entry: JournalEntry) -> None:

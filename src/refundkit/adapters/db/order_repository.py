@@ -67,6 +67,8 @@ class SqlOrderRepository:
         self._seen_lines: dict[str, list[int]] = {}
         self._seen_extensions: dict[str, dict[str, ProtectionExtension]] = {}
         self._latest: dict[str, Order] = {}
+        # The order row as read or last written, so a save sets only the columns that changed.
+        self._seen_values: dict[str, dict[str, Any]] = {}
 
     def add(self, order: Order) -> None:
         row = self._order_values(order)
@@ -105,6 +107,7 @@ class SqlOrderRepository:
         )
         self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
         self._seen_extensions[order.id] = {}
+        self._seen_values[order.id] = self._order_values(order)
         self._write_extensions(order)
         self._latest[order.id] = order
 
@@ -123,11 +126,25 @@ class SqlOrderRepository:
         return self._latest.get(order_id)
 
     def forget_seen(self) -> None:
-        """A savepoint rolled back: instances it changed may hold changes never written."""
+        """A savepoint rolled back: instances it changed may hold changes never written, and
+        the rows as last written are no longer what the database holds."""
         self._latest.clear()
+        self._seen_values.clear()
+
+    def get_many(self, order_ids: Sequence[str], *, for_update: bool = False) -> list[Order]:
+        if not order_ids:
+            return []
+        query = sa.select(t.orders).where(t.orders.c.id.in_(order_ids)).order_by(t.orders.c.id)
+        if for_update:
+            query = locked(self._conn, query)
+        rows = self._conn.execute(query).mappings().all()
+        orders = self._load(rows) if rows else []
+        for order in orders:
+            self._latest[order.id] = order
+        return orders
 
     def save(self, order: Order) -> None:
-        values = self._order_values(order)
+        values = self._changed_values(order)
         values["version"] = order.version + 1
         result = self._conn.execute(
             t.orders.update()
@@ -136,7 +153,42 @@ class SqlOrderRepository:
         )
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"order {order.id} was changed by someone else")
+        self._saved(order)
+
+    def save_many(self, orders: Sequence[Order]) -> None:
+        """Many orders in one UPDATE per set of changed columns (executemany), each still
+        guarded by its version."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for order in orders:
+            changed = self._changed_values(order)
+            changed["version"] = order.version + 1
+            params = {f"new_{name}": value for name, value in changed.items()}
+            params.update(old_id=order.id, old_version=order.version)
+            groups.setdefault(tuple(sorted(changed)), []).append(params)
+        for columns, rows in groups.items():
+            statement = (
+                t.orders.update()
+                .where(t.orders.c.id == sa.bindparam("old_id"),
+                       t.orders.c.version == sa.bindparam("old_version"))
+                .values({name: sa.bindparam(f"new_{name}") for name in columns})
+            )  # fmt: skip
+            result = self._conn.execute(statement, rows)
+            sane = self._conn.dialect.supports_sane_multi_rowcount
+            if sane and result.rowcount != len(rows):
+                raise ConcurrentUpdate("an order was changed by someone else")
+        for order in orders:
+            self._saved(order)
+
+    def _changed_values(self, order: Order) -> dict[str, Any]:
+        values = self._order_values(order)
+        seen = self._seen_values.get(order.id)
+        if seen is None:
+            return values
+        return {name: value for name, value in values.items() if seen.get(name) != value}
+
+    def _saved(self, order: Order) -> None:
         order.version += 1
+        self._seen_values[order.id] = self._order_values(order)
         self._write_extensions(order)
         self._write_line_refunds(order)
         self._latest[order.id] = order
@@ -176,7 +228,10 @@ class SqlOrderRepository:
         if starting_after is not None:
             query = query.where(t.orders.c.id < starting_after)
         rows = self._conn.execute(query).mappings().all()
-        return self._load(rows) if rows else []
+        orders = self._load(rows) if rows else []
+        for order in orders:
+            self._latest[order.id] = order
+        return orders
 
     def _load(self, rows: Sequence[RowMapping]) -> list[Order]:
         ids = [row["id"] for row in rows]
@@ -212,6 +267,7 @@ class SqlOrderRepository:
             order.line_refunds = [*refunded[order.id], row["shipping_refunded"]]
             self._seen_lines[order.id] = list(order.line_refunds)
             self._seen_extensions[order.id] = {e.id: replace(e) for e in order.extensions}
+            self._seen_values[order.id] = self._order_values(order)
         return found
 
     @staticmethod

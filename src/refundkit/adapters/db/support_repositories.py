@@ -124,6 +124,17 @@ class SqlTimerStore:
             .values(fired_at=fired_at, result=result[:200])
         )
 
+    def mark_fired_many(self, fired: Sequence[tuple[int, str]], fired_at: datetime) -> None:
+        """Many timers in one statement: ``(timer id, result)`` pairs."""
+        if not fired:
+            return
+        self._conn.execute(
+            t.timers.update()
+            .where(t.timers.c.id == sa.bindparam("timer_id"))
+            .values(fired_at=sa.bindparam("at"), result=sa.bindparam("outcome")),
+            [{"timer_id": i, "at": fired_at, "outcome": result[:200]} for i, result in fired],
+        )
+
     def postpone(self, timer_id: int, until: datetime, error: str) -> None:
         self._conn.execute(
             t.timers.update()

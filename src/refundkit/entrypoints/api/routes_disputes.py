@@ -90,7 +90,10 @@ def list_disputes(deps: DepsDep, user: UserDep, page: PageDep,
         found, more = disputes.list_disputes(deps, uow, user, status=status,
                                              starting_after=page.starting_after,
                                              limit=page.limit)  # fmt: skip
-        return [ds.DisputeOut.of(deps.currencies, f, _currency(uow, f.dispute.order_id))
+        # The orders' currencies in one read, not one order load per dispute.
+        orders_of = uow.orders.get_many(sorted({f.dispute.order_id for f in found}))
+        currency = {o.id: o.currency for o in orders_of}
+        return [ds.DisputeOut.of(deps.currencies, f, currency[f.dispute.order_id])
                 for f in found], more  # fmt: skip
 
     data, more = query(deps, work)

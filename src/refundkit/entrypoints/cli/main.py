@@ -13,7 +13,9 @@ from rich.table import Table
 
 from refundkit.domain.errors import RefundkitError
 from refundkit.domain.roles import Role
+from refundkit.entrypoints.cli.bench_command import bench
 from refundkit.entrypoints.cli.mail import notifications_app
+from refundkit.entrypoints.cli.simulate_command import simulate
 
 app = typer.Typer(help="refundkit: buyer protection, disputes, escrow and refunds.",
                   no_args_is_help=True)  # fmt: skip
@@ -28,6 +30,8 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(notifications_app, name="notifications")
 console = Console()
 errors = Console(stderr=True)
+app.command()(simulate)
+app.command()(bench)
 
 PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy TOML for new orders (default: built in)")

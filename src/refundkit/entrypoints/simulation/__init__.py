@@ -1,0 +1,2 @@
+"""``refundkit simulate``: a seeded synthetic marketplace driven through the service layer on
+the sandbox clock, and its report (Markdown and SVG charts)."""
