@@ -126,3 +126,28 @@ def test_serve_demo_again_gives_the_demo_people_new_passwords(runtime: Runtime) 
         assert user is not None
         assert verify_password(user.password_hash, account.password)
         assert not verify_password(user.password_hash, first[user.email])
+
+
+def test_the_dispute_form_warns_when_the_window_closes_within_5_days(market: Market) -> None:
+    order = market.shipped(promised_days=20)  # no delivery shown: it closes at the deadline
+    client = _signed_in(market, market.buyer)
+    market.advance(days=6)
+    early = client.get(f"/orders/{order.id}/dispute/new")
+    market.advance(days=10)  # 4 days left
+    late = client.get(f"/orders/{order.id}/dispute/new")
+    order_page = client.get(f"/orders/{order.id}")
+    assert "The dispute window closes in" not in early.text
+    assert "You can open a dispute until" in early.text
+    assert "The dispute window closes in 4 d" in late.text
+    assert "The dispute window closes in 4 d" in order_page.text
+
+
+def test_each_role_sees_the_buttons_of_its_own_next_actions_only(market: Market) -> None:
+    order = market.paid()
+    buyer = _signed_in(market, market.buyer).get(f"/orders/{order.id}").text
+    seller = _signed_in(market, market.seller).get(f"/orders/{order.id}").text
+    assert "Cancel the order" in buyer and "Mark as shipped" not in buyer
+    assert "Mark as shipped" in seller and "Cancel the order" not in seller
+    market.ship(order.id)
+    shipped = _signed_in(market, market.buyer).get(f"/orders/{order.id}").text
+    assert "Cancel the order" not in shipped and "Confirm I received it" in shipped
