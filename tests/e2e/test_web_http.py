@@ -151,3 +151,27 @@ def test_each_role_sees_the_buttons_of_its_own_next_actions_only(market: Market)
     market.ship(order.id)
     shipped = _signed_in(market, market.buyer).get(f"/orders/{order.id}").text
     assert "Cancel the order" not in shipped and "Confirm I received it" in shipped
+
+
+def test_the_party_asked_for_evidence_is_told_so_at_the_top_of_the_dispute(
+    market: Market,
+) -> None:
+    from refundkit.domain.disputes.commands import DisputeForm
+    from refundkit.domain.roles import Role
+    from refundkit.service import disputes
+
+    order = market.shipped()
+    market.advance(days=6)
+    form = DisputeForm("not_received", None, False, 3000, False, "Nothing came.")
+    d = market.tx(lambda uow: disputes.open_dispute(market.deps, uow, market.buyer, order.id,
+                                                    form, [])).dispute.id  # fmt: skip
+    market.tx(lambda uow: disputes.reject(market.deps, uow, market.seller, d, "Sent."))
+    market.tx(lambda uow: disputes.escalate(market.deps, uow, market.buyer, d))
+    agent = market.user(Role.AGENT, "IE")
+    market.tx(lambda uow: disputes.request_evidence(market.deps, uow, agent, d, "seller",
+                                                    "The carrier's receipt, please."))  # fmt: skip
+    seller = _signed_in(market, market.seller).get(f"/disputes/{d}").text
+    buyer = _signed_in(market, market.buyer).get(f"/disputes/{d}").text
+    assert "An agent asks you for evidence by" in seller
+    assert "The carrier&#39;s receipt, please." in seller
+    assert "An agent asks you for evidence" not in buyer
