@@ -175,3 +175,23 @@ def test_the_party_asked_for_evidence_is_told_so_at_the_top_of_the_dispute(
     assert "An agent asks you for evidence by" in seller
     assert "The carrier&#39;s receipt, please." in seller
     assert "An agent asks you for evidence" not in buyer
+
+
+def test_an_unexpected_error_on_a_page_is_an_html_page_and_on_the_api_problem_json(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from refundkit.service import orders, page_views
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(page_views, "order_page", broken)
+    monkeypatch.setattr(orders, "get_order", broken)
+    order = market.paid()
+    client = _signed_in(market, market.buyer)
+    page = client.get(f"/orders/{order.id}")
+    api = client.get(f"/v1/orders/{order.id}", headers={"Authorization": "Bearer pk_test"})
+    assert page.status_code == api.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Something went wrong on our side" in page.text and "a bug" not in page.text
+    assert api.json()["code"] == "internal_error"

@@ -72,5 +72,16 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
             return error_page(request, 404, "Not found", "There is no such page.")
         return error_page(request, exc.status_code, "That did not work", str(exc.detail))
 
+    api_unexpected = app.exception_handlers[Exception]
+
+    async def unexpected(request: Request, exc: Exception) -> Any:
+        answer = api_unexpected(request, exc)  # logs it, as for the API
+        answer = await answer if not isinstance(answer, Response) else answer
+        if not is_page(request):
+            return answer
+        return error_page(request, 500, "Something went wrong on our side",
+                          "Nothing was changed. Try again in a moment.")  # fmt: skip
+
     app.add_exception_handler(RefundkitError, domain)
     app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(Exception, unexpected)
