@@ -195,3 +195,28 @@ def test_an_unexpected_error_on_a_page_is_an_html_page_and_on_the_api_problem_js
     assert page.headers["content-type"].startswith("text/html")
     assert "Something went wrong on our side" in page.text and "a bug" not in page.text
     assert api.json()["code"] == "internal_error"
+
+
+def test_after_5_wrong_passwords_the_sign_in_form_refuses_even_the_right_one(
+    market: Market,
+) -> None:
+    market.tx(lambda uow: uow.users.set_password_hash(market.buyer.id, hash_password(PASSWORD)))
+    client = TestClient(create_app(market.deps))
+
+    def attempt(password: str) -> int:
+        form = client.get("/sign-in")
+        token = re.search(r'name="sign_in_token" value="([^"]+)"', form.text)
+        assert token is not None
+        answer = client.post(
+            "/sign-in",
+            follow_redirects=False,
+            data={
+                "sign_in_token": token.group(1),
+                "email": market.buyer.email,
+                "password": password,
+            },
+        )
+        return answer.status_code
+
+    assert [attempt("wrong") for _ in range(5)] == [401] * 5
+    assert attempt(PASSWORD) == 429
