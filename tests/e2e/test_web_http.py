@@ -126,3 +126,97 @@ def test_serve_demo_again_gives_the_demo_people_new_passwords(runtime: Runtime) 
         assert user is not None
         assert verify_password(user.password_hash, account.password)
         assert not verify_password(user.password_hash, first[user.email])
+
+
+def test_the_dispute_form_warns_when_the_window_closes_within_5_days(market: Market) -> None:
+    order = market.shipped(promised_days=20)  # no delivery shown: it closes at the deadline
+    client = _signed_in(market, market.buyer)
+    market.advance(days=6)
+    early = client.get(f"/orders/{order.id}/dispute/new")
+    market.advance(days=10)  # 4 days left
+    late = client.get(f"/orders/{order.id}/dispute/new")
+    order_page = client.get(f"/orders/{order.id}")
+    assert "The dispute window closes in" not in early.text
+    assert "You can open a dispute until" in early.text
+    assert "The dispute window closes in 4 d" in late.text
+    assert "The dispute window closes in 4 d" in order_page.text
+
+
+def test_each_role_sees_the_buttons_of_its_own_next_actions_only(market: Market) -> None:
+    order = market.paid()
+    buyer = _signed_in(market, market.buyer).get(f"/orders/{order.id}").text
+    seller = _signed_in(market, market.seller).get(f"/orders/{order.id}").text
+    assert "Cancel the order" in buyer and "Mark as shipped" not in buyer
+    assert "Mark as shipped" in seller and "Cancel the order" not in seller
+    market.ship(order.id)
+    shipped = _signed_in(market, market.buyer).get(f"/orders/{order.id}").text
+    assert "Cancel the order" not in shipped and "Confirm I received it" in shipped
+
+
+def test_the_party_asked_for_evidence_is_told_so_at_the_top_of_the_dispute(
+    market: Market,
+) -> None:
+    from refundkit.domain.disputes.commands import DisputeForm
+    from refundkit.domain.roles import Role
+    from refundkit.service import disputes
+
+    order = market.shipped()
+    market.advance(days=6)
+    form = DisputeForm("not_received", None, False, 3000, False, "Nothing came.")
+    d = market.tx(lambda uow: disputes.open_dispute(market.deps, uow, market.buyer, order.id,
+                                                    form, [])).dispute.id  # fmt: skip
+    market.tx(lambda uow: disputes.reject(market.deps, uow, market.seller, d, "Sent."))
+    market.tx(lambda uow: disputes.escalate(market.deps, uow, market.buyer, d))
+    agent = market.user(Role.AGENT, "IE")
+    market.tx(lambda uow: disputes.request_evidence(market.deps, uow, agent, d, "seller",
+                                                    "The carrier's receipt, please."))  # fmt: skip
+    seller = _signed_in(market, market.seller).get(f"/disputes/{d}").text
+    buyer = _signed_in(market, market.buyer).get(f"/disputes/{d}").text
+    assert "An agent asks you for evidence by" in seller
+    assert "The carrier&#39;s receipt, please." in seller
+    assert "An agent asks you for evidence" not in buyer
+
+
+def test_an_unexpected_error_on_a_page_is_an_html_page_and_on_the_api_problem_json(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from refundkit.service import orders, page_views
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(page_views, "order_page", broken)
+    monkeypatch.setattr(orders, "get_order", broken)
+    order = market.paid()
+    client = _signed_in(market, market.buyer)
+    page = client.get(f"/orders/{order.id}")
+    api = client.get(f"/v1/orders/{order.id}", headers={"Authorization": "Bearer pk_test"})
+    assert page.status_code == api.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Something went wrong on our side" in page.text and "a bug" not in page.text
+    assert api.json()["code"] == "internal_error"
+
+
+def test_after_5_wrong_passwords_the_sign_in_form_refuses_even_the_right_one(
+    market: Market,
+) -> None:
+    market.tx(lambda uow: uow.users.set_password_hash(market.buyer.id, hash_password(PASSWORD)))
+    client = TestClient(create_app(market.deps))
+
+    def attempt(password: str) -> int:
+        form = client.get("/sign-in")
+        token = re.search(r'name="sign_in_token" value="([^"]+)"', form.text)
+        assert token is not None
+        answer = client.post(
+            "/sign-in",
+            follow_redirects=False,
+            data={
+                "sign_in_token": token.group(1),
+                "email": market.buyer.email,
+                "password": password,
+            },
+        )
+        return answer.status_code
+
+    assert [attempt("wrong") for _ in range(5)] == [401] * 5
+    assert attempt(PASSWORD) == 429

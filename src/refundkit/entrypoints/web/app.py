@@ -21,6 +21,7 @@ from refundkit.entrypoints.web import (
 )
 from refundkit.entrypoints.web.render import Pages
 from refundkit.entrypoints.web.session import FormRefused, SignInRequired, sign_in_url
+from refundkit.entrypoints.web.throttle import SignInThrottle
 
 STATIC = Path(__file__).parent / "static"
 API_PREFIXES = ("/v1", "/docs", "/openapi.json", "/healthz")
@@ -34,6 +35,7 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
     """Add the pages; the API keeps its problem+json errors, the pages get HTML ones."""
     pages = Pages(app.state.deps, demo_logins=demo_logins)
     app.state.pages = pages
+    app.state.sign_in_throttle = SignInThrottle()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (routes_auth, routes_orders, routes_disputes, routes_staff, routes_calendar):
         app.include_router(module.router)
@@ -72,5 +74,16 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
             return error_page(request, 404, "Not found", "There is no such page.")
         return error_page(request, exc.status_code, "That did not work", str(exc.detail))
 
+    api_unexpected = app.exception_handlers[Exception]
+
+    async def unexpected(request: Request, exc: Exception) -> Any:
+        answer = api_unexpected(request, exc)  # logs it, as for the API
+        answer = await answer if not isinstance(answer, Response) else answer
+        if not is_page(request):
+            return answer
+        return error_page(request, 500, "Something went wrong on our side",
+                          "Nothing was changed. Try again in a moment.")  # fmt: skip
+
     app.add_exception_handler(RefundkitError, domain)
     app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(Exception, unexpected)
