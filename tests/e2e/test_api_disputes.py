@@ -111,7 +111,6 @@ def test_opening_before_the_window_says_window_closed(api: Api) -> None:
     assert_problem(answer, 409, "window_closed")
 
 
-
 def test_opening_on_an_order_its_deadline_completed_says_invalid_transition(api: Api) -> None:
     """The state forbids it, so the code is the state's (docs/api.md keeps window_closed for
     a deadline passed in a state that allows the action): what the loser of the race with
@@ -128,6 +127,7 @@ def test_opening_on_an_order_its_deadline_completed_says_invalid_transition(api:
     answer = api.post(f"/v1/orders/{order['id']}/disputes", body, key=buyer["api_key"])
     assert_problem(answer, 409, "invalid_transition")
     assert api.snapshot() == before
+
 
 ACTIONS: list[tuple[str, dict[str, Any]]] = [
     ("accept", {}),
