@@ -14,6 +14,7 @@ from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository, SqlRefundRepository
+from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
 from refundkit.adapters.db.support_repositories import (
     SqlEventStore,
     SqlIdempotencyStore,
@@ -32,6 +33,7 @@ from refundkit.service.ports import (
     LedgerRepository,
     OrderRepository,
     PolicyRepository,
+    RateLimitCounters,
     RefundRepository,
     TimerStore,
     TrackingRepository,
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
     disputes: DisputeRepository
     files: FileRepository
     webhooks: WebhookRepository
+    rate_limits: RateLimitCounters
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -80,6 +83,7 @@ class SqlUnitOfWork:
         self.disputes = SqlDisputeRepository(conn)
         self.files = SqlFileRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
+        self.rate_limits = SqlRateLimitCounters(conn)
         return self
 
     def __exit__(
