@@ -111,6 +111,24 @@ def test_opening_before_the_window_says_window_closed(api: Api) -> None:
     assert_problem(answer, 409, "window_closed")
 
 
+def test_opening_on_an_order_its_deadline_completed_says_invalid_transition(api: Api) -> None:
+    """The state forbids it, so the code is the state's (docs/api.md keeps window_closed for
+    a deadline passed in a state that allows the action): what the loser of the race with
+    the deadline's timer is told."""
+    buyer, seller = api.user("buyer"), api.user("seller", "CN")
+    order = api.create_order(buyer, seller)
+    api.pay(order["id"])
+    api.ship(order["id"], seller)
+    api.post("/v1/sandbox/clock/advance", {"days": 25})
+    assert api.order(order["id"])["status"] == "completed"
+    before = api.snapshot()
+    body = {"reason": "not_received", "item_received": False, "requested_refund": "1.00",
+            "description": "Late."}  # fmt: skip
+    answer = api.post(f"/v1/orders/{order['id']}/disputes", body, key=buyer["api_key"])
+    assert_problem(answer, 409, "invalid_transition")
+    assert api.snapshot() == before
+
+
 ACTIONS: list[tuple[str, dict[str, Any]]] = [
     ("accept", {}),
     ("offers", {"refund_amount": "10.00"}),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import sqlalchemy as sa
 
 from market import Market
@@ -13,32 +10,13 @@ from refundkit.domain.errors import InvalidTransition
 from refundkit.domain.orders.model import OrderStatus
 from refundkit.service import orders
 from refundkit.service.timers import fire_due
-
-
-def _together(*jobs: Callable[[], object]) -> list[object]:
-    """Start the jobs at the same moment; collect each result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+from together import together
 
 
 def test_workers_side_by_side_fire_each_timer_exactly_once(market: Market) -> None:
     placed = [market.place() for _ in range(30)]
     market.rt.sandbox_clock.set(placed[-1].deadlines.pay_by)  # type: ignore[union-attr]
-    counts = _together(*[lambda: fire_due(market.deps, batch=4) for _ in range(4)])
+    counts = together(*[lambda: fire_due(market.deps, batch=4) for _ in range(4)])
     assert sum(c for c in counts if isinstance(c, int)) == 30, counts
     assert not [c for c in counts if isinstance(c, Exception)]
     assert {market.order(o.id).status for o in placed} == {OrderStatus.EXPIRED}
@@ -54,7 +32,7 @@ def test_workers_side_by_side_fire_each_timer_exactly_once(market: Market) -> No
 def test_cancel_and_ship_at_the_same_moment_have_one_winner(market: Market) -> None:
     for _ in range(5):
         order = market.paid()
-        results = _together(
+        results = together(
             lambda o=order.id: market.tx(
                 lambda uow: orders.cancel_order(market.deps, uow, market.buyer, o, "race")
             ),

@@ -428,12 +428,12 @@ def test_an_appeal_cannot_take_over_the_hold_of_another_open_dispute(market: Mar
 
 
 def test_two_agents_deciding_one_appeal_at_once_decide_it_once(market: Market) -> None:
-    from test_concurrency import _together
+    from together import together
 
     agents = [market.user(Role.AGENT, "IE") for _ in range(2)]
     order, d = _resolved_partially(market)
     _appeal(market, market.buyer, d)
-    results = _together(*[
+    results = together(*[
         lambda a=agent, amount=amount: market.tx(lambda uow: disputes.decide_appeal(
             market.deps, uow, a, d, uphold=False, outcome="partial_refund", amount=amount,
             rationale="more damage"))

@@ -96,3 +96,10 @@ class EvidenceRequired(ValidationError):
     """A dispute about a received item needs at least one evidence file."""
 
     code = "evidence_required"
+
+
+class RateLimited(RefundkitError):
+    """Too many of one action by one account in the current window; ``retry_after`` is in
+    seconds."""
+
+    code = "rate_limited"

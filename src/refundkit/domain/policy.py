@@ -133,6 +133,28 @@ class TrackingPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsPolicy:
+    """Per-account limits against abuse; rates count over fixed one-hour windows."""
+
+    disputes_opened_per_hour: int
+    offers_per_hour: int
+    refunds_per_hour: int
+    platform_refunds_per_hour: int
+    upload_quota_bytes: int
+
+
+LIMITS_KEYS = ("disputes_opened_per_hour", "offers_per_hour", "refunds_per_hour",
+               "platform_refunds_per_hour", "upload_quota_bytes")  # fmt: skip
+
+
+def _limits(t: _Table) -> LimitsPolicy:
+    rate = {k: t.integer(k, minimum=1, maximum=1_000_000) for k in LIMITS_KEYS[:4]}
+    return LimitsPolicy(
+        **rate, upload_quota_bytes=t.integer("upload_quota_bytes", minimum=1, maximum=2**50)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     version: str
     payment: PaymentPolicy
@@ -145,6 +167,7 @@ class Policy:
     disputes: DisputesPolicy
     fast_refund: FastRefundPolicy
     tracking: TrackingPolicy
+    limits: LimitsPolicy
 
     def max_delivery_days_for(self, country: str) -> int:
         """The promised-delivery cap for a destination: its override, else the default."""
@@ -168,6 +191,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             "disputes",
             "fast_refund",
             "tracking",
+            "limits",
         ),
     )
     return Policy(
@@ -217,6 +241,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         disputes=_disputes(root.table("disputes", DISPUTE_KEYS)),
         fast_refund=_fast_refund(root.table("fast_refund", FAST_REFUND_TIERS)),
         tracking=_tracking(root.table("tracking", TRACKING_KEYS)),
+        limits=_limits(root.table("limits", LIMITS_KEYS)),
     )
 
 

@@ -13,11 +13,14 @@ from refundkit.service.timers import fire_due
 log = logging.getLogger(__name__)
 
 
-def run_worker(deps: Deps, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
+def run_worker(
+    deps: Deps, stop: threading.Event, *, poll_seconds: float = 1.0, batch: int = 100
+) -> None:
+    """``batch``: timers fired per transaction (smaller: shorter transactions, more commits)."""
     while not stop.is_set():
         busy = False
         try:
-            fired = fire_due(deps)
+            fired = fire_due(deps, batch=batch)
             if fired:
                 log.info("fired %d timers", fired)
             busy = deliver_webhooks(deps) or busy

@@ -29,7 +29,7 @@ from refundkit.domain.errors import (
 from refundkit.domain.events import Event
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
-from refundkit.service import files, tracking_signals
+from refundkit.service import files, rate_limits, tracking_signals
 from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -90,6 +90,7 @@ def open_dispute(
         record(uow, tracking_signals.resolve_not_received(deps, uow, order))
         dispute = uow.disputes.get(dispute.id) or dispute
     uow.orders.save(order)
+    rate_limits.charge(deps, uow, user, rate_limits.DISPUTE_OPENED)
     return details(deps, dispute)
 
 
@@ -127,13 +128,15 @@ def offer(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, amount: int, return_goods: bool,
     note: str,
 ) -> DisputeDetails:  # fmt: skip
-    return _act(
+    made = _act(
         deps,
         uow,
         user,
         dispute_id,
         lambda ctx, d, o: commands.make_offer(ctx, d, o, amount, return_goods, note),
     )
+    rate_limits.charge(deps, uow, user, rate_limits.OFFER_MADE)
+    return made
 
 
 def reject(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, reason: str) -> DisputeDetails:

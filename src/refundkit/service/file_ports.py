@@ -49,6 +49,10 @@ class FileRepository(Protocol):
         is attached to (roles that see everything are the service's business)."""
 
     def count_for_dispute(self, dispute_id: str) -> int: ...
+    def bytes_owned_by(self, owner_id: str, *, lock: bool) -> int:
+        """What the owner's files take in all; ``lock`` serializes the owner's uploads for
+        the rest of the transaction, so two at once cannot both pass the quota."""
+
     def attach(self, evidence: EvidenceRecord) -> None: ...
     def unattached_owned_by(self, owner_id: str, file_ids: Collection[str]) -> set[str]:
         """The ids among ``file_ids`` that ``owner_id`` uploaded and nobody attached yet."""

@@ -50,6 +50,12 @@ class FileTypeNotAllowed(ValidationError):
     code = "file_type_not_allowed"
 
 
+class QuotaExceeded(ValidationError):
+    """The user's uploads would pass the policy's ``limits.upload_quota_bytes``."""
+
+    code = "quota_exceeded"
+
+
 class TooManyFiles(ValidationError):
     code = "too_many_files"
 
@@ -180,8 +186,20 @@ def store_upload(
         display_name=sanitize_display_name(filename),
         created_at=deps.clock.now(),
     )
+    quota = deps.policies.active.limits.upload_quota_bytes
+
+    def add_within_quota(uow: UnitOfWork | FilesUnitOfWork) -> None:
+        used = files_of(uow).bytes_owned_by(user.id, lock=True)
+        if used + record.size > quota:
+            raise QuotaExceeded(
+                f"your uploads would take {used + record.size} bytes, past your quota of "
+                f"{quota} bytes; files you uploaded count until they are deleted",
+                field="file", quota=quota, used=used,
+            )  # fmt: skip
+        files_of(uow).add(record)
+
     try:
-        transactions.run(deps, lambda uow: files_of(uow).add(record))
+        transactions.run(deps, add_within_quota)
     except BaseException:
         uploads.blobs.delete(blob.storage_name)
         raise

@@ -15,7 +15,7 @@ from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.orders.platform_refund import refund_by_platform
 from refundkit.domain.refunds import Refund
 from refundkit.domain.roles import Role
-from refundkit.service import tracking, tracking_signals
+from refundkit.service import rate_limits, tracking, tracking_signals
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -150,6 +150,7 @@ def refund_order(
     outcome = refund_by_platform(ctx, order, amount(order.currency), reason)
     uow.orders.save(order)
     record(uow, outcome)
+    rate_limits.charge(deps, uow, user, rate_limits.REFUND_MADE)
     return outcome.refunds[0]
 
 

@@ -167,6 +167,14 @@ class IdempotencyStore(Protocol):
     def remove(self, principal_id: str, key: str) -> None: ...
 
 
+class RateLimitCounters(Protocol):
+    def hit(self, principal_id: str, action: str, window_start: datetime) -> int:
+        """Count one more of ``action`` in the window starting then; the new count."""
+
+    def forget_before(self, principal_id: str, moment: datetime) -> None:
+        """Drop the account's counters of windows that began before ``moment``."""
+
+
 class TrackingRepository(Protocol):
     def add_if_new(self, scan: TrackingScan) -> bool: ...
     def orders_with_tracking(self, carrier: str, tracking_number: str) -> Sequence[str]: ...
@@ -253,6 +261,7 @@ class UnitOfWork(Protocol):
     notifications: NotificationRepository
     sessions: WebSessionRepository
     reports: ReportRepository
+    rate_limits: RateLimitCounters
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
+from refundkit.adapters.db.dialects import lock_name
 from refundkit.service.file_ports import Evidence, EvidenceRecord, FileRecord
 
 
@@ -43,6 +44,16 @@ class SqlFileRepository:
                 created_at=record.created_at,
             )
         )
+
+    def bytes_owned_by(self, owner_id: str, *, lock: bool) -> int:
+        if lock:
+            lock_name(self._conn, f"uploads:{owner_id}")
+        total = self._conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(t.files.c.size), 0)).where(
+                t.files.c.owner_id == owner_id
+            )
+        ).scalar_one()
+        return int(total)
 
     def get(self, file_id: str) -> FileRecord | None:
         row = (

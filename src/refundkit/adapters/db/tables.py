@@ -254,6 +254,15 @@ timers = sa.Table(
              sqlite_where=sa.text("fired_at IS NULL")),
 )  # fmt: skip
 
+rate_limit_counters = sa.Table(
+    "rate_limit_counters",
+    metadata,
+    sa.Column("principal_id", Id, primary_key=True),
+    sa.Column("action", sa.String(40), primary_key=True),
+    sa.Column("window_start", UTCDateTime(), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
 idempotency_keys = sa.Table(
     "idempotency_keys",
     metadata,

@@ -15,6 +15,7 @@ from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.notification_repository import SqlNotificationRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository, SqlRefundRepository
+from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
 from refundkit.adapters.db.support_repositories import (
     SqlEventStore,
     SqlIdempotencyStore,
@@ -35,6 +36,7 @@ from refundkit.service.ports import (
     LedgerRepository,
     OrderRepository,
     PolicyRepository,
+    RateLimitCounters,
     RefundRepository,
     TimerStore,
     TrackingRepository,
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
     notifications: NotificationRepository
     sessions: WebSessionRepository
     reports: ReportRepository
+    rate_limits: RateLimitCounters
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -90,6 +93,7 @@ class SqlUnitOfWork:
         self.notifications = SqlNotificationRepository(conn)
         self.sessions = SqlWebSessionRepository(conn)
         self.reports = SqlReportRepository(conn)
+        self.rate_limits = SqlRateLimitCounters(conn)
         return self
 
     def __exit__(

@@ -126,7 +126,12 @@ def _check_window(ctx: Context, order: Order) -> None:
     # the seller early (on confirmation); a refund then claws the money back.
     early_release = order.status is OrderStatus.COMPLETED and order.confirmed_at is not None
     if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and not early_release:
-        raise WindowClosed(f"no dispute can be opened on an order that is {order.status.value}")
+        # The state forbids it (docs/api.md: window_closed is for a deadline passed in a
+        # state that allows the action), e.g. the deadline's timer completed the order first.
+        raise InvalidTransition(
+            f"no dispute can be opened on an order that is {order.status.value}",
+            order_status=order.status.value,
+        )
     if d.dispute_opens_at is None or ctx.now < d.dispute_opens_at:
         opens = d.dispute_opens_at.isoformat() if d.dispute_opens_at else "after shipment"
         raise WindowClosed(f"the dispute window opens at {opens}")

@@ -31,6 +31,9 @@ def refund_by_platform(ctx: Context, order: Order, amount: int, reason: str) -> 
         raise ValidationError("say why the order is refunded", field="reason")
     if order.status not in REFUNDABLE_STATES:
         raise InvalidTransition(f"an order that is {order.status.value} cannot be refunded")
+    if order.paid_at is None:
+        # Cancelled before it was paid: there is no money to give back.
+        raise InvalidTransition("an order that was never paid cannot be refunded")
     if order.open_dispute_id is not None:
         raise InvalidTransition(
             f"dispute {order.open_dispute_id} is open on this order; refund through it"

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refundkit.domain import errors as e
-from refundkit.service.files import FileTooLarge, FileTypeNotAllowed
+from refundkit.service.files import FileTooLarge, FileTypeNotAllowed, QuotaExceeded
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ PROBLEM_JSON = "application/problem+json"
 STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.PolicyError, 422),
     (FileTooLarge, 413),
+    (QuotaExceeded, 413),
     (FileTypeNotAllowed, 415),
     (e.ValidationError, 422),
     (e.NotFound, 404),
@@ -32,6 +33,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.IdempotencyRequestInProgress, 409),
     (e.ConcurrentUpdate, 409),
     (e.Conflict, 409),
+    (e.RateLimited, 429),
     (e.LedgerInvariantBroken, 500),
 )
 
@@ -53,7 +55,9 @@ TITLES = {
 _RESERVED = frozenset({"type", "title", "status", "code", "detail"})
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = {
         "type": f"https://refundkit.dev/problems/{code}",
         "title": TITLES.get(status, "Error"),
@@ -62,7 +66,8 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
         "detail": detail,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -82,7 +87,9 @@ def install(app: FastAPI) -> None:
         extra = {
             k: v for k, v in exc.extra.items() if isinstance(v, str | int) and k not in _RESERVED
         }
-        return problem(status, exc.code, exc.detail, **extra)
+        retry_after = exc.extra.get("retry_after")
+        headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
+        return problem(status, exc.code, exc.detail, headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

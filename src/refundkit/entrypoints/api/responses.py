@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from refundkit.domain.errors import ValidationError
+from refundkit.entrypoints import crash_points
 from refundkit.entrypoints.api.auth import UserDep
 from refundkit.service import transactions
 from refundkit.service.deps import Deps
@@ -56,9 +57,11 @@ def command(
 
     if idem is None:
         status, body = transactions.run(deps, lambda uow: rendered(work(uow)))
+        crash_points.reached(crash_points.AFTER_COMMIT)
         return Response(body, status, media_type=JSON)
     redact = (lambda result: stored(result).model_dump_json()) if stored else None
     answer = transactions.run_idempotent(deps, idem, work, rendered, redact)
+    crash_points.reached(crash_points.AFTER_COMMIT)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return Response(answer.body, answer.status_code, media_type=JSON, headers=headers)
 

@@ -102,6 +102,7 @@ def serve(
 @app.command("worker")
 def worker_command(
     poll: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0,
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="Timers fired per transaction")] = 100,
     sandbox: Annotated[
         bool,
         typer.Option(help="Run on the sandbox clock kept in the database (with serve --sandbox)"),
@@ -122,7 +123,7 @@ def worker_command(
         raise _fail(exc.detail) from exc
     stop = threading.Event()
     try:
-        run_worker(runtime.deps, stop, poll_seconds=poll)
+        run_worker(runtime.deps, stop, poll_seconds=poll, batch=batch)
     except KeyboardInterrupt:
         stop.set()
 

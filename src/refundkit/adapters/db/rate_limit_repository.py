@@ -1,0 +1,40 @@
+"""Rate-limit counters in the database, so every API process shares them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from refundkit.adapters.db import tables as t
+
+
+class SqlRateLimitCounters:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def hit(self, principal_id: str, action: str, window_start: datetime) -> int:
+        """Count one more in the window and answer the new count, in one statement (the row
+        lock it takes on PostgreSQL orders concurrent hits; SQLite has one writer)."""
+        c = t.rate_limit_counters.c
+        insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            insert(t.rate_limit_counters)
+            .values(principal_id=principal_id, action=action, window_start=window_start, count=1)
+            .on_conflict_do_update(
+                index_elements=[c.principal_id, c.action, c.window_start],
+                set_={"count": c.count + 1},
+            )
+            .returning(c.count)
+        )
+        return int(self._conn.execute(statement).scalar_one())
+
+    def forget_before(self, principal_id: str, moment: datetime) -> None:
+        c = t.rate_limit_counters.c
+        self._conn.execute(
+            sa.delete(t.rate_limit_counters).where(
+                c.principal_id == principal_id, c.window_start < moment
+            )
+        )
