@@ -173,6 +173,10 @@ class SqlUserRepository:
         found = row.first()
         return _user(found) if found else None
 
+    def get_many(self, user_ids: Sequence[str]) -> dict[str, User]:
+        rows = self._conn.execute(sa.select(t.users).where(t.users.c.id.in_(user_ids)))
+        return {row["id"]: _user(row) for row in rows.mappings()}
+
     def by_email(self, email: str) -> User | None:
         found = (
             self._conn.execute(sa.select(t.users).where(t.users.c.email == email))
