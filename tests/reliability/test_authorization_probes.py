@@ -20,6 +20,7 @@ UNKNOWN = {"order_id": "ord_00000000000000000000000000", "dispute_id": "dsp_0000
            "file_id": "file_00000000000000000000", "extension_id": "ext_0000000000000000",
            "seller_id": "usr_0000000000000000", "user_id": "usr_0000000000000000",
            "endpoint_id": "whe_0000000000000000", "delivery_id": "999999",
+           "notification_id": "ntf_0000000000000000",
            "account": "seller_payable:usr_0000000000000000"}  # fmt: skip
 SECRET = "SECRET-7f3a9c"  # in the victims' description, message, tracking, file and names
 
@@ -91,10 +92,14 @@ class Victims:
         assert opened.status_code == 201, opened.text
         self.dispute_id = opened.json()["id"]
         api.post(f"/v1/disputes/{self.dispute_id}/messages", {"body": SECRET}, key=b)
+        # The seller is told of the dispute: a message that is the victims' alone.
+        told = api.get("/v1/notifications", params={"user_id": self.seller["id"]}).json()
+        assert told["data"], "the seller was told of nothing"
         self.ids = {"order_id": disputed, "dispute_id": self.dispute_id, "file_id": self.file_id,
                     "extension_id": asked.json()["protection_extensions"][0]["id"],
                     "seller_id": self.seller["id"], "user_id": self.buyer["id"],
                     "endpoint_id": UNKNOWN["endpoint_id"], "delivery_id": UNKNOWN["delivery_id"],
+                    "notification_id": told["data"][0]["id"],
                     "account": f"seller_payable:{self.seller['id']}"}  # fmt: skip
         self.other_orders = {"order_id": extended, "refunded": refunded}
         # Everything that identifies the victims' objects besides the ids a prober sends.

@@ -47,7 +47,7 @@ def store_for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent])
     if not notices:
         return
     wanted = {_party(n, o) for n, o in notices} - {AGENTS}
-    people = {u.id: [u] for u in uow.users.get_many(sorted(wanted))}
+    people = {uid: [u] for uid, u in uow.users.get_many(sorted(wanted)).items()}
     if any(n.audience is Audience.AGENTS for n, _ in notices):
         people[AGENTS] = uow.users.with_role(Role.AGENT)
     queued = [_queued(deps, n, user, now) for n, order in notices

@@ -43,8 +43,8 @@ def create_order(
     """The platform reports an order. ``make_draft`` builds it once both parties are known."""
     if user.role not in (Role.PLATFORM, Role.ADMIN):
         raise NotFound("no such endpoint for this key")
-    buyer = uow.users.get(buyer_id)
-    seller = uow.users.get(seller_id)
+    people = uow.users.get_many([buyer_id, seller_id])
+    buyer, seller = people.get(buyer_id), people.get(seller_id)
     if buyer is None or buyer.role is not Role.BUYER:
         raise ValidationError(f"buyer_id {buyer_id} is not a buyer", field="buyer_id")
     if seller is None or seller.role is not Role.SELLER:

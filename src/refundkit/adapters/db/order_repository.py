@@ -1,4 +1,4 @@
-"""Orders and refunds, mapped by hand between rows and domain objects."""
+"""Orders, mapped by hand between rows and domain objects."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from refundkit.domain.orders.model import (
     OrderStatus,
     ProtectionExtension,
 )
-from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundStatus
+from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.tracking import Flag, Signal
 
 _DEADLINES = (
@@ -57,6 +57,30 @@ _MUTABLE = (
     "open_dispute_id",
     "tracking_flags",
 )
+
+
+_LINE_COLUMNS = [c.label(f"line_{c.name}") for c in t.order_lines.c if c.name != "order_id"]
+_EXTENSION_COLUMNS = [
+    c.label(f"ext_{c.name}") for c in t.protection_extensions.c if c.name != "order_id"
+]
+
+
+def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int]:
+    """A line and what was refunded of it, from its columns (named with ``prefix``)."""
+    line = OrderLine(row[f"{prefix}sku"], row[f"{prefix}title"], row[f"{prefix}quantity"],
+                     row[f"{prefix}unit_price"])  # fmt: skip
+    return line, row[f"{prefix}refunded"]
+
+
+def _extension(row: RowMapping, prefix: str) -> ProtectionExtension:
+    return ProtectionExtension(
+        id=row[f"{prefix}id"],
+        days=row[f"{prefix}days"],
+        status=ExtensionStatus(row[f"{prefix}status"]),
+        requested_at=row[f"{prefix}requested_at"],
+        respond_by=row[f"{prefix}respond_by"],
+        decided_at=row[f"{prefix}decided_at"],
+    )
 
 
 class SqlOrderRepository:
@@ -112,15 +136,8 @@ class SqlOrderRepository:
         self._latest[order.id] = order
 
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
-        query = sa.select(t.orders).where(t.orders.c.id == order_id)
-        if for_update:
-            query = locked(self._conn, query)
-        row = self._conn.execute(query).mappings().first()
-        if row is None:
-            return None
-        order = self._load([row])[0]
-        self._latest[order.id] = order
-        return order
+        found = self._load_joined(t.orders.c.id == order_id, for_update=for_update)
+        return found[0] if found else None
 
     def seen(self, order_id: str) -> Order | None:
         return self._latest.get(order_id)
@@ -134,14 +151,45 @@ class SqlOrderRepository:
     def get_many(self, order_ids: Sequence[str], *, for_update: bool = False) -> list[Order]:
         if not order_ids:
             return []
-        query = sa.select(t.orders).where(t.orders.c.id.in_(order_ids)).order_by(t.orders.c.id)
-        if for_update:
-            query = locked(self._conn, query)
-        rows = self._conn.execute(query).mappings().all()
-        orders = self._load(rows) if rows else []
-        for order in orders:
+        return self._load_joined(t.orders.c.id.in_(order_ids), for_update=for_update)
+
+    def _load_joined(self, condition: sa.ColumnElement[bool], *, for_update: bool) -> list[Order]:
+        """Orders with their lines and extensions in one statement (a row per line and
+        extension), in id order. SQLite's single writer needs no lock; PostgreSQL locks the
+        order rows in a statement before."""
+        query = (
+            sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS)
+            .select_from(
+                t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id)
+                .outerjoin(t.protection_extensions,
+                           t.protection_extensions.c.order_id == t.orders.c.id)
+            )
+            .where(condition)
+            .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
+        )  # fmt: skip
+        if for_update and self._conn.dialect.name == "postgresql":
+            # Lock first, then read: under READ COMMITTED a locking read that waited for the
+            # lock sees the order's new row but the joined lines as they were before.
+            self._conn.execute(locked(self._conn, sa.select(t.orders.c.id).where(condition)))
+        orders: dict[str, RowMapping] = {}
+        lines: dict[str, dict[int, RowMapping]] = {}
+        extensions: dict[str, dict[str, RowMapping]] = {}
+        for row in self._conn.execute(query).mappings():
+            oid = row["id"]
+            orders.setdefault(oid, row)
+            if row["line_position"] is not None:
+                lines.setdefault(oid, {}).setdefault(row["line_position"], row)
+            if row["ext_id"] is not None:
+                extensions.setdefault(oid, {}).setdefault(row["ext_id"], row)
+        loaded = self._assemble(
+            list(orders.values()),
+            {oid: [_line(r, "line_") for r in found.values()] for oid, found in lines.items()},
+            {oid: [_extension(r, "ext_") for r in found.values()]
+             for oid, found in extensions.items()},
+        )  # fmt: skip
+        for order in loaded:
             self._latest[order.id] = order
-        return orders
+        return loaded
 
     def save(self, order: Order) -> None:
         values = self._changed_values(order)
@@ -235,39 +283,38 @@ class SqlOrderRepository:
 
     def _load(self, rows: Sequence[RowMapping]) -> list[Order]:
         ids = [row["id"] for row in rows]
-        lines: dict[str, list[OrderLine]] = {i: [] for i in ids}
-        refunded: dict[str, list[int]] = {i: [] for i in ids}
+        lines: dict[str, list[tuple[OrderLine, int]]] = {}
         for line in self._conn.execute(
             sa.select(t.order_lines)
             .where(t.order_lines.c.order_id.in_(ids))
             .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
         ).mappings():
-            lines[line["order_id"]].append(
-                OrderLine(line["sku"], line["title"], line["quantity"], line["unit_price"])
-            )
-            refunded[line["order_id"]].append(line["refunded"])
-        extensions: dict[str, list[ProtectionExtension]] = {i: [] for i in ids}
+            lines.setdefault(line["order_id"], []).append(_line(line, ""))
+        extensions: dict[str, list[ProtectionExtension]] = {}
         for ext in self._conn.execute(
             sa.select(t.protection_extensions)
             .where(t.protection_extensions.c.order_id.in_(ids))
             .order_by(t.protection_extensions.c.id)
         ).mappings():
-            extensions[ext["order_id"]].append(
-                ProtectionExtension(
-                    id=ext["id"],
-                    days=ext["days"],
-                    status=ExtensionStatus(ext["status"]),
-                    requested_at=ext["requested_at"],
-                    respond_by=ext["respond_by"],
-                    decided_at=ext["decided_at"],
-                )
-            )
-        found = [self._order(row, lines[row["id"]], extensions[row["id"]]) for row in rows]
-        for order, row in zip(found, rows, strict=True):
-            order.line_refunds = [*refunded[order.id], row["shipping_refunded"]]
+            extensions.setdefault(ext["order_id"], []).append(_extension(ext, ""))
+        return self._assemble(rows, lines, extensions)
+
+    def _assemble(
+        self, rows: Sequence[RowMapping], lines: dict[str, list[tuple[OrderLine, int]]],
+        extensions: dict[str, list[ProtectionExtension]],
+    ) -> list[Order]:  # fmt: skip
+        found = []
+        for row in rows:
+            own_lines = lines.get(row["id"], [])
+            order = self._order(row, [line for line, _ in own_lines], extensions.get(row["id"], []))
+            order.line_refunds = [
+                *(refunded for _, refunded in own_lines),
+                row["shipping_refunded"],
+            ]
             self._seen_lines[order.id] = list(order.line_refunds)
             self._seen_extensions[order.id] = {e.id: replace(e) for e in order.extensions}
             self._seen_values[order.id] = self._order_values(order)
+            found.append(order)
         return found
 
     @staticmethod
@@ -337,96 +384,3 @@ class SqlOrderRepository:
                     t.protection_extensions.insert(), {"id": ext.id, "order_id": order.id, **values}
                 )
             seen[ext.id] = replace(ext)
-
-
-class SqlRefundRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._latest: dict[str, Refund] = {}
-
-    def add(self, refund: Refund) -> None:
-        self._conn.execute(t.refunds.insert(), self._values(refund))
-        self._latest[refund.id] = refund
-
-    def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None:
-        query = sa.select(t.refunds).where(t.refunds.c.id == refund_id)
-        if for_update:
-            query = locked(self._conn, query)
-        row = self._conn.execute(query).mappings().first()
-        if row is None:
-            return None
-        refund = self._latest[refund_id] = self._refund(row)
-        return refund
-
-    def seen(self, refund_id: str) -> Refund | None:
-        return self._latest.get(refund_id)
-
-    def forget_seen(self) -> None:
-        """A savepoint rolled back: instances it changed may hold changes never written."""
-        self._latest.clear()
-
-    def save(self, refund: Refund) -> None:
-        values = self._values(refund)
-        del values["id"]
-        self._conn.execute(t.refunds.update().where(t.refunds.c.id == refund.id).values(values))
-        self._latest[refund.id] = refund
-
-    def list_for_order(
-        self, order_id: str, *, starting_after: str | None, limit: int
-    ) -> Sequence[Refund]:
-        query = (
-            sa.select(t.refunds)
-            .where(t.refunds.c.order_id == order_id)
-            .order_by(t.refunds.c.id.desc())
-            .limit(limit)
-        )
-        if starting_after is not None:
-            query = query.where(t.refunds.c.id < starting_after)
-        return [self._refund(row) for row in self._conn.execute(query).mappings()]
-
-    @staticmethod
-    def _values(refund: Refund) -> dict[str, Any]:
-        return {
-            "id": refund.id,
-            "order_id": refund.order_id,
-            "amount": refund.amount,
-            "currency": refund.currency,
-            "method": refund.method.value,
-            "reason": refund.reason,
-            "status": refund.status.value,
-            "created_at": refund.created_at,
-            "execute_after": refund.execute_after,
-            "eta_earliest": refund.eta.earliest,
-            "eta_latest": refund.eta.latest,
-            "psp_reference": refund.psp_reference,
-            "executed_at": refund.executed_at,
-            "succeeded_at": refund.succeeded_at,
-            "failure_reason": refund.failure_reason,
-            "attempts": refund.attempts,
-            "line_amounts": list(refund.line_amounts),
-            "clawback_amount": refund.clawback_amount,
-            "commission_back": refund.commission_back,
-        }
-
-    @staticmethod
-    def _refund(row: RowMapping) -> Refund:
-        return Refund(
-            id=row["id"],
-            order_id=row["order_id"],
-            amount=row["amount"],
-            currency=row["currency"],
-            method=PaymentMethod(row["method"]),
-            reason=row["reason"],
-            status=RefundStatus(row["status"]),
-            created_at=row["created_at"],
-            execute_after=row["execute_after"],
-            eta=Eta(row["eta_earliest"], row["eta_latest"]),
-            psp_reference=row["psp_reference"],
-            executed_at=row["executed_at"],
-            succeeded_at=row["succeeded_at"],
-            failure_reason=row["failure_reason"],
-            attempts=row["attempts"],
-            line_amounts=tuple(row["line_amounts"] or ()),
-            clawback_amount=row["clawback_amount"],
-            commission_back=row["commission_back"],
-        )

@@ -188,6 +188,12 @@ class SqlUserRepository:
         found = row.first()
         return user_from_row(found) if found else None
 
+    def get_many(self, user_ids: Sequence[str]) -> dict[str, User]:
+        if not user_ids:
+            return {}
+        rows = self._conn.execute(sa.select(t.users).where(t.users.c.id.in_(list(user_ids))))
+        return {row["id"]: user_from_row(row) for row in rows.mappings()}
+
     def by_email(self, email: str) -> User | None:
         found = (
             self._conn.execute(sa.select(t.users).where(t.users.c.email == email))
@@ -218,12 +224,6 @@ class SqlUserRepository:
             .first()
         )
         return user_from_row(found) if found else None
-
-    def get_many(self, user_ids: Sequence[str]) -> list[User]:
-        if not user_ids:
-            return []
-        query = sa.select(t.users).where(t.users.c.id.in_(list(user_ids)))
-        return [user_from_row(row) for row in self._conn.execute(query).mappings()]
 
     def with_role(self, role: Role) -> list[User]:
         query = sa.select(t.users).where(t.users.c.role == role.value).order_by(t.users.c.id)

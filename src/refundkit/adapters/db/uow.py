@@ -14,8 +14,9 @@ from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.notification_repository import SqlNotificationRepository
-from refundkit.adapters.db.order_repository import SqlOrderRepository, SqlRefundRepository
+from refundkit.adapters.db.order_repository import SqlOrderRepository
 from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
+from refundkit.adapters.db.refund_repository import SqlRefundRepository
 from refundkit.adapters.db.support_repositories import (
     SqlEventStore,
     SqlIdempotencyStore,

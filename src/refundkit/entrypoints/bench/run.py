@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refundkit.entrypoints.bench import workloads_db, workloads_http
+from refundkit.entrypoints.bench import workloads_db, workloads_http, workloads_sweep
 from refundkit.entrypoints.bench.market import make_people
 from refundkit.entrypoints.bench.measure import Result
 from refundkit.entrypoints.bench.workloads_http import Sizes
@@ -87,7 +87,7 @@ def bench(
         if 3 in wanted:
             progress("3: timer sweep")
             run.results.append(
-                workloads_db.timer_sweep(
+                workloads_sweep.timer_sweep(
                     runtime, people, plan.sweep_orders, plan.sweep_batch, progress
                 )
             )

@@ -18,7 +18,13 @@ from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.simulation.clock import SimulatedClock
-from refundkit.entrypoints.simulation.scenario import CITIES, OrderPlan, Parcel, Scenario
+from refundkit.entrypoints.simulation.scenario import (
+    CITIES,
+    OrderPlan,
+    Parcel,
+    Scenario,
+    scan_history,
+)
 from refundkit.service import disputes, files, orders, tracking, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.file_ports import Uploads
@@ -215,7 +221,7 @@ class Driver:
         orders.ship_order(self.deps, uow, self._seller(plan), plan.ids["order"], plan.carrier,
                           plan.tracking)  # fmt: skip
         shipped = step.when
-        for offset, status, where in _scans(plan):
+        for offset, status, where in scan_history(plan):
             self._at(shipped + offset, "scan", plan, status=status, where=where)
         delivered = shipped + plan.transit
         arrives = plan.parcel is Parcel.NORMAL
@@ -372,35 +378,6 @@ class Driver:
 class _Listed:
     id: str
     return_delivered_at: datetime | None
-
-
-Where = tuple[str, str, str | None]
-
-
-def _scans(plan: OrderPlan) -> list[tuple[timedelta, str, Where]]:
-    """The carrier's scans of the parcel, by its fate."""
-    if plan.parcel in (Parcel.NEVER_SHIPPED, Parcel.REUSED):
-        return []
-    dest_country = plan.country
-    city, postcode = CITIES[dest_country]
-    origin: Where = (plan.origin, "Origin hub", None)
-    transit = plan.transit
-    scans: list[tuple[timedelta, str, Where]] = [
-        (timedelta(hours=2), "info_received", origin),
-        (timedelta(days=1), "in_transit", origin),
-    ]
-    if plan.parcel is Parcel.LOST:
-        return scans
-    scans.append((min(transit * 0.5, timedelta(days=6)), "in_transit", (dest_country, city, None)))
-    if plan.parcel is Parcel.RETURNED:
-        scans.append((transit, "returned_to_sender", origin))
-        return scans
-    scans.append((transit - timedelta(hours=6), "out_for_delivery", (dest_country, city, None)))
-    if plan.parcel is Parcel.ELSEWHERE:
-        scans.append((transit, "delivered", (dest_country, "Elsewhere", "00000")))
-    else:
-        scans.append((transit, "delivered", (dest_country, city, postcode)))
-    return scans
 
 
 _HANDLERS: dict[str, Callable[[Driver, UnitOfWork, OrderPlan, _Step], None]] = {

@@ -273,3 +273,32 @@ def _dispute(rng: random.Random, plan: OrderPlan, honesty: Honesty) -> DisputePl
         return_transit=_days(rng, 3, 10), return_condition=condition,
         confirm_delay=_days(rng, 0.5, 6),
     )  # fmt: skip
+
+
+Where = tuple[str, str, str | None]
+
+
+def scan_history(plan: OrderPlan) -> list[tuple[timedelta, str, Where]]:
+    """The carrier's scans of the parcel, by its fate."""
+    if plan.parcel in (Parcel.NEVER_SHIPPED, Parcel.REUSED):
+        return []
+    dest_country = plan.country
+    city, postcode = CITIES[dest_country]
+    origin: Where = (plan.origin, "Origin hub", None)
+    transit = plan.transit
+    scans: list[tuple[timedelta, str, Where]] = [
+        (timedelta(hours=2), "info_received", origin),
+        (timedelta(days=1), "in_transit", origin),
+    ]
+    if plan.parcel is Parcel.LOST:
+        return scans
+    scans.append((min(transit * 0.5, timedelta(days=6)), "in_transit", (dest_country, city, None)))
+    if plan.parcel is Parcel.RETURNED:
+        scans.append((transit, "returned_to_sender", origin))
+        return scans
+    scans.append((transit - timedelta(hours=6), "out_for_delivery", (dest_country, city, None)))
+    if plan.parcel is Parcel.ELSEWHERE:
+        scans.append((transit, "delivered", (dest_country, "Elsewhere", "00000")))
+    else:
+        scans.append((transit, "delivered", (dest_country, city, postcode)))
+    return scans

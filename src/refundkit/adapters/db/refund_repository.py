@@ -1,0 +1,106 @@
+"""Refunds, mapped by hand between rows and domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from refundkit.adapters.db import tables as t
+from refundkit.adapters.db.dialects import locked
+from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundStatus
+
+
+class SqlRefundRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._latest: dict[str, Refund] = {}
+
+    def add(self, refund: Refund) -> None:
+        self._conn.execute(t.refunds.insert(), self._values(refund))
+        self._latest[refund.id] = refund
+
+    def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None:
+        query = sa.select(t.refunds).where(t.refunds.c.id == refund_id)
+        if for_update:
+            query = locked(self._conn, query)
+        row = self._conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        refund = self._latest[refund_id] = self._refund(row)
+        return refund
+
+    def seen(self, refund_id: str) -> Refund | None:
+        return self._latest.get(refund_id)
+
+    def forget_seen(self) -> None:
+        """A savepoint rolled back: instances it changed may hold changes never written."""
+        self._latest.clear()
+
+    def save(self, refund: Refund) -> None:
+        values = self._values(refund)
+        del values["id"]
+        self._conn.execute(t.refunds.update().where(t.refunds.c.id == refund.id).values(values))
+        self._latest[refund.id] = refund
+
+    def list_for_order(
+        self, order_id: str, *, starting_after: str | None, limit: int
+    ) -> Sequence[Refund]:
+        query = (
+            sa.select(t.refunds)
+            .where(t.refunds.c.order_id == order_id)
+            .order_by(t.refunds.c.id.desc())
+            .limit(limit)
+        )
+        if starting_after is not None:
+            query = query.where(t.refunds.c.id < starting_after)
+        return [self._refund(row) for row in self._conn.execute(query).mappings()]
+
+    @staticmethod
+    def _values(refund: Refund) -> dict[str, Any]:
+        return {
+            "id": refund.id,
+            "order_id": refund.order_id,
+            "amount": refund.amount,
+            "currency": refund.currency,
+            "method": refund.method.value,
+            "reason": refund.reason,
+            "status": refund.status.value,
+            "created_at": refund.created_at,
+            "execute_after": refund.execute_after,
+            "eta_earliest": refund.eta.earliest,
+            "eta_latest": refund.eta.latest,
+            "psp_reference": refund.psp_reference,
+            "executed_at": refund.executed_at,
+            "succeeded_at": refund.succeeded_at,
+            "failure_reason": refund.failure_reason,
+            "attempts": refund.attempts,
+            "line_amounts": list(refund.line_amounts),
+            "clawback_amount": refund.clawback_amount,
+            "commission_back": refund.commission_back,
+        }
+
+    @staticmethod
+    def _refund(row: RowMapping) -> Refund:
+        return Refund(
+            id=row["id"],
+            order_id=row["order_id"],
+            amount=row["amount"],
+            currency=row["currency"],
+            method=PaymentMethod(row["method"]),
+            reason=row["reason"],
+            status=RefundStatus(row["status"]),
+            created_at=row["created_at"],
+            execute_after=row["execute_after"],
+            eta=Eta(row["eta_earliest"], row["eta_latest"]),
+            psp_reference=row["psp_reference"],
+            executed_at=row["executed_at"],
+            succeeded_at=row["succeeded_at"],
+            failure_reason=row["failure_reason"],
+            attempts=row["attempts"],
+            line_amounts=tuple(row["line_amounts"] or ()),
+            clawback_amount=row["clawback_amount"],
+            commission_back=row["commission_back"],
+        )
