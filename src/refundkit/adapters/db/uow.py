@@ -24,7 +24,7 @@ from refundkit.adapters.db.support_repositories import (
     SqlUserRepository,
 )
 from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
-from refundkit.domain.errors import ConcurrentUpdate, Conflict
+from refundkit.domain.errors import ConcurrentUpdate, Conflict, ValidationError
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.ports import (
     DisputeRepository,
@@ -131,6 +131,9 @@ def translate_db_error(exc: DBAPIError) -> Exception:
         return ConcurrentUpdate("the database was busy")
     if isinstance(exc, IntegrityError):
         return Conflict("the change conflicts with existing data")
+    if "cannot contain NUL" in str(exc.orig):
+        # Text from a door the API's own checks do not guard (a form field, a file name).
+        return ValidationError("text may not contain NUL (\\u0000) characters")
     return exc
 
 
