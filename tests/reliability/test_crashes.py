@@ -148,7 +148,8 @@ def test_a_worker_killed_while_delivering_thousands_of_events_loses_none(
         sent = _insert_events(market, count)
         for progress in kill_at:
             with _reaped(_worker(database_url, tmp_path)) as worker:
-                _until(lambda p=progress: len(shop.ids()) >= p, "deliveries under way")
+                _until(lambda p=progress: len(shop.ids()) >= p, "deliveries under way",
+                       timeout=size(WAIT, 1800.0))  # fmt: skip
                 _kill(worker)
             # The killed worker's leases run out, so the next one sends those again.
             market.rt.sandbox_clock.set(market.now + LEASE + timedelta(seconds=1))  # type: ignore[union-attr]

@@ -29,7 +29,6 @@ BAD_AMOUNTS: list[Any] = [
     None, True, ["1.00"], {"amount": "1.00"}, "9" * 40, "99999999999999999999.99",
 ]  # fmt: skip
 ZERO_REFUSED = ["0", "0.00"]
-PROBED: dict[str, int] = {}
 
 
 class World:
@@ -102,7 +101,7 @@ def test_every_money_field_refuses_every_bad_amount_and_changes_nothing(world: W
             assert_problem(answer, 422, ("validation_error", "invalid_amount"))
             tried += 1
     assert api.snapshot() == before, "a refused amount changed something"
-    PROBED["amounts"] = tried
+    record("hostile_amounts", database=api.rt.engine.dialect.name, requests=tried)
 
 
 def test_a_body_compressed_to_explode_is_never_inflated(world: World) -> None:
@@ -114,7 +113,7 @@ def test_a_body_compressed_to_explode_is_never_inflated(world: World) -> None:
         "Content-Encoding": "gzip"})  # fmt: skip
     assert answer.status_code in (400, 415, 422), answer.text
     assert api.snapshot() == before
-    PROBED["compressed_bodies"] = 1
+    record("hostile_compressed_body", database=api.rt.engine.dialect.name, requests=1)
 
 
 # --- uploads -----------------------------------------------------------------------------
@@ -173,7 +172,7 @@ def test_disguised_files_and_bombs_are_refused_and_nothing_is_stored(
     png = _upload(api, buyer, _png_bomb(), "big.png", "image/png")
     # Never decoded: taken as the PNG it says it is (its pixels are never drawn) or refused.
     assert png.status_code in (201, 415), png.text
-    PROBED["disguised_uploads"] = len(DISGUISED) + 1
+    record("hostile_uploads", database=api.rt.engine.dialect.name, requests=len(DISGUISED) + 1)
 
 
 TRAVERSALS = ["../../../etc/passwd", "..\\..\\windows\\win.ini", "/etc/shadow",
@@ -197,7 +196,7 @@ def test_path_like_names_never_become_paths(api: Api, tmp_path: Path) -> None:
     assert len(files) == len(TRAVERSALS)
     assert all(f.resolve().is_relative_to(root) for f in files)
     assert not (tmp_path / "etc").exists() and not (tmp_path.parent / "etc").exists()
-    PROBED["path_names"] = len(TRAVERSALS)
+    record("hostile_names", database=api.rt.engine.dialect.name, requests=len(TRAVERSALS))
 
 
 def test_oversize_and_quota_overflow_are_refused_and_nothing_is_stored(
@@ -219,5 +218,4 @@ def test_oversize_and_quota_overflow_are_refused_and_nothing_is_stored(
     assert api.snapshot() == before and _store(tmp_path) == stored
     # Another user's quota is their own.
     assert _upload(api, api.user("buyer"), b"mine").status_code == 201
-    PROBED["quota_and_size"] = 2
-    record("hostile_input", probes=dict(PROBED))
+    record("hostile_size_and_quota", database=api.rt.engine.dialect.name, requests=2)

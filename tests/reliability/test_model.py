@@ -78,6 +78,11 @@ def machine_for(fresh_database: Callable[[], str]) -> type[RuleBasedStateMachine
             self.sellers = [self.api.user("seller", "CN") for _ in range(PEOPLE)]
             self.agent = self.api.user("agent", "IE")
             self.model = Model(START)
+            self.advanced_to, self.timers_then = START, 0
+            """The last clock move, and the last timer id at that moment: every timer due by
+            then and already scheduled then must have fired. (A timer an action schedules
+            at a moment already past, such as a refund of a settled payment, is the
+            worker's to fire; no worker runs here, so it waits for the next clock move.)"""
 
         def teardown(self) -> None:
             self.api.client.__exit__(None, None, None)
@@ -293,6 +298,10 @@ def machine_for(fresh_database: Callable[[], str]) -> type[RuleBasedStateMachine
             answer = self.api.post("/v1/sandbox/clock/advance", {"hours": hours})
             assert answer.status_code == 200, answer.text
             self.model.advance(self.model.now + jump)
+            self.advanced_to = self.model.now
+            with self.rt.engine.connect() as conn:
+                last = conn.execute(sa.select(sa.func.max(t.timers.c.id))).scalar()
+            self.timers_then = int(last or 0)
 
         # --- helpers -----------------------------------------------------------------------
 
@@ -332,11 +341,11 @@ def machine_for(fresh_database: Callable[[], str]) -> type[RuleBasedStateMachine
 
         @invariant()
         def every_due_timer_fired_once(self) -> None:
-            now = self.model.now
             with self.rt.engine.connect() as conn:
                 overdue = conn.execute(
                     sa.select(sa.func.count()).select_from(t.timers)
-                    .where(t.timers.c.due_at <= now, t.timers.c.fired_at.is_(None))
+                    .where(t.timers.c.due_at <= self.advanced_to, t.timers.c.fired_at.is_(None),
+                           t.timers.c.id <= self.timers_then)
                 ).scalar_one()  # fmt: skip
                 repeated = conn.execute(
                     sa.select(t.events.c.type, t.events.c.subject_id)

@@ -16,15 +16,13 @@ from live_server import live_server
 
 from long_runs import record
 
-PROBES = Counter[str]()
-
 
 def _refused_for_rate(answer: httpx.Response, api: Api, before: dict[str, list[str]]) -> None:
     body = assert_problem(answer, 429, "rate_limited")
     retry_after = int(answer.headers["Retry-After"])
     assert 0 < retry_after <= 3600 and body["retry_after"] == retry_after, answer.headers
     assert api.snapshot() == before, "a rate-limited request changed something"
-    PROBES["rate_limited"] += 1
+    record("rate_limited", database=api.rt.engine.dialect.name, requests=1)
 
 
 def _dispute_body() -> dict[str, Any]:
@@ -113,7 +111,8 @@ def test_concurrent_refunds_cannot_slip_past_the_limit(limited: Api) -> None:
     assert all(a.headers.get("Retry-After") for a in answers if a.status_code == 429)
     refunds = api.get(f"/v1/orders/{order['id']}/refunds").json()["data"]
     assert len(refunds) == limit
-    PROBES["concurrent_refunds"] += 12
+    record("rate_limit_concurrent_refunds", database=api.rt.engine.dialect.name, requests=12,
+           accepted=statuses[201], refused=statuses[429])  # fmt: skip
 
 
 def test_an_agent_has_a_refund_limit_of_their_own(limited: Api) -> None:
@@ -129,4 +128,3 @@ def test_an_agent_has_a_refund_limit_of_their_own(limited: Api) -> None:
     _refused_for_rate(api.post(path, body, key=agent["api_key"], idem="a-late"), api, before)
     # The platform's own count is separate.
     assert api.post(path, body, idem="p1").status_code == 201
-    record("rate_limits", probes=dict(PROBES))

@@ -27,7 +27,7 @@ from refundkit.adapters.db.support_repositories import (
 )
 from refundkit.adapters.db.web_repository import SqlReportRepository, SqlWebSessionRepository
 from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
-from refundkit.domain.errors import ConcurrentUpdate, Conflict
+from refundkit.domain.errors import ConcurrentUpdate, Conflict, ValidationError
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
 from refundkit.service.ports import (
@@ -150,6 +150,9 @@ def translate_db_error(exc: DBAPIError) -> Exception:
         return ConcurrentUpdate("the database was busy")
     if isinstance(exc, IntegrityError):
         return Conflict("the change conflicts with existing data")
+    if "cannot contain NUL" in str(exc.orig):
+        # Text from a door the API's own checks do not guard (a form field, a file name).
+        return ValidationError("text may not contain NUL (\\u0000) characters")
     return exc
 
 

@@ -4,9 +4,10 @@ knows HTTP status codes."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -79,6 +80,15 @@ def status_of(error: e.RefundkitError) -> int:
 
 
 def install(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _no_nul_in_address(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # An id or a filter with NUL can match nothing, and PostgreSQL cannot even compare it.
+        if "\x00" in request.url.path or "%00" in str(request.url.query):
+            return problem(422, "validation_error", "the address may not contain NUL characters")
+        return await call_next(request)
+
     @app.exception_handler(e.RefundkitError)
     async def _domain(request: Request, exc: e.RefundkitError) -> JSONResponse:
         status = status_of(exc)

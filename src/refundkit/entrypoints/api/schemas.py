@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from refundkit.domain.money import (
     CurrencyCatalog,
@@ -21,9 +21,27 @@ from refundkit.service.records import StoredEvent, User
 
 
 class Body(BaseModel):
-    """Unknown fields are refused, so a typo or a smuggled field never passes silently."""
+    """Unknown fields are refused, so a typo or a smuggled field never passes silently; no
+    text may hold a NUL character (PostgreSQL cannot store one)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _holds_nul(data):
+            raise ValueError("text may not contain NUL (\\u0000) characters")
+        return data
+
+
+def _holds_nul(data: Any) -> bool:
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in data.items())
+    if isinstance(data, list | tuple):
+        return any(_holds_nul(v) for v in data)
+    return False
 
 
 MoneyText = Field(description='Decimal string in major units, e.g. "12.34"', max_length=32)
