@@ -22,7 +22,11 @@ from refundkit.adapters.holiday_calendar import HolidaysCalendar
 from refundkit.adapters.ids import default_ids
 from refundkit.adapters.mail import mailer_from_env
 from refundkit.adapters.payments.sandbox import SandboxPsp
-from refundkit.adapters.policy_files import default_policy_text, load_policy_text
+from refundkit.adapters.policy_files import (
+    default_policy_text,
+    load_policy_text,
+    load_stored_policy_text,
+)
 from refundkit.adapters.webhook_sender import HttpWebhookSender
 from refundkit.entrypoints.api.object_views import render_object
 from refundkit.service import files, transactions
@@ -65,7 +69,7 @@ def build(
     if migrate:
         upgrade(engine)
     text = policy_path.read_text() if policy_path else default_policy_text()
-    policies = PolicyBook(load_policy_text(text), text, load_policy_text)
+    policies = PolicyBook(load_policy_text(text), text, load_stored_policy_text)
     calendar = HolidaysCalendar()
     sandbox_clock: SandboxClock | None = None
     clock_engine: Engine | None = None
