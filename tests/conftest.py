@@ -8,16 +8,15 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from books import START, assert_ledger_invariants
 from market import Market
 from refundkit.adapters.db import tables
 from refundkit.adapters.db.engine import create_engine, normalize_url
-from refundkit.adapters.db.ledger_repository import invariant_violations
 from refundkit.adapters.db.migrate import upgrade
 from refundkit.entrypoints.bootstrap import Runtime, build
 
@@ -25,7 +24,6 @@ POSTGRES_URL = os.environ.get(
     "REFUNDKIT_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("REFUNDKIT_REQUIRE_POSTGRES") == "1"
-START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 CHROMIUM = Path("/usr/bin/chromium")  # the browser tests' (tests/browser/conftest.py)
 
 
@@ -122,14 +120,6 @@ def runtime(database_url: str) -> Iterator[Runtime]:
     yield rt
     assert_ledger_invariants(rt.engine)
     rt.close()
-
-
-def assert_ledger_invariants(engine: sa.Engine) -> None:
-    """The same proof as ``refundkit ledger verify``: entries balance, no escrow is negative,
-    nothing is refunded beyond what was paid, each order's escrow matches its amounts."""
-    with engine.connect() as conn:
-        problems = invariant_violations(conn)
-    assert problems == [], problems
 
 
 @pytest.fixture

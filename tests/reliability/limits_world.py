@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from api_client import Api
 
-from conftest import START, assert_ledger_invariants
+from books import START, assert_ledger_invariants
 from refundkit.adapters.policy_files import default_policy_text
 from refundkit.entrypoints.bootstrap import Runtime, build
 

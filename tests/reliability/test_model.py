@@ -34,7 +34,7 @@ from hypothesis.stateful import (
 )
 from order_model import OPEN_DISPUTE, TOTAL, MDispute, Model, MOrder
 
-from conftest import START, assert_ledger_invariants
+from books import START, assert_ledger_invariants
 from long_runs import record, size
 from refundkit.adapters.db import tables as t
 from refundkit.entrypoints.bootstrap import build
