@@ -29,7 +29,7 @@ def row(r: Result) -> list[str]:
         "-" if p50 is None else f"{p50:.1f}",
         "-" if p99 is None else f"{p99:.1f}",
         f"{r.peak_rss_mb:.0f}",
-        f"{r.statements_per_op:.1f}",
+        f"{r.statements_per_op:.1f}" if r.statements_per_op >= 1 else f"{r.statements_per_op:.3f}",
         "-" if r.ceiling_ops_per_s is None else f"{r.ceiling_ops_per_s:,.0f}",
         "-" if r.ratio is None else f"{r.ratio:.2f}",
     ]

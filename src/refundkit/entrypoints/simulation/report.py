@@ -41,7 +41,7 @@ def write_report(
     for run in runs:
         md += _run_section(out, run, honesty, exponent, prefix="" if len(runs) == 1 else run.name)
     if len(runs) == 2:
-        md += _comparison(out, runs)
+        md += _comparison(out, runs, exponent)
     path = out / "report.md"
     path.write_text("\n".join(md) + "\n")
     return path
@@ -209,7 +209,7 @@ def _chart(
     md += ["", f"![{title}]({name})", ""]
 
 
-def _comparison(out: Path, runs: Sequence[Run]) -> list[str]:
+def _comparison(out: Path, runs: Sequence[Run], exponent: Callable[[str], int]) -> list[str]:
     base, other = runs[0].figures, runs[1].figures
     md = ["## What changed under the other policy", "",
           f"The same generated history, replayed under policy {other.policy_version} "
@@ -236,10 +236,9 @@ def _comparison(out: Path, runs: Sequence[Run]) -> list[str]:
            "|---|---|---|---|---|---|---|"]  # fmt: skip
     for cur in sorted(set(base.money) | set(other.money)):
         ma, mb = base.money.get(cur, MoneyFigures()), other.money.get(cur, MoneyFigures())
-        md.append(f"| {cur} | {ma.refunded} | {mb.refunded} | {ma.seller_bore} | "
-                  f"{mb.seller_bore} | {ma.platform_bore} | {mb.platform_bore} |")  # fmt: skip
-    md.append("")
-    md.append("(money in minor units of each currency)")
+        cells = [ma.refunded, mb.refunded, ma.seller_bore, mb.seller_bore, ma.platform_bore,
+                 mb.platform_bore]  # fmt: skip
+        md.append(f"| {cur} | " + " | ".join(_money(v, cur, exponent) for v in cells) + " |")
     _chart(out, "comparison.svg", md, "Base policy and what-if, side by side",
            [r[0] for r in rows if r[0] != "median days to resolution"],
            [("base", [r[1] for r in rows if r[0] != "median days to resolution"]),
