@@ -36,7 +36,7 @@ def simulate(
     out: Annotated[Path, typer.Option(help="Where the report goes")] = Path("var/simulation"),
     days: Annotated[int, typer.Option(min=1, help="Days over which orders are placed")] = 30,
     quick: Annotated[
-        bool, typer.Option(help="A small run: 300 orders placed over 10 days")
+        bool, typer.Option(help="A small run: 200 orders placed over 7 days")
     ] = False,
 ) -> None:
     """Generate a marketplace from a seed, live it through on the sandbox clock, and write a
@@ -45,7 +45,7 @@ def simulate(
     from refundkit.entrypoints.simulation.run import simulate as run_simulation
 
     if quick:
-        orders, days = 300, 10
+        orders, days = 200, 7
     options = Options(seed, orders, out, database_url, base_policy, policy, days)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("days · {task.fields[placed]:,} orders placed"),
