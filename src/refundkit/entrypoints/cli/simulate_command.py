@@ -35,9 +35,7 @@ def simulate(
     ] = None,
     out: Annotated[Path, typer.Option(help="Where the report goes")] = Path("var/simulation"),
     days: Annotated[int, typer.Option(min=1, help="Days over which orders are placed")] = 30,
-    quick: Annotated[
-        bool, typer.Option(help="A small run: 200 orders placed over 7 days")
-    ] = False,
+    quick: Annotated[bool, typer.Option(help="A small run: 200 orders placed over 7 days")] = False,
 ) -> None:
     """Generate a marketplace from a seed, live it through on the sandbox clock, and write a
     report (Markdown and SVG charts) of outcomes, money, deadlines and flagged sellers."""
