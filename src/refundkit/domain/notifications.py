@@ -17,8 +17,9 @@ FIRST_RETRY = timedelta(minutes=1)
 RETRY_FACTOR = 4
 LONGEST_WAIT = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(days=3)
-LEASE = timedelta(minutes=2)
-"""A claimed message not booked within this time (its worker died) is sent again."""
+LEASE = timedelta(minutes=10)
+"""A claimed message not booked within this time (its worker died) is sent again; longer
+than a send batch can take (service/mailing.py)."""
 
 
 class NotificationKind(StrEnum):

@@ -47,9 +47,12 @@ class NotificationRepository(Protocol):
         """Lease queued messages due by ``now`` (skipping ones another worker holds)."""
 
     def finish(
-        self, notification_id: str, status: NotificationStatus, *, channel: str | None,
-        next_attempt_at: datetime, sent_at: datetime | None, error: str | None,
-    ) -> None: ...  # fmt: skip
+        self, notification_id: str, claimed_attempts: int, status: NotificationStatus, *,
+        channel: str | None, next_attempt_at: datetime, sent_at: datetime | None,
+        error: str | None,
+    ) -> bool:  # fmt: skip
+        """Book the answer to the claim that counted ``claimed_attempts``; False (nothing
+        changed) when that claim's lease ran out and another worker claimed the message."""
 
 
 @dataclass(frozen=True, slots=True)
