@@ -4,7 +4,10 @@ which are retried, and a mailer that breaks on one message books it as a failed 
 
 from __future__ import annotations
 
+import socketserver
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -72,3 +75,64 @@ def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_claim(
     market.advance(days=1)
     assert mailing.send_due(market.deps, market.deps.mailer) == 0
     assert len(mailbox.got) == 1
+
+
+def test_a_wrong_smtp_password_is_retried_not_failed_for_good(market: Market) -> None:
+    with smtp_server(login=("mailer", "s3cret")) as box:
+        wrong = box.url.replace("s3cret", "wrong")
+        market.deps.mailer = SmtpMailer(parse_smtp_url(wrong))
+        one_reminder_due(market)
+        assert mailing.send_due(market.deps, market.deps.mailer) == 1
+        [queued] = reminders(market)
+        assert queued.status is NotificationStatus.QUEUED and "535" in (queued.last_error or "")
+        market.deps.mailer = SmtpMailer(parse_smtp_url(box.url))  # the password is fixed
+        market.advance(minutes=1)
+        assert mailing.send_due(market.deps, market.deps.mailer) == 1
+    [sent] = reminders(market)
+    assert (sent.status, sent.attempts) == (NotificationStatus.SENT, 2) and len(box.got) == 1
+
+
+def test_a_refused_sender_is_retried_not_failed_for_good(market: Market) -> None:
+    with smtp_server(sender_reply="553 5.7.1 sender address rejected") as box:
+        market.deps.mailer = SmtpMailer(parse_smtp_url(box.url))
+        one_reminder_due(market)
+        mailing.send_due(market.deps, market.deps.mailer)
+    [queued] = reminders(market)
+    assert queued.status is NotificationStatus.QUEUED and "553" in (queued.last_error or "")
+    assert queued.next_attempt_at == market.now + timedelta(minutes=1)
+
+
+@contextmanager
+def refusing_greeting(reply: bytes) -> Iterator[int]:
+    """A server that greets every connection with ``reply`` (say, 554) and hangs up."""
+
+    class Greeter(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.sendall(reply)
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Greeter) as server:
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        try:
+            yield server.server_address[1]
+        finally:
+            server.shutdown()
+            thread.join()
+
+
+def test_a_554_greeting_is_retried_not_failed_for_good(market: Market) -> None:
+    with refusing_greeting(b"554 5.3.2 no service for now\r\n") as port:
+        market.deps.mailer = SmtpMailer(parse_smtp_url(f"smtp://127.0.0.1:{port}"))
+        one_reminder_due(market)
+        mailing.send_due(market.deps, market.deps.mailer)
+    [queued] = reminders(market)
+    assert queued.status is NotificationStatus.QUEUED and "554" in (queued.last_error or "")
+
+
+def test_a_recipient_refused_at_data_fails_for_good(market: Market) -> None:
+    with smtp_server(["554 5.7.1 message rejected"]) as box:
+        market.deps.mailer = SmtpMailer(parse_smtp_url(box.url))
+        one_reminder_due(market)
+        mailing.send_due(market.deps, market.deps.mailer)
+    [failed] = reminders(market)
+    assert failed.status is NotificationStatus.FAILED and "554" in (failed.last_error or "")

@@ -65,6 +65,29 @@ class SmtpMailer:
         self.sender = sender
 
     def send(self, mail: OutgoingMail) -> MailResult:
+        """Only this message's own refusal is final: every recipient refused with 5xx at
+        RCPT, or 5xx answered to its DATA. Anything before that (connecting, TLS, the login,
+        the sender refused) is about the server or its settings, not the message, and is
+        tried again with backoff, as is any 4xx."""
+        message = self._message(mail)
+        try:
+            smtp = self._connect()
+        except (smtplib.SMTPException, OSError) as failure:
+            return MailResult(False, False, _describe(failure))
+        try:
+            smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as refused:
+            codes = [code for code, _ in refused.recipients.values()]
+            return MailResult(False, all(c >= 500 for c in codes), f"refused: {refused}")
+        except smtplib.SMTPDataError as answer:
+            return MailResult(False, answer.smtp_code >= 500, _describe(answer))
+        except (smtplib.SMTPException, OSError) as failure:
+            return MailResult(False, False, _describe(failure))
+        finally:
+            _close(smtp)
+        return MailResult(True)
+
+    def _message(self, mail: OutgoingMail) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = mail.to
@@ -73,19 +96,7 @@ class SmtpMailer:
         message["Message-ID"] = make_msgid(idstring=mail.message_id, domain="refundkit")
         message["X-Refundkit-Notification"] = mail.message_id
         message.set_content(mail.body)
-        try:
-            with self._connect() as smtp:
-                smtp.send_message(message)
-        except smtplib.SMTPRecipientsRefused as refused:
-            codes = [code for code, _ in refused.recipients.values()]
-            return MailResult(False, all(c >= 500 for c in codes), f"refused: {refused}")
-        except smtplib.SMTPResponseException as answer:
-            text = answer.smtp_error.decode(errors="replace") if isinstance(
-                answer.smtp_error, bytes) else str(answer.smtp_error)  # fmt: skip
-            return MailResult(False, answer.smtp_code >= 500, f"{answer.smtp_code} {text}")
-        except (smtplib.SMTPException, OSError) as failure:
-            return MailResult(False, False, f"{type(failure).__name__}: {failure}")
-        return MailResult(True)
+        return message
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -104,6 +115,22 @@ class SmtpMailer:
             smtp.close()
             raise
         return smtp
+
+
+def _describe(failure: Exception) -> str:
+    if isinstance(failure, smtplib.SMTPResponseException):
+        text = failure.smtp_error
+        said = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+        return f"{type(failure).__name__}: {failure.smtp_code} {said}"
+    return f"{type(failure).__name__}: {failure}"
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """Say goodbye, but a message the server accepted stays sent whatever QUIT answers."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 class MailLog:
