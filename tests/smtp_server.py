@@ -51,8 +51,9 @@ def smtp_server(script: list[str] | None = None, *, login: tuple[str, str] | Non
     box = Mailbox(f"smtp://{auth}127.0.0.1:{port}", list(script or []))
 
     class Handler:
-        async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
-                              options: list[str]) -> str:  # noqa: N802  # fmt: skip
+        async def handle_MAIL(  # noqa: N802
+            self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+        ) -> str:
             if sender_reply is not None:
                 return sender_reply
             envelope.mail_from = address
