@@ -136,3 +136,59 @@ def test_a_recipient_refused_at_data_fails_for_good(market: Market) -> None:
         mailing.send_due(market.deps, market.deps.mailer)
     [failed] = reminders(market)
     assert failed.status is NotificationStatus.FAILED and "554" in (failed.last_error or "")
+
+
+def a_message_with_a_broken_subject(market: Market) -> Notification:
+    """A subject with a line break: no mail header can hold it."""
+    now = market.now
+    message = Notification(
+        id=market.deps.ids.new("ntf"), kind=NotificationKind.DISPUTE_OUTCOME,
+        subject_id="dsp_x", recipient_id=market.buyer.id, occasion="test",
+        email=market.buyer.email, subject="Decided\r\nBcc: everyone@example.com",
+        body="Body", order_id=None, dispute_id=None, status=NotificationStatus.QUEUED,
+        channel=None, attempts=0, next_attempt_at=now, last_error=None, created_at=now,
+        sent_at=None,
+    )  # fmt: skip
+    market.tx(lambda uow: uow.notifications.add_all([message]))
+    return message
+
+
+def booked(market: Market, notification_id: str) -> Notification:
+    found = market.tx(lambda uow: uow.notifications.get(notification_id))
+    assert found is not None
+    return found
+
+
+def test_a_message_the_smtp_mailer_cannot_build_is_a_failed_attempt_with_backoff(
+    market: Market, mailbox: Mailbox
+) -> None:
+    message = a_message_with_a_broken_subject(market)
+    assert market.deps.mailer is not None
+    assert mailing.send_due(market.deps, market.deps.mailer) == 1
+    after = booked(market, message.id)
+    assert (after.status, after.attempts) == (NotificationStatus.QUEUED, 1)
+    assert after.next_attempt_at == market.now + timedelta(minutes=1)
+    assert "ValueError" in (after.last_error or "") and mailbox.got == []
+
+
+class BrokenMailer:
+    channel = "smtp"
+
+    def send(self, mail: OutgoingMail) -> MailResult:
+        raise RuntimeError("the mailer broke")
+
+
+def test_a_mailer_that_raises_books_a_failed_attempt_and_sends_the_rest(market: Market) -> None:
+    with smtp_server() as box:
+        mailer = SmtpMailer(parse_smtp_url(box.url))
+        one_reminder_due(market)
+        first = a_message_with_a_broken_subject(market)
+        assert mailing.send_due(market.deps, BrokenMailer()) == 2
+        for message in [booked(market, first.id), *reminders(market)]:
+            assert (message.status, message.attempts) == (NotificationStatus.QUEUED, 1)
+            assert message.next_attempt_at == market.now + timedelta(minutes=1)
+            assert message.last_error == "RuntimeError: the mailer broke"
+        market.advance(minutes=1)
+        mailing.send_due(market.deps, mailer)
+    [reminder] = reminders(market)
+    assert reminder.status is NotificationStatus.SENT and len(box.got) == 1

@@ -69,10 +69,10 @@ class SmtpMailer:
         RCPT, or 5xx answered to its DATA. Anything before that (connecting, TLS, the login,
         the sender refused) is about the server or its settings, not the message, and is
         tried again with backoff, as is any 4xx."""
-        message = self._message(mail)
         try:
+            message = self._message(mail)
             smtp = self._connect()
-        except (smtplib.SMTPException, OSError) as failure:
+        except Exception as failure:  # any failure is this attempt's answer
             return MailResult(False, False, _describe(failure))
         try:
             smtp.send_message(message)
@@ -81,7 +81,7 @@ class SmtpMailer:
             return MailResult(False, all(c >= 500 for c in codes), f"refused: {refused}")
         except smtplib.SMTPDataError as answer:
             return MailResult(False, answer.smtp_code >= 500, _describe(answer))
-        except (smtplib.SMTPException, OSError) as failure:
+        except Exception as failure:  # any failure is this attempt's answer
             return MailResult(False, False, _describe(failure))
         finally:
             _close(smtp)
@@ -129,7 +129,7 @@ def _close(smtp: smtplib.SMTP) -> None:
     """Say goodbye, but a message the server accepted stays sent whatever QUIT answers."""
     try:
         smtp.quit()
-    except (smtplib.SMTPException, OSError):
+    except Exception:  # the mail went; a failed goodbye changes nothing
         smtp.close()
 
 

@@ -12,6 +12,7 @@ fails at once; any other failure is tried again with backoff for three days.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from refundkit.domain.notifications import LEASE, NotificationStatus, next_attempt
@@ -20,6 +21,7 @@ from refundkit.service.notification_records import Mailer, MailResult, Notificat
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.transactions import run
 
+log = logging.getLogger("refundkit.mail")
 SEND_BATCH = 5
 MESSAGE_WORST_CASE = timedelta(seconds=90)
 """How long one message can hold a sender: the SMTP timeout (10 s) is per socket operation,
@@ -37,10 +39,20 @@ def send_due(deps: Deps, mailer: Mailer) -> int:
     for message in due:
         if deps.clock.now() + MESSAGE_WORST_CASE > lease_until:
             break
-        result = mailer.send(OutgoingMail(message.id, message.email, message.subject,
-                                          message.body))  # fmt: skip
+        result = _send(mailer, message)
         _book_in_transaction(deps, message, result, mailer.channel)
     return len(due)
+
+
+def _send(mailer: Mailer, message: Notification) -> MailResult:
+    """The mailer's answer; a mailer that raises (it should not) is one failed attempt of
+    this message, booked with backoff, never a batch left leased and tried without end."""
+    try:
+        return mailer.send(OutgoingMail(message.id, message.email, message.subject,
+                                        message.body))  # fmt: skip
+    except Exception as failure:
+        log.exception("mailer %s failed on %s", mailer.channel, message.id)
+        return MailResult(False, False, f"{type(failure).__name__}: {failure}")
 
 
 def _book_in_transaction(deps: Deps, message: Notification, result: MailResult,

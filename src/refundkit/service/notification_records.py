@@ -76,5 +76,6 @@ class Mailer(Protocol):
     channel: str
 
     def send(self, mail: OutgoingMail) -> MailResult:
-        """Hand the mail over; never raises (a failure is in the result)."""
+        """Hand the mail over; a failure is in the result (should it raise anyway, the
+        sender books one failed attempt with backoff)."""
         ...
