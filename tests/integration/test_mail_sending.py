@@ -192,3 +192,16 @@ def test_a_mailer_that_raises_books_a_failed_attempt_and_sends_the_rest(market: 
         mailing.send_due(market.deps, mailer)
     [reminder] = reminders(market)
     assert reminder.status is NotificationStatus.SENT and len(box.got) == 1
+
+
+def test_a_resent_mail_keeps_its_message_id(market: Market) -> None:
+    with smtp_server(["451 4.3.0 try again later"]) as box:
+        market.deps.mailer = SmtpMailer(parse_smtp_url(box.url))
+        one_reminder_due(market)
+        mailing.send_due(market.deps, market.deps.mailer)
+        market.advance(minutes=1)
+        mailing.send_due(market.deps, market.deps.mailer)
+    [message] = reminders(market)
+    [mail] = box.got
+    assert box.tries == 2 and message.attempts == 2
+    assert mail["Message-ID"] == f"<{message.id}@refundkit>"

@@ -14,7 +14,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from refundkit.domain.errors import ValidationError
@@ -93,7 +93,7 @@ class SmtpMailer:
         message["To"] = mail.to
         message["Subject"] = mail.subject
         message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = make_msgid(idstring=mail.message_id, domain="refundkit")
+        message["Message-ID"] = f"<{mail.message_id}@refundkit>"  # the same on every resend
         message["X-Refundkit-Notification"] = mail.message_id
         message.set_content(mail.body)
         return message
