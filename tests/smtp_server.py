@@ -48,7 +48,8 @@ def smtp_server(script: list[str] | None = None, *, login: tuple[str, str] | Non
     """``sender_reply``: the answer to every MAIL FROM when not ``250 OK``."""
     port = port or free_port()
     auth = f"{login[0]}:{login[1]}@" if login else ""
-    box = Mailbox(f"smtp://{auth}127.0.0.1:{port}", list(script or []))
+    plain = "?allow_plaintext_login" if login else ""  # no TLS on this local test server
+    box = Mailbox(f"smtp://{auth}127.0.0.1:{port}{plain}", list(script or []))
 
     class Handler:
         async def handle_MAIL(  # noqa: N802

@@ -3,13 +3,16 @@ mail log (the ``notifications`` table already holds every message; the log marks
 and writes a line to the ``refundkit.mail`` logger).
 
 ``REFUNDKIT_SMTP_URL`` forms: ``smtp://host:25``, ``smtp://user:pass@host:587?starttls``,
-``smtps://user:pass@host:465``. ``REFUNDKIT_MAIL_FROM`` is the sender address.
+``smtps://user:pass@host:465``; a login without TLS is refused unless the URL says
+``?allow_plaintext_login`` (a relay on the same machine). ``REFUNDKIT_MAIL_FROM`` is the
+sender address.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -35,24 +38,53 @@ class SmtpSettings:
     password: str | None
 
 
+SHAPES = "smtp://host:port, smtp://user:pass@host:587?starttls or smtps://user:pass@host:465"
+PLAINTEXT_LOGIN = "allow_plaintext_login"
+"""Query flag for a login without TLS: only for a relay on the same machine or network
+(a test server); anywhere else the password would cross the network readable."""
+
+
 def parse_smtp_url(url: str) -> SmtpSettings:
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+    """The settings in ``REFUNDKIT_SMTP_URL``; every error names the URL with its password
+    hidden."""
+    shown = hide_password(url)
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as bad:  # its text may quote the password: not repeated
+        what = "port: a number up to 65535" if "port" in str(bad).lower() else "host"
         raise ValidationError(
-            "REFUNDKIT_SMTP_URL must look like smtp://host:port, smtp://user:pass@host:587"
-            f"?starttls or smtps://user:pass@host:465, got {url!r}",
+            f"REFUNDKIT_SMTP_URL {shown!r} is malformed (its {what}); it must look like "
+            f"{SHAPES}", field="REFUNDKIT_SMTP_URL",
+        ) from None  # fmt: skip
+    if parts.scheme not in ("smtp", "smtps") or not host:
+        raise ValidationError(
+            f"REFUNDKIT_SMTP_URL must look like {SHAPES}, got {shown!r}",
             field="REFUNDKIT_SMTP_URL",
         )
     query = parse_qs(parts.query, keep_blank_values=True)
     implicit = parts.scheme == "smtps"
+    starttls = "starttls" in query
+    if parts.username and not (implicit or starttls or PLAINTEXT_LOGIN in query):
+        raise ValidationError(
+            f"REFUNDKIT_SMTP_URL {shown!r} logs in without TLS, which sends the password "
+            "readable: add ?starttls (port 587) or use smtps:// (port 465)",
+            field="REFUNDKIT_SMTP_URL",
+        )
     return SmtpSettings(
-        host=parts.hostname,
-        port=parts.port or (465 if implicit else 25),
+        host=host,
+        port=port or (465 if implicit else 25),
         implicit_tls=implicit,
-        starttls="starttls" in query,
+        starttls=starttls,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
     )
+
+
+def hide_password(url: str) -> str:
+    """``smtp://user:secret@host`` -> ``smtp://user:***@host`` (up to the last ``@``, so a
+    password with an unencoded ``@`` or ``/`` is hidden whole)."""
+    return re.sub(r"^([^:/?#]*://[^:/?#@]*:).*@", r"\1***@", url.strip(), count=1)
 
 
 class SmtpMailer:
