@@ -83,3 +83,13 @@ def test_a_bad_smtp_url_is_refused_readably_without_its_password(url: str) -> No
     with pytest.raises(ValidationError, match="smtp://host:port") as refused:
         parse_smtp_url(url)
     assert "s3c" not in refused.value.detail and "***" in refused.value.detail
+
+
+def test_time_left_never_says_more_than_is_left() -> None:
+    from refundkit.domain.notifications import time_left
+
+    assert time_left(NOW + timedelta(days=5), NOW) == "5 days"
+    assert time_left(NOW + timedelta(days=1, hours=23), NOW) == "1 day"
+    assert time_left(NOW + timedelta(hours=20, minutes=59), NOW) == "20 hours"
+    assert time_left(NOW + timedelta(minutes=40, seconds=30), NOW) == "40 minutes"
+    assert time_left(NOW + timedelta(seconds=5), NOW) == "1 minute"

@@ -21,6 +21,7 @@ from refundkit.domain.notifications import (
     deadline_text,
     dispute_link,
     order_link,
+    time_left,
 )
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund
@@ -87,8 +88,8 @@ def _reminder(event: Happened, facts: Facts) -> Notice:
     )
     return Notice(K.DISPUTE_WINDOW_REMINDER, Audience.BUYER, order.id,
                   f"{closes.isoformat()}/{days}d",
-                  f"Order {order.id}: {days} day{'' if days == 1 else 's'} left to open a "
-                  "dispute", body, order.id,
+                  f"Order {order.id}: {time_left(closes, facts.now)} left to open a dispute",
+                  body, order.id,
                   None)  # fmt: skip
 
 

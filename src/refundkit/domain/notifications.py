@@ -98,6 +98,18 @@ def in_words(at: datetime, now: datetime) -> str:
     return f"in {n(max(minutes, 1), 'minute')}"
 
 
+def time_left(at: datetime, now: datetime) -> str:
+    """What is left until ``at``, in its largest whole unit, for a subject line: "5 days",
+    "1 day", "7 hours", "40 minutes" (never more than is really left)."""
+    left = max(at - now, timedelta(0))
+    count, unit = left.days, "day"
+    if not count:
+        count, unit = left.seconds // 3600, "hour"
+    if not count:
+        count, unit = max(left.seconds // 60, 1), "minute"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
 def deadline_text(at: datetime, now: datetime) -> str:
     """A deadline as people and programs read it: the UTC ISO time, then in words."""
     return f"{at.isoformat()} ({at.strftime('%A %-d %B %Y, %H:%M')} UTC, {in_words(at, now)})"
