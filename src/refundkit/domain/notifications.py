@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from refundkit.domain.backoff import Backoff
+
 FIRST_RETRY = timedelta(minutes=1)
 RETRY_FACTOR = 4
 LONGEST_WAIT = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(days=3)
+RETRIES = Backoff(FIRST_RETRY, RETRY_FACTOR, LONGEST_WAIT, GIVE_UP_AFTER)
 LEASE = timedelta(minutes=10)
 """A claimed message not booked within this time (its worker died) is sent again; longer
 than a send batch can take (service/mailing.py)."""
@@ -76,9 +79,7 @@ class Notice:
 def next_attempt(attempts: int, queued_at: datetime, now: datetime) -> datetime | None:
     """When to try a message again after ``attempts`` failures (1 min, 4 min, 16 min, ... at
     most 6 h apart), or None once three days have passed since it was queued."""
-    wait: timedelta = min(FIRST_RETRY * RETRY_FACTOR ** max(attempts - 1, 0), LONGEST_WAIT)
-    due: datetime = now + wait
-    return None if due - queued_at > GIVE_UP_AFTER else due
+    return RETRIES.next_attempt(attempts, queued_at, now)
 
 
 def in_words(at: datetime, now: datetime) -> str:
