@@ -237,9 +237,11 @@ def _refund(event: Happened, facts: Facts, kind: NotificationKind) -> list[Notic
                  f"{refund.method.value}."  # fmt: skip
     else:
         title = f"Refund of {amount} on order {order.id} failed"
-        detail = (f"The payment provider refused the refund of {amount} on order {order.id}: "
-                  f"{refund.failure_reason or 'no reason given'}. The money is back where it "
-                  "was; the platform's support will arrange the refund.")  # fmt: skip
+        # The provider's own words (refund.failure_reason) stay with the platform: they can
+        # name the buyer's card or account, and mean little to either party.
+        detail = (f"The payment provider could not pay the refund of {amount} on order "
+                  f"{order.id}. The money is back where it was; the platform's support will "
+                  "arrange the refund.")  # fmt: skip
     body = f"{detail}\n\nReason: {refund.reason}\n\nThe order: {order_link(order.id)}\n"
     return [Notice(kind, party, refund.id, event.id, title, body, order.id, None)
             for party in PARTIES]  # fmt: skip
