@@ -43,12 +43,24 @@ def free_port() -> int:
 
 @contextmanager
 def smtp_server(script: list[str] | None = None, *, login: tuple[str, str] | None = None,
-                port: int | None = None) -> Iterator[Mailbox]:  # fmt: skip
+                port: int | None = None, sender_reply: str | None = None,
+                ) -> Iterator[Mailbox]:  # fmt: skip
+    """``sender_reply``: the answer to every MAIL FROM when not ``250 OK``."""
     port = port or free_port()
     auth = f"{login[0]}:{login[1]}@" if login else ""
-    box = Mailbox(f"smtp://{auth}127.0.0.1:{port}", list(script or []))
+    plain = "?allow_plaintext_login" if login else ""  # no TLS on this local test server
+    box = Mailbox(f"smtp://{auth}127.0.0.1:{port}{plain}", list(script or []))
 
     class Handler:
+        async def handle_MAIL(  # noqa: N802
+            self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+        ) -> str:
+            if sender_reply is not None:
+                return sender_reply
+            envelope.mail_from = address
+            envelope.mail_options.extend(options)
+            return "250 OK"
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
             with box.lock:
                 box.tries += 1
@@ -63,7 +75,7 @@ def smtp_server(script: list[str] | None = None, *, login: tuple[str, str] | Non
                      data: Any) -> AuthResult:  # fmt: skip
         ok = (isinstance(data, LoginPassword) and login is not None
               and (data.login.decode(), data.password.decode()) == login)  # fmt: skip
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
 
     extra: dict[str, Any] = {}
     if login is not None:

@@ -155,3 +155,28 @@ def test_a_delivered_checkpoint_naming_no_place_raises_no_flag(api: Api) -> None
         "city": "Hamburg", "occurred_at": "2026-11-06T14:00:00Z"}]})  # fmt: skip
     assert other.status_code == 200
     assert "delivered_elsewhere" in [f["signal"] for f in api.order(elsewhere)["tracking_flags"]]
+
+
+def test_a_signature_with_non_ascii_characters_is_refused_not_a_crash(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped(api)
+    monkeypatch.setenv("REFUNDKIT_AFTERSHIP_WEBHOOK_SECRET", SECRET)
+    body = json.dumps(webhook("T-1", JOURNEY[:3]))
+    non_ascii = "sign\xe9".encode("latin-1")
+    forged = api.request("POST", "/v1/tracking-events/aftership", key=None, content=body,
+                         headers={"aftership-hmac-sha256": non_ascii})  # fmt: skip
+    assert_problem(forged, 401, "unauthenticated")
+
+
+def test_a_declared_body_over_2_mb_is_refused_before_it_is_read(api: Api) -> None:
+    answer = api.request("POST", "/v1/tracking-events/aftership", key=None, content=b"{}",
+                         headers={"Content-Length": str(2_000_001)})  # fmt: skip
+    assert_problem(answer, 422, "validation_error")
+    assert "larger than 2 MB" in answer.json()["detail"]
+
+
+def test_a_body_over_2_mb_is_refused(api: Api) -> None:
+    answer = post(api, {"msg": {"pad": "x" * 2_000_001}})
+    assert_problem(answer, 422, "validation_error")
+    assert "larger than 2 MB" in answer.json()["detail"]

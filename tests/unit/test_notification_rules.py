@@ -57,3 +57,39 @@ def test_smtp_urls(url: str, expected: tuple[object, ...]) -> None:
 def test_a_bad_smtp_url_is_refused_with_its_shape(url: str) -> None:
     with pytest.raises(ValidationError, match="smtp://host:port"):
         parse_smtp_url(url)
+
+
+@pytest.mark.parametrize("url", ["smtp://u:s3cret@mail.example:587",
+                                 "smtp://u:s3cret@mail.example"])  # fmt: skip
+def test_a_login_without_tls_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match=r"without TLS.*\?starttls.*smtps://") as refused:
+        parse_smtp_url(url)
+    assert "s3cret" not in refused.value.detail
+
+
+def test_a_login_without_tls_only_when_the_url_asks_for_it() -> None:
+    s = parse_smtp_url("smtp://u:p@127.0.0.1:2525?allow_plaintext_login")
+    assert (s.starttls, s.implicit_tls, s.username, s.password) == (False, False, "u", "p")
+
+
+@pytest.mark.parametrize("url", [
+    "smtp://user:s3cret@mail.example:notaport?starttls",
+    "smtp://user:s3cret@mail.example:99999?starttls",
+    "smtp://user:s3cret@[::1:25?starttls",
+    "smtpx://user:s3cret@mail.example:587",
+    "smtp://user:s3c/r@t@mail.example:587x",
+])  # fmt: skip
+def test_a_bad_smtp_url_is_refused_readably_without_its_password(url: str) -> None:
+    with pytest.raises(ValidationError, match="smtp://host:port") as refused:
+        parse_smtp_url(url)
+    assert "s3c" not in refused.value.detail and "***" in refused.value.detail
+
+
+def test_time_left_never_says_more_than_is_left() -> None:
+    from refundkit.domain.notifications import time_left
+
+    assert time_left(NOW + timedelta(days=5), NOW) == "5 days"
+    assert time_left(NOW + timedelta(days=1, hours=23), NOW) == "1 day"
+    assert time_left(NOW + timedelta(hours=20, minutes=59), NOW) == "20 hours"
+    assert time_left(NOW + timedelta(minutes=40, seconds=30), NOW) == "40 minutes"
+    assert time_left(NOW + timedelta(seconds=5), NOW) == "1 minute"

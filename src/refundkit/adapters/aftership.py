@@ -56,7 +56,8 @@ def signature_matches(secret: str, body: bytes, signature: str | None) -> bool:
     if not signature:
         return False
     digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-    return hmac.compare_digest(base64.b64encode(digest).decode(), signature.strip())
+    # Bytes, not str: compare_digest refuses str with non-ASCII characters (a forged header).
+    return hmac.compare_digest(base64.b64encode(digest), signature.strip().encode())
 
 
 def scans_from_webhook(payload: Any, received_at: datetime) -> AfterShipBatch:

@@ -21,6 +21,7 @@ from refundkit.domain.notifications import (
     deadline_text,
     dispute_link,
     order_link,
+    time_left,
 )
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund
@@ -87,8 +88,8 @@ def _reminder(event: Happened, facts: Facts) -> Notice:
     )
     return Notice(K.DISPUTE_WINDOW_REMINDER, Audience.BUYER, order.id,
                   f"{closes.isoformat()}/{days}d",
-                  f"Order {order.id}: {days} day{'' if days == 1 else 's'} left to open a "
-                  "dispute", body, order.id,
+                  f"Order {order.id}: {time_left(closes, facts.now)} left to open a dispute",
+                  body, order.id,
                   None)  # fmt: skip
 
 
@@ -236,9 +237,11 @@ def _refund(event: Happened, facts: Facts, kind: NotificationKind) -> list[Notic
                  f"{refund.method.value}."  # fmt: skip
     else:
         title = f"Refund of {amount} on order {order.id} failed"
-        detail = (f"The payment provider refused the refund of {amount} on order {order.id}: "
-                  f"{refund.failure_reason or 'no reason given'}. The money is back where it "
-                  "was; the platform's support will arrange the refund.")  # fmt: skip
+        # The provider's own words (refund.failure_reason) stay with the platform: they can
+        # name the buyer's card or account, and mean little to either party.
+        detail = (f"The payment provider could not pay the refund of {amount} on order "
+                  f"{order.id}. The money is back where it was; the platform's support will "
+                  "arrange the refund.")  # fmt: skip
     body = f"{detail}\n\nReason: {refund.reason}\n\nThe order: {order_link(order.id)}\n"
     return [Notice(kind, party, refund.id, event.id, title, body, order.id, None)
             for party in PARTIES]  # fmt: skip

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from refundkit.domain.backoff import Backoff
+
 FIRST_RETRY = timedelta(minutes=1)
 RETRY_FACTOR = 4
 LONGEST_WAIT = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(days=3)
-LEASE = timedelta(minutes=2)
-"""A claimed message not booked within this time (its worker died) is sent again."""
+RETRIES = Backoff(FIRST_RETRY, RETRY_FACTOR, LONGEST_WAIT, GIVE_UP_AFTER)
+LEASE = timedelta(minutes=10)
+"""A claimed message not booked within this time (its worker died) is sent again; longer
+than a send batch can take (service/mailing.py)."""
 
 
 class NotificationKind(StrEnum):
@@ -75,9 +79,7 @@ class Notice:
 def next_attempt(attempts: int, queued_at: datetime, now: datetime) -> datetime | None:
     """When to try a message again after ``attempts`` failures (1 min, 4 min, 16 min, ... at
     most 6 h apart), or None once three days have passed since it was queued."""
-    wait: timedelta = min(FIRST_RETRY * RETRY_FACTOR ** max(attempts - 1, 0), LONGEST_WAIT)
-    due: datetime = now + wait
-    return None if due - queued_at > GIVE_UP_AFTER else due
+    return RETRIES.next_attempt(attempts, queued_at, now)
 
 
 def in_words(at: datetime, now: datetime) -> str:
@@ -95,6 +97,18 @@ def in_words(at: datetime, now: datetime) -> str:
     if hours:
         return f"in {n(hours, 'hour')}" + (f" and {n(minutes, 'minute')}" if minutes else "")
     return f"in {n(max(minutes, 1), 'minute')}"
+
+
+def time_left(at: datetime, now: datetime) -> str:
+    """What is left until ``at``, in its largest whole unit, for a subject line: "5 days",
+    "1 day", "7 hours", "40 minutes" (never more than is really left)."""
+    left = max(at - now, timedelta(0))
+    count, unit = left.days, "day"
+    if not count:
+        count, unit = left.seconds // 3600, "hour"
+    if not count:
+        count, unit = max(left.seconds // 60, 1), "minute"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def deadline_text(at: datetime, now: datetime) -> str:

@@ -51,6 +51,9 @@ def remind_dispute_window(ctx: Context, order: Order, due_at: datetime, *,
     days = next((n for n in offsets if closes - timedelta(days=n) == due_at), None)
     if days is None:
         raise InvalidTransition("no reminder: the dispute window moved since it was set")
+    if any(n < days and ctx.now >= closes - timedelta(days=n) for n in offsets):
+        # Fired late (the worker was down): the later reminder is due too and says it all.
+        raise InvalidTransition("no reminder: a later reminder is already due")
     event = Event("order.dispute_window_closing", order.id, order.id, ctx.now, ctx.actor.role,
                   ctx.actor.id, {"closes_at": closes.isoformat(), "days_before": days,
                                  "rule": REMINDER_RULE})  # fmt: skip

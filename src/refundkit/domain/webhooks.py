@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from refundkit.domain.backoff import Backoff
 from refundkit.domain.errors import ValidationError
 
 FIRST_RETRY = timedelta(seconds=5)
 RETRY_FACTOR = 4
 LONGEST_WAIT = timedelta(hours=12)
 GIVE_UP_AFTER = timedelta(days=3)
+RETRIES = Backoff(FIRST_RETRY, RETRY_FACTOR, LONGEST_WAIT, GIVE_UP_AFTER)
 LEASE = timedelta(minutes=2)
 """A claimed delivery not finished within this time (its worker died) is sent again."""
 EVENT_FAMILIES = ("order", "dispute", "refund", "return", "seller", "webhook_endpoint")
@@ -78,8 +80,4 @@ def check_endpoint(url: str, events: Sequence[str]) -> tuple[str, tuple[str, ...
 def next_attempt(attempts: int, first_attempt_at: datetime, now: datetime) -> datetime | None:
     """When to try again after ``attempts`` failures (5 s, 20 s, 80 s, ... at most 12 h
     apart), or None once three days have passed since the first attempt."""
-    wait: timedelta = min(FIRST_RETRY * RETRY_FACTOR ** max(attempts - 1, 0), LONGEST_WAIT)
-    due: datetime = now + wait
-    if due - first_attempt_at > GIVE_UP_AFTER:
-        return None
-    return due
+    return RETRIES.next_attempt(attempts, first_attempt_at, now)

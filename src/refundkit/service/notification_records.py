@@ -47,9 +47,12 @@ class NotificationRepository(Protocol):
         """Lease queued messages due by ``now`` (skipping ones another worker holds)."""
 
     def finish(
-        self, notification_id: str, status: NotificationStatus, *, channel: str | None,
-        next_attempt_at: datetime, sent_at: datetime | None, error: str | None,
-    ) -> None: ...  # fmt: skip
+        self, notification_id: str, claimed_attempts: int, status: NotificationStatus, *,
+        channel: str | None, next_attempt_at: datetime, sent_at: datetime | None,
+        error: str | None,
+    ) -> bool:  # fmt: skip
+        """Book the answer to the claim that counted ``claimed_attempts``; False (nothing
+        changed) when that claim's lease ran out and another worker claimed the message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,5 +76,6 @@ class Mailer(Protocol):
     channel: str
 
     def send(self, mail: OutgoingMail) -> MailResult:
-        """Hand the mail over; never raises (a failure is in the result)."""
+        """Hand the mail over; a failure is in the result (should it raise anyway, the
+        sender books one failed attempt with backoff)."""
         ...

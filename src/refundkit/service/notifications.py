@@ -8,6 +8,7 @@ is unique, so an event or a timer handled again finds its message already there.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from refundkit.domain.errors import NotFound, ValidationError
@@ -103,11 +104,24 @@ def list_notifications(
         recipient = user.id
     found = uow.notifications.search(recipient_id=recipient, order_id=order_id, kind=kind,
                                      starting_after=starting_after, limit=limit + 1)  # fmt: skip
-    return list(found[:limit]), len(found) > limit
+    return [_as_seen_by(user, n) for n in found[:limit]], len(found) > limit
 
 
 def get_notification(uow: UnitOfWork, user: User, notification_id: str) -> Notification:
     found = uow.notifications.get(notification_id)
     if found is None or (user.role not in SEES_ALL_NOTIFICATIONS and found.recipient_id != user.id):
         raise NotFound(f"no notification {notification_id}")
-    return found
+    return _as_seen_by(user, found)
+
+
+NOT_YET_DELIVERED = "Not delivered yet; it is tried again automatically."
+UNDELIVERABLE = "It could not be delivered to this address."
+
+
+def _as_seen_by(user: User, n: Notification) -> Notification:
+    """The mail server's own answer (``last_error``) is for the platform and admins; anyone
+    else reads a plain sentence."""
+    if user.role in SEES_ALL_NOTIFICATIONS or n.last_error is None:
+        return n
+    plain = UNDELIVERABLE if n.status is NotificationStatus.FAILED else NOT_YET_DELIVERED
+    return replace(n, last_error=plain)

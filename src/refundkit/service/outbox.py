@@ -8,6 +8,7 @@ with, whichever order the command saved things in.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from refundkit.service import notifications
@@ -15,15 +16,36 @@ from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import StoredEvent
 
+log = logging.getLogger("refundkit.outbox")
 OBJECT_OF_FAMILY = {"order": "order", "dispute": "dispute", "return": "dispute",
                     "refund": "refund"}  # fmt: skip
 """Which object an event of each family carries: its subject (a return is the dispute's)."""
 
 
 def seal(deps: Deps, uow: UnitOfWork) -> None:
+    """All events at once (one read per object, one write of messages); if that fails, each
+    event alone, so one event whose object or messages cannot be made (a bug in a view or a
+    notice) loses only those, logged, and never undoes the work its transaction did (a
+    completion, a refund) or that of the other events with it."""
     events = uow.events.written()
     if not events:
         return
+    try:
+        with uow.savepoint():
+            _seal(deps, uow, events)
+        return
+    except Exception:
+        log.warning("sealing %d events failed; sealing them one by one", len(events))
+    for event in events:
+        try:
+            with uow.savepoint():
+                _seal(deps, uow, [event])
+        except Exception:
+            log.exception("event %s (%s on %s) sealed without its object and messages",
+                          event.id, event.type, event.subject_id)  # fmt: skip
+
+
+def _seal(deps: Deps, uow: UnitOfWork, events: list[StoredEvent]) -> None:
     if deps.render_object is not None:
         uow.events.attach_objects(_objects(deps, uow, events))
     notifications.store_for_events(deps, uow, events)

@@ -15,7 +15,9 @@ from refundkit.service.transactions import record
 
 
 def remind_dispute_window(deps: Deps, uow: UnitOfWork, timer: DueTimer) -> str:
-    order = uow.orders.get(timer.subject_id)
+    # Locked, like the other order timers: a dispute or confirmation committing meanwhile
+    # waits, so no reminder goes out for an order that was just disputed or confirmed.
+    order = uow.orders.get(timer.subject_id, for_update=True)
     if order is None:
         return "skipped: order gone"
     disputed = any(d.status is not DisputeStatus.WITHDRAWN

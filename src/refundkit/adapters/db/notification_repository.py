@@ -93,11 +93,18 @@ class SqlNotificationRepository:
         return [_notification(row) for row in rows]
 
     def finish(
-        self, notification_id: str, status: NotificationStatus, *, channel: str | None,
-        next_attempt_at: datetime, sent_at: datetime | None, error: str | None,
-    ) -> None:  # fmt: skip
-        self._conn.execute(
-            n.update().where(n.c.id == notification_id)
+        self, notification_id: str, claimed_attempts: int, status: NotificationStatus, *,
+        channel: str | None, next_attempt_at: datetime, sent_at: datetime | None,
+        error: str | None,
+    ) -> bool:  # fmt: skip
+        """Book the attempt ``claimed_attempts`` only if the message is still that claim:
+        once its lease ran out and another worker claimed it, the count moved on and this
+        late answer changes nothing."""
+        done = self._conn.execute(
+            n.update().where(n.c.id == notification_id,
+                             n.c.status == NotificationStatus.QUEUED.value,
+                             n.c.attempts == claimed_attempts)
             .values(status=status.value, channel=channel, next_attempt_at=next_attempt_at,
                     sent_at=sent_at, last_error=(error or "")[:1000] or None)
         )  # fmt: skip
+        return done.rowcount == 1

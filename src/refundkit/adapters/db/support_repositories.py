@@ -68,7 +68,9 @@ class SqlEventStore:
     def for_order(
         self, order_id: str, *, starting_after: str | None, limit: int
     ) -> Sequence[StoredEvent]:
-        self.flush()
+        """The stored events and this transaction's own not yet written, in id order.
+        Reading writes nothing: the pending ones still get their object and messages at
+        commit (``service/outbox.py``)."""
         query = (
             sa.select(t.events)
             .where(t.events.c.order_id == order_id)
@@ -77,7 +79,10 @@ class SqlEventStore:
         )
         if starting_after is not None:
             query = query.where(t.events.c.id > starting_after)
-        return [stored_event(r) for r in self._conn.execute(query).mappings()]
+        stored = [stored_event(r) for r in self._conn.execute(query).mappings()]
+        pending = [e for e in self._pending if e.order_id == order_id
+                   and (starting_after is None or e.id > starting_after)]  # fmt: skip
+        return sorted([*stored, *pending], key=lambda e: e.id)[:limit]
 
 
 def stored_event(r: RowMapping) -> StoredEvent:

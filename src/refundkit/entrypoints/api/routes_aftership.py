@@ -16,6 +16,7 @@ from refundkit.adapters.aftership import SIGNATURE_HEADER, scans_from_webhook, s
 from refundkit.domain.errors import Unauthenticated, ValidationError
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.auth import DepsDep, current_user
+from refundkit.entrypoints.api.routes_files import declared_length
 from refundkit.service import tracking, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.records import User
@@ -42,11 +43,15 @@ async def aftership_webhook(
     """AfterShip's ``tracking_update`` webhook. Authenticated by the platform's API key, or
     by AfterShip's ``aftership-hmac-sha256`` signature when
     ``REFUNDKIT_AFTERSHIP_WEBHOOK_SECRET`` holds the webhook secret. [platform, admin]"""
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise ValidationError("the webhook body is larger than 2 MB", field="body")
-    user = await run_in_threadpool(_caller, deps, credentials, body,
-                                   request.headers.get(SIGNATURE_HEADER))  # fmt: skip
+    declared = declared_length(request)
+    if declared is not None and declared > MAX_BODY:
+        raise _too_large()  # before a byte of the body is read
+    user = None
+    if credentials is not None:  # a key: known before the body is read
+        user = await run_in_threadpool(current_user, deps, credentials)
+    body = await _capped_body(request)
+    if user is None:
+        user = await run_in_threadpool(_signed, deps, body, request.headers.get(SIGNATURE_HEADER))
     try:
         payload = json.loads(body)
     except ValueError:
@@ -63,10 +68,23 @@ async def aftership_webhook(
                         new=new)  # fmt: skip
 
 
-def _caller(deps: Deps, credentials: HTTPAuthorizationCredentials | None, body: bytes,
-            signature: str | None) -> User:  # fmt: skip
-    if credentials is not None:
-        return current_user(deps, credentials)
+async def _capped_body(request: Request) -> bytes:
+    """The body, refused as soon as it passes ``MAX_BODY`` (also when sent chunked)."""
+    chunks: list[bytes] = []
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > MAX_BODY:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> ValidationError:
+    return ValidationError("the webhook body is larger than 2 MB", field="body")
+
+
+def _signed(deps: Deps, body: bytes, signature: str | None) -> User:
     secret = os.environ.get(SECRET_VARIABLE, "")
     if secret and signature_matches(secret, body, signature):
         return User("aftership", Role.PLATFORM, "AfterShip webhook", "", "", None,

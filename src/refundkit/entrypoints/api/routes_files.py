@@ -178,7 +178,8 @@ class _MultipartReceiver:
         self.complete = True
 
 
-def _declared_length(request: Request) -> int | None:
+def declared_length(request: Request) -> int | None:
+    """The body's ``Content-Length``, None when not declared (chunked)."""
     raw = request.headers.get("content-length")
     if raw is None:
         return None
@@ -201,7 +202,7 @@ async def received_upload(
     For other multipart endpoints too (a dispute's ``/evidence``, fields ``file``, ``note``).
     """
     body_limit = uploads.max_bytes + MULTIPART_OVERHEAD
-    declared = _declared_length(request)
+    declared = declared_length(request)
     if declared is not None and declared > body_limit:
         raise files.too_large(uploads.max_bytes)  # before a byte of the body is read
     kind, params = parse_options_header(request.headers.get("content-type"))
