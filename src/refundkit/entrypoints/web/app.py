@@ -16,6 +16,7 @@ from refundkit.entrypoints.web import (
     routes_auth,
     routes_calendar,
     routes_disputes,
+    routes_messages,
     routes_orders,
     routes_staff,
 )
@@ -37,7 +38,14 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
     app.state.pages = pages
     app.state.sign_in_throttle = SignInThrottle()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (routes_auth, routes_orders, routes_disputes, routes_staff, routes_calendar):
+    for module in (
+        routes_auth,
+        routes_orders,
+        routes_disputes,
+        routes_staff,
+        routes_calendar,
+        routes_messages,
+    ):
         app.include_router(module.router)
 
     def error_page(request: Request, status: int, title: str, detail: str) -> Response:
