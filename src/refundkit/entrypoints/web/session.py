@@ -101,12 +101,19 @@ def signed_in(request: Request) -> Viewer:
 
 
 def same_origin(request: Request) -> bool:
-    """A browser names the page a form came from in ``Origin``: it must be this host. (A
-    request without the header is not from a browser's cross-site form; the token decides.)"""
+    """The post came from a page of this site. A browser names the page a form came from in
+    ``Origin`` (``null`` from a sandboxed or privacy-stripped page), else in ``Referer``, and
+    says ``Sec-Fetch-Site: cross-site`` for another site's form: each, when sent, must point
+    here. (A request with none of them is not a browser's cross-site form; the token
+    decides.)"""
+    host = request.headers.get("host", "")
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        return False
     origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc == request.headers.get("host", "") and origin != "null"
+    if origin is not None:
+        return origin != "null" and urlsplit(origin).netloc == host
+    referer = request.headers.get("referer")
+    return referer is None or urlsplit(referer).netloc == host
 
 
 async def read_form(request: Request) -> FormData:
