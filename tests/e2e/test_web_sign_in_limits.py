@@ -97,3 +97,23 @@ def test_two_api_processes_share_one_count(market: Market, second_process: Runti
         assert retry_after is not None and 0 < int(retry_after) <= 16 * 60
         assert "too many failed sign-ins: try again in" in page
         assert page.count("<form") >= 1 and email in page  # the form again, email kept
+
+
+def test_any_rate_limit_on_a_page_is_a_429_page_saying_when_to_retry(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web_client import signed_in
+
+    from refundkit.service import page_views
+
+    def limited(*args: object, **kwargs: object) -> None:
+        raise RateLimited("at most 5 dispute opened per hour for one account; try again in "
+                          "30 seconds", retry_after=30, limit=5)  # fmt: skip
+
+    order = market.paid()
+    client = signed_in(market, market.buyer)
+    monkeypatch.setattr(page_views, "order_page", limited)
+    answer = client.get(f"/orders/{order.id}")
+    assert (answer.status_code, answer.headers.get("retry-after")) == (429, "30")
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "try again in 30 seconds" in answer.text

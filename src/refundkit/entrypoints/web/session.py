@@ -15,16 +15,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from refundkit.entrypoints.api.routes_files import MULTIPART_OVERHEAD, capped_receive
 from refundkit.entrypoints.web.render import Pages
 from refundkit.service import files
 from refundkit.service.deps import Deps
+from refundkit.service.file_ports import Uploads
 from refundkit.service.records import User
 from refundkit.service.web_sessions import SESSION_LIFETIME, current_session
 
 COOKIE = "rk_session"
 MAX_FILES = 10
 MAX_FIELDS = 60
-MAX_PART_BYTES = 10 * 1024 * 1024
+MAX_FIELD_BYTES = 1024 * 1024
+"""The longest text field (a description, a note); files have the upload limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +119,26 @@ def same_origin(request: Request) -> bool:
     return referer is None or urlsplit(referer).netloc == host
 
 
+def form_body_limit(request: Request) -> int:
+    """The most a posted form may carry: ``MAX_FILES`` files of the upload limit, each with
+    room for its part's headers and the text fields around it."""
+    uploads: Uploads = request.app.state.uploads
+    return MAX_FILES * (uploads.max_bytes + MULTIPART_OVERHEAD)
+
+
 async def read_form(request: Request) -> FormData:
-    """The posted form; a body announced larger than every file a form may carry is refused
-    before a byte of it is read (each file is checked again when it is stored)."""
+    """The posted form. A body announced larger than every file a form may carry is refused
+    before a byte of it is read; one sent without ``Content-Length`` (chunked) is cut off as
+    soon as it passes that size, before the rest is written anywhere (each file is checked
+    again, against the file limit, when it is stored)."""
+    limit = form_body_limit(request)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FILES * MAX_PART_BYTES + 64 * 1024:
-        raise files.too_large(MAX_PART_BYTES)
-    return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS,
-                              max_part_size=MAX_PART_BYTES)  # fmt: skip
+    uploads: Uploads = request.app.state.uploads
+    if declared.isdigit() and int(declared) > limit:
+        raise files.too_large(uploads.max_bytes)
+    capped = Request(request.scope, capped_receive(request.receive, limit, uploads.max_bytes))
+    return await capped.form(max_files=MAX_FILES, max_fields=MAX_FIELDS,
+                             max_part_size=MAX_FIELD_BYTES)  # fmt: skip
 
 
 async def posted(request: Request) -> Posted:
