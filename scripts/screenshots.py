@@ -88,6 +88,7 @@ def main() -> None:
         ("agent-queue", "agent", "/agent", (DESKTOP,)),
         ("agent-case", "agent", dispute_of("dispute_damaged"), (DESKTOP,)),
         ("dashboard", "admin", "/dashboard", (DESKTOP, PHONE)),
+        ("messages", "ben", "/messages", (PHONE,)),
     ]  # fmt: skip
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

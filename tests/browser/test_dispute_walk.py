@@ -109,6 +109,17 @@ def test_dispute_with_a_photo_counter_offer_escalation_and_an_agents_partial_ref
     expect(refund).to_contain_text("15.00 USD")
     expect(refund).to_contain_text("Expected between")
 
+    # The mail log on the pages: the outcome message, its body behind "Read the message".
+    buyer.get_by_role("link", name="Messages", exact=True).click()
+    outcome = buyer.locator(".message", has_text=f"Dispute on order {order.id}: ")
+    outcome = outcome.filter(has_text="Why: The photo shows a deep crack.")
+    expect(outcome).to_have_count(1)
+    expect(outcome.get_by_text("Why: The photo shows a deep crack.")).to_be_hidden()
+    outcome.get_by_text("Read the message").click()
+    expect(outcome.get_by_text("Why: The photo shows a deep crack.")).to_be_visible()
+    outcome.get_by_role("link", name="See the dispute").click()
+    expect(buyer).to_have_url(dispute_url.split("?")[0])
+
     d = transactions.run(market.deps, lambda uow: uow.disputes.for_order(order.id))[0]
     assert (d.status, d.outcome, d.refund_amount, d.decided_by) == (
         DisputeStatus.RESOLVED, DisputeOutcome.PARTIAL_REFUND, 1500, DecidedBy.AGENT)  # fmt: skip

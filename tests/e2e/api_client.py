@@ -144,11 +144,7 @@ class Api:
     def snapshot(self) -> dict[str, list[str]]:
         """Every row of every table, so a test can show that a refused request changed
         nothing at all."""
-        with self.rt.engine.connect() as conn:
-            return {
-                table.name: sorted(repr(tuple(row)) for row in conn.execute(sa.select(table)))
-                for table in tables.metadata.sorted_tables
-            }
+        return snapshot(self.rt.engine)
 
     def count(self, table: str) -> int:
         with self.rt.engine.connect() as conn:
@@ -156,6 +152,15 @@ class Api:
                 sa.select(sa.func.count()).select_from(tables.metadata.tables[table])
             ).scalar_one()
         return int(found)
+
+
+def snapshot(engine: sa.Engine) -> dict[str, list[str]]:
+    """Every row of every table of this database."""
+    with engine.connect() as conn:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in conn.execute(sa.select(table)))
+            for table in tables.metadata.sorted_tables
+        }
 
 
 def assert_problem(answer: Response, status: int | tuple[int, ...],

@@ -204,7 +204,7 @@ def test_a_damaged_item_dispute_carries_evidence_only_the_parties_can_read(case:
 
     photo = _upload(case, case.buyer, png(gps=True))
     opened = case.open("10.00", reason="damaged", item_received=True, evidence_ids=[photo])
-    assert opened["http_status"] == 201, opened
+    assert opened["http_status"] == 201, opened.get("detail")
     d = opened["id"]
     # The seller adds a file of its own, sent straight to the dispute as multipart.
     added = case.api.client.post(
@@ -292,3 +292,24 @@ def test_a_return_over_http_from_agreement_to_refund(case: Case) -> None:
         "30.00",
     )
     assert case.api.order(case.order_id)["status"] == "refunded"
+
+
+def test_the_api_accepts_every_reason_the_domain_does_and_its_schema_lists_them(
+    case: Case,
+) -> None:
+    from refundkit.domain.disputes.model import DisputeReason
+
+    spec = case.api.get("/openapi.json", key=None).json()
+    reason = spec["components"]["schemas"]["DisputeIn"]["properties"]["reason"]
+    if "$ref" in reason:
+        reason = spec["components"]["schemas"][reason["$ref"].rsplit("/", 1)[1]]
+    assert set(reason["enum"]) == {r.value for r in DisputeReason}
+    assert "changed_mind" in reason["enum"]
+
+    assert_problem(case.api.post(f"/v1/orders/{case.order_id}/disputes", {
+        "reason": "bored", "item_received": True, "requested_refund": "1.00",
+        "description": "?"}, key=case.buyer["api_key"]), 422, "validation_error")  # fmt: skip
+    opened = case.open(reason="changed_mind", sub_reason="no_longer_needed", item_received=True,
+                       return_goods=True, description="I no longer need it.")  # fmt: skip
+    assert opened["http_status"] == 201, opened.get("detail")
+    assert (opened["reason"], opened["sub_reason"]) == ("changed_mind", "no_longer_needed")

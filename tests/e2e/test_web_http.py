@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from web_client import PASSWORD, csrf, signed_in
 
 from market import Market
 from refundkit.adapters.passwords import hash_password, verify_password
@@ -17,25 +18,8 @@ from refundkit.domain.errors import Unauthenticated
 from refundkit.entrypoints.api.app import create_app
 from refundkit.entrypoints.bootstrap import Runtime
 from refundkit.entrypoints.cli.demo import reissue_passwords, seed
-from refundkit.entrypoints.web.session import COOKIE, wall_now
+from refundkit.entrypoints.web.session import wall_now
 from refundkit.service import transactions, web_sessions
-from refundkit.service.records import User
-
-PASSWORD = "a long enough password"
-
-
-def _signed_in(market: Market, user: User, **app: object) -> TestClient:
-    market.tx(lambda uow: uow.users.set_password_hash(user.id, hash_password(PASSWORD)))
-    client = TestClient(create_app(market.deps, **app), raise_server_exceptions=False)  # type: ignore[arg-type]
-    token, _ = web_sessions.sign_in(market.deps, user.email, PASSWORD, verify_password, wall_now())
-    client.cookies.set(COOKIE, token)
-    return client
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
 
 
 def test_a_session_ends_after_its_lifetime_and_at_sign_out(market: Market) -> None:
@@ -65,9 +49,9 @@ def test_the_calendar_feed_lists_the_buyers_deadlines_and_a_new_address_revokes_
     market: Market,
 ) -> None:
     order = market.shipped()
-    client = _signed_in(market, market.buyer)
+    client = signed_in(market, market.buyer)
     page = client.get("/calendar")
-    made = client.post("/calendar", data={"csrf_token": _csrf(page.text)})
+    made = client.post("/calendar", data={"csrf_token": csrf(page.text)})
     url = re.search(r'id="feed" value="([^"]+)"', made.text)
     assert url is not None
     anonymous = TestClient(create_app(market.deps))  # calendar apps have no session
@@ -79,7 +63,7 @@ def test_the_calendar_feed_lists_the_buyers_deadlines_and_a_new_address_revokes_
     assert closes.decoded("dtstart") == market.order(order.id).deadlines.dispute_closes_at
     assert "Protection ends (delivery deadline): Lamp" in events
 
-    again = client.post("/calendar", data={"csrf_token": _csrf(page.text)})
+    again = client.post("/calendar", data={"csrf_token": csrf(page.text)})
     assert again.status_code == 200
     old = anonymous.get(url.group(1).replace("http://testserver", ""))
     assert old.status_code == 401
@@ -95,7 +79,7 @@ def test_the_sign_in_page_lists_demo_people_only_in_demo_mode(market: Market) ->
 
 
 def test_pages_answer_errors_in_html_and_the_api_keeps_problem_json(market: Market) -> None:
-    client = _signed_in(market, market.buyer)
+    client = signed_in(market, market.buyer)
     page = client.get("/orders/ord_nothing")
     api = client.get("/v1/orders/ord_nothing", headers={"Authorization": "Bearer pk_test"})
     assert page.status_code == api.status_code == 404
@@ -108,7 +92,7 @@ def test_pages_answer_errors_in_html_and_the_api_keeps_problem_json(market: Mark
 
 
 def test_pages_carry_a_content_security_policy_without_inline_script(market: Market) -> None:
-    client = _signed_in(market, market.buyer)
+    client = signed_in(market, market.buyer)
     answer = client.get("/orders")
     assert "script-src 'self'" in answer.headers["content-security-policy"]
     assert "<script>" not in answer.text and "onclick" not in answer.text
@@ -130,7 +114,7 @@ def test_serve_demo_again_gives_the_demo_people_new_passwords(runtime: Runtime) 
 
 def test_the_dispute_form_warns_when_the_window_closes_within_5_days(market: Market) -> None:
     order = market.shipped(promised_days=20)  # no delivery shown: it closes at the deadline
-    client = _signed_in(market, market.buyer)
+    client = signed_in(market, market.buyer)
     market.advance(days=6)
     early = client.get(f"/orders/{order.id}/dispute/new")
     market.advance(days=10)  # 4 days left
@@ -144,12 +128,12 @@ def test_the_dispute_form_warns_when_the_window_closes_within_5_days(market: Mar
 
 def test_each_role_sees_the_buttons_of_its_own_next_actions_only(market: Market) -> None:
     order = market.paid()
-    buyer = _signed_in(market, market.buyer).get(f"/orders/{order.id}").text
-    seller = _signed_in(market, market.seller).get(f"/orders/{order.id}").text
+    buyer = signed_in(market, market.buyer).get(f"/orders/{order.id}").text
+    seller = signed_in(market, market.seller).get(f"/orders/{order.id}").text
     assert "Cancel the order" in buyer and "Mark as shipped" not in buyer
     assert "Mark as shipped" in seller and "Cancel the order" not in seller
     market.ship(order.id)
-    shipped = _signed_in(market, market.buyer).get(f"/orders/{order.id}").text
+    shipped = signed_in(market, market.buyer).get(f"/orders/{order.id}").text
     assert "Cancel the order" not in shipped and "Confirm I received it" in shipped
 
 
@@ -170,8 +154,8 @@ def test_the_party_asked_for_evidence_is_told_so_at_the_top_of_the_dispute(
     agent = market.user(Role.AGENT, "IE")
     market.tx(lambda uow: disputes.request_evidence(market.deps, uow, agent, d, "seller",
                                                     "The carrier's receipt, please."))  # fmt: skip
-    seller = _signed_in(market, market.seller).get(f"/disputes/{d}").text
-    buyer = _signed_in(market, market.buyer).get(f"/disputes/{d}").text
+    seller = signed_in(market, market.seller).get(f"/disputes/{d}").text
+    buyer = signed_in(market, market.buyer).get(f"/disputes/{d}").text
     assert "An agent asks you for evidence by" in seller
     assert "The carrier&#39;s receipt, please." in seller
     assert "An agent asks you for evidence" not in buyer
@@ -188,7 +172,7 @@ def test_an_unexpected_error_on_a_page_is_an_html_page_and_on_the_api_problem_js
     monkeypatch.setattr(page_views, "order_page", broken)
     monkeypatch.setattr(orders, "get_order", broken)
     order = market.paid()
-    client = _signed_in(market, market.buyer)
+    client = signed_in(market, market.buyer)
     page = client.get(f"/orders/{order.id}")
     api = client.get(f"/v1/orders/{order.id}", headers={"Authorization": "Bearer pk_test"})
     assert page.status_code == api.status_code == 500

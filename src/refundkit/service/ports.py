@@ -176,6 +176,16 @@ class RateLimitCounters(Protocol):
     def forget_before(self, principal_id: str, moment: datetime) -> None:
         """Drop the account's counters of windows that began before ``moment``."""
 
+    def counts_since(self, principal_id: str, action: str, since: datetime) -> list[
+        tuple[datetime, int]
+    ]:  # fmt: skip
+        """The counts of ``action`` in the windows that began at or after ``since``, oldest
+        window first."""
+
+    def forget_action_before(self, action: str, moment: datetime) -> None:
+        """Drop every principal's counters of ``action`` in windows that began before
+        ``moment``."""
+
 
 class TrackingRepository(Protocol):
     def add_if_new(self, scan: TrackingScan) -> bool: ...

@@ -38,3 +38,20 @@ class SqlRateLimitCounters:
                 c.principal_id == principal_id, c.window_start < moment
             )
         )
+
+    def counts_since(self, principal_id: str, action: str, since: datetime) -> list[
+        tuple[datetime, int]
+    ]:  # fmt: skip
+        c = t.rate_limit_counters.c
+        rows = self._conn.execute(
+            sa.select(c.window_start, c.count)
+            .where(c.principal_id == principal_id, c.action == action, c.window_start >= since)
+            .order_by(c.window_start)
+        )
+        return [(started, int(count)) for started, count in rows]
+
+    def forget_action_before(self, action: str, moment: datetime) -> None:
+        c = t.rate_limit_counters.c
+        self._conn.execute(
+            sa.delete(t.rate_limit_counters).where(c.action == action, c.window_start < moment)
+        )

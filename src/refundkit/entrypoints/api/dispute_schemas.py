@@ -7,16 +7,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from refundkit.domain.disputes.model import DisputeReason
 from refundkit.domain.money import CurrencyCatalog
 from refundkit.entrypoints.api.schemas import Body, MoneyText, NextActionOut, money_text
 from refundkit.service.disputes import DisputeDetails
 from refundkit.service.records import DisputeNote
 
-Reason = Literal["not_received", "not_as_described", "damaged", "not_working", "counterfeit"]
-
 
 class DisputeIn(Body):
-    reason: Reason
+    reason: DisputeReason = Field(strict=False)
+    """Every reason the domain accepts (the schema lists them from the domain's enum)."""
     sub_reason: str | None = Field(default=None, max_length=64)
     item_received: bool
     requested_refund: str = MoneyText

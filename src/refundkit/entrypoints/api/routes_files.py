@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Message, Receive
 
 from refundkit.adapters.evidence_storage import uploads_from_env
 from refundkit.domain.errors import ValidationError
@@ -190,6 +191,24 @@ def declared_length(request: Request) -> int | None:
     if length < 0:
         raise ValidationError("Content-Length is negative")
     return length
+
+
+def capped_receive(receive: Receive, body_limit: int, max_bytes: int) -> Receive:
+    """``receive`` refusing the request (413, the file limit ``max_bytes`` in its message) as
+    soon as more than ``body_limit`` bytes of body have come in: for a body without
+    ``Content-Length`` (chunked), which no header check can refuse in advance."""
+    seen = 0
+
+    async def capped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > body_limit:
+                raise files.too_large(max_bytes)
+        return message
+
+    return capped
 
 
 @asynccontextmanager

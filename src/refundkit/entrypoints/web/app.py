@@ -16,12 +16,12 @@ from refundkit.entrypoints.web import (
     routes_auth,
     routes_calendar,
     routes_disputes,
+    routes_messages,
     routes_orders,
     routes_staff,
 )
 from refundkit.entrypoints.web.render import Pages
 from refundkit.entrypoints.web.session import FormRefused, SignInRequired, sign_in_url
-from refundkit.entrypoints.web.throttle import SignInThrottle
 
 STATIC = Path(__file__).parent / "static"
 API_PREFIXES = ("/v1", "/docs", "/openapi.json", "/healthz")
@@ -35,9 +35,15 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
     """Add the pages; the API keeps its problem+json errors, the pages get HTML ones."""
     pages = Pages(app.state.deps, demo_logins=demo_logins)
     app.state.pages = pages
-    app.state.sign_in_throttle = SignInThrottle()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (routes_auth, routes_orders, routes_disputes, routes_staff, routes_calendar):
+    for module in (
+        routes_auth,
+        routes_orders,
+        routes_disputes,
+        routes_staff,
+        routes_calendar,
+        routes_messages,
+    ):
         app.include_router(module.router)
 
     def error_page(request: Request, status: int, title: str, detail: str) -> Response:
@@ -63,7 +69,11 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
         if isinstance(exc, NotFound):
             return error_page(request, 404, "Not found",
                               "There is no such page, or it is not yours to see.")  # fmt: skip
-        return error_page(request, status_of(exc), "That did not work", exc.detail)
+        page = error_page(request, status_of(exc), "That did not work", exc.detail)
+        retry_after = exc.extra.get("retry_after")
+        if isinstance(retry_after, int):  # a rate limit: when to try again
+            page.headers["Retry-After"] = str(retry_after)
+        return page
 
     async def http(request: Request, exc: Exception) -> Any:
         if not is_page(request):

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from refundkit.adapters.passwords import verify_password
-from refundkit.domain.errors import Unauthenticated
+from refundkit.domain.errors import RateLimited, Unauthenticated
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.web.session import (
     FormRefused,
@@ -27,8 +27,7 @@ from refundkit.entrypoints.web.session import (
     sign_in_url,
     wall_now,
 )
-from refundkit.entrypoints.web.throttle import SignInThrottle
-from refundkit.service import web_sessions
+from refundkit.service import sign_in_limits, transactions, web_sessions
 
 router = APIRouter(include_in_schema=False)
 SIGN_IN_COOKIE = "rk_signin"
@@ -83,23 +82,24 @@ async def sign_in(request: Request) -> Response:
     password = str(form.get("password") or "")
     next_path = safe_next(str(form.get("next") or ""))
     deps = deps_of(request)
-    throttle: SignInThrottle = request.app.state.sign_in_throttle
     address = request.client.host if request.client else ""
-    wait = throttle.wait(email, address, wall_now())
-    if wait is not None:
-        minutes = max(1, -(-int(wait.total_seconds()) // 60))
-        error = f"too many failed attempts: try again in {minutes} min"
-        return _sign_in_page(request, next_path=next_path, email=email, error=error,
-                             status=429)  # fmt: skip
+    try:
+        await run_in_threadpool(transactions.run, deps, lambda uow: sign_in_limits.attempt(
+            uow, email, address, wall_now()))  # fmt: skip
+    except RateLimited as exc:
+        response = _sign_in_page(request, next_path=next_path, email=email, error=exc.detail,
+                                 status=429)  # fmt: skip
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     try:
         token, session = await run_in_threadpool(
             web_sessions.sign_in, deps, email, password, verify_password, wall_now()
         )
     except Unauthenticated as exc:
-        throttle.failed(email, address, wall_now())
         return _sign_in_page(request, next_path=next_path, email=email, error=exc.detail,
                              status=401)  # fmt: skip
-    throttle.succeeded(email, address)
+    await run_in_threadpool(transactions.run, deps, lambda uow: sign_in_limits.succeeded(
+        uow, email, address, wall_now()))  # fmt: skip
     target = next_path or HOME_BY_ROLE.get(session.user.role, "/orders")
     response = RedirectResponse(target, 303)
     set_session_cookie(response, request, token)

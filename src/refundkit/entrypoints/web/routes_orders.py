@@ -25,7 +25,7 @@ from refundkit.entrypoints.web.views import (
     title_of,
     waiting_for,
 )
-from refundkit.service import disputes, orders, page_views, reports, transactions
+from refundkit.service import disputes, notifications, orders, page_views, reports, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
@@ -33,6 +33,8 @@ from refundkit.service.records import User
 
 router = APIRouter(include_in_schema=False)
 WINDOW_WARNING = timedelta(days=5)
+MESSAGES_COUNTED = 99
+"""The order page counts the messages about the order up to this, then shows ``99+``."""
 
 
 def read(deps: Deps, work: Callable[[UnitOfWork], Any]) -> Any:
@@ -52,7 +54,15 @@ def render_order(
     values: dict[str, str] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
     deps = deps_of(request)
-    page = read(deps, lambda uow: page_views.order_page(deps, uow, user, order_id))
+
+    def work(uow: UnitOfWork) -> tuple[Any, str]:
+        page = page_views.order_page(deps, uow, user, order_id)
+        sent, more = notifications.list_notifications(
+            uow, user, user_id=None, order_id=order_id, kind=None, starting_after=None,
+            limit=MESSAGES_COUNTED)  # fmt: skip
+        return page, f"{len(sent)}+" if more else str(len(sent))
+
+    page, message_count = read(deps, work)
     found: OrderDetails = page.found
     return pages_of(request).render(
         request, "order.html", status, page=page, order=found.order, title=title_of(found.order),
@@ -62,6 +72,7 @@ def render_order(
         others=waiting_for(found.next_actions, user.role),
         deadlines=relevant_deadlines(found.order),
         errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),
+        message_count=message_count,
     )  # fmt: skip
 
 

@@ -15,16 +15,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from refundkit.entrypoints.api.routes_files import MULTIPART_OVERHEAD, capped_receive
 from refundkit.entrypoints.web.render import Pages
 from refundkit.service import files
 from refundkit.service.deps import Deps
+from refundkit.service.file_ports import Uploads
 from refundkit.service.records import User
 from refundkit.service.web_sessions import SESSION_LIFETIME, current_session
 
 COOKIE = "rk_session"
 MAX_FILES = 10
 MAX_FIELDS = 60
-MAX_PART_BYTES = 10 * 1024 * 1024
+MAX_FIELD_BYTES = 1024 * 1024
+"""The longest text field (a description, a note); files have the upload limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,22 +104,41 @@ def signed_in(request: Request) -> Viewer:
 
 
 def same_origin(request: Request) -> bool:
-    """A browser names the page a form came from in ``Origin``: it must be this host. (A
-    request without the header is not from a browser's cross-site form; the token decides.)"""
+    """The post came from a page of this site. A browser names the page a form came from in
+    ``Origin`` (``null`` from a sandboxed or privacy-stripped page), else in ``Referer``, and
+    says ``Sec-Fetch-Site: cross-site`` for another site's form: each, when sent, must point
+    here. (A request with none of them is not a browser's cross-site form; the token
+    decides.)"""
+    host = request.headers.get("host", "")
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        return False
     origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc == request.headers.get("host", "") and origin != "null"
+    if origin is not None:
+        return origin != "null" and urlsplit(origin).netloc == host
+    referer = request.headers.get("referer")
+    return referer is None or urlsplit(referer).netloc == host
+
+
+def form_body_limit(request: Request) -> int:
+    """The most a posted form may carry: ``MAX_FILES`` files of the upload limit, each with
+    room for its part's headers and the text fields around it."""
+    uploads: Uploads = request.app.state.uploads
+    return MAX_FILES * (uploads.max_bytes + MULTIPART_OVERHEAD)
 
 
 async def read_form(request: Request) -> FormData:
-    """The posted form; a body announced larger than every file a form may carry is refused
-    before a byte of it is read (each file is checked again when it is stored)."""
+    """The posted form. A body announced larger than every file a form may carry is refused
+    before a byte of it is read; one sent without ``Content-Length`` (chunked) is cut off as
+    soon as it passes that size, before the rest is written anywhere (each file is checked
+    again, against the file limit, when it is stored)."""
+    limit = form_body_limit(request)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FILES * MAX_PART_BYTES + 64 * 1024:
-        raise files.too_large(MAX_PART_BYTES)
-    return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS,
-                              max_part_size=MAX_PART_BYTES)  # fmt: skip
+    uploads: Uploads = request.app.state.uploads
+    if declared.isdigit() and int(declared) > limit:
+        raise files.too_large(uploads.max_bytes)
+    capped = Request(request.scope, capped_receive(request.receive, limit, uploads.max_bytes))
+    return await capped.form(max_files=MAX_FILES, max_fields=MAX_FIELDS,
+                             max_part_size=MAX_FIELD_BYTES)  # fmt: skip
 
 
 async def posted(request: Request) -> Posted:
