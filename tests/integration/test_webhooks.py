@@ -12,6 +12,7 @@ from market import Market
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus
 from refundkit.service import webhooks
+from refundkit.service.webhook_records import Attempt
 from webhook_receiver import receiver
 
 
@@ -198,3 +199,26 @@ def test_events_outside_the_order_families_carry_no_object(market: Market) -> No
                   if e.type == "seller.paid_out"]  # fmt: skip
     assert paid_out.object is None
     assert "object" not in json.loads(webhooks.payload_of(paid_out))["data"]
+
+
+def test_a_sender_whose_lease_ran_out_books_nothing(market: Market) -> None:
+    """A stalled sender's late answer must not overwrite the result of the sender that took
+    the delivery over after its lease: that re-queued delivered events."""
+    with receiver() as shop:
+        endpoint = _endpoint(market, shop.url, ["order.paid"])
+        market.paid()
+        webhooks.relay(market.deps)
+        now = market.now
+        [stalled] = market.tx(
+            lambda uow: uow.webhooks.claim_due(now, now + webhooks.LEASE, webhooks.SEND_BATCH)
+        )
+        market.advance(seconds=webhooks.LEASE.total_seconds() + 1)
+        assert _round(market) == 1  # taken over and delivered
+        late = Attempt(stalled.id, now, 500, 30_000, "timed out")
+        market.tx(lambda uow: webhooks._book(market.deps, uow, stalled, late))
+        market.advance(days=1)
+        assert _round(market) == 0  # still delivered: nothing re-queued
+    assert len(shop.got) == 1
+    [delivery] = market.tx(lambda uow: webhooks.list_deliveries(
+        uow, market.platform, endpoint.id, starting_after=None, limit=10))[0]  # fmt: skip
+    assert delivery.status is DeliveryStatus.SUCCEEDED

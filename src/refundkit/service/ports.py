@@ -242,9 +242,17 @@ class WebhookRepository(Protocol):
     def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[DueDelivery]: ...
     def record_attempt(self, attempt: Attempt) -> None: ...
     def finish(
-        self, delivery_id: int, status: DeliveryStatus, *, next_attempt_at: datetime,
+        self,
+        delivery_id: int,
+        claimed_attempt: int,
+        status: DeliveryStatus,
+        *,
+        next_attempt_at: datetime,
         delivered_at: datetime | None,
-    ) -> None: ...  # fmt: skip
+    ) -> bool:
+        """Book a sender's result, only while its claim still holds (still pending, and no
+        one claimed it since): a sender whose lease ran out books nothing."""  # fmt: skip
+
     def redeliver(self, delivery_id: int, now: datetime) -> bool: ...
     def delivery(self, delivery_id: int) -> Delivery | None: ...
     def deliveries(

@@ -154,17 +154,17 @@ def _book(deps: Deps, uow: UnitOfWork, delivery: DueDelivery, attempt: Attempt) 
     uow.webhooks.record_attempt(attempt)
     now = deps.clock.now()
     if attempt.succeeded:
-        uow.webhooks.finish(delivery.id, DeliveryStatus.SUCCEEDED, next_attempt_at=now,
-                            delivered_at=now)  # fmt: skip
+        uow.webhooks.finish(delivery.id, delivery.attempt, DeliveryStatus.SUCCEEDED,
+                            next_attempt_at=now, delivered_at=now)  # fmt: skip
         return
     retry_at = next_attempt(delivery.attempt, delivery.first_attempt_at, now)
     if retry_at is not None:
-        uow.webhooks.finish(delivery.id, DeliveryStatus.PENDING, next_attempt_at=retry_at,
-                            delivered_at=None)  # fmt: skip
+        uow.webhooks.finish(delivery.id, delivery.attempt, DeliveryStatus.PENDING,
+                            next_attempt_at=retry_at, delivered_at=None)  # fmt: skip
         return
-    uow.webhooks.finish(delivery.id, DeliveryStatus.FAILED, next_attempt_at=now,
-                        delivered_at=None)  # fmt: skip
-    _disable(uow, delivery.endpoint, now, delivery)
+    if uow.webhooks.finish(delivery.id, delivery.attempt, DeliveryStatus.FAILED,
+                           next_attempt_at=now, delivered_at=None):  # fmt: skip
+        _disable(uow, delivery.endpoint, now, delivery)
 
 
 def _disable(uow: UnitOfWork, endpoint: WebhookEndpoint, now: datetime,

@@ -127,13 +127,16 @@ class SqlWebhookRepository:
             "error": (attempt.error or "")[:1000] or None,
         })  # fmt: skip
 
-    def finish(self, delivery_id: int, status: DeliveryStatus, *, next_attempt_at: datetime,
-               delivered_at: datetime | None) -> None:  # fmt: skip
-        self._conn.execute(
-            t.webhook_deliveries.update().where(t.webhook_deliveries.c.id == delivery_id)
+    def finish(self, delivery_id: int, claimed_attempt: int, status: DeliveryStatus, *,
+               next_attempt_at: datetime, delivered_at: datetime | None) -> bool:  # fmt: skip
+        d = t.webhook_deliveries
+        done = self._conn.execute(
+            d.update().where(d.c.id == delivery_id, d.c.attempts == claimed_attempt,
+                             d.c.status == DeliveryStatus.PENDING.value)
             .values(status=status.value, next_attempt_at=next_attempt_at,
                     delivered_at=delivered_at)
         )  # fmt: skip
+        return done.rowcount == 1
 
     def redeliver(self, delivery_id: int, now: datetime) -> bool:
         done = self._conn.execute(
