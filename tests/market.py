@@ -6,12 +6,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from refundkit.domain.notifications import NotificationKind
 from refundkit.domain.orders.model import Address, Order, OrderLine
 from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod, Refund
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.bootstrap import Runtime
-from refundkit.service import orders, payouts, refunds, transactions
+from refundkit.service import notifications, orders, payouts, refunds, transactions
+from refundkit.service.notification_records import Notification
 from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import StoredEvent, Tier, User
@@ -148,6 +150,15 @@ class Market:
 
     def fire_due(self) -> int:
         return fire_due(self.deps)
+
+    def messages(
+        self, kind: NotificationKind | None = None, order_id: str | None = None
+    ) -> list[Notification]:
+        """Every stored notification (newest first), as the platform lists them."""
+        found, _ = self.tx(lambda uow: notifications.list_notifications(
+            uow, self.platform, user_id=None, order_id=order_id,
+            kind=kind.value if kind else None, starting_after=None, limit=100))  # fmt: skip
+        return found
 
 
 def evidence_file(market: Market, owner: User) -> str:

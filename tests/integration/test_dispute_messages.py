@@ -12,16 +12,13 @@ from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.notifications import NotificationKind as K
 from refundkit.domain.roles import Role
-from refundkit.service import disputes, notifications, reminders
+from refundkit.service import disputes, reminders
 from refundkit.service.notification_records import Notification
 from refundkit.service.records import DueTimer
 
 
 def messages(market: Market) -> list[Notification]:
-    found, _ = market.tx(lambda uow: notifications.list_notifications(
-        uow, market.platform, user_id=None, order_id=None, kind=None, starting_after=None,
-        limit=100))  # fmt: skip
-    return list(reversed(found))  # oldest first
+    return list(reversed(market.messages()))  # oldest first
 
 
 def act(market: Market, fn, *args):  # type: ignore[no-untyped-def]

@@ -12,18 +12,14 @@ from market import Market
 from refundkit.adapters.db import tables as t
 from refundkit.domain.notifications import NotificationKind
 from refundkit.domain.orders import timers as order_timers
-from refundkit.service import notifications, reminders
+from refundkit.service import reminders
 from refundkit.service.notification_records import Notification
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import DueTimer
 
 
 def reminders_of(market: Market) -> list[Notification]:
-    kind = NotificationKind.DISPUTE_WINDOW_REMINDER.value
-    found, _ = market.tx(lambda uow: notifications.list_notifications(
-        uow, market.platform, user_id=None, order_id=None, kind=kind, starting_after=None,
-        limit=100))  # fmt: skip
-    return found
+    return market.messages(NotificationKind.DISPUTE_WINDOW_REMINDER)
 
 
 def test_after_downtime_one_reminder_says_the_time_really_left(market: Market) -> None:

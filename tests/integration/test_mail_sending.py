@@ -15,7 +15,7 @@ import pytest
 from market import Market
 from refundkit.adapters.mail import SmtpMailer, parse_smtp_url
 from refundkit.domain.notifications import LEASE, NotificationKind, NotificationStatus
-from refundkit.service import mailing, notifications
+from refundkit.service import mailing
 from refundkit.service.notification_records import Mailer, MailResult, Notification, OutgoingMail
 from smtp_server import Mailbox, smtp_server
 
@@ -28,11 +28,7 @@ def mailbox(market: Market) -> Iterator[Mailbox]:
 
 
 def reminders(market: Market) -> list[Notification]:
-    kind = NotificationKind.DISPUTE_WINDOW_REMINDER.value
-    found, _ = market.tx(lambda uow: notifications.list_notifications(
-        uow, market.platform, user_id=None, order_id=None, kind=kind, starting_after=None,
-        limit=100))  # fmt: skip
-    return found
+    return market.messages(NotificationKind.DISPUTE_WINDOW_REMINDER)
 
 
 def one_reminder_due(market: Market) -> None:

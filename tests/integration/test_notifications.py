@@ -15,7 +15,7 @@ from refundkit.adapters.mail import SmtpMailer, parse_smtp_url
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.notifications import NotificationKind, NotificationStatus
 from refundkit.domain.orders import timers as order_timers
-from refundkit.service import disputes, mailing, notifications, orders, reminders
+from refundkit.service import disputes, mailing, orders, reminders
 from refundkit.service.notification_records import Notification
 from refundkit.service.records import DueTimer
 from smtp_server import Mailbox, free_port, smtp_server
@@ -38,10 +38,7 @@ def send(market: Market) -> int:
 
 def stored(market: Market, kind: NotificationKind | None = None,
            order_id: str | None = None) -> list[Notification]:  # fmt: skip
-    found, _ = market.tx(lambda uow: notifications.list_notifications(
-        uow, market.platform, user_id=None, order_id=order_id,
-        kind=kind.value if kind else None, starting_after=None, limit=100))  # fmt: skip
-    return found
+    return market.messages(kind, order_id)
 
 
 def reminders_in(box: Mailbox) -> list[str]:

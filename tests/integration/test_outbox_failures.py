@@ -10,7 +10,6 @@ import pytest
 
 from market import Market
 from refundkit.domain.notifications import NotificationKind
-from refundkit.service import notifications
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 
@@ -43,8 +42,4 @@ def test_one_event_whose_object_cannot_be_rendered_blocks_nothing(
 
 
 def _reminders(market: Market) -> list[Any]:
-    kind = NotificationKind.DISPUTE_WINDOW_REMINDER.value
-    found, _ = market.tx(lambda uow: notifications.list_notifications(
-        uow, market.platform, user_id=None, order_id=None, kind=kind, starting_after=None,
-        limit=100))  # fmt: skip
-    return found
+    return market.messages(NotificationKind.DISPUTE_WINDOW_REMINDER)
