@@ -41,7 +41,8 @@ def _what_if_policy(tmp_path: Path) -> Path:
     text = text.replace("seller_answer_days = 5", "seller_answer_days = 2")
     key = "resolve_not_received_at_once"
     text = text.replace(
-        f'{key} = ["shared_tracking"]', f'{key} = ["shared_tracking", "no_tracking_info"]'
+        f'{key} = ["shared_tracking", "delivered_before_shipment"]',
+        f'{key} = ["shared_tracking", "delivered_before_shipment", "no_tracking_info"]',
     )
     path = tmp_path / "what-if.toml"
     path.write_text(text)

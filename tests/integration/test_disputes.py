@@ -457,11 +457,12 @@ def _ship_back(market: Market, d: str) -> None:
     act(market, disputes.ship_return, market.buyer, d, "UPS", "RET-1")
 
 
-def _scan_return_delivered(market: Market) -> None:
+def _scan_return_delivered(market: Market, days_ago: float = 0) -> None:
     from refundkit.service.records import TrackingScan
     from refundkit.service.tracking import ingest_scans
 
-    scan = TrackingScan("UPS", "RET-1", "delivered", "CN", "Shenzhen", None, market.now, None,
+    at = market.now - timedelta(days=days_ago)
+    scan = TrackingScan("UPS", "RET-1", "delivered", "CN", "Shenzhen", None, at, None,
                         market.now)  # fmt: skip
     market.tx(lambda uow: ingest_scans(market.deps, uow, market.platform, [scan]))
 
@@ -518,6 +519,24 @@ def test_seller_silence_15_days_after_the_returns_delivery_refunds(market: Marke
     done = act(market, disputes.get_dispute, market.buyer, d).dispute
     assert (done.status, done.decided_by) == (DisputeStatus.RESOLVED, DecidedBy.POLICY)
     assert [r.amount for r in market.refunds(order.id)] == [3000]
+
+
+def test_a_return_scan_dated_before_the_return_shipped_starts_nothing(market: Market) -> None:
+    """Issue 20, item 1, the buyer's side: an old delivered scan under the return's number must
+    not start the seller's 15 days (and refund by silence) before the goods can arrive."""
+    order, d = _awaiting_return(market)
+    market.advance(days=1)
+    _ship_back(market, d)
+    _scan_return_delivered(market, days_ago=2)
+    after = act(market, disputes.get_dispute, market.seller, d).dispute
+    assert (after.status, after.return_delivered_at, after.return_confirm_by) == (
+        DisputeStatus.RETURN_IN_TRANSIT,
+        None,
+        None,
+    )
+    market.advance(days=16)
+    assert market.refunds(order.id) == []
+    assert "return.delivery_scan_ignored" in [e.type for e in market.events(order.id)]
 
 
 def test_a_return_shipped_after_10_days_is_refused(market: Market) -> None:

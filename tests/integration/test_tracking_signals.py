@@ -8,7 +8,7 @@ from datetime import timedelta
 from market import Market
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.model import DecidedBy, DisputeStatus
-from refundkit.domain.orders.model import Order
+from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 from refundkit.service import disputes, orders, tracking
 from refundkit.service.records import TrackingScan
@@ -131,3 +131,42 @@ def test_a_flag_the_policy_does_not_name_leaves_the_dispute_to_the_seller(market
     d = market.tx(lambda uow: disputes.open_dispute(market.deps, uow, market.buyer, order.id,
                                                     form, [])).dispute  # fmt: skip
     assert d.status is DisputeStatus.AWAITING_SELLER
+
+
+BACK_DATED = ("delivered", "DE", "Berlin", "10115", -6 * 365)  # years before the shipment
+
+
+def test_a_delivered_scan_dated_before_the_shipment_is_no_delivery(market: Market) -> None:
+    """Issue 20, item 1: a seller who ships under an old, already delivered tracking number must
+    not end the buyer's protection and be paid at once."""
+    order = ship(market, "OLD1")
+    scans(market, "OLD1", BACK_DATED)
+    after = market.order(order.id)
+    assert after.status is OrderStatus.SHIPPED
+    assert after.delivered_at is None
+    assert after.deadlines.dispute_closes_at == after.deadlines.delivery_deadline
+    assert flags(market, order) == {"delivered_before_shipment"}
+    market.advance(days=1)
+    assert market.order(order.id).status is OrderStatus.SHIPPED
+    assert "order.released" not in [e.type for e in market.events(order.id)]
+
+
+def test_a_delivered_scan_after_the_shipment_still_counts(market: Market) -> None:
+    order = ship(market, "NEW1")
+    scans(market, "NEW1", ("delivered", "DE", "Berlin", "10115", 0))
+    after = market.order(order.id)
+    assert after.status is OrderStatus.DELIVERED
+    assert after.delivered_at == market.now
+    assert flags(market, order) == set()
+
+
+def test_a_back_dated_delivery_resolves_a_not_received_dispute_at_once(market: Market) -> None:
+    order = ship(market, "OLD2")
+    scans(market, "OLD2", BACK_DATED)
+    market.advance(days=5)
+    form = DisputeForm("not_received", None, False, 3000, False, "Never came.")
+    d = market.tx(lambda uow: disputes.open_dispute(market.deps, uow, market.buyer, order.id,
+                                                    form, [])).dispute  # fmt: skip
+    assert (d.status, d.decided_by) == (DisputeStatus.RESOLVED, DecidedBy.POLICY)
+    assert d.rule == "tracking.resolve_not_received_at_once: delivered_before_shipment"
+    assert [r.amount for r in market.refunds(order.id)] == [3000]

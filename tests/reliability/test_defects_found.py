@@ -3,6 +3,9 @@ probe that found it (docs/reliability.md lists them)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 
 
@@ -50,3 +53,38 @@ def test_text_with_a_nul_character_is_refused_not_a_500(api: Api) -> None:
     for answer in refused:
         assert_problem(answer, 422, "validation_error")
     assert api.snapshot() == before
+
+
+def _back_dated_delivery(api: Api, door: str) -> dict[str, Any]:
+    buyer, seller = api.user("buyer"), api.user("seller", "CN")
+    order = api.ship(api.pay(api.create_order(buyer, seller)["id"])["id"], seller)
+    if door == "native":
+        scan = {"carrier": "DHL", "tracking_number": "T-1", "status": "delivered",
+                "country": "DE", "city": "Berlin", "postcode": "10115",
+                "occurred_at": "2020-01-01T12:00:00Z"}  # fmt: skip
+        answer = api.post("/v1/tracking-events", {"events": [scan]})
+    else:
+        point = {"slug": "dhl", "checkpoint_time": "2020-01-01T12:00:00Z", "tag": "Delivered",
+                 "subtag": "Delivered_001", "country_iso3": "DEU", "city": "Berlin",
+                 "zip": "10115", "message": "Delivered"}  # fmt: skip
+        body = {
+            "event": "tracking_update",
+            "msg": {"tracking_number": "T-1", "slug": "dhl", "checkpoints": [point]},
+        }
+        answer = api.post("/v1/tracking-events/aftership", body)
+    assert answer.status_code == 200, answer.text
+    return order
+
+
+@pytest.mark.parametrize("door", ["native", "aftership"])
+def test_a_back_dated_delivered_scan_does_not_end_protection(api: Api, door: str) -> None:
+    """Found by the security probe (issue 20, item 1): a delivered scan dated 2020-01-01 on an
+    order shipped today set delivered_at and dispute_closes_at in the past, and the order
+    completed and released the seller's money 15 s later."""
+    order = _back_dated_delivery(api, door)
+    found = api.order(order["id"])
+    assert (found["status"], found["delivered_at"]) == ("shipped", None)
+    assert found["deadlines"]["dispute_closes_at"] == order["deadlines"]["delivery_deadline"]
+    assert [f["signal"] for f in found["tracking_flags"]] == ["delivered_before_shipment"]
+    api.post("/v1/sandbox/clock/advance", {"days": 1})
+    assert api.order(order["id"])["status"] == "shipped"

@@ -23,6 +23,15 @@ class Signal(StrEnum):
     """A scan in a third country, or back in the origin after reaching the destination."""
     DELIVERED_ELSEWHERE = "delivered_elsewhere"
     RETURNED_TO_SENDER = "returned_to_sender"
+    DELIVERED_BEFORE_SHIPMENT = "delivered_before_shipment"
+    """A delivered scan dated before the parcel was shipped: an old, already delivered tracking
+    number. It never counts as delivery (issue 20, item 1)."""
+
+
+def counts_as_delivery(shipped_at: datetime, delivered_at: datetime) -> bool:
+    """A delivered scan ends protection only if it happened after the parcel was shipped: one
+    dated before belongs to an earlier parcel under the same number."""
+    return delivered_at >= shipped_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +114,15 @@ def signals(
                               f"delivered in {scan.city} {scan.postcode or ''}, {scan.country}"
                               f", not {shipment.ship_to_city} {shipment.ship_to_postcode or ''}"
                               .replace("  ", " ")))  # fmt: skip
+            break
+    for scan in ordered:
+        if scan.status == "delivered" and not counts_as_delivery(
+            shipment.shipped_at, scan.occurred_at
+        ):
+            found.append(Flag(Signal.DELIVERED_BEFORE_SHIPMENT, now,
+                              f"a delivered scan dated {scan.occurred_at.isoformat()}, before "
+                              f"the shipment on {shipment.shipped_at.isoformat()}: the tracking "
+                              "number was used for an earlier parcel"))  # fmt: skip
             break
     for scan in ordered:
         if scan.status == "returned_to_sender":

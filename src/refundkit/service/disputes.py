@@ -344,7 +344,7 @@ def return_delivered(
         d = uow.disputes.get(found.id, for_update=True)
         assert d is not None
         ctx = deps.context(uow, SYSTEM_ACTOR)
-        outcome = returns.return_delivered(ctx, d, min(at, ctx.now))
+        outcome = returns.return_delivered(ctx, d, at)
         uow.disputes.save(d)
         record(uow, outcome)
 

@@ -23,6 +23,7 @@ from refundkit.domain.orders.escrow import refund_order
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
+from refundkit.domain.tracking import counts_as_delivery
 
 
 def ship_return(
@@ -91,9 +92,17 @@ def return_lapsed(ctx: Context, d: Dispute, order: Order) -> Outcome:
 
 
 def return_delivered(ctx: Context, d: Dispute, at: datetime) -> Outcome:
-    """The carrier delivered the return: the seller has 15 days to confirm its state."""
+    """The carrier delivered the return: the seller has 15 days to confirm its state. A scan
+    dated before the buyer shipped the return is an earlier parcel's under the same number: it
+    starts nothing and goes on the dispute's timeline for the agent."""
     if d.status is not DisputeStatus.RETURN_IN_TRANSIT or d.return_delivered_at is not None:
         return Outcome()
+    assert d.return_shipped_at is not None
+    if not counts_as_delivery(d.return_shipped_at, at):
+        return Outcome(events=[_event(ctx, d, "return.delivery_scan_ignored",
+                                      delivered_at=at.isoformat(),
+                                      shipped_at=d.return_shipped_at.isoformat())])  # fmt: skip
+    at = min(at, ctx.now)
     d.return_delivered_at = at
     d.return_confirm_by = at + ctx.policy.disputes.return_confirm_within
     return Outcome(

@@ -15,6 +15,7 @@ from refundkit.domain.orders.escrow import hold_payment, refund_order, release_t
 from refundkit.domain.orders.machine import OrderAction, Transition, find_transition
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
 from refundkit.domain.reminders import window_timers
+from refundkit.domain.tracking import counts_as_delivery
 
 
 def _step(ctx: Context, order: Order, action: OrderAction) -> Transition:
@@ -120,8 +121,14 @@ def ship(ctx: Context, order: Order, carrier: str, tracking_number: str) -> Outc
 
 
 def mark_delivered(ctx: Context, order: Order, delivered_at: datetime) -> Outcome:
-    """A carrier's delivered scan. ``delivered_at`` is when the carrier saw it."""
-    _move(order, _step(ctx, order, OrderAction.MARK_DELIVERED))
+    """A carrier's delivered scan. ``delivered_at`` is when the carrier saw it, capped at now.
+    A scan dated before the shipment changes nothing: it is an earlier parcel's, and the
+    tracking signals flag it (``delivered_before_shipment``)."""
+    row = _step(ctx, order, OrderAction.MARK_DELIVERED)
+    assert order.shipped_at is not None
+    if not counts_as_delivery(order.shipped_at, delivered_at):
+        return Outcome()
+    _move(order, row)
     at = min(delivered_at, ctx.now)
     outcome = _delivered(ctx, order, at)
     event = _event(ctx, order, "order.delivered", source="carrier", delivered_at=at.isoformat())
