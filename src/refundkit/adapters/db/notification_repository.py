@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.domain.notifications import NotificationKind, NotificationStatus
+from refundkit.service import request_context
 from refundkit.service.notification_records import Notification
 
 n = t.notifications
@@ -35,6 +36,7 @@ class SqlNotificationRepository:
     def add_all(self, notifications: Sequence[Notification]) -> None:
         if not notifications:
             return
+        request_id = request_context.current()
         self._conn.execute(insert_or_skip(self._conn, n), [{
             "id": x.id, "kind": x.kind.value, "subject_id": x.subject_id,
             "recipient_id": x.recipient_id, "occasion": x.occasion, "email": x.email,
@@ -42,6 +44,7 @@ class SqlNotificationRepository:
             "dispute_id": x.dispute_id, "status": x.status.value, "channel": x.channel,
             "attempts": x.attempts, "next_attempt_at": x.next_attempt_at,
             "last_error": x.last_error, "created_at": x.created_at, "sent_at": x.sent_at,
+            "request_id": request_id,
         } for x in notifications])  # fmt: skip
 
     def get(self, notification_id: str) -> Notification | None:

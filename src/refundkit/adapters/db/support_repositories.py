@@ -15,6 +15,7 @@ from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.adapters.ids import default_ids
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.roles import Role
+from refundkit.service import request_context
 from refundkit.service.records import (
     DueTimer,
     IdempotencyRecord,
@@ -57,10 +58,11 @@ class SqlEventStore:
     def flush(self) -> None:
         if not self._pending:
             return
+        request_id = request_context.current()
         self._conn.execute(t.events.insert(), [
             {"id": e.id, "type": e.type, "subject_id": e.subject_id, "order_id": e.order_id,
              "occurred_at": e.occurred_at, "actor_role": e.actor_role, "actor_id": e.actor_id,
-             "data": e.data, "object": e.object}
+             "data": e.data, "object": e.object, "request_id": request_id}
             for e in self._pending
         ])  # fmt: skip
         self._pending = []

@@ -81,6 +81,15 @@ class SqlWebhookRepository:
                  "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now}
                 for endpoint_id, event_id in deliveries
             ])  # fmt: skip
+            # Each delivery carries the request id of the event it sends (one statement).
+            d, e = t.webhook_deliveries, t.events
+            self._conn.execute(
+                d.update()
+                .where(d.c.event_id.in_({event_id for _, event_id in deliveries}),
+                       d.c.request_id.is_(None))
+                .values(request_id=sa.select(e.c.request_id).where(e.c.id == d.c.event_id)
+                        .scalar_subquery())
+            )  # fmt: skip
         if event_ids:
             self._conn.execute(
                 t.events.update().where(t.events.c.id.in_(event_ids)).values(published_at=now)

@@ -15,6 +15,7 @@ from refundkit.entrypoints.api import (
     routes_platform,
     routes_webhooks,
 )
+from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
 from refundkit.entrypoints.web import app as web_app
 from refundkit.service.deps import Deps
 
@@ -41,6 +42,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_disputes.router)
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
+    app.add_middleware(RequestIdMiddleware)  # outermost: last added
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
