@@ -4,37 +4,17 @@ caused, so one id finds everything a request did."""
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 
+from log_capture import Lines, json_logs_fixture  # noqa: F401
 from refundkit.adapters.db import tables
-from refundkit.entrypoints import logs
 from refundkit.entrypoints.worker import deliver_webhooks, run_worker
 from refundkit.service import request_context
 from webhook_receiver import receiver
-
-
-@pytest.fixture
-def json_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    """Every log line from now on, through the JSON handler ``serve`` installs."""
-    out = io.StringIO()
-    handler = logs.handler("json", out)
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old)
 
 
 def test_a_well_formed_incoming_id_is_kept_and_returned(api: Api) -> None:
@@ -87,7 +67,7 @@ def _request_ids(api: Api, table: sa.Table, **where: str) -> set[str | None]:
 
 
 def test_one_request_id_finds_its_events_deliveries_and_log_lines(
-    api: Api, json_logs: Callable[[], list[dict[str, Any]]]
+    api: Api, json_logs: Lines
 ) -> None:
     with receiver() as shop:
         made = api.post("/v1/webhook-endpoints", {"url": shop.url, "events": ["order.*"]})
@@ -138,6 +118,7 @@ def test_the_worker_logs_each_batch_under_its_own_id(
         with receiver() as shop:
             api.post("/v1/webhook-endpoints", {"url": shop.url, "events": ["order.*"]})
             api.pay(api.create_order(buyer, seller)["id"])
+            threading.Timer(30, stop.set).start()  # a safety net, not a timing
             run_worker(api.deps, stop, poll_seconds=0)
     finally:
         worker_log.removeHandler(spy)

@@ -30,6 +30,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+QUIETED = ("httpx", "httpcore", "multipart", "python_multipart")
+"""Libraries whose info and debug lines hold whole URLs or request bodies (a shop's webhook
+address may carry its token; a form holds a password): only their warnings are kept."""
+
+
+class LibraryFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        quiet = record.name.split(".", 1)[0] in QUIETED
+        return not quiet or record.levelno >= logging.WARNING
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -51,6 +62,7 @@ def handler(log_format: str = "plain", stream: TextIO | None = None) -> logging.
     if log_format not in FORMATS:
         raise ValueError(f"log format must be one of {', '.join(FORMATS)}, got {log_format!r}")
     out = logging.StreamHandler(stream or sys.stderr)
+    out.addFilter(LibraryFilter())
     out.addFilter(RequestIdFilter())
     out.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(PLAIN))
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -43,6 +42,16 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _configure_logging() -> None:
+    from refundkit.entrypoints import logs
+
+    try:
+        logs.configure(os.environ.get("REFUNDKIT_LOG_FORMAT", "plain"),
+                       os.environ.get("REFUNDKIT_LOG_LEVEL", "INFO"))  # fmt: skip
+    except ValueError as exc:
+        raise _fail(f"REFUNDKIT_LOG_FORMAT/REFUNDKIT_LOG_LEVEL: {exc}") from exc
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -68,7 +77,7 @@ def serve(
     )
     from refundkit.entrypoints.worker import start_in_thread
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging()
     try:
         runtime = build(sandbox=sandbox, policy_path=policy)
     except RefundkitError as exc:
@@ -95,8 +104,9 @@ def serve(
     console.print(f"refundkit is listening on [bold]{url}[/] (sign in: {url}/sign-in, "
                   f"API docs: {url}/docs)")  # fmt: skip
     uvicorn.run(
-        create_app(runtime.deps, demo_logins=demo_logins), host=host, port=port, log_level="warning"
-    )
+        create_app(runtime.deps, demo_logins=demo_logins), host=host, port=port,
+        log_level="warning", log_config=None,
+    )  # fmt: skip
 
 
 @app.command("worker")
@@ -116,7 +126,7 @@ def worker_command(
     from refundkit.entrypoints.bootstrap import build
     from refundkit.entrypoints.worker import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging()
     try:
         runtime = build(sandbox=sandbox, policy_path=policy)
     except RefundkitError as exc:
