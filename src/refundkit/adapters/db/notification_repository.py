@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
+from refundkit.adapters.metrics import MAIL_DELIVERIES, Tally
 from refundkit.domain.notifications import NotificationKind, NotificationStatus
 from refundkit.service import request_context
 from refundkit.service.notification_records import Notification
@@ -30,8 +31,9 @@ def _notification(row: RowMapping) -> Notification:
 
 
 class SqlNotificationRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, tally: Tally | None = None) -> None:
         self._conn = conn
+        self._tally = tally or Tally()
 
     def add_all(self, notifications: Sequence[Notification]) -> None:
         if not notifications:
@@ -110,4 +112,7 @@ class SqlNotificationRepository:
             .values(status=status.value, channel=channel, next_attempt_at=next_attempt_at,
                     sent_at=sent_at, last_error=(error or "")[:1000] or None)
         )  # fmt: skip
+        if done.rowcount == 1:  # queued again: this attempt failed and will be retried
+            result = "retry" if status is NotificationStatus.QUEUED else status.value
+            self._tally.add(MAIL_DELIVERIES, result)
         return done.rowcount == 1

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.adapters.db.support_repositories import stored_event
+from refundkit.adapters.metrics import WEBHOOK_DELIVERIES, Tally
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.records import StoredEvent
 from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery
@@ -25,9 +26,14 @@ def _endpoint(row: RowMapping) -> WebhookEndpoint:
     )  # fmt: skip
 
 
+_RESULTS = {"pending": "retry"}
+"""A booked attempt that leaves the delivery pending failed and will be retried."""
+
+
 class SqlWebhookRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, tally: Tally | None = None) -> None:
         self._conn = conn
+        self._tally = tally or Tally()
 
     # --- endpoints ----------------------------------------------------------------------
 
@@ -145,6 +151,8 @@ class SqlWebhookRepository:
             .values(status=status.value, next_attempt_at=next_attempt_at,
                     delivered_at=delivered_at)
         )  # fmt: skip
+        if done.rowcount == 1:
+            self._tally.add(WEBHOOK_DELIVERIES, _RESULTS.get(status.value, status.value))
         return done.rowcount == 1
 
     def redeliver(self, delivery_id: int, now: datetime) -> bool:

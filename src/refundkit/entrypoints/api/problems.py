@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from refundkit.adapters.metrics import PROBLEMS
 from refundkit.domain import errors as e
 from refundkit.service import request_context
 from refundkit.service.files import FileTooLarge, FileTypeNotAllowed, QuotaExceeded
@@ -68,6 +69,7 @@ def problem(
         "detail": detail,
         **extra,
     }
+    PROBLEMS.labels(code).inc()
     request_id = request_context.current()
     if request_id is not None:  # this occurrence: ``urn:request:<X-Request-Id>``
         body["instance"] = f"urn:request:{request_id}"
