@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
+    health,
     metrics,
     problems,
     routes_aftership,
@@ -43,6 +44,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_disputes.router)
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
+    health.install(app)
     metrics.install(app)
     app.add_middleware(RequestIdMiddleware)  # outermost: last added
 
