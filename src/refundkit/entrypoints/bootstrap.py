@@ -6,7 +6,6 @@ knows every adapter; the service layer only knows the ports.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from refundkit.adapters.policy_files import (
     load_policy_text,
     load_stored_policy_text,
 )
+from refundkit.adapters.settings import load as load_settings
 from refundkit.adapters.webhook_sender import HttpWebhookSender
 from refundkit.entrypoints.api.object_views import render_object
 from refundkit.service import files, transactions
@@ -96,7 +96,8 @@ def build(
     )
     deps.attach_evidence = files.attacher(deps)
     transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))
-    platform_key = os.environ.get("REFUNDKIT_PLATFORM_KEY")
+    secret = load_settings().platform_key
+    platform_key = secret.get_secret_value() if secret is not None else None
     if platform_key:
         transactions.run(deps, lambda uow: ensure_platform_key(deps, uow, platform_key))
     return Runtime(deps, engine, sandbox_clock, clock_engine)
