@@ -26,6 +26,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -51,6 +52,10 @@ HTTP_DURATION = Histogram(
     "refundkit_http_request_duration_seconds", "Time to answer an HTTP request.",
     ["route", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)  # fmt: skip
+HTTP_IN_FLIGHT = Gauge(
+    "refundkit_http_requests_in_flight", "HTTP requests being answered right now.",
+    multiprocess_mode="livesum",
 )  # fmt: skip
 PROBLEMS = Counter("refundkit_problems", "Problem answers, by their stable code.", ["code"])
 IDEMPOTENT_REPLAYS = Counter(

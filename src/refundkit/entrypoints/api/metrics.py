@@ -45,9 +45,11 @@ class MetricsMiddleware:
                 replayed = MutableHeaders(scope=message).get("idempotent-replayed") == "true"
             await send(message)
 
+        metrics.HTTP_IN_FLIGHT.inc()
         try:
             await self.app(scope, receive, watch)
         finally:
+            metrics.HTTP_IN_FLIGHT.dec()
             route, method = route_of(scope), scope["method"]
             metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
             metrics.HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
