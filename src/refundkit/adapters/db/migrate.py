@@ -35,6 +35,24 @@ def code_heads() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
+@lru_cache(maxsize=1)
+def code_revisions() -> frozenset[str]:
+    """Every migration this code ships."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(s.revision for s in script.walk_revisions())
+
+
+def schema_state(at: frozenset[str]) -> str:
+    """``current`` (at this code's heads), ``ahead`` (a newer release migrated: a revision
+    this code does not ship; migrations only expand, so this code still runs), or
+    ``behind`` (a revision this code ships but not its head, or none at all)."""
+    if at == code_heads():
+        return "current"
+    if at and not at <= code_revisions():
+        return "ahead"
+    return "behind"
+
+
 def schema_heads(engine: Engine) -> frozenset[str]:
     """The revisions the database is at (empty for a database never migrated); raises
     the driver's error when the database does not answer."""
