@@ -4,13 +4,19 @@ tests: webhook SSRF, platform key rotation, secrets at rest and in logs, look-al
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from refundkit.entrypoints.api.app import create_app
+from refundkit.entrypoints.bootstrap import Runtime, build
 from refundkit.entrypoints.cli.main import app
+from refundkit.service import webhooks
+from webhook_receiver import receiver
 
 # --- item 12: look-alike people ------------------------------------------------------------
 
@@ -68,3 +74,51 @@ def test_look_alike_people_are_refused_by_the_cli(
                                      "--email", email, "--country", "DE"])  # fmt: skip
         assert result.exit_code != 0, result.output
         assert "look-alike" in result.output or "bidirectional" in result.output, result.output
+
+
+# --- item 2: SSRF through webhook endpoints -------------------------------------------------
+
+SSRF_URLS = ["http://127.1:5432/", "http://2130706433/", "http://0.0.0.0:8000/",
+             "http://[::1]/", "http://localhost:8000/", "http://[::ffff:127.0.0.1]/",
+             "http://10.0.0.1/", "http://[fd00::1]/", "http://[fe80::1]/",
+             "http://169.254.169.254/latest/meta-data/"]  # fmt: skip
+
+
+@pytest.fixture
+def production(database_url: str) -> Iterator[Runtime]:
+    """The same database served outside the sandbox (no loopback receivers)."""
+    rt = build(url=database_url, sandbox=False, migrate=False)
+    yield rt
+    rt.close()
+
+
+def test_internal_webhook_targets_are_refused_outside_the_sandbox(
+    api: Api, production: Runtime
+) -> None:
+    """Found by the security probe: every spelling of loopback, private, link-local and
+    metadata addresses was accepted as a webhook endpoint, in every mode."""
+    client = TestClient(create_app(production.deps), raise_server_exceptions=False)
+    before = api.snapshot()
+    for url in SSRF_URLS:
+        answer = client.post("/v1/webhook-endpoints", json={"url": url, "events": ["*"]},
+                             headers={"Authorization": f"Bearer {api.platform_key}"})  # fmt: skip
+        assert_problem(answer, 422, "validation_error")
+    assert api.snapshot() == before
+
+
+def test_a_delivery_outside_the_sandbox_never_reaches_loopback(
+    api: Api, production: Runtime
+) -> None:
+    """Registered in the sandbox (loopback allowed), then served outside it: the delivery
+    is vetted again and refused, and the attempt log names no connect error or status."""
+    with receiver() as shop:
+        made = api.post("/v1/webhook-endpoints", {"url": shop.url, "events": ["order.*"]})
+        assert made.status_code == 201, made.text
+        api.pay(api.create_order(api.user("buyer"), api.user("seller", "CN"))["id"])
+        webhooks.relay(production.deps)
+        assert production.deps.webhook_sender is not None
+        assert webhooks.send_due(production.deps, production.deps.webhook_sender) >= 1
+    assert shop.got == []
+    log = api.get(f"/v1/webhook-endpoints/{made.json()['id']}/deliveries").json()["data"]
+    errors = {attempt["error"] for d in log for attempt in d["attempt_log"]}
+    assert len(errors) == 1 and "resolve" in errors.pop()

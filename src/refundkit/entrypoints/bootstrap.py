@@ -28,6 +28,8 @@ from refundkit.adapters.policy_files import (
     load_stored_policy_text,
 )
 from refundkit.adapters.webhook_sender import HttpWebhookSender
+from refundkit.adapters.webhook_targets import WebhookTargets
+from refundkit.domain.webhook_targets import parse_allow_list
 from refundkit.entrypoints.api.object_views import render_object
 from refundkit.service import files, transactions
 from refundkit.service.deps import Deps
@@ -81,6 +83,10 @@ def build(
         clock_engine = create_engine(url, pool_size=2, max_overflow=100)
         sandbox_clock = SandboxClock(SqlSandboxClockStore(clock_engine), start)
         clock = sandbox_clock
+    targets = WebhookTargets(
+        parse_allow_list(os.environ.get("REFUNDKIT_WEBHOOK_ALLOW_PRIVATE", ""),
+                         allow_loopback=sandbox)
+    )  # fmt: skip
     deps = Deps(
         uow=SqlUnitOfWorkFactory(engine),
         clock=clock,
@@ -90,7 +96,8 @@ def build(
         currencies=Iso4217Catalog(),
         payments=SandboxPsp(calendar),
         sandbox=sandbox,
-        webhook_sender=HttpWebhookSender(),
+        webhook_sender=HttpWebhookSender(targets),
+        webhook_targets=targets,
         render_object=render_object,
         mailer=mailer_from_env(),
     )
