@@ -12,6 +12,7 @@ from api_client import Api, api_fixture, assert_problem  # noqa: F401
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from refundkit.domain.errors import RefundkitError
 from refundkit.entrypoints.api.app import create_app
 from refundkit.entrypoints.bootstrap import Runtime, build
 from refundkit.entrypoints.cli.main import app
@@ -122,3 +123,58 @@ def test_a_delivery_outside_the_sandbox_never_reaches_loopback(
     log = api.get(f"/v1/webhook-endpoints/{made.json()['id']}/deliveries").json()["data"]
     errors = {attempt["error"] for d in log for attempt in d["attempt_log"]}
     assert len(errors) == 1 and "resolve" in errors.pop()
+
+
+# --- item 6: a rotated platform key keeps working -------------------------------------------
+
+
+def _me(rt: Runtime, key: str) -> int:
+    client = TestClient(create_app(rt.deps), raise_server_exceptions=False)
+    return client.get("/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code
+
+
+def test_a_restart_with_a_new_platform_key_revokes_the_old_one(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the security probe: restarted with a new REFUNDKIT_PLATFORM_KEY, the
+    service took both the old and the new key."""
+    monkeypatch.setenv("REFUNDKIT_PLATFORM_KEY", "pk_old_platform_key")
+    first = build(url=database_url, sandbox=True, migrate=False)
+    assert _me(first, "pk_old_platform_key") == 200
+    first.close()
+    monkeypatch.setenv("REFUNDKIT_PLATFORM_KEY", "pk_new_platform_key")
+    second = build(url=database_url, sandbox=True, migrate=False)
+    assert (_me(second, "pk_new_platform_key"), _me(second, "pk_old_platform_key")) == (200, 401)
+    second.close()
+    # A process still configured with the old key refuses to start: no resurrection.
+    monkeypatch.setenv("REFUNDKIT_PLATFORM_KEY", "pk_old_platform_key")
+    with pytest.raises(RefundkitError, match="revoked"):
+        build(url=database_url, sandbox=True, migrate=False)
+    monkeypatch.setenv("REFUNDKIT_PLATFORM_KEY", "pk_new_platform_key")
+    third = build(url=database_url, sandbox=True, migrate=False)
+    assert (_me(third, "pk_new_platform_key"), _me(third, "pk_old_platform_key")) == (200, 401)
+    third.close()
+
+
+def test_the_platform_rotates_and_revokes_a_users_api_key(api: Api) -> None:
+    buyer, other = api.user("buyer"), api.user("buyer")
+    old = buyer["api_key"]
+    rotated = api.post(f"/v1/users/{buyer['id']}/api-keys/rotate", idem="rotate-1")
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()["api_key"]
+    assert new and new != old and rotated.json()["id"] == buyer["id"]
+    assert api.get("/v1/me", key=old).status_code == 401
+    assert api.get("/v1/me", key=new).status_code == 200
+    replay = api.post(f"/v1/users/{buyer['id']}/api-keys/rotate", idem="rotate-1")
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json()["api_key"] is None  # the key is shown once
+    revoked = api.post(f"/v1/users/{buyer['id']}/api-keys/revoke")
+    assert revoked.status_code == 200 and revoked.json()["api_key"] is None, revoked.text
+    assert api.get("/v1/me", key=new).status_code == 401
+    before = api.snapshot()
+    assert_problem(api.post(f"/v1/users/{other['id']}/api-keys/rotate", key=other["api_key"]),
+                   403, "forbidden")  # fmt: skip
+    assert_problem(api.post(f"/v1/users/{api.platform.id}/api-keys/revoke"), 409, "conflict")
+    assert_problem(api.post("/v1/users/usr_nobody/api-keys/rotate"), 404, "not_found")
+    assert api.snapshot() == before
+    assert api.get("/v1/me", key=other["api_key"]).status_code == 200
