@@ -4,19 +4,26 @@ tests: webhook SSRF, platform key rotation, secrets at rest and in logs, look-al
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from refundkit.adapters.db import tables
+from refundkit.adapters.secret_box import SANDBOX_KEY
 from refundkit.domain.errors import RefundkitError
+from refundkit.domain.webhooks import WebhookEndpoint
 from refundkit.entrypoints.api.app import create_app
 from refundkit.entrypoints.bootstrap import Runtime, build
 from refundkit.entrypoints.cli.main import app
-from refundkit.service import webhooks
+from refundkit.service import transactions, webhooks
+from refundkit.service.records import User
+from refundkit.service.users import ensure_platform_key
 from webhook_receiver import receiver
 
 # --- item 12: look-alike people ------------------------------------------------------------
@@ -87,8 +94,9 @@ SSRF_URLS = ["http://127.1:5432/", "http://2130706433/", "http://0.0.0.0:8000/",
 
 @pytest.fixture
 def production(database_url: str) -> Iterator[Runtime]:
-    """The same database served outside the sandbox (no loopback receivers)."""
-    rt = build(url=database_url, sandbox=False, migrate=False)
+    """The same database served outside the sandbox (no loopback receivers), with the key
+    that sealed the sandbox's webhook secrets."""
+    rt = build(url=database_url, sandbox=False, migrate=False, secret_key=SANDBOX_KEY)
     yield rt
     rt.close()
 
@@ -178,3 +186,94 @@ def test_the_platform_rotates_and_revokes_a_users_api_key(api: Api) -> None:
     assert_problem(api.post("/v1/users/usr_nobody/api-keys/rotate"), 404, "not_found")
     assert api.snapshot() == before
     assert api.get("/v1/me", key=other["api_key"]).status_code == 200
+
+
+# --- item 9: secrets at rest and in logs ----------------------------------------------------
+
+KEY_1 = "first-secret-key-for-sealing-webhook-secrets"
+KEY_2 = "second-secret-key-for-sealing-webhook-secrets"
+
+
+def test_webhook_signing_secrets_are_not_stored_in_plain_text(api: Api) -> None:
+    """Found by the security probe: the webhook_endpoints table held each signing secret
+    as it is, so a copy of the database could sign webhooks as refundkit."""
+    made = api.post("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/hooks", "events": ["*"]})
+    assert made.status_code == 201, made.text
+    secret = made.json()["secret"]
+    stored = repr(api.snapshot())
+    assert secret not in stored and secret.removeprefix("whsec_") not in stored
+    assert "sealed:v1:" in stored
+
+
+def _platform(rt: Runtime) -> User:
+    return transactions.run(rt.deps, lambda uow: ensure_platform_key(rt.deps, uow, "pk_test"))
+
+
+def _register_public(rt: Runtime) -> WebhookEndpoint:
+    platform = _platform(rt)
+    return transactions.run(rt.deps, lambda uow: webhooks.create_endpoint(
+        rt.deps, uow, platform, "https://hooks.shop.test/refundkit", ["*"]))  # fmt: skip
+
+
+def _secret_of(rt: Runtime, endpoint_id: str) -> str:
+    platform = _platform(rt)
+    found = transactions.run(rt.deps, lambda uow: webhooks.get_endpoint(uow, platform,
+                                                                        endpoint_id))  # fmt: skip
+    return found.secret
+
+
+def _stored_secret(rt: Runtime, endpoint_id: str) -> str:
+    ep = tables.webhook_endpoints
+    with rt.engine.connect() as conn:
+        return str(conn.execute(sa.select(ep.c.secret).where(ep.c.id == endpoint_id)).scalar())
+
+
+def test_the_secret_key_seals_old_secrets_and_can_be_rotated(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REFUNDKIT_SECRET_KEY", raising=False)
+    outside = build(url=database_url, migrate=False)
+    with pytest.raises(RefundkitError, match="REFUNDKIT_SECRET_KEY"):
+        _register_public(outside)  # no key outside the sandbox: no endpoint
+    outside.close()
+    monkeypatch.setenv("REFUNDKIT_SECRET_KEY", KEY_1)
+    first = build(url=database_url, migrate=False)
+    endpoint = _register_public(first)
+    # A secret stored in plain text by an earlier release ...
+    ep = tables.webhook_endpoints
+    with first.engine.begin() as conn:
+        conn.execute(ep.update().where(ep.c.id == endpoint.id).values(secret=endpoint.secret))
+    first.close()
+    # ... is sealed when the service starts, and still signs.
+    second = build(url=database_url, migrate=False)
+    assert _stored_secret(second, endpoint.id).startswith("sealed:v1:")
+    assert _secret_of(second, endpoint.id) == endpoint.secret
+    second.close()
+    monkeypatch.setenv("REFUNDKIT_SECRET_KEY", KEY_2)
+    with pytest.raises(RefundkitError, match="does not open"):
+        build(url=database_url, migrate=False)
+    monkeypatch.setenv("REFUNDKIT_SECRET_KEY_PREVIOUS", KEY_1)
+    build(url=database_url, migrate=False).close()  # rotates: sealed again with KEY_2
+    monkeypatch.delenv("REFUNDKIT_SECRET_KEY_PREVIOUS")
+    third = build(url=database_url, migrate=False)
+    assert _secret_of(third, endpoint.id) == endpoint.secret
+    third.close()
+    monkeypatch.setenv("REFUNDKIT_SECRET_KEY", "too short")
+    with pytest.raises(RefundkitError, match="at least 32"):
+        build(url=database_url, migrate=False)
+
+
+def test_the_sqlite_file_and_its_journals_are_private(tmp_path: Path) -> None:
+    """Found by the security probe: the database file was created 0644 (every local user
+    could read the password hashes and the evidence metadata) while the evidence folder is
+    0700."""
+    path = tmp_path / "data" / "refundkit.sqlite3"
+    rt = build(url=f"sqlite:///{path}", sandbox=True)
+    _platform(rt)
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        assert each.exists(), each
+        assert stat.S_IMODE(each.stat().st_mode) == 0o600, (each, oct(each.stat().st_mode))
+    rt.close()
+    path.chmod(0o644)  # a file an earlier release made
+    build(url=f"sqlite:///{path}", sandbox=True).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
