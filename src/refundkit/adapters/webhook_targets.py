@@ -10,7 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from refundkit.domain.webhook_targets import Address, TargetRules, literal_address
+from refundkit.domain.webhook_targets import (
+    Address,
+    TargetRules,
+    literal_address,
+    literal_refusal,
+)
 
 Resolve = Callable[[str, int], list[str]]
 """(host, port) -> the addresses the host has; OSError when it has none."""
@@ -71,14 +76,15 @@ class WebhookTargets:
                 raise TargetRefused(f"{host} resolves to {address}, {why}")
         return Target(host, port, addresses[0])
 
-    def refusal(self, url: str, *, unresolved_ok: bool) -> str | None:
-        """Why a webhook may not be registered at ``url`` (None: it may). With
-        ``unresolved_ok`` a name that does not resolve yet passes: it is vetted again at
-        every delivery."""
+    def refusal(self, url: str, *, resolve: bool) -> str | None:
+        """Why a webhook may not be registered at ``url`` (None: it may). A literal
+        address and a loopback name are judged as they are; with ``resolve`` a name is
+        resolved and judged by its addresses, and one that does not resolve yet passes
+        (every delivery resolves and vets it again)."""
+        if not resolve:
+            return literal_refusal(url, self.rules)
         try:
             self.vet(url)
         except TargetRefused as refused:
-            if unresolved_ok and str(refused).endswith("does not resolve"):
-                return None
-            return str(refused)
+            return None if str(refused).endswith("does not resolve") else str(refused)
         return None

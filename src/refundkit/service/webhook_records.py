@@ -60,7 +60,8 @@ class WebhookSender(Protocol):
 
 
 class WebhookTargetCheck(Protocol):
-    def refusal(self, url: str, *, unresolved_ok: bool) -> str | None:
-        """Why no webhook may be sent to ``url`` (its host resolves to a loopback, private,
-        link-local or metadata address, outside what is allowed), or None."""
+    def refusal(self, url: str, *, resolve: bool) -> str | None:
+        """Why no webhook may be sent to ``url`` (its host is, or with ``resolve`` resolves
+        to, a loopback, private, link-local or metadata address outside what is allowed),
+        or None."""
         ...

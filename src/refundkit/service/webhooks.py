@@ -65,9 +65,10 @@ def create_endpoint(
 
 def _check_target(deps: Deps, url: str) -> None:
     """Outside the sandbox no loopback, private, link-local or metadata host (SSRF); the
-    sender checks again at each delivery, on the address it connects to."""
+    sender checks again at each delivery, on the address it connects to. The sandbox does
+    not resolve names here (no DNS wait for a test's made-up host): its deliveries do."""
     if deps.webhook_targets is not None:
-        why = deps.webhook_targets.refusal(url, unresolved_ok=True)
+        why = deps.webhook_targets.refusal(url, resolve=not deps.sandbox)
     else:
         why = literal_refusal(url, TargetRules(allow_loopback=deps.sandbox))
     if why is not None:
