@@ -67,6 +67,7 @@ api_keys = sa.Table(
     sa.Column("key_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, index=True),
     _ts("created_at", False),
+    _ts("revoked_at"),
 )
 
 policies = sa.Table(
@@ -425,7 +426,7 @@ webhook_endpoints = sa.Table(
     sa.Column("id", Id, primary_key=True),
     sa.Column("url", sa.String(2000), nullable=False),
     sa.Column("events", sa.JSON, nullable=False),
-    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("secret", sa.String(400), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("disabled_reason", sa.String(1000)),
     _ts("created_at", False),

@@ -27,6 +27,7 @@ from refundkit.adapters.db.support_repositories import (
 )
 from refundkit.adapters.db.web_repository import SqlReportRepository, SqlWebSessionRepository
 from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
+from refundkit.adapters.secret_box import SecretBox
 from refundkit.domain.errors import ConcurrentUpdate, Conflict, ValidationError
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
@@ -68,8 +69,9 @@ class SqlUnitOfWork:
     reports: ReportRepository
     rate_limits: RateLimitCounters
 
-    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+    def __init__(self, engine: Engine, secrets: SecretBox, *, readonly: bool = False) -> None:
         self._engine = engine
+        self._secrets = secrets
         self._readonly = readonly
         self._conn: Connection | None = None
 
@@ -90,7 +92,7 @@ class SqlUnitOfWork:
         self.tracking = SqlTrackingRepository(conn)
         self.disputes = self._disputes = SqlDisputeRepository(conn)
         self.files = SqlFileRepository(conn)
-        self.webhooks = SqlWebhookRepository(conn)
+        self.webhooks = SqlWebhookRepository(conn, self._secrets)
         self.notifications = SqlNotificationRepository(conn)
         self.sessions = SqlWebSessionRepository(conn)
         self.reports = SqlReportRepository(conn)
@@ -157,8 +159,10 @@ def translate_db_error(exc: DBAPIError) -> Exception:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, secrets: SecretBox) -> None:
+        """``secrets`` seals what must be stored encrypted (webhook signing secrets)."""
         self.engine = engine
+        self.secrets = secrets
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly)
+        return SqlUnitOfWork(self.engine, self.secrets, readonly=readonly)
