@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Outcome
 from refundkit.domain.events import Event, TimerRequest
@@ -34,13 +35,14 @@ from refundkit.service.transactions import record
 def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
     """The timer after settlement: ask the PSP, keyed by the refund's id (retries are safe)."""
     refund = uow.refunds.get(refund_id, for_update=True)
-    if refund is None or refund.status is not RefundStatus.PENDING or refund.psp_reference:
+    if refund is None or refund.status is not RefundStatus.PENDING or refund.executed_at:
         return "skipped: not awaiting execution"
     order = uow.orders.get(refund.order_id)
     assert order is not None
     now = deps.clock.now()
     answer = deps.payments.refund(
         idempotency_key=refund.id,
+        order_id=order.id,
         payment_reference=order.payment_reference,
         amount=refund.amount,
         currency=refund.currency,
@@ -64,8 +66,8 @@ def _apply_psp_answer(
 ) -> str:
     now = deps.clock.now()
     if submitted:
-        mark_submitted(refund, psp_reference=answer.psp_reference, eta=answer.eta or refund.eta,
-                       now=now)  # fmt: skip
+        mark_submitted(refund, psp=deps.payments.name, psp_reference=answer.psp_reference,
+                       eta=answer.eta or refund.eta, now=now)  # fmt: skip
     outcome = Outcome()
     if answer.status == "succeeded":
         mark_succeeded(refund, now=now)
@@ -85,7 +87,8 @@ def _apply_psp_answer(
         uow.orders.save(order)
         outcome.entries.append(_entry(deps, refund, EntryKind.REFUND_REVERSED, *moves))
     else:
-        outcome.timers.append(TimerRequest(timer_kinds.REFUND_POLL, refund.id, refund.eta.earliest))
+        poll_at = next_poll(refund, now)
+        outcome.timers.append(TimerRequest(timer_kinds.REFUND_POLL, refund.id, poll_at))
     if refund.status is not RefundStatus.PENDING:
         outcome.events.append(
             Event(
@@ -101,6 +104,17 @@ def _apply_psp_answer(
     uow.refunds.save(refund)
     record(uow, outcome)
     return f"refund {refund.status.value}"  # fmt: skip
+
+
+PENDING_POLL_EVERY = timedelta(hours=6)
+"""A refund still pending at the provider is asked about again this often (its webhook may
+have been lost); never before its earliest arrival date."""
+
+
+def next_poll(refund: Refund, now: datetime) -> datetime:
+    if refund.eta.earliest > now:
+        return refund.eta.earliest
+    return now + PENDING_POLL_EVERY
 
 
 def _entry(deps: Deps, refund: Refund, kind: EntryKind, *moves: Move) -> JournalEntry:

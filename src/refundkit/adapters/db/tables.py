@@ -177,7 +177,8 @@ refunds = sa.Table(
     _ts("execute_after", False),
     _ts("eta_earliest", False),
     _ts("eta_latest", False),
-    sa.Column("psp_reference", sa.String(200)),
+    sa.Column("psp_reference", sa.String(200), index=True),
+    sa.Column("psp", sa.String(16)),
     _ts("executed_at"),
     _ts("succeeded_at"),
     sa.Column("failure_reason", sa.String(1000)),
@@ -518,3 +519,16 @@ calendar_feeds = sa.Table(
     sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, unique=True),
     _ts("created_at", False),
 )
+
+psp_events = sa.Table(
+    "psp_events",
+    metadata,
+    sa.Column("provider", sa.String(16), primary_key=True),
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("object_id", sa.String(255)),
+    _ts("created_at", False),
+    _ts("received_at", False),
+    sa.Column("result", sa.String(500), nullable=False),
+)
+"""Each event a payment provider sent, stored once by its id: a replay changes nothing."""

@@ -40,6 +40,8 @@ def _mode(payment_reference: str | None) -> str | None:
 
 
 class SandboxPsp:
+    name = "sandbox"
+
     def __init__(
         self, calendar: HolidayCalendar, card_min_days: int = 3, card_max_days: int = 20
     ) -> None:
@@ -52,6 +54,7 @@ class SandboxPsp:
         self,
         *,
         idempotency_key: str,
+        order_id: str,
         payment_reference: str | None,
         amount: int,
         currency: str,

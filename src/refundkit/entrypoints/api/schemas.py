@@ -304,6 +304,12 @@ class RefundOut(BaseModel):
     execute_after: datetime
     succeeded_at: datetime | None
     failure_reason: str | None
+    psp: str | None
+    """The payment provider that executed the refund (``sandbox``, ``stripe``); null until
+    it is executed."""
+    psp_reference: str | None
+    """The provider's own id of the refund (Stripe's ``re_...``); null until the provider
+    made one."""
     line_amounts: list[str]
     """What the refund took from each item of the order, in order, then from shipping."""
     clawed_back: str
@@ -325,6 +331,8 @@ class RefundOut(BaseModel):
             execute_after=refund.execute_after,
             succeeded_at=refund.succeeded_at,
             failure_reason=refund.failure_reason,
+            psp=refund.psp,
+            psp_reference=refund.psp_reference,
             line_amounts=[money_text(catalog, a, refund.currency) for a in refund.line_amounts],
             clawed_back=money_text(catalog, refund.clawback_amount, refund.currency),
         )
