@@ -21,7 +21,7 @@ from refundkit.adapters.db.uow import SqlUnitOfWorkFactory
 from refundkit.adapters.holiday_calendar import HolidaysCalendar
 from refundkit.adapters.ids import default_ids
 from refundkit.adapters.mail import mailer_from_env
-from refundkit.adapters.payments.sandbox import SandboxPsp
+from refundkit.adapters.payments.choice import payment_gateway
 from refundkit.adapters.policy_files import (
     default_policy_text,
     load_policy_text,
@@ -88,7 +88,7 @@ def build(
         calendar=calendar,
         ids=default_ids,
         currencies=Iso4217Catalog(),
-        payments=SandboxPsp(calendar),
+        payments=payment_gateway(os.environ, calendar),
         sandbox=sandbox,
         webhook_sender=HttpWebhookSender(),
         render_object=render_object,
