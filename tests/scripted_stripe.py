@@ -23,12 +23,12 @@ class Script:
 @contextmanager
 def scripted_stripe(script: Script) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server hook's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode())
             self._answer({k: v[0] for k, v in form.items()})
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._answer({})
 
         def _answer(self, form: dict[str, str]) -> None:
@@ -42,7 +42,7 @@ def scripted_stripe(script: Script) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(raw)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -31,7 +31,7 @@ def pay(psp: StripeProvider, amount: int, currency: str = "usd",
         params={
             "type": "card",
             "card": {"number": card, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
-        }  # fmt: skip
+        }
     )
     try:
         intent = psp.client.v1.payment_intents.create(
@@ -41,7 +41,7 @@ def pay(psp: StripeProvider, amount: int, currency: str = "usd",
                 "payment_method": method.id,
                 "confirm": True,
                 "payment_method_types": ["card"],
-            }  # fmt: skip
+            }
         )
     except stripe.CardError as declined:
         body: Any = declined.json_body

@@ -77,7 +77,8 @@ def test_a_card_error_fails_the_refund_with_stripes_reason_for_staff(market: Mar
 
 
 def test_a_refund_stripe_answers_failed_fails_with_its_failure_reason(market: Market) -> None:
-    failed = {**_refund_json("re_3", 800, status="failed"), "failure_reason": "lost_or_stolen_card"}
+    failed = _refund_json("re_3", 800, status="failed")
+    failed["failure_reason"] = "lost_or_stolen_card"
     order_id = _refund_through(market, Script([(200, failed)]))
     [refund] = market.refunds(order_id)
     assert refund.status is RefundStatus.FAILED
@@ -113,8 +114,9 @@ def test_a_payment_reference_stripe_cannot_refund_fails_at_once(market: Market) 
 def test_the_provider_is_chosen_by_refundkit_psp() -> None:
     calendar: Any = None
     assert isinstance(payment_gateway({}, calendar), SandboxPsp)
-    chosen = payment_gateway({"REFUNDKIT_PSP": "stripe", "REFUNDKIT_STRIPE_API_KEY": "sk_x",
-                              "REFUNDKIT_STRIPE_API_BASE": "http://127.0.0.1:1"}, calendar)  # fmt: skip
+    env = {"REFUNDKIT_PSP": "stripe", "REFUNDKIT_STRIPE_API_KEY": "sk_x",
+           "REFUNDKIT_STRIPE_API_BASE": "http://127.0.0.1:1"}  # fmt: skip
+    chosen = payment_gateway(env, calendar)
     assert isinstance(chosen, StripeProvider)
     with pytest.raises(ValidationError, match="sandbox, stripe"):
         payment_gateway({"REFUNDKIT_PSP": "paypal"}, calendar)
