@@ -18,6 +18,7 @@ from refundkit.domain.roles import Role
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
+from refundkit.service.psp_ports import PspEventRepository
 from refundkit.service.records import (
     DisputeNote,
     DueTimer,
@@ -298,6 +299,7 @@ class UnitOfWork(Protocol):
     sessions: WebSessionRepository
     reports: ReportRepository
     rate_limits: RateLimitCounters
+    psp_events: PspEventRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

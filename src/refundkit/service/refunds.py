@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -30,6 +31,8 @@ from refundkit.service.deps import Deps
 from refundkit.service.ports import PspRefund, UnitOfWork
 from refundkit.service.records import User
 from refundkit.service.transactions import record
+
+log = logging.getLogger(__name__)
 
 
 def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
@@ -153,3 +156,33 @@ def seller_debt_due(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
                "refund_id": refund.id},
     )]))  # fmt: skip
     return f"overdue: the seller owes {owed}"
+
+
+def provider_update(
+    deps: Deps, uow: UnitOfWork, answer: PspRefund, *, refund_id: str | None, amount: int,
+    currency: str,
+) -> str:  # fmt: skip
+    """The provider says what became of one of its refunds (a webhook): settle or fail ours.
+
+    Found by the provider's id, else by our id in its metadata (the webhook may come while the
+    transaction that executed the refund still holds its row: the lock makes it wait, and
+    then the reference is there). Anything else changes nothing and says why."""
+    refund = None
+    if answer.psp_reference:
+        refund = uow.refunds.by_psp_reference(answer.psp_reference, for_update=True)
+    if refund is None and refund_id:
+        refund = uow.refunds.get(refund_id, for_update=True)
+        if refund is not None and refund.psp_reference != answer.psp_reference:
+            if refund.executed_at is None:
+                return "ignored: not executed here yet (the worker's retry, same key, reads it)"
+            return "ignored: our refund names another provider refund"
+    if refund is None:
+        return "ignored: no refund of refundkit"
+    if (refund.amount, refund.currency.lower()) != (amount, currency.lower()):
+        log.warning("provider refund %s differs from ours %s", answer.psp_reference, refund.id)
+        return f"ignored: the provider's amount differs from refund {refund.id}"
+    if refund.status is not RefundStatus.PENDING:
+        return f"ignored: refund {refund.id} already {refund.status.value}"
+    if answer.status == "pending":
+        return f"refund {refund.id} still pending"
+    return _apply_psp_answer(deps, uow, refund, answer, submitted=False)

@@ -15,6 +15,7 @@ from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.notification_repository import SqlNotificationRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository
+from refundkit.adapters.db.psp_event_repository import SqlPspEventRepository
 from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
 from refundkit.adapters.db.refund_repository import SqlRefundRepository
 from refundkit.adapters.db.support_repositories import (
@@ -44,6 +45,7 @@ from refundkit.service.ports import (
     UserRepository,
     WebhookRepository,
 )
+from refundkit.service.psp_ports import PspEventRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
@@ -67,6 +69,7 @@ class SqlUnitOfWork:
     sessions: WebSessionRepository
     reports: ReportRepository
     rate_limits: RateLimitCounters
+    psp_events: PspEventRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -95,6 +98,7 @@ class SqlUnitOfWork:
         self.sessions = SqlWebSessionRepository(conn)
         self.reports = SqlReportRepository(conn)
         self.rate_limits = SqlRateLimitCounters(conn)
+        self.psp_events = SqlPspEventRepository(conn)
         return self
 
     def __exit__(

@@ -23,13 +23,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import stripe
 
 from refundkit.domain.errors import ValidationError
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.service.ports import PspRefund, PspUnavailable
+from refundkit.service.psp_events import refund_answer
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,6 @@ _RETRYABLE = (
 )
 """A bad key or a mismatched idempotency key needs staff, not a failed refund: the money
 may already have moved at Stripe, so the refund stays pending (and retried) until fixed."""
-
-_STATUSES: dict[str, Literal["pending", "succeeded", "failed"]] = {
-    "pending": "pending",
-    "requires_action": "pending",
-    "succeeded": "succeeded",
-    "failed": "failed",
-    "canceled": "failed",
-}
 
 
 class StripeProvider:
@@ -121,17 +114,6 @@ class StripeProvider:
         params: dict[str, Any] = {key: payment_reference}
         listed = self.client.v1.refunds.list(params=params)  # type: ignore[arg-type]
         return [refund_fields(r.to_dict()) for r in listed.data]
-
-
-def refund_answer(refund: Mapping[str, Any]) -> PspRefund:
-    """Our answer for a Stripe refund object (from the API or a webhook's payload)."""
-    status = _STATUSES.get(str(refund.get("status")), "pending")
-    reason = None
-    if status == "failed":
-        reason = f"Stripe: refund {refund.get('status')}"
-        if refund.get("failure_reason"):
-            reason += f" ({refund.get('failure_reason')})"
-    return PspRefund(status, str(refund["id"]), failure_reason=reason)
 
 
 def refund_fields(refund: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from refundkit.entrypoints.api import (
     routes_notifications,
     routes_orders,
     routes_platform,
+    routes_psp,
     routes_webhooks,
 )
 from refundkit.entrypoints.web import app as web_app
@@ -39,6 +40,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_webhooks.router)
     app.include_router(routes_notifications.router)
     app.include_router(routes_disputes.router)
+    app.include_router(routes_psp.router)
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
 
