@@ -152,6 +152,16 @@ def mark_failed(refund: Refund, *, reason: str, now: datetime) -> None:
     refund.executed_at = refund.executed_at or now
 
 
+def mark_canceled(refund: Refund, *, reason: str, now: datetime) -> None:
+    """Never sent to the provider, and now never will be (the bank repaid the buyer)."""
+    _require_pending(refund)
+    if refund.executed_at is not None:
+        raise InvalidTransition(f"refund {refund.id} was already sent to the provider")
+    refund.status = RefundStatus.CANCELED
+    refund.failure_reason = reason
+    refund.executed_at = now
+
+
 def _require_pending(refund: Refund) -> None:
     if refund.status is not RefundStatus.PENDING:
         raise InvalidTransition(f"refund {refund.id} is already {refund.status}")
