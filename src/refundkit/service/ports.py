@@ -18,7 +18,7 @@ from refundkit.domain.roles import Role
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
-from refundkit.service.psp_ports import PspEventRepository
+from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
 from refundkit.service.records import (
     DisputeNote,
     DueTimer,
@@ -72,6 +72,9 @@ class PaymentGateway(Protocol):
     ) -> PspRefund: ...
 
     def refund_status(self, psp_reference: str, now: datetime) -> PspRefund: ...
+
+    def submit_chargeback_evidence(self, psp_reference: str, evidence: str) -> None:
+        """Answer the bank's chargeback with ``evidence`` (the refunds already made)."""
 
 
 class OrderRepository(Protocol):
@@ -300,6 +303,7 @@ class UnitOfWork(Protocol):
     reports: ReportRepository
     rate_limits: RateLimitCounters
     psp_events: PspEventRepository
+    chargebacks: ChargebackRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from refundkit.domain.chargebacks.model import Chargeback
+
 
 @dataclass(frozen=True, slots=True)
 class PspEvent:
@@ -31,3 +33,14 @@ class PspEventRepository(Protocol):
 
     def set_result(self, provider: str, event_id: str, result: str) -> None: ...
     def result(self, provider: str, event_id: str) -> str | None: ...
+
+
+class ChargebackRepository(Protocol):
+    def add(self, chargeback: Chargeback) -> None: ...
+    def get(self, chargeback_id: str, *, for_update: bool = False) -> Chargeback | None: ...
+    def by_psp_reference(
+        self, psp: str, psp_reference: str, *, for_update: bool = False
+    ) -> Chargeback | None: ...
+    def save(self, chargeback: Chargeback) -> None: ...
+    def for_order(self, order_id: str) -> list[Chargeback]:
+        """Oldest first."""

@@ -42,6 +42,9 @@ def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
         return "skipped: not awaiting execution"
     order = uow.orders.get(refund.order_id)
     assert order is not None
+    if order.open_chargeback_id is not None:
+        # The bank is repaying the buyer: sent only if the chargeback is won (it reschedules).
+        return f"held: chargeback {order.open_chargeback_id} is open"
     now = deps.clock.now()
     answer = deps.payments.refund(
         idempotency_key=refund.id,

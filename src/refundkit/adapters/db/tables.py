@@ -535,3 +535,30 @@ psp_events = sa.Table(
     sa.Column("result", sa.String(500), nullable=False),
 )
 """Each event a payment provider sent, stored once by its id: a replay changes nothing."""
+
+chargebacks = sa.Table(
+    "chargebacks",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("order_id", Id, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("psp", sa.String(16), nullable=False),
+    sa.Column("psp_reference", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("fee", Money, nullable=False),
+    _ts("opened_at", False),
+    _ts("funds_withdrawn_at"),
+    _ts("closed_at"),
+    sa.Column("counted", Money, nullable=False),
+    sa.Column("recovered_from_seller", Money, nullable=False),
+    sa.Column("borne_by_platform", Money, nullable=False),
+    sa.Column("suspended_dispute_id", Id),
+    sa.Column("evidence", sa.String(4000)),
+    sa.UniqueConstraint("psp", "psp_reference", name="uq_chargebacks_psp_reference"),
+    sa.CheckConstraint(
+        "amount > 0 AND fee >= 0 AND counted >= 0 AND counted <= amount", name="amounts"
+    ),
+)
+"""The buyer's bank reversing a payment (Stripe's disputes), one row per provider dispute."""

@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from refundkit.adapters.db.chargeback_repository import SqlChargebackRepository
 from refundkit.adapters.db.dispute_repository import SqlDisputeRepository
 from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.file_repository import SqlFileRepository
@@ -45,7 +46,7 @@ from refundkit.service.ports import (
     UserRepository,
     WebhookRepository,
 )
-from refundkit.service.psp_ports import PspEventRepository
+from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
     reports: ReportRepository
     rate_limits: RateLimitCounters
     psp_events: PspEventRepository
+    chargebacks: ChargebackRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -99,6 +101,7 @@ class SqlUnitOfWork:
         self.reports = SqlReportRepository(conn)
         self.rate_limits = SqlRateLimitCounters(conn)
         self.psp_events = SqlPspEventRepository(conn)
+        self.chargebacks = SqlChargebackRepository(conn)
         return self
 
     def __exit__(

@@ -49,6 +49,8 @@ class SandboxPsp:
         self._card_min = card_min_days
         self._card_max = card_max_days
         self.calls: Counter[str] = Counter()
+        self.evidence: dict[str, str] = {}
+        """What this process answered each chargeback with (the sandbox bank reads it)."""
 
     def refund(
         self,
@@ -88,3 +90,6 @@ class SandboxPsp:
                 return PspRefund("failed", psp_reference, failure_reason=LATE_FAILURE_REASON)
             return PspRefund("succeeded", psp_reference)
         return PspRefund("pending", psp_reference)
+
+    def submit_chargeback_evidence(self, psp_reference: str, evidence: str) -> None:
+        self.evidence[psp_reference] = evidence

@@ -108,6 +108,14 @@ class StripeProvider:
             raise _unavailable(exc, psp_reference) from exc
         return refund_answer(refund.to_dict())
 
+    def submit_chargeback_evidence(self, psp_reference: str, evidence: str) -> None:
+        """Stripe's dispute evidence, submitted at once (it goes to the bank)."""
+        params: dict[str, Any] = {"evidence": {"uncategorized_text": evidence}, "submit": True}
+        try:
+            self.client.v1.disputes.update(psp_reference, params=params)  # type: ignore[arg-type]
+        except stripe.StripeError as exc:
+            raise _unavailable(exc, psp_reference) from exc
+
     def refunds_of(self, payment_reference: str) -> list[dict[str, Any]]:
         """The refunds Stripe holds for a payment, newest first (for staff and tests)."""
         key = "payment_intent" if payment_reference.startswith("pi_") else "charge"
