@@ -11,14 +11,17 @@ from refundkit.domain.chargebacks.model import ENDED, Chargeback, ChargebackStat
 from refundkit.domain.chargebacks.suspension import close_for_chargeback, suspended_event
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
 from refundkit.domain.disputes.model import DisputeStatus
-from refundkit.domain.errors import NotFound
+from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from refundkit.domain.events import TimerRequest
 from refundkit.domain.money import Money, format_major
 from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund, RefundStatus
+from refundkit.domain.roles import Role
+from refundkit.service.access import visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
+from refundkit.service.records import User
 from refundkit.service.transactions import record
 
 C = ChargebackStatus
@@ -192,3 +195,60 @@ def submit_evidence(deps: Deps, uow: UnitOfWork, chargeback_id: str) -> str:
 
 def for_order(uow: UnitOfWork, order_id: str) -> list[Chargeback]:
     return uow.chargebacks.for_order(order_id)
+
+
+SANDBOX_FEE = 1500
+"""The sandbox bank's fee in minor units (Stripe's is 15.00 in USD and EUR)."""
+
+
+def sandbox_open(
+    deps: Deps, uow: UnitOfWork, user: User, order_id: str, *, amount: int | None,
+    reason: str, inquiry: bool,
+) -> Chargeback:  # fmt: skip
+    """The sandbox bank opens a chargeback (or an inquiry) on an order."""
+    _sandbox_only(deps, user)
+    order = uow.orders.get(order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    if not reason.strip():
+        raise ValidationError("say why the buyer disputes the payment", field="reason")
+    status = C.INQUIRY if inquiry else C.NEEDS_RESPONSE
+    fee = 0 if inquiry else SANDBOX_FEE
+    news = ChargebackReport("sandbox", deps.ids.new("du_sbx"), order.id, status, amount,
+                            order.currency, reason.strip(), fee)  # fmt: skip
+    return report(deps, uow, news)
+
+
+def sandbox_close(
+    deps: Deps, uow: UnitOfWork, user: User, chargeback_id: str, outcome: str
+) -> Chargeback:
+    """The sandbox bank decides: ``won`` or ``lost`` (an inquiry: ``won`` closes it)."""
+    _sandbox_only(deps, user)
+    found = uow.chargebacks.get(chargeback_id)
+    if found is None:
+        raise NotFound(f"no chargeback {chargeback_id}")
+    if outcome not in ("won", "lost"):
+        raise ValidationError("outcome is won or lost", field="outcome")
+    status = C(outcome)
+    if found.status is C.INQUIRY:
+        status = C.INQUIRY_CLOSED if outcome == "won" else C.LOST
+    if found.status in ENDED:
+        raise InvalidTransition(f"chargeback {found.id} already ended ({found.status.value})")
+    news = ChargebackReport(found.psp, found.psp_reference, found.order_id, status,
+                            found.amount, found.currency, found.reason, found.fee)  # fmt: skip
+    return report(deps, uow, news)
+
+
+def _sandbox_only(deps: Deps, user: User) -> None:
+    if not deps.sandbox:
+        raise NotFound("sandbox chargebacks exist only when serving with --sandbox")
+    if user.role not in (Role.PLATFORM, Role.ADMIN):
+        raise Forbidden("only the platform stands in for the bank")
+
+
+def get(uow: UnitOfWork, user: User, chargeback_id: str) -> Chargeback:
+    found = uow.chargebacks.get(chargeback_id)
+    if found is None:
+        raise NotFound(f"no chargeback {chargeback_id}")
+    visible_order(uow, user, found.order_id)
+    return found

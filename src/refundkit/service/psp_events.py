@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from refundkit.domain.chargebacks.model import PROVIDER_STATUSES
 from refundkit.domain.errors import RefundkitError
-from refundkit.service import refunds
+from refundkit.service import chargebacks, refunds
 from refundkit.service.deps import Deps
 from refundkit.service.ports import PspRefund, UnitOfWork
 from refundkit.service.psp_ports import PspEvent
@@ -69,9 +70,39 @@ def _refund_update(deps: Deps, uow: UnitOfWork, event: PspEvent) -> str:
     )  # fmt: skip
 
 
+def _dispute_update(deps: Deps, uow: UnitOfWork, event: PspEvent) -> str:
+    """A Stripe dispute (the API's "The Dispute object"): its status, amount, reason, the
+    charge and PaymentIntent it is on, and the balance transactions that withdrew (with the
+    fee) or reinstated the money."""
+    obj = event.object
+    status = PROVIDER_STATUSES.get(str(obj.get("status")))
+    if obj.get("object") != "dispute" or not obj.get("id") or status is None:
+        return "ignored: the event carries no dispute refundkit knows"
+    order_id = uow.chargebacks.order_paid_with(
+        [str(obj.get("payment_intent") or ""), str(obj.get("charge") or "")]
+    )
+    if order_id is None:
+        return "ignored: no order of refundkit was paid with this charge"
+    fees = [int(bt.get("fee") or 0) for bt in obj.get("balance_transactions") or []
+            if isinstance(bt, dict) and int(bt.get("amount") or 0) < 0]  # fmt: skip
+    news = chargebacks.ChargebackReport(
+        "stripe", str(obj["id"]), order_id, status, int(obj.get("amount") or 0) or None,
+        str(obj.get("currency") or ""), str(obj.get("reason") or "general"), sum(fees),
+    )  # fmt: skip
+    found = chargebacks.report(deps, uow, news)
+    return f"chargeback {found.id} {found.status.value}"
+
+
 HANDLERS: dict[str, Handler] = {
     "refund.created": _refund_update,
     "refund.updated": _refund_update,
     "refund.failed": _refund_update,
     "charge.refund.updated": _refund_update,
+    **dict.fromkeys(
+        [
+            f"charge.dispute.{kind}"
+            for kind in ("created", "updated", "closed", "funds_withdrawn", "funds_reinstated")
+        ],
+        _dispute_update,
+    ),
 }

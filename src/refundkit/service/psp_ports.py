@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -44,3 +45,6 @@ class ChargebackRepository(Protocol):
     def save(self, chargeback: Chargeback) -> None: ...
     def for_order(self, order_id: str) -> list[Chargeback]:
         """Oldest first."""
+
+    def order_paid_with(self, references: Sequence[str]) -> str | None:
+        """The order whose ``payment_reference`` is one of these (a charge, an intent)."""

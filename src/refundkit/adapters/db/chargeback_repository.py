@@ -3,6 +3,7 @@ proves about them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,6 +51,18 @@ class SqlChargebackRepository:
             .order_by(t.chargebacks.c.opened_at, t.chargebacks.c.id)
         )
         return [_chargeback(row) for row in self._conn.execute(query).mappings()]
+
+    def order_paid_with(self, references: Sequence[str]) -> str | None:
+        wanted = [r for r in references if r]
+        if not wanted:
+            return None
+        found = self._conn.execute(
+            sa.select(t.orders.c.id)
+            .where(t.orders.c.payment_reference.in_(wanted))
+            .order_by(t.orders.c.id)
+            .limit(1)
+        ).scalar()
+        return None if found is None else str(found)
 
     def _one(self, where: Any, for_update: bool) -> Chargeback | None:
         query = sa.select(t.chargebacks).where(where)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from refundkit.entrypoints.api import (
     problems,
     routes_aftership,
+    routes_chargebacks,
     routes_disputes,
     routes_files,
     routes_money,
@@ -41,6 +42,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_notifications.router)
     app.include_router(routes_disputes.router)
     app.include_router(routes_psp.router)
+    app.include_router(routes_chargebacks.router)
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
 
