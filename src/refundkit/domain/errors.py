@@ -103,3 +103,9 @@ class RateLimited(RefundkitError):
     seconds."""
 
     code = "rate_limited"
+
+
+class ChargebackOpen(Conflict):
+    """The buyer's bank is reversing the payment: refundkit refunds and releases nothing."""
+
+    code = "chargeback_open"

@@ -22,7 +22,7 @@ from refundkit.adapters.db.webhook_repository import seal_stored_secrets
 from refundkit.adapters.holiday_calendar import HolidaysCalendar
 from refundkit.adapters.ids import default_ids
 from refundkit.adapters.mail import mailer_from_env
-from refundkit.adapters.payments.sandbox import SandboxPsp
+from refundkit.adapters.payments.choice import payment_gateway
 from refundkit.adapters.policy_files import (
     default_policy_text,
     load_policy_text,
@@ -107,7 +107,7 @@ def build(
         calendar=calendar,
         ids=default_ids,
         currencies=Iso4217Catalog(),
-        payments=SandboxPsp(calendar),
+        payments=payment_gateway(os.environ, calendar),
         sandbox=sandbox,
         webhook_sender=HttpWebhookSender(targets),
         webhook_targets=targets,

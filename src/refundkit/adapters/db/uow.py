@@ -9,12 +9,14 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from refundkit.adapters.db.chargeback_repository import SqlChargebackRepository
 from refundkit.adapters.db.dispute_repository import SqlDisputeRepository
 from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.notification_repository import SqlNotificationRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository
+from refundkit.adapters.db.psp_event_repository import SqlPspEventRepository
 from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
 from refundkit.adapters.db.refund_repository import SqlRefundRepository
 from refundkit.adapters.db.support_repositories import (
@@ -45,6 +47,7 @@ from refundkit.service.ports import (
     UserRepository,
     WebhookRepository,
 )
+from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
@@ -68,6 +71,8 @@ class SqlUnitOfWork:
     sessions: WebSessionRepository
     reports: ReportRepository
     rate_limits: RateLimitCounters
+    psp_events: PspEventRepository
+    chargebacks: ChargebackRepository
 
     def __init__(self, engine: Engine, secrets: SecretBox, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -97,6 +102,8 @@ class SqlUnitOfWork:
         self.sessions = SqlWebSessionRepository(conn)
         self.reports = SqlReportRepository(conn)
         self.rate_limits = SqlRateLimitCounters(conn)
+        self.psp_events = SqlPspEventRepository(conn)
+        self.chargebacks = SqlChargebackRepository(conn)
         return self
 
     def __exit__(

@@ -49,7 +49,7 @@ async def aftership_webhook(
     user = None
     if credentials is not None:  # a key: known before the body is read
         user = await run_in_threadpool(current_user, deps, credentials)
-    body = await _capped_body(request)
+    body = await capped_body(request)
     if user is None:
         user = await run_in_threadpool(_signed, deps, body, request.headers.get(SIGNATURE_HEADER))
     try:
@@ -68,7 +68,7 @@ async def aftership_webhook(
                         new=new)  # fmt: skip
 
 
-async def _capped_body(request: Request) -> bytes:
+async def capped_body(request: Request) -> bytes:
     """The body, refused as soon as it passes ``MAX_BODY`` (also when sent chunked)."""
     chunks: list[bytes] = []
     seen = 0
