@@ -3,7 +3,7 @@
 once by id, and chargebacks (with what they took from each order).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from __future__ import annotations
