@@ -29,6 +29,7 @@ from refundkit.adapters.policy_files import (
     load_stored_policy_text,
 )
 from refundkit.adapters.secret_box import SecretBox
+from refundkit.adapters.settings import load as load_settings
 from refundkit.adapters.webhook_sender import HttpWebhookSender
 from refundkit.adapters.webhook_targets import WebhookTargets
 from refundkit.domain.webhook_targets import parse_allow_list
@@ -116,7 +117,8 @@ def build(
     )
     deps.attach_evidence = files.attacher(deps)
     transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))
-    platform_key = os.environ.get("REFUNDKIT_PLATFORM_KEY")
+    secret = load_settings().platform_key
+    platform_key = secret.get_secret_value() if secret is not None else None
     if platform_key:
         transactions.run(deps, lambda uow: ensure_platform_key(deps, uow, platform_key))
     return Runtime(deps, engine, sandbox_clock, clock_engine)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
+    health,
+    metrics,
     problems,
     routes_aftership,
     routes_chargebacks,
@@ -17,6 +19,7 @@ from refundkit.entrypoints.api import (
     routes_psp,
     routes_webhooks,
 )
+from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
 from refundkit.entrypoints.web import app as web_app
 from refundkit.service.deps import Deps
 
@@ -45,6 +48,9 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_chargebacks.router)
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
+    health.install(app)
+    metrics.install(app)
+    app.add_middleware(RequestIdMiddleware)  # outermost: last added
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -12,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from refundkit.adapters.metrics import PROBLEMS
 from refundkit.domain import errors as e
+from refundkit.service import request_context
 from refundkit.service.files import FileTooLarge, FileTypeNotAllowed, QuotaExceeded
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ TITLES = {
 }
 
 
-_RESERVED = frozenset({"type", "title", "status", "code", "detail"})
+_RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance"})
 
 
 def problem(
@@ -67,6 +69,11 @@ def problem(
         "detail": detail,
         **extra,
     }
+    PROBLEMS.labels(code).inc()
+    request_id = request_context.current()
+    if request_id is not None:  # this occurrence: ``urn:request:<X-Request-Id>``
+        body["instance"] = f"urn:request:{request_id}"
+        headers = {**(headers or {}), "X-Request-Id": request_id}
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
