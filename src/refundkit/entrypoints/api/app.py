@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
+    guards,
     problems,
     routes_aftership,
     routes_disputes,
@@ -46,4 +47,5 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    guards.install(app)  # after every route
     return app

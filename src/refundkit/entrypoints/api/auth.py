@@ -23,13 +23,24 @@ def get_deps(request: Request) -> Deps:
 DepsDep = Annotated[Deps, Depends(get_deps)]
 
 
-def current_user(
-    deps: DepsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+def key_user(deps: Deps, credentials: HTTPAuthorizationCredentials | None) -> User:
+    """The user whose API key ``credentials`` carry."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send your API key as 'Authorization: Bearer <key>'")
     return authenticate(deps, credentials.credentials)
+
+
+def current_user(
+    request: Request,
+    deps: DepsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The caller; ``guards`` checked the key before the body was read, and left the user
+    on the request."""
+    known = getattr(request.state, "api_user", None)
+    if isinstance(known, User):
+        return known
+    return key_user(deps, credentials)
 
 
 UserDep = Annotated[User, Depends(current_user)]

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refundkit.domain import errors as e
+from refundkit.entrypoints.api.bodies import BodyTimedOut, BodyTooLarge
 from refundkit.service.files import FileTooLarge, FileTypeNotAllowed, QuotaExceeded
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.PolicyError, 422),
+    (BodyTooLarge, 413),
+    (BodyTimedOut, 408),
     (FileTooLarge, 413),
     (QuotaExceeded, 413),
     (FileTypeNotAllowed, 415),
@@ -44,6 +47,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Too large",
     415: "Unsupported media type",
@@ -52,6 +56,10 @@ TITLES = {
     500: "Internal error",
 }
 
+
+UNREAD_BODY = frozenset({408, 413})
+"""Answers given before the body was read: the connection is closed after them (the rest of
+the body is never read, so the connection cannot carry another request)."""
 
 _RESERVED = frozenset({"type", "title", "status", "code", "detail"})
 
@@ -69,6 +77,8 @@ def problem(
     }
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    if status in UNREAD_BODY:
+        headers = {**(headers or {}), "Connection": "close"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
