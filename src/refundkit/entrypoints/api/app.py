@@ -31,6 +31,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
         docs_url="/docs",
         redoc_url=None,
     )
+    app.router.route_class = guards.GuardedRoute
     app.state.deps = deps
     problems.install(app)
     app.include_router(routes_orders.router)
@@ -47,5 +48,5 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    guards.install(app)  # after every route
+    guards.install(app)
     return app

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from refundkit.entrypoints.api import auth
@@ -49,22 +50,29 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         stack.extend(current.dependencies)
 
 
-def _guarded(inner: ASGIApp, *, keyed: bool, reads_body: bool) -> ASGIApp:
-    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        if keyed:
-            credentials = await _bearer(request)
-            deps = auth.get_deps(request)
-            user = await run_in_threadpool(auth.key_user, deps, credentials)
-            request.state.api_user = user  # current_user takes it from here
-        if reads_body:
-            body = await capped_body(request)
-            if body:
-                check_depth(body)
-            receive = _replay(body, receive)
-        await inner(scope, receive, send)
+class GuardedRoute(APIRoute):
+    """Every router of the API and the pages is made with ``route_class=GuardedRoute``."""
 
-    return guarded
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        calls = list(_calls(self.dependant))
+        keyed = any(call is auth.current_user for call in calls)
+        reads_body = not any(getattr(call, _OWN_BODY, False) for call in calls)
+
+        async def guarded(request: Request) -> Response:
+            if keyed:
+                credentials = await _bearer(request)
+                deps = auth.get_deps(request)
+                user = await run_in_threadpool(auth.key_user, deps, credentials)
+                request.state.api_user = user  # current_user takes it from here
+            if reads_body:
+                body = await capped_body(request)
+                if body:
+                    check_depth(body)
+                request = Request(request.scope, _replay(body, request.receive))
+            return await handler(request)
+
+        return guarded
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -81,16 +89,6 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def install(app: FastAPI) -> None:
-    """Guard every route of ``app`` (call it once every route is added)."""
-    for route in app.router.routes:
-        if isinstance(route, APIRoute) and not getattr(route, "_refundkit_guarded", False):
-            calls = list(_calls(route.dependant))
-            route.app = _guarded(
-                route.app,
-                keyed=any(call is auth.current_user for call in calls),
-                reads_body=not any(getattr(call, _OWN_BODY, False) for call in calls),
-            )
-            route._refundkit_guarded = True  # type: ignore[attr-defined]
     app.add_middleware(SlowBodies, timeouts=body_timeouts_from_env())
 
 

@@ -22,13 +22,13 @@ from refundkit.domain.errors import Unauthenticated, ValidationError
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.auth import DepsDep, key_user
 from refundkit.entrypoints.api.bodies import BodyTooLarge, capped_body, check_depth
-from refundkit.entrypoints.api.guards import own_body
+from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.schemas import holds_nul
 from refundkit.service import tracking, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.records import User
 
-router = APIRouter(prefix="/v1", tags=["tracking"])
+router = APIRouter(prefix="/v1", tags=["tracking"], route_class=GuardedRoute)
 _bearer = HTTPBearer(auto_error=False)
 SECRET_VARIABLE = "REFUNDKIT_AFTERSHIP_WEBHOOK_SECRET"  # noqa: S105 (a variable name)
 MAX_BODY = 2_000_000

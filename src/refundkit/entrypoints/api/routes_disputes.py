@@ -19,7 +19,7 @@ from refundkit.entrypoints.api import routes_files
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.bodies import capped_body, check_depth
-from refundkit.entrypoints.api.guards import own_body
+from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, query
 from refundkit.entrypoints.api.routes_files import UploadsDep
 from refundkit.service import disputes, files, orders
@@ -29,7 +29,7 @@ from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
 from refundkit.service.transactions import IdempotentRequest
 
-router = APIRouter(tags=["disputes"])
+router = APIRouter(tags=["disputes"], route_class=GuardedRoute)
 
 
 def _currency(uow: UnitOfWork, order_id: str) -> str:

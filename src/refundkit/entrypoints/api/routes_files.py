@@ -26,7 +26,7 @@ from refundkit.adapters.evidence_storage import uploads_from_env
 from refundkit.domain.errors import ValidationError
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.bodies import capped_request
-from refundkit.entrypoints.api.guards import own_body
+from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.responses import query
 from refundkit.service import files
 from refundkit.service.file_ports import FileRecord, StagedBlob, Uploads
@@ -34,7 +34,7 @@ from refundkit.service.file_ports import FileRecord, StagedBlob, Uploads
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
-router = APIRouter(prefix="/v1/files", tags=["files"])
+router = APIRouter(prefix="/v1/files", tags=["files"], route_class=GuardedRoute)
 
 MULTIPART_OVERHEAD = 16 * 1024
 """Room for boundaries, part headers and the small text fields around the file."""

@@ -58,6 +58,7 @@ def serve(
     import uvicorn
 
     from refundkit.entrypoints.api.app import create_app
+    from refundkit.entrypoints.api.guards import body_timeouts_from_env
     from refundkit.entrypoints.bootstrap import build
     from refundkit.entrypoints.cli.demo import (
         TRY,
@@ -66,9 +67,15 @@ def serve(
         reissue_passwords,
         seed,
     )
+    from refundkit.entrypoints.serving import server_limits_from_env, uvicorn_config
     from refundkit.entrypoints.worker import start_in_thread
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        limits = server_limits_from_env()
+        body_timeouts_from_env()
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
     try:
         runtime = build(sandbox=sandbox, policy_path=policy)
     except RefundkitError as exc:
@@ -94,9 +101,9 @@ def serve(
         start_in_thread(runtime.deps)
     console.print(f"refundkit is listening on [bold]{url}[/] (sign in: {url}/sign-in, "
                   f"API docs: {url}/docs)")  # fmt: skip
-    uvicorn.run(
-        create_app(runtime.deps, demo_logins=demo_logins), host=host, port=port, log_level="warning"
-    )
+    app = create_app(runtime.deps, demo_logins=demo_logins)
+    server = uvicorn.Server(uvicorn_config(app, host, port, limits, log_level="warning"))
+    server.run()
 
 
 @app.command("worker")
