@@ -33,6 +33,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     )
     app.router.route_class = guards.GuardedRoute
     app.state.deps = deps
+    guards.install(app)  # first: inside every other middleware, so its 408 is a problem
     problems.install(app)
     app.include_router(routes_orders.router)
     app.include_router(routes_platform.router)
@@ -48,5 +49,4 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    guards.install(app)
     return app
