@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
+    docs_page,
     guards,
     problems,
     routes_aftership,
@@ -28,7 +29,8 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
         version="0.1.0",
         summary="Buyer protection, disputes, escrow and refunds for online marketplaces",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # docs_page: Swagger UI from this site, not a CDN
+        swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
     )
     app.router.route_class = guards.GuardedRoute
@@ -44,6 +46,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_disputes.router)
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
+    docs_page.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -180,7 +180,7 @@ def evidence_file(file_id: str, request: Request, viewer: ViewerDep) -> Response
             if inline else disposition,
             "Content-Length": str(record.size),
             "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=3600",
+            "Cache-Control": "private, no-store",  # as the API's download: never kept
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )  # fmt: skip
