@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,6 +21,7 @@ from web_client import PASSWORD
 from long_runs import record
 from market import Market
 from refundkit.adapters.passwords import hash_password
+from refundkit.entrypoints.bootstrap import Runtime
 from refundkit.entrypoints.serving import ServerLimits, server_limits_from_env
 
 WAIT = 60.0
@@ -142,3 +145,22 @@ def test_past_the_connection_limit_a_request_is_answered_503_at_once(market: Mar
                 third.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
                 answer = third.recv(65536)
             assert answer.startswith(b"HTTP/1.1 503 "), answer[:200]
+
+
+def test_every_route_checks_the_key_before_it_reads_the_body(runtime: Runtime) -> None:
+    """Every route of the API and the pages is a ``GuardedRoute`` (a router made without
+    ``route_class=GuardedRoute`` would read bodies before the key again)."""
+    from fastapi.routing import APIRoute
+
+    from refundkit.entrypoints.api.app import create_app
+    from refundkit.entrypoints.api.guards import GuardedRoute
+
+    def routes(found: list[Any]) -> Iterator[Any]:
+        for route in found:
+            inner = getattr(route, "original_router", None)
+            yield from routes(inner.routes) if inner is not None else [route]
+
+    api_routes = [r for r in routes(create_app(runtime.deps).router.routes)
+                  if isinstance(r, APIRoute)]  # fmt: skip
+    assert len(api_routes) > 60
+    assert [r.path for r in api_routes if not isinstance(r, GuardedRoute)] == []
