@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from refundkit.domain.errors import Unauthenticated
 from refundkit.service.deps import Deps
@@ -30,7 +31,7 @@ def key_user(deps: Deps, credentials: HTTPAuthorizationCredentials | None) -> Us
     return authenticate(deps, credentials.credentials)
 
 
-def current_user(
+async def current_user(
     request: Request,
     deps: DepsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -40,7 +41,7 @@ def current_user(
     known = getattr(request.state, "api_user", None)
     if isinstance(known, User):
         return known
-    return key_user(deps, credentials)
+    return await run_in_threadpool(key_user, deps, credentials)
 
 
 UserDep = Annotated[User, Depends(current_user)]
