@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refundkit.adapters.metrics import PROBLEMS
 from refundkit.domain import errors as e
+from refundkit.entrypoints.api.bodies import BodyTimedOut, BodyTooLarge
 from refundkit.service import request_context
 from refundkit.service.files import FileTooLarge, FileTypeNotAllowed, QuotaExceeded
 
@@ -23,6 +24,8 @@ PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.PolicyError, 422),
+    (BodyTooLarge, 413),
+    (BodyTimedOut, 408),
     (FileTooLarge, 413),
     (QuotaExceeded, 413),
     (FileTypeNotAllowed, 415),
@@ -46,6 +49,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Too large",
     415: "Unsupported media type",
@@ -54,6 +58,10 @@ TITLES = {
     500: "Internal error",
 }
 
+
+UNREAD_BODY = frozenset({408, 413})
+"""Answers given before the body was read: the connection is closed after them (the rest of
+the body is never read, so the connection cannot carry another request)."""
 
 _RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance"})
 
@@ -76,6 +84,8 @@ def problem(
         headers = {**(headers or {}), "X-Request-Id": request_id}
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    if status in UNREAD_BODY:
+        headers = {**(headers or {}), "Connection": "close"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
