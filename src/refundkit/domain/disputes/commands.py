@@ -37,6 +37,7 @@ from refundkit.domain.orders.machine import OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
+from refundkit.domain.rules import Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ def accept(ctx: Context, d: Dispute, order: Order) -> Outcome:
     if d.status is DisputeStatus.AWAITING_SELLER:
         if ctx.actor.role is Role.SYSTEM:
             return settle(ctx, d, order, d.requested_refund, d.return_goods, DecidedBy.POLICY,
-                          rule="disputes.seller_answer_days",
+                          rule=Rule.SELLER_ANSWER,
                           rationale="the seller did not answer in time")  # fmt: skip
         return settle(ctx, d, order, d.requested_refund, d.return_goods, DecidedBy.SELLER)
     offer = d.latest_offer()
@@ -196,7 +197,7 @@ def escalate(ctx: Context, d: Dispute, buyer_country: str) -> Outcome:
     for offer in d.offers:
         if offer.status is OfferStatus.OPEN:
             offer.status = OfferStatus.LAPSED
-    rule = "disputes.auto_escalate_after_days" if automatic else None
+    rule = Rule.AUTO_ESCALATE if automatic else None
     return Outcome(events=[_event(ctx, d, "dispute.escalated", rule=rule,
                                   agent_due_by=d.agent_due_by.isoformat())],
                    timers=[agent_timer(d)])  # fmt: skip
