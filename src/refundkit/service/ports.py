@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
+from refundkit.domain.disputes.appeals import Appeal
 from refundkit.domain.disputes.model import Dispute, DisputeStatus
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import JournalEntry
@@ -245,15 +246,10 @@ class DisputeRepository(Protocol):
         due_by: datetime, created_at: datetime,
     ) -> None: ...  # fmt: skip
     def evidence_requests(self, dispute_id: str) -> list[dict[str, Any]]: ...
-    def add_appeal(
-        self, appeal_id: str, dispute_id: str, role: str, user_id: str, reason: str,
-        created_at: datetime,
-    ) -> None: ...  # fmt: skip
-    def appealed_by(self, dispute_id: str, role: str) -> bool: ...
+    def add_appeal(self, appeal: Appeal) -> None: ...
     def appeals(self, *, status: str | None, limit: int) -> list[dict[str, Any]]: ...
     def open_appeal(self, dispute_id: str) -> dict[str, Any] | None: ...
     def close_appeal(self, appeal_id: str, status: str) -> bool: ...
-    def has_appeal(self, dispute_id: str) -> bool: ...
 
 
 class WebhookRepository(Protocol):
