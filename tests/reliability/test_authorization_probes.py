@@ -42,6 +42,8 @@ BODIES: dict[str, dict[str, Any]] = {
         "description": "d",
     },
     "/v1/sellers/{seller_id}/payouts": {"amount": "1.00", "currency": "USD"},
+    "/v1/users/{user_id}/api-keys/rotate": {},
+    "/v1/users/{user_id}/api-keys/revoke": {},
     "/v1/webhook-endpoints/{endpoint_id}/enable": {},
     "/v1/webhook-deliveries/{delivery_id}/redeliver": {},
     "/v1/disputes/{dispute_id}/accept": {},

@@ -67,6 +67,25 @@ class Settings(BaseSettings):
     aftership_webhook_secret: SecretStr | None = Field(
         None, description="the AfterShip webhook signing secret"
     )
+    psp: Literal["sandbox", "stripe"] = Field(
+        "sandbox", description="the payment provider refunds go through"
+    )
+    stripe_api_key: SecretStr | None = Field(None, description="Stripe secret key (sk_...)")
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, description="Stripe webhook signing secret (whsec_...); unset: refused"
+    )
+    stripe_api_base: str | None = Field(
+        None, description="Stripe's API address; set only for a fake Stripe in tests"
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="at least 32 characters: webhook signing secrets are sealed with it"
+    )
+    secret_key_previous: SecretStr | None = Field(
+        None, description="the key before the last rotation, to open older sealed secrets"
+    )
+    webhook_allow_private: str = Field(
+        "", description="comma-separated hosts or CIDRs of private webhook receivers allowed"
+    )
     crash_at: str | None = Field(
         None, description="test instrumentation only: kill the process at this point"
     )
@@ -106,7 +125,10 @@ class Settings(BaseSettings):
         return host.strip("[]"), int(port)
 
 
-SECRETS = frozenset({"platform_key", "smtp_url", "aftership_webhook_secret"})
+SECRETS = frozenset({
+    "platform_key", "smtp_url", "aftership_webhook_secret", "stripe_api_key",
+    "stripe_webhook_secret", "secret_key", "secret_key_previous",
+})  # fmt: skip
 
 
 def env_name(field: str) -> str:

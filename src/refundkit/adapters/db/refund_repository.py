@@ -51,6 +51,16 @@ class SqlRefundRepository:
         if before is None or before.status is not refund.status:
             self._tally.refund(refund.status.value)
 
+    def by_psp_reference(self, psp_reference: str, *, for_update: bool = False) -> Refund | None:
+        query = sa.select(t.refunds).where(t.refunds.c.psp_reference == psp_reference)
+        if for_update:
+            query = locked(self._conn, query)
+        row = self._conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        refund = self._latest[row["id"]] = self._refund(row)
+        return refund
+
     def list_for_order(
         self, order_id: str, *, starting_after: str | None, limit: int
     ) -> Sequence[Refund]:
@@ -79,6 +89,7 @@ class SqlRefundRepository:
             "eta_earliest": refund.eta.earliest,
             "eta_latest": refund.eta.latest,
             "psp_reference": refund.psp_reference,
+            "psp": refund.psp,
             "executed_at": refund.executed_at,
             "succeeded_at": refund.succeeded_at,
             "failure_reason": refund.failure_reason,
@@ -102,6 +113,7 @@ class SqlRefundRepository:
             execute_after=row["execute_after"],
             eta=Eta(row["eta_earliest"], row["eta_latest"]),
             psp_reference=row["psp_reference"],
+            psp=row["psp"],
             executed_at=row["executed_at"],
             succeeded_at=row["succeeded_at"],
             failure_reason=row["failure_reason"],

@@ -233,12 +233,25 @@ class SqlUserRepository:
             self._conn.execute(
                 sa.select(t.users)
                 .join(t.api_keys, t.api_keys.c.user_id == t.users.c.id)
-                .where(t.api_keys.c.key_hash == key_hash)
+                .where(t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None))
             )
             .mappings()
             .first()
         )
         return user_from_row(found) if found else None
+
+    def api_key_revoked(self, key_hash: str) -> bool:
+        found = self._conn.execute(
+            sa.select(t.api_keys.c.revoked_at).where(t.api_keys.c.key_hash == key_hash)
+        ).first()
+        return found is not None and found[0] is not None
+
+    def revoke_api_keys(self, user_id: str, now: datetime, *, keep: str | None = None) -> int:
+        k = t.api_keys
+        query = k.update().where(k.c.user_id == user_id, k.c.revoked_at.is_(None))
+        if keep is not None:
+            query = query.where(k.c.key_hash != keep)
+        return int(self._conn.execute(query.values(revoked_at=now)).rowcount)
 
     def with_role(self, role: Role) -> list[User]:
         query = sa.select(t.users).where(t.users.c.role == role.value).order_by(t.users.c.id)

@@ -9,12 +9,14 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from refundkit.adapters.db.chargeback_repository import SqlChargebackRepository
 from refundkit.adapters.db.dispute_repository import SqlDisputeRepository
 from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.notification_repository import SqlNotificationRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository
+from refundkit.adapters.db.psp_event_repository import SqlPspEventRepository
 from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
 from refundkit.adapters.db.refund_repository import SqlRefundRepository
 from refundkit.adapters.db.support_repositories import (
@@ -28,6 +30,7 @@ from refundkit.adapters.db.support_repositories import (
 from refundkit.adapters.db.web_repository import SqlReportRepository, SqlWebSessionRepository
 from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
 from refundkit.adapters.metrics import Tally
+from refundkit.adapters.secret_box import SecretBox
 from refundkit.domain.errors import ConcurrentUpdate, Conflict, ValidationError
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
@@ -45,6 +48,7 @@ from refundkit.service.ports import (
     UserRepository,
     WebhookRepository,
 )
+from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
@@ -68,9 +72,12 @@ class SqlUnitOfWork:
     sessions: WebSessionRepository
     reports: ReportRepository
     rate_limits: RateLimitCounters
+    psp_events: PspEventRepository
+    chargebacks: ChargebackRepository
 
-    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+    def __init__(self, engine: Engine, secrets: SecretBox, *, readonly: bool = False) -> None:
         self._engine = engine
+        self._secrets = secrets
         self._readonly = readonly
         self._conn: Connection | None = None
 
@@ -92,11 +99,13 @@ class SqlUnitOfWork:
         self.tracking = SqlTrackingRepository(conn)
         self.disputes = self._disputes = SqlDisputeRepository(conn)
         self.files = SqlFileRepository(conn)
-        self.webhooks = SqlWebhookRepository(conn, tally)
+        self.webhooks = SqlWebhookRepository(conn, self._secrets, tally)
         self.notifications = SqlNotificationRepository(conn, tally)
         self.sessions = SqlWebSessionRepository(conn)
         self.reports = SqlReportRepository(conn)
         self.rate_limits = SqlRateLimitCounters(conn)
+        self.psp_events = SqlPspEventRepository(conn)
+        self.chargebacks = SqlChargebackRepository(conn)
         return self
 
     def __exit__(
@@ -164,8 +173,10 @@ def translate_db_error(exc: DBAPIError) -> Exception:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, secrets: SecretBox) -> None:
+        """``secrets`` seals what must be stored encrypted (webhook signing secrets)."""
         self.engine = engine
+        self.secrets = secrets
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly)
+        return SqlUnitOfWork(self.engine, self.secrets, readonly=readonly)

@@ -66,6 +66,7 @@ def serve(
     """Serve the API (and the worker) on one process. SIGTERM: in-flight requests finish
     (up to REFUNDKIT_SHUTDOWN_GRACE_SECONDS), then it exits 0."""
     from refundkit.entrypoints.api.app import create_app
+    from refundkit.entrypoints.api.guards import body_timeouts_from_env
     from refundkit.entrypoints.bootstrap import build
     from refundkit.entrypoints.cli.demo import (
         TRY,
@@ -75,9 +76,15 @@ def serve(
         seed,
     )
     from refundkit.entrypoints.cli.processes import metrics_listener, serve_api
+    from refundkit.entrypoints.serving import server_limits_from_env
     from refundkit.entrypoints.worker import start_in_thread
 
     settings = _prepare(sandbox=sandbox)
+    try:
+        limits = server_limits_from_env()
+        body_timeouts_from_env()
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
     try:
         runtime = build(sandbox=sandbox, policy_path=policy)
     except RefundkitError as exc:
@@ -106,7 +113,7 @@ def serve(
     console.print(f"refundkit is listening on [bold]{url}[/] (sign in: {url}/sign-in, "
                   f"API docs: {url}/docs)")  # fmt: skip
     serve_api(create_app(runtime.deps, demo_logins=demo_logins), runtime, settings,
-              host=host, port=port, worker=in_process)  # fmt: skip
+              host=host, port=port, limits=limits, worker=in_process)  # fmt: skip
 
 
 @app.command("worker")

@@ -20,6 +20,7 @@ from types import FrameType
 from refundkit.adapters.settings import Settings, SettingsError, startup, unknown_names
 from refundkit.entrypoints import logs
 from refundkit.entrypoints.bootstrap import Runtime
+from refundkit.entrypoints.serving import ServerLimits, uvicorn_config
 
 log = logging.getLogger("refundkit.process")
 
@@ -43,13 +44,13 @@ def metrics_listener(settings: Settings, runtime: Runtime) -> None:
 
 def serve_api(
     app: object, runtime: Runtime, settings: Settings, *, host: str, port: int,
-    worker: tuple[threading.Thread, threading.Event] | None,
+    limits: ServerLimits, worker: tuple[threading.Thread, threading.Event] | None,
 ) -> None:  # fmt: skip
     import uvicorn
 
     grace = settings.shutdown_grace_seconds
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", log_config=None,  # type: ignore[arg-type]
+    config = uvicorn_config(
+        app, host, port, limits, log_level="warning", log_config=None,
         timeout_graceful_shutdown=math.ceil(grace),
     )  # fmt: skip
     server = uvicorn.Server(config)
