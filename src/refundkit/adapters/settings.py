@@ -11,6 +11,7 @@ A setting added elsewhere is declared here too (and listed in docs/operations.md
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Literal
@@ -86,6 +87,13 @@ class Settings(BaseSettings):
     webhook_allow_private: str = Field(
         "", description="comma-separated hosts or CIDRs of private webhook receivers allowed"
     )
+    trusted_proxies: str = Field(
+        "", description="comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-For is believed")  # fmt: skip
+    max_connections: int = Field(200, ge=1, description="connections and requests at once")
+    keep_alive_seconds: int = Field(5, ge=1, description="how long an idle connection stays")
+    body_timeout_seconds: float = Field(20.0, gt=0, description="time for a request body")
+    body_min_rate: int = Field(500, ge=1, description="bytes per second a body must keep up")
     crash_at: str | None = Field(
         None, description="test instrumentation only: kill the process at this point"
     )
@@ -103,6 +111,17 @@ class Settings(BaseSettings):
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("must be host:port, e.g. 127.0.0.1:9464")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for proxy in (p.strip() for p in value.split(",")):
+            if proxy:
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(f"{proxy!r} is not an IP address or network") from None
         return value
 
     @field_validator("smtp_url")
