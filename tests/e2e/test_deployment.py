@@ -154,7 +154,7 @@ def test_two_apis_and_two_workers_survive_restarts_and_add_up(
     with market.rt.engine.connect() as conn:
         unfired = _count(conn, t.timers, t.timers.c.fired_at.is_(None),
                          t.timers.c.due_at <= market.now)  # fmt: skip
-        refunds = conn.execute(sa.select(t.refunds.c.order_id, t.refunds.c.reason)).all()
+        refunds = conn.execute(sa.select(t.refunds.c.reason, t.refunds.c.status)).all()
         kinds = Counter(k for (k,) in conn.execute(sa.select(t.journal_entries.c.kind)))
         d = t.webhook_deliveries
         succeeded = _count(conn, d, d.c.status == "succeeded")
@@ -176,6 +176,9 @@ def test_two_apis_and_two_workers_survive_restarts_and_add_up(
     assert sum(_by(samples, "refundkit_disputes_opened_total", "reason").values()) == 3
     assert int(samples[("refundkit_disputes_escalated_total", frozenset())]) == 3
     assert int(samples[("refundkit_idempotent_replays_total", frozenset())]) == 2
+    entered = _by(samples, "refundkit_refunds_total", "status")
+    assert entered.get("pending") == len(refunds)  # each refund counted once, when created
+    assert entered.get("succeeded", 0) == sum(r.status == "succeeded" for r in refunds)
 
 
 def _all_events(market: Market) -> list[str]:
