@@ -51,6 +51,23 @@ def get_user(user_id: str, deps: DepsDep, user: UserDep) -> s.UserOut:
     return s.UserOut.of(users.get_user(deps, user, user_id))
 
 
+@router.post("/users/{user_id}/api-keys/rotate", response_model=s.UserOut, tags=["users"])
+def rotate_api_key(user_id: str, deps: DepsDep, user: UserDep, idem: IdempotencyDep) -> Response:
+    """A new API key for the user, in this answer only; its earlier keys stop working at
+    once [platform]."""
+    return command(deps, idem, lambda uow: users.rotate_api_key(deps, uow, user, user_id),
+                   lambda made: s.UserOut.of(made[0], api_key=made[1]), 200,
+                   stored=lambda made: s.UserOut.of(made[0]))  # fmt: skip
+
+
+@router.post("/users/{user_id}/api-keys/revoke", response_model=s.UserOut, tags=["users"])
+def revoke_api_keys(user_id: str, deps: DepsDep, user: UserDep,
+                    idem: IdempotencyDep) -> Response:  # fmt: skip
+    """Every API key of the user stops working at once [platform]."""
+    return command(deps, idem, lambda uow: users.revoke_api_keys(deps, uow, user, user_id),
+                   s.UserOut.of)  # fmt: skip
+
+
 @router.get("/me", response_model=s.UserOut, tags=["users"])
 def me(user: UserDep) -> s.UserOut:
     return s.UserOut.of(user)

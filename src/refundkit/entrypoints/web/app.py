@@ -24,7 +24,7 @@ from refundkit.entrypoints.web.render import Pages
 from refundkit.entrypoints.web.session import FormRefused, SignInRequired, sign_in_url
 
 STATIC = Path(__file__).parent / "static"
-API_PREFIXES = ("/v1", "/docs", "/openapi.json", "/healthz")
+API_PREFIXES = ("/v1", "/docs", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 def is_page(request: Request) -> bool:
