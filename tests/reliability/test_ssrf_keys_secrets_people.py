@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from refundkit.adapters.db import tables
-from refundkit.adapters.secret_box import SANDBOX_KEY
 from refundkit.domain.errors import RefundkitError
 from refundkit.domain.webhooks import WebhookEndpoint
 from refundkit.entrypoints.api.app import create_app
@@ -94,9 +93,8 @@ SSRF_URLS = ["http://127.1:5432/", "http://2130706433/", "http://0.0.0.0:8000/",
 
 @pytest.fixture
 def production(database_url: str) -> Iterator[Runtime]:
-    """The same database served outside the sandbox (no loopback receivers), with the key
-    that sealed the sandbox's webhook secrets."""
-    rt = build(url=database_url, sandbox=False, migrate=False, secret_key=SANDBOX_KEY)
+    """The same database served outside the sandbox (no loopback receivers)."""
+    rt = build(url=database_url, sandbox=False, migrate=False)
     yield rt
     rt.close()
 
