@@ -146,6 +146,7 @@ def test_every_endpoint_answers_a_strangers_ids_as_unknown_ones(victims: Victims
                 key=key,
                 json_body=body if method == "POST" else None,
                 idem=f"probe-{probes}-{ids is UNKNOWN}" if method == "POST" else None,
+                headers={"X-Request-Id": f"probe-{probes}"},  # the same ``instance``
             )
             text = got.text
             for value in ids.values():  # the ids the prober sent may be echoed back

@@ -22,13 +22,14 @@ from refundkit.adapters.db.webhook_repository import seal_stored_secrets
 from refundkit.adapters.holiday_calendar import HolidaysCalendar
 from refundkit.adapters.ids import default_ids
 from refundkit.adapters.mail import mailer_from_env
-from refundkit.adapters.payments.sandbox import SandboxPsp
+from refundkit.adapters.payments.choice import payment_gateway
 from refundkit.adapters.policy_files import (
     default_policy_text,
     load_policy_text,
     load_stored_policy_text,
 )
 from refundkit.adapters.secret_box import SecretBox
+from refundkit.adapters.settings import load as load_settings
 from refundkit.adapters.webhook_sender import HttpWebhookSender
 from refundkit.adapters.webhook_targets import WebhookTargets
 from refundkit.domain.webhook_targets import parse_allow_list
@@ -107,7 +108,7 @@ def build(
         calendar=calendar,
         ids=default_ids,
         currencies=Iso4217Catalog(),
-        payments=SandboxPsp(calendar),
+        payments=payment_gateway(os.environ, calendar),
         sandbox=sandbox,
         webhook_sender=HttpWebhookSender(targets),
         webhook_targets=targets,
@@ -116,7 +117,8 @@ def build(
     )
     deps.attach_evidence = files.attacher(deps)
     transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))
-    platform_key = os.environ.get("REFUNDKIT_PLATFORM_KEY")
+    secret = load_settings().platform_key
+    platform_key = secret.get_secret_value() if secret is not None else None
     if platform_key:
         transactions.run(deps, lambda uow: ensure_platform_key(deps, uow, platform_key))
     return Runtime(deps, engine, sandbox_clock, clock_engine)

@@ -16,7 +16,9 @@ READONLY_OPTION = "refundkit_readonly"
 
 def database_url() -> str:
     """``REFUNDKIT_DATABASE_URL``, else a SQLite file under ``./var/``."""
-    url = os.environ.get("REFUNDKIT_DATABASE_URL")
+    from refundkit.adapters.settings import load
+
+    url = load().database_url
     if url:
         return normalize_url(url)
     DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.adapters.db.support_repositories import stored_event
+from refundkit.adapters.metrics import WEBHOOK_DELIVERIES, Tally
 from refundkit.adapters.secret_box import SecretBox
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.records import StoredEvent
@@ -41,10 +42,15 @@ def seal_stored_secrets(conn: Connection, secrets: SecretBox) -> int:
     return sealed
 
 
+_RESULTS = {"pending": "retry"}
+"""A booked attempt that leaves the delivery pending failed and will be retried."""
+
+
 class SqlWebhookRepository:
-    def __init__(self, conn: Connection, secrets: SecretBox) -> None:
+    def __init__(self, conn: Connection, secrets: SecretBox, tally: Tally | None = None) -> None:
         self._conn = conn
         self._secrets = secrets
+        self._tally = tally or Tally()
 
     # --- endpoints ----------------------------------------------------------------------
 
@@ -99,6 +105,15 @@ class SqlWebhookRepository:
                  "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now}
                 for endpoint_id, event_id in deliveries
             ])  # fmt: skip
+            # Each delivery carries the request id of the event it sends (one statement).
+            d, e = t.webhook_deliveries, t.events
+            self._conn.execute(
+                d.update()
+                .where(d.c.event_id.in_({event_id for _, event_id in deliveries}),
+                       d.c.request_id.is_(None))
+                .values(request_id=sa.select(e.c.request_id).where(e.c.id == d.c.event_id)
+                        .scalar_subquery())
+            )  # fmt: skip
         if event_ids:
             self._conn.execute(
                 t.events.update().where(t.events.c.id.in_(event_ids)).values(published_at=now)
@@ -154,6 +169,8 @@ class SqlWebhookRepository:
             .values(status=status.value, next_attempt_at=next_attempt_at,
                     delivered_at=delivered_at)
         )  # fmt: skip
+        if done.rowcount == 1:
+            self._tally.add(WEBHOOK_DELIVERIES, _RESULTS.get(status.value, status.value))
         return done.rowcount == 1
 
     def redeliver(self, delivery_id: int, now: datetime) -> bool:

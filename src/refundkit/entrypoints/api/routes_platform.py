@@ -11,13 +11,14 @@ from refundkit.domain.errors import Forbidden, NotFound
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import JSON, IdempotencyDep, command
 from refundkit.service import timers, tracking, transactions, users
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import Tier, TrackingScan, User
 from refundkit.service.users import NewUser
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", route_class=GuardedRoute)
 
 
 @router.post("/users", status_code=201, response_model=s.UserOut, tags=["users"])

@@ -46,6 +46,7 @@ def _serve(url: str, port: int, statements: Synchronized[int], evidence_dir: str
     from fastapi import Request
 
     from refundkit.entrypoints.api.app import create_app
+    from refundkit.entrypoints.api.guards import own_body
     from refundkit.entrypoints.bench.market import SINK_ALLOWED, THROWAWAY_KEY
     from refundkit.entrypoints.bootstrap import build
 
@@ -64,6 +65,7 @@ def _serve(url: str, port: int, statements: Synchronized[int], evidence_dir: str
         return {"status": "ok", "echo": len(body)}
 
     @app.post("/bench/drain", status_code=201)
+    @own_body  # reads as much as an upload, like /v1/files
     async def drain(request: Request) -> dict[str, int]:
         size = 0
         async for chunk in request.stream():
