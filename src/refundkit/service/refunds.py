@@ -36,11 +36,17 @@ log = logging.getLogger(__name__)
 
 
 def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
-    """The timer after settlement: ask the PSP, keyed by the refund's id (retries are safe)."""
+    """The timer after settlement: ask the PSP, keyed by the refund's id (retries are safe).
+
+    The order's row is locked first (as every command on the order does), so a chargeback
+    opening on the order waits for this call, or this call sees it and holds the refund."""
+    found = uow.refunds.get(refund_id)
+    if found is None:
+        return "skipped: not awaiting execution"
+    order = uow.orders.get(found.order_id, for_update=True)
     refund = uow.refunds.get(refund_id, for_update=True)
     if refund is None or refund.status is not RefundStatus.PENDING or refund.executed_at:
         return "skipped: not awaiting execution"
-    order = uow.orders.get(refund.order_id)
     assert order is not None
     if order.open_chargeback_id is not None:
         # The bank is repaying the buyer: sent only if the chargeback is won (it reschedules).
