@@ -109,3 +109,35 @@ class ChargebackOpen(Conflict):
     """The buyer's bank is reversing the payment: refundkit refunds and releases nothing."""
 
     code = "chargeback_open"
+
+
+# Uploads and evidence (service/files.py raises them).
+
+
+class FileTooLarge(ValidationError):
+    code = "file_too_large"
+
+
+class FileTypeNotAllowed(ValidationError):
+    code = "file_type_not_allowed"
+
+
+class QuotaExceeded(ValidationError):
+    """The user's uploads would pass the policy's ``limits.upload_quota_bytes``."""
+
+    code = "quota_exceeded"
+
+
+class TooManyFiles(ValidationError):
+    code = "too_many_files"
+
+
+class EmptyFile(ValidationError):
+    code = "empty_file"
+
+
+class EvidenceNotUsable(ValidationError):
+    """A named file that is unknown, someone else's, or already attached (one answer for
+    all three, so nobody learns which ids exist)."""
+
+    code = "invalid_evidence"

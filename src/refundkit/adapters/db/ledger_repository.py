@@ -12,12 +12,14 @@ from sqlalchemy.engine import Connection
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.chargeback_repository import chargeback_violations
 from refundkit.adapters.db.dialects import lock_name
+from refundkit.adapters.metrics import LEDGER_ENTRIES, Tally
 from refundkit.domain.ledger import EntryKind, JournalEntry, Posting
 
 
 class SqlLedgerRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, tally: Tally | None = None) -> None:
         self._conn = conn
+        self._tally = tally or Tally()
 
     def append(self, entry: JournalEntry) -> None:
         self.append_many([entry])
@@ -26,6 +28,8 @@ class SqlLedgerRepository:
         """The entries in one statement and their postings in another."""
         if not entries:
             return
+        for entry in entries:
+            self._tally.add(LEDGER_ENTRIES, str(entry.kind))
         self._conn.execute(
             t.journal_entries.insert(),
             [

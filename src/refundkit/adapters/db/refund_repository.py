@@ -10,17 +10,20 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
+from refundkit.adapters.metrics import Tally
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundStatus
 
 
 class SqlRefundRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, tally: Tally | None = None) -> None:
         self._conn = conn
         self._latest: dict[str, Refund] = {}
+        self._tally = tally or Tally()
 
     def add(self, refund: Refund) -> None:
         self._conn.execute(t.refunds.insert(), self._values(refund))
         self._latest[refund.id] = refund
+        self._tally.refund(refund.status.value)
 
     def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None:
         query = sa.select(t.refunds).where(t.refunds.c.id == refund_id)
@@ -42,8 +45,11 @@ class SqlRefundRepository:
     def save(self, refund: Refund) -> None:
         values = self._values(refund)
         del values["id"]
+        before = self._latest.get(refund.id)
         self._conn.execute(t.refunds.update().where(t.refunds.c.id == refund.id).values(values))
         self._latest[refund.id] = refund
+        if before is None or before.status is not refund.status:
+            self._tally.refund(refund.status.value)
 
     def by_psp_reference(self, psp_reference: str, *, for_update: bool = False) -> Refund | None:
         query = sa.select(t.refunds).where(t.refunds.c.psp_reference == psp_reference)

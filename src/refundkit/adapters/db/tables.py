@@ -67,6 +67,7 @@ api_keys = sa.Table(
     sa.Column("key_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, index=True),
     _ts("created_at", False),
+    _ts("revoked_at"),
 )
 
 policies = sa.Table(
@@ -232,7 +233,9 @@ events = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("object", sa.JSON),
     _ts("published_at"),
+    sa.Column("request_id", sa.String(128)),
     sa.Index("ix_events_order", "order_id", "id"),
+    sa.Index("ix_events_request", "request_id"),
     sa.Index(
         "ix_events_unpublished",
         "id",
@@ -429,7 +432,7 @@ webhook_endpoints = sa.Table(
     sa.Column("id", Id, primary_key=True),
     sa.Column("url", sa.String(2000), nullable=False),
     sa.Column("events", sa.JSON, nullable=False),
-    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("secret", sa.String(400), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("disabled_reason", sa.String(1000)),
     _ts("created_at", False),
@@ -451,6 +454,7 @@ webhook_deliveries = sa.Table(
     _ts("next_attempt_at", False),
     _ts("first_attempt_at"),
     _ts("delivered_at"),
+    sa.Column("request_id", sa.String(128)),
     sa.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_once"),
     sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     sa.Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
@@ -498,6 +502,7 @@ notifications = sa.Table(
     sa.Column("last_error", sa.String(1000)),
     _ts("created_at", False),
     _ts("sent_at"),
+    sa.Column("request_id", sa.String(128)),
     sa.UniqueConstraint("kind", "subject_id", "recipient_id", "occasion",
                         name="uq_notifications_once"),
     sa.Index("ix_notifications_due", "status", "next_attempt_at"),

@@ -9,8 +9,16 @@ from enum import StrEnum
 
 from refundkit.domain.disputes import timers
 from refundkit.domain.disputes.model import Dispute, DisputeStatus
-from refundkit.domain.errors import WindowClosed
-from refundkit.domain.machine import ANYTIME, Guard, Machine, NextAction, OpenTarget, Transition
+from refundkit.domain.errors import Conflict, WindowClosed
+from refundkit.domain.machine import (
+    ANYTIME,
+    Guard,
+    Machine,
+    NextAction,
+    OpenTarget,
+    Transition,
+    all_of,
+)
 from refundkit.domain.roles import Role
 
 S = DisputeStatus
@@ -83,9 +91,19 @@ def _appeal_open(f: DisputeFacts, role: Role) -> str | None:
     return None
 
 
+def _not_appealed(f: DisputeFacts, role: Role) -> str | None:
+    if f.dispute.appealed:
+        return "this dispute was already appealed; a dispute is appealed once"
+    return None
+
+
 _SELLER_WINDOW = Guard("before respond_by", _before("respond_by"), WindowClosed)
 _OTHER_OFFER = Guard("the other side's latest offer is open", _other_sides_offer)
-_APPEAL = Guard("within 30 days of the end, once per party", _appeal_open, WindowClosed)
+_APPEAL = all_of(
+    "within 30 days of the end, once per dispute (by either party)",
+    Guard("within 30 days of the end", _appeal_open, WindowClosed),
+    Guard("not appealed yet", _not_appealed, Conflict),
+)
 _SILENCE = "the dispute is accepted as the buyer asked"
 _STALL = "the dispute goes to an agent"
 _TERMS: DisputeStatus | None = None

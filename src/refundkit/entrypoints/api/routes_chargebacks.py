@@ -12,11 +12,12 @@ from refundkit.domain.chargebacks.model import Chargeback
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import IdempotencyDep, command, query
 from refundkit.service import chargebacks
 from refundkit.service.ports import UnitOfWork
 
-router = APIRouter(prefix="/v1", tags=["chargebacks"])
+router = APIRouter(prefix="/v1", tags=["chargebacks"], route_class=GuardedRoute)
 
 
 class SandboxChargebackIn(BaseModel):

@@ -14,10 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from refundkit.adapters.payments.stripe_webhooks import SIGNATURE_HEADER, verified_event
 from refundkit.entrypoints.api.auth import DepsDep
-from refundkit.entrypoints.api.routes_aftership import capped_body
+from refundkit.entrypoints.api.bodies import capped_body
+from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.service import psp_events, transactions
 
-router = APIRouter(prefix="/v1", tags=["payment provider"])
+router = APIRouter(prefix="/v1", tags=["payment provider"], route_class=GuardedRoute)
 SECRET_VARIABLE = "REFUNDKIT_STRIPE_WEBHOOK_SECRET"  # noqa: S105 (a variable name)
 
 
@@ -31,6 +32,7 @@ class PspEventOut(BaseModel):
 
 
 @router.post("/psp-webhooks/stripe", response_model=PspEventOut)
+@own_body
 async def stripe_webhook(request: Request, deps: DepsDep) -> PspEventOut:
     """Stripe's events (refunds settled or failed; disputes opened, updated, closed, funds
     withdrawn or reinstated), signed with the endpoint's secret in ``Stripe-Signature``

@@ -30,18 +30,25 @@ class Body(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
-        if _holds_nul(data):
+        if holds_nul(data):
             raise ValueError("text may not contain NUL (\\u0000) characters")
         return data
 
 
-def _holds_nul(data: Any) -> bool:
-    if isinstance(data, str):
-        return "\x00" in data
-    if isinstance(data, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in data.items())
-    if isinstance(data, list | tuple):
-        return any(_holds_nul(v) for v in data)
+def holds_nul(data: Any) -> bool:
+    """Whether any text in ``data`` (keys included) holds NUL; walked with a stack, not by
+    recursion, so no nesting can overflow it."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
     return False
 
 

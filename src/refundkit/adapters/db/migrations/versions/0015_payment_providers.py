@@ -3,7 +3,7 @@
 once by id, and chargebacks (with what they took from each order).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from refundkit.adapters.db.tables import UTCDateTime
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
