@@ -9,6 +9,7 @@ import socket
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from market import Market
 from refundkit.adapters.payments.choice import payment_gateway
@@ -43,10 +44,18 @@ def _refund_through(market: Market, script: Script, amount: int = 800) -> str:
     return order.id
 
 
+def _psp_calls(outcome: str) -> float:
+    labels = {"provider": "stripe", "operation": "refund", "outcome": outcome}
+    found = REGISTRY.get_sample_value("refundkit_psp_call_duration_seconds_count", labels)
+    return found or 0.0
+
+
 def test_a_rate_limit_is_retried_with_the_same_key_and_refunds_once(market: Market) -> None:
     script = Script([(429, _error("invalid_request_error", "Too many requests", "rate_limit")),
                      (200, _refund_json("re_1", 800))])  # fmt: skip
+    errors, oks = _psp_calls("error"), _psp_calls("ok")
     order_id = _refund_through(market, script)
+    assert (_psp_calls("error") - errors, _psp_calls("ok") - oks) == (1, 1)  # the metric
     [refund] = market.refunds(order_id)
     assert (refund.status, refund.psp_reference) == (RefundStatus.SUCCEEDED, "re_1")
     assert [s["key"] for s in script.seen] == [refund.id, refund.id]
