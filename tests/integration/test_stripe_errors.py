@@ -142,8 +142,8 @@ def test_refunds_made_before_a_chargeback_go_to_stripe_as_its_evidence(market: M
     order = market.place(method=PaymentMethod.WALLET)
     market.pay(order.id, "pi_1")
     market.advance(days=1)
-    script = Script([(200, _refund_json("re_7", 1000)),
-                     (200, {"id": "du_7", "object": "dispute", "status": "under_review"})])  # fmt: skip
+    answered = {"id": "du_7", "object": "dispute", "status": "under_review"}
+    script = Script([(200, _refund_json("re_7", 1000)), (200, answered)])
     with scripted_stripe(script) as base:
         market.deps.payments = provider(base)
         refund = market.refund(order.id, 1000)
