@@ -86,6 +86,17 @@ class Settings(BaseSettings):
     webhook_allow_private: str = Field(
         "", description="comma-separated hosts or CIDRs of private webhook receivers allowed"
     )
+    trusted_proxies: str = Field(
+        "", description="comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-For is believed; default none")  # fmt: skip
+    max_connections: int = Field(200, gt=0, description="connections and requests in flight")
+    keep_alive_seconds: int = Field(5, gt=0, description="how long an idle connection stays")
+    body_timeout_seconds: float = Field(
+        20.0, gt=0, description="the time a body has once its request's headers are in"
+    )
+    body_min_rate: int = Field(
+        500, ge=1, description="bytes per second that earn a slow body one more second"
+    )
     crash_at: str | None = Field(
         None, description="test instrumentation only: kill the process at this point"
     )

@@ -10,21 +10,11 @@ from typing import Any
 
 import stripe
 
-from refundkit.domain.errors import RefundkitError, ValidationError
+from refundkit.domain.errors import InvalidSignature, ValidationError, WebhooksNotConfigured
 from refundkit.service.psp_ports import PspEvent
 
 TOLERANCE_SECONDS = 300
 SIGNATURE_HEADER = "Stripe-Signature"
-
-
-class InvalidSignature(RefundkitError):
-    """The body is not what Stripe signed with our secret (or was signed too long ago)."""
-
-    code = "invalid_signature"
-
-
-class WebhooksNotConfigured(RefundkitError):
-    code = "psp_webhooks_not_configured"
 
 
 def verified_event(payload: bytes, signature: str | None, secret: str | None) -> PspEvent:

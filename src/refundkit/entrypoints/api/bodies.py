@@ -13,22 +13,12 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.types import Message, Receive
 
-from refundkit.domain.errors import RefundkitError, ValidationError
+from refundkit.domain.errors import BodyTooLarge, RefundkitError, ValidationError
 
 MAX_JSON_BODY = 1024 * 1024
 """The largest JSON body the API takes (1 MiB; a batch of 1,000 tracking events is ~250 KB)."""
 MAX_JSON_DEPTH = 32
 """The deepest nesting of arrays and objects a JSON body may have (the API's own go to 4)."""
-
-
-class BodyTooLarge(ValidationError):
-    code = "body_too_large"
-
-
-class BodyTimedOut(RefundkitError):
-    """The body did not arrive in time (a client sending it a byte at a time)."""
-
-    code = "request_timeout"
 
 
 def json_too_large(limit: int = MAX_JSON_BODY) -> BodyTooLarge:

@@ -28,8 +28,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from refundkit.domain.errors import BodyTimedOut
 from refundkit.entrypoints.api import auth
-from refundkit.entrypoints.api.bodies import BodyTimedOut, capped_body, check_depth
+from refundkit.entrypoints.api.bodies import capped_body, check_depth
 
 F = TypeVar("F", bound=Callable[..., Any])
 _OWN_BODY = "_refundkit_reads_own_body"

@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refundkit.adapters.metrics import PROBLEMS
 from refundkit.domain import errors as e
-from refundkit.entrypoints.api.bodies import BodyTimedOut, BodyTooLarge
 from refundkit.service import request_context
 
 log = logging.getLogger(__name__)
@@ -22,9 +21,11 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
-    (BodyTooLarge, 413),
-    (BodyTimedOut, 408),
+    (e.BodyTooLarge, 413),
+    (e.BodyTimedOut, 408),
     (e.ChargebackOpen, 409),
+    (e.InvalidSignature, 400),
+    (e.WebhooksNotConfigured, 400),
     (e.ValidationError, 422),
     (e.InvalidAmount, 422),
     (e.PolicyError, 422),

@@ -18,10 +18,10 @@ from refundkit.adapters.aftership import (
     scans_from_webhook,
     signature_matches,
 )
-from refundkit.domain.errors import Unauthenticated, ValidationError
+from refundkit.domain.errors import BodyTooLarge, Unauthenticated, ValidationError
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.auth import DepsDep, key_user
-from refundkit.entrypoints.api.bodies import BodyTooLarge, capped_body, check_depth
+from refundkit.entrypoints.api.bodies import capped_body, check_depth
 from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.schemas import holds_nul
 from refundkit.service import tracking, transactions
