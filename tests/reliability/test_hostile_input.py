@@ -235,8 +235,9 @@ def _body_operations(api: Api) -> list[str]:
 
 
 def test_no_body_is_read_before_the_key_is_checked(api: Api) -> None:
-    """64 MiB without a key, declared and chunked, to every POST: 401 (the AfterShip webhook,
-    which a signature may authenticate, reads at most its 2 MB cap: 413) and nothing read."""
+    """64 MiB without a key, declared and chunked, to every POST: 401 (the AfterShip and
+    Stripe webhooks, which a signature authenticates, read at most their caps, 2 MB and
+    1 MiB: 413) and nothing read."""
     app, tried = api.client.app, 0
     for path in _body_operations(api):
         for declared in (True, False):
@@ -247,6 +248,9 @@ def test_no_body_is_read_before_the_key_is_checked(api: Api) -> None:
             tried += 1
             if path == "/v1/tracking-events/aftership":
                 assert answer.status == 413 and answer.pulled <= (0 if declared else 3 * MIB)
+                continue
+            if path == "/v1/psp-webhooks/stripe":
+                assert answer.status == 413 and answer.pulled <= (0 if declared else 2 * MIB)
                 continue
             assert (answer.status, answer.pulled) == (401, 0), (path, declared, answer)
     record("hostile_unauthenticated_bodies", database=api.rt.engine.dialect.name,
