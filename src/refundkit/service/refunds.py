@@ -23,6 +23,7 @@ from refundkit.domain.refunds import (
     Refund,
     RefundStatus,
     mark_failed,
+    mark_failed_after_success,
     mark_submitted,
     mark_succeeded,
 )
@@ -118,6 +119,24 @@ def _apply_psp_answer(
     return f"refund {refund.status.value}"  # fmt: skip
 
 
+def _failed_after_success(deps: Deps, uow: UnitOfWork, refund: Refund, answer: PspRefund) -> str:
+    """Stripe may fail a refund it reported succeeded: the money comes back from the
+    provider and goes where the refund took it from; the order is refundable again."""
+    order = uow.orders.get(refund.order_id, for_update=True)
+    assert order is not None
+    now = deps.clock.now()
+    mark_failed_after_success(refund, reason=answer.failure_reason or "failed at the PSP",
+                              now=now)  # fmt: skip
+    moves = [Move(PSP_CLEARING, REFUNDS_IN_FLIGHT, refund.amount), *undo_refund(order, refund)]
+    uow.orders.save(order)
+    uow.refunds.save(refund)
+    data = {"amount": refund.amount, "currency": refund.currency, "after_success": True}
+    event = Event("refund.failed", refund.id, refund.order_id, now, SYSTEM_ACTOR.role, None, data)
+    entry = _entry(deps, refund, EntryKind.REFUND_REVERSED, *moves)
+    record(uow, Outcome(events=[event], entries=[entry]))
+    return f"refund {refund.id} failed after it had succeeded"
+
+
 PENDING_POLL_EVERY = timedelta(hours=6)
 """A refund still pending at the provider is asked about again this often (its webhook may
 have been lost); never before its earliest arrival date."""
@@ -190,6 +209,8 @@ def provider_update(
     if (refund.amount, refund.currency.lower()) != (amount, currency.lower()):
         log.warning("provider refund %s differs from ours %s", answer.psp_reference, refund.id)
         return f"ignored: the provider's amount differs from refund {refund.id}"
+    if refund.status is RefundStatus.SUCCEEDED and answer.status == "failed":
+        return _failed_after_success(deps, uow, refund, answer)
     if refund.status is not RefundStatus.PENDING:
         return f"ignored: refund {refund.id} already {refund.status.value}"
     if answer.status == "pending":
