@@ -27,7 +27,7 @@ from typing import Any
 
 import stripe
 
-from refundkit.adapters.metrics import psp_call
+from refundkit.adapters import metrics
 from refundkit.domain.errors import ValidationError
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.service.ports import PspRefund, PspUnavailable
@@ -92,7 +92,7 @@ class StripeProvider:
                 "Stripe PaymentIntent (pi_...) nor a charge (ch_...)",
             )
         try:
-            with psp_call("refund", self.name):
+            with metrics.psp_call("refund", self.name):
                 refund = self.client.v1.refunds.create(
                     params=params,  # type: ignore[arg-type]
                     options={"idempotency_key": idempotency_key},
@@ -103,7 +103,7 @@ class StripeProvider:
 
     def refund_status(self, psp_reference: str, now: datetime) -> PspRefund:
         try:
-            with psp_call("refund_status", self.name):
+            with metrics.psp_call("refund_status", self.name):
                 refund = self.client.v1.refunds.retrieve(psp_reference)
         except stripe.StripeError as exc:
             if isinstance(exc, stripe.InvalidRequestError) and exc.http_status == 404:
@@ -115,7 +115,7 @@ class StripeProvider:
         """Stripe's dispute evidence, submitted at once (it goes to the bank)."""
         params: dict[str, Any] = {"evidence": {"uncategorized_text": evidence}, "submit": True}
         try:
-            with psp_call("chargeback_evidence", self.name):
+            with metrics.psp_call("chargeback_evidence", self.name):
                 self.client.v1.disputes.update(psp_reference, params=params)  # type: ignore[arg-type]
         except stripe.StripeError as exc:
             raise _unavailable(exc, psp_reference) from exc

@@ -38,7 +38,7 @@ async def stripe_webhook(request: Request, deps: DepsDep) -> PspEventOut:
     withdrawn or reinstated), signed with the endpoint's secret in ``Stripe-Signature``
     and at most five minutes old. [Stripe]"""
     body = await capped_body(request)
-    check_depth(body)
+    check_depth(body)  # before any parser sees it, as at every other door
     event = verified_event(
         body, request.headers.get(SIGNATURE_HEADER), os.environ.get(SECRET_VARIABLE)
     )
