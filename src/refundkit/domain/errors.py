@@ -105,6 +105,12 @@ class RateLimited(RefundkitError):
     code = "rate_limited"
 
 
+class ChargebackOpen(Conflict):
+    """The buyer's bank is reversing the payment: refundkit refunds and releases nothing."""
+
+    code = "chargeback_open"
+
+
 # Uploads and evidence (service/files.py raises them).
 
 
@@ -135,3 +141,27 @@ class EvidenceNotUsable(ValidationError):
     all three, so nobody learns which ids exist)."""
 
     code = "invalid_evidence"
+
+
+# At the edge: bodies (entrypoints/api/bodies.py) and the payment provider's webhooks.
+
+
+class BodyTooLarge(ValidationError):
+    code = "body_too_large"
+
+
+class BodyTimedOut(RefundkitError):
+    """The body did not arrive in time (a client sending it a byte at a time)."""
+
+    code = "request_timeout"
+
+
+class InvalidSignature(RefundkitError):
+    """The body is not what the payment provider signed with our secret (or was signed too
+    long ago)."""
+
+    code = "invalid_signature"
+
+
+class WebhooksNotConfigured(RefundkitError):
+    code = "psp_webhooks_not_configured"

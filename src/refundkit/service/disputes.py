@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from refundkit.domain.chargebacks.suspension import refuse_while_suspended
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
 from refundkit.domain.disputes import appeals, commands, returns, thread, timeouts
 from refundkit.domain.disputes.commands import DisputeForm
@@ -72,6 +73,7 @@ def open_dispute(
     evidence_ids: Sequence[str],
 ) -> DisputeDetails:  # fmt: skip
     order = visible_order(uow, user, order_id, for_update=True)
+    refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)
     dispute, outcome = commands.open_dispute(ctx, order, earlier, form, len(set(evidence_ids)))
@@ -95,6 +97,7 @@ def _act(
     d = uow.disputes.get(dispute_id, for_update=True)
     assert order is not None
     assert d is not None
+    refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     outcome = step(ctx, d, order)
     uow.disputes.save(d)
@@ -249,6 +252,9 @@ def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:
     d = uow.disputes.get(dispute_id, for_update=True)
     assert order is not None
     assert d is not None
+    if order.open_chargeback_id is not None:
+        # Suspended: the dispute closes when the bank decides, so its timers do nothing.
+        return f"skipped: suspended by chargeback {order.open_chargeback_id}"
     ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
     try:
         find_transition(d, step, SYSTEM_ACTOR.role, ctx.now)

@@ -40,6 +40,9 @@ class DisputeAction(StrEnum):
     RETURN_LAPSED = "return_lapsed"
     CONFIRM_RETURN = "confirm_return"
     RETURN_SILENCE = "return_silence"
+    CLOSE_FOR_CHARGEBACK = "close_for_chargeback"
+    """The buyer's bank decided the same claim (a chargeback won or lost): the dispute
+    closes (docs/decisions.md, "Chargebacks")."""
 
 
 A = DisputeAction
@@ -108,6 +111,11 @@ _TERMS: DisputeStatus | None = None
 ``resolved``."""
 B, SL, AG, AD, SY = Role.BUYER, Role.SELLER, Role.AGENT, Role.ADMIN, Role.SYSTEM
 
+
+def _closed_for_chargeback(state: DisputeStatus) -> DisputeTransition:
+    return Transition(state, A.CLOSE_FOR_CHARGEBACK, (SY,), S.CLOSED, ANYTIME)
+
+
 _ROWS: tuple[DisputeTransition, ...] = (
     Transition(S.AWAITING_SELLER, A.ACCEPT, (SL,), _TERMS, _SELLER_WINDOW,
                "respond_by", _SILENCE),
@@ -143,6 +151,11 @@ _ROWS: tuple[DisputeTransition, ...] = (
     *(
         Transition(state, A.APPEAL, (B, SL), state, _APPEAL, "appeal_until", None)
         for state in (S.RESOLVED, S.WITHDRAWN, S.CLOSED)
+    ),
+    *(
+        _closed_for_chargeback(state)
+        for state in (S.AWAITING_SELLER, S.NEGOTIATING, S.ESCALATED, S.AWAITING_RETURN,
+                      S.RETURN_IN_TRANSIT)
     ),
 )  # fmt: skip
 

@@ -12,13 +12,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from refundkit.adapters.metrics import PROBLEMS
 from refundkit.domain import errors as e
+from refundkit.service import request_context
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
+    (e.BodyTooLarge, 413),
+    (e.BodyTimedOut, 408),
+    (e.ChargebackOpen, 409),
+    (e.InvalidSignature, 400),
+    (e.WebhooksNotConfigured, 400),
     (e.ValidationError, 422),
     (e.InvalidAmount, 422),
     (e.PolicyError, 422),
@@ -51,6 +58,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Too large",
     415: "Unsupported media type",
@@ -60,7 +68,11 @@ TITLES = {
 }
 
 
-_RESERVED = frozenset({"type", "title", "status", "code", "detail"})
+UNREAD_BODY = frozenset({408, 413})
+"""Answers given before the body was read: the connection is closed after them (the rest of
+the body is never read, so the connection cannot carry another request)."""
+
+_RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance"})
 
 
 def problem(
@@ -74,8 +86,15 @@ def problem(
         "detail": detail,
         **extra,
     }
+    PROBLEMS.labels(code).inc()
+    request_id = request_context.current()
+    if request_id is not None:  # this occurrence: ``urn:request:<X-Request-Id>``
+        body["instance"] = f"urn:request:{request_id}"
+        headers = {**(headers or {}), "X-Request-Id": request_id}
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    if status in UNREAD_BODY:
+        headers = {**(headers or {}), "Connection": "close"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
