@@ -14,10 +14,8 @@ from refundkit.domain.orders import extensions, lifecycle
 from refundkit.domain.orders.machine import OrderAction, next_actions
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft, place_order
-from refundkit.domain.orders.platform_refund import refund_by_platform
-from refundkit.domain.refunds import Refund
 from refundkit.domain.roles import Role
-from refundkit.service import rate_limits, tracking, tracking_signals
+from refundkit.service import tracking, tracking_signals
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -141,21 +139,6 @@ def answer_extension(
         return extensions.reject_extension(ctx, order, extension_id)
 
     return _command(deps, uow, user, order_id, step)
-
-
-def refund_order(
-    deps: Deps, uow: UnitOfWork, user: User, order_id: str, amount: Callable[[str], int],
-    reason: str,
-) -> Refund:  # fmt: skip
-    """A platform or agent refund outside any dispute. ``amount`` turns the order's currency
-    into minor units (the order is read first, under its row lock)."""
-    order = visible_order(uow, user, order_id, for_update=True)
-    ctx = deps.context(uow, actor_of(user), order.policy_version)
-    outcome = refund_by_platform(ctx, order, amount(order.currency), reason)
-    uow.orders.save(order)
-    record(uow, outcome)
-    rate_limits.charge(deps, uow, user, rate_limits.REFUND_MADE)
-    return outcome.refunds[0]
 
 
 def get_order(deps: Deps, uow: UnitOfWork, user: User, order_id: str) -> OrderDetails:

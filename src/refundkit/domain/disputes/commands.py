@@ -32,7 +32,7 @@ from refundkit.domain.errors import (
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
-from refundkit.domain.orders.escrow import refund_order
+from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.machine import OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
@@ -261,7 +261,7 @@ def settle(
                                     refund_amount=amount, decided_by=decided_by.value,
                                     rule=rule)])  # fmt: skip
     if amount > 0:
-        result.merge(refund_order(ctx, order, amount, f"dispute {d.id}"))
+        result.merge(refund_buyer(ctx, order, amount, f"dispute {d.id}"))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None
