@@ -8,10 +8,16 @@ from datetime import datetime
 
 from refundkit.domain.chargebacks.model import Chargeback
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes import commands
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.machine import NextAction
 from refundkit.domain.orders import extensions, lifecycle
-from refundkit.domain.orders.machine import OrderAction, next_actions
+from refundkit.domain.orders.machine import (
+    NO_DISPUTES,
+    OrderAction,
+    dispute_window_open,
+    next_actions,
+)
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.roles import Role
@@ -35,7 +41,11 @@ def details(deps: Deps, uow: UnitOfWork, order: Order) -> OrderDetails:
     now = deps.clock.now()
     policy = deps.policies.for_version(uow, order.policy_version)
     found = tuple(uow.chargebacks.for_order(order.id)) if order.paid_at else ()
-    return OrderDetails(order, next_actions(order, now, policy), now, found)
+    history = NO_DISPUTES
+    if dispute_window_open(order, now, policy):
+        # Only then do its earlier disputes matter (the same rule the API applies).
+        history = commands.history_of(uow.disputes.for_order(order.id))
+    return OrderDetails(order, next_actions(order, now, policy, history), now, found)
 
 
 def create_order(
