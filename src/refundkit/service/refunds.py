@@ -1,9 +1,10 @@
-"""Executing refunds at the PSP, and reading them."""
+"""Refunds: the one use case that refunds an order outside a dispute, executing refunds at
+the PSP, and reading them."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Outcome
@@ -19,6 +20,7 @@ from refundkit.domain.ledger import (
 )
 from refundkit.domain.orders import timers as timer_kinds
 from refundkit.domain.orders.escrow import undo_refund
+from refundkit.domain.orders.platform_refund import refund_by_platform
 from refundkit.domain.refunds import (
     Refund,
     RefundStatus,
@@ -27,13 +29,29 @@ from refundkit.domain.refunds import (
     mark_submitted,
     mark_succeeded,
 )
-from refundkit.service.access import visible_order
+from refundkit.service import rate_limits
+from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import PspRefund, UnitOfWork
 from refundkit.service.records import User
 from refundkit.service.transactions import record
 
 log = logging.getLogger(__name__)
+
+
+def refund_order(
+    deps: Deps, uow: UnitOfWork, user: User, order_id: str, amount: Callable[[str], int],
+    reason: str,
+) -> Refund:  # fmt: skip
+    """A platform or agent refund outside any dispute. ``amount`` turns the order's currency
+    into minor units (the order is read first, under its row lock)."""
+    order = visible_order(uow, user, order_id, for_update=True)
+    ctx = deps.context(uow, actor_of(user), order.policy_version)
+    outcome = refund_by_platform(ctx, order, amount(order.currency), reason)
+    uow.orders.save(order)
+    record(uow, outcome)
+    rate_limits.charge(deps, uow, user, rate_limits.REFUND_MADE)
+    return outcome.refunds[0]
 
 
 def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
