@@ -69,11 +69,11 @@ def ready(process: subprocess.Popen[bytes], port: int) -> None:
     until(answers, "the API to start")
 
 
-def worker(url: str, tmp: Path, *, batch: int = 100, log: Path | None = None,
-           **extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
+def worker(url: str, tmp: Path, *, batch: int = 100, poll: float = 0.05,
+           log: Path | None = None, **extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     return subprocess.Popen(
-        _command("worker", "--sandbox", "--poll", "0.05", "--batch", str(batch)),
+        _command("worker", "--sandbox", "--poll", str(poll), "--batch", str(batch)),
         env=env(url, tmp, **extra), stdout=out, stderr=out,
     )  # fmt: skip
 

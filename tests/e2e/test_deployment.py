@@ -92,8 +92,8 @@ def test_two_apis_and_two_workers_survive_restarts_and_add_up(
     with receiver() as hook:
         api_a, api_b = (processes.api(database_url, tmp_path, port, log=logs, wait=False,
                                       **extra) for port in ports)  # fmt: skip
-        w1 = processes.worker(database_url, tmp_path, log=logs, **extra)
-        w2 = processes.worker(database_url, tmp_path, log=logs, **extra)
+        w1 = processes.worker(database_url, tmp_path, poll=0.25, log=logs, **extra)
+        w2 = processes.worker(database_url, tmp_path, poll=0.25, log=logs, **extra)
         started = [api_a, api_b, w1, w2]
         with processes.reaped(started):
             processes.ready(api_a, ports[0])
@@ -131,8 +131,8 @@ def test_two_apis_and_two_workers_survive_restarts_and_add_up(
                 for order_id in orders[5:8]]  # fmt: skip
             # Back up again, then the rest of the load through the restarted API.
             api_b = processes.api(database_url, tmp_path, ports[1], log=logs, wait=False, **extra)
-            w1 = processes.worker(database_url, tmp_path, log=logs, **extra)
-            w2 = processes.worker(database_url, tmp_path, log=logs, **extra)
+            w1 = processes.worker(database_url, tmp_path, poll=0.25, log=logs, **extra)
+            w2 = processes.worker(database_url, tmp_path, poll=0.25, log=logs, **extra)
             started += [api_b, w1, w2]
             processes.ready(api_b, ports[1])
             for dispute_id in disputes:
