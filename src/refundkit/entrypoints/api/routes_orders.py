@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from refundkit.domain.errors import ValidationError
+from refundkit.domain.money import AmountText
 from refundkit.domain.orders.model import Address, OrderLine, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
@@ -215,9 +216,7 @@ def refund(
     if idem is None:
         raise ValidationError("a refund needs an Idempotency-Key header", field="Idempotency-Key")
 
-    def amount(currency: str) -> int:
-        return s.minor_units(deps.currencies, body.amount, currency, "amount", positive=True)
-
+    amount = AmountText(body.amount, "amount")
     return command(
         deps, idem,
         lambda uow: refunds.refund_order(deps, uow, user, order_id, amount, body.reason),
