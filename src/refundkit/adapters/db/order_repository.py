@@ -68,7 +68,7 @@ _EXTENSION_COLUMNS = [
 def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int]:
     """A line and what was refunded of it, from its columns (named with ``prefix``)."""
     line = OrderLine(row[f"{prefix}sku"], row[f"{prefix}title"], row[f"{prefix}quantity"],
-                     row[f"{prefix}unit_price"])  # fmt: skip
+                     row[f"{prefix}unit_price"], row[f"{prefix}item_id"])  # fmt: skip
     return line, row[f"{prefix}refunded"]
 
 
@@ -121,6 +121,7 @@ class SqlOrderRepository:
                 {
                     "order_id": order.id,
                     "position": i,
+                    "item_id": line.id,
                     "sku": line.sku,
                     "title": line.title,
                     "quantity": line.quantity,

@@ -149,6 +149,8 @@ order_lines = sa.Table(
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price", Money, nullable=False),
     sa.Column("refunded", Money, nullable=False, server_default="0"),
+    sa.Column("item_id", Id, nullable=False),
+    sa.UniqueConstraint("order_id", "item_id", name="uq_order_lines_order_id_item_id"),
 )
 
 protection_extensions = sa.Table(

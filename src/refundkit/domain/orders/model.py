@@ -35,6 +35,9 @@ class OrderLine:
     title: str
     quantity: int
     unit_price: int
+    id: str = ""
+    """The item's id (``li_...``), given when the order is placed; parcels and disputes name
+    the units they hold by it."""
 
     @property
     def total(self) -> int:
@@ -136,6 +139,9 @@ class Order:
             if extension.status is ExtensionStatus.PENDING:
                 return extension
         return None
+
+    def line(self, item_id: str) -> OrderLine | None:
+        return next((line for line in self.lines if line.id == item_id), None)
 
     def extension(self, extension_id: str) -> ProtectionExtension | None:
         return next((e for e in self.extensions if e.id == extension_id), None)

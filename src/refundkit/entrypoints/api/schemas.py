@@ -14,8 +14,10 @@ from refundkit.domain.money import (
     parse_major,
     parse_positive_major,
 )
+from refundkit.domain.orders.lines import holdings
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund
+from refundkit.entrypoints.api.line_views import item_out
 from refundkit.service.orders import OrderDetails
 from refundkit.service.records import StoredEvent, User
 
@@ -234,11 +236,7 @@ class OrderOut(BaseModel):
             currency=order.currency,
             buyer_id=order.buyer_id,
             seller_id=order.seller_id,
-            items=[
-                {"sku": li.sku, "title": li.title, "quantity": li.quantity,
-                 "unit_price": m(li.unit_price), "total": m(li.total)}
-                for li in order.lines
-            ],
+            items=[item_out(h, m) for h in holdings(order)],
             shipping_fee=m(order.shipping_fee),
             payment_method=order.payment_method.value,
             ship_to={"country": order.ship_to.country, "city": order.ship_to.city,

@@ -1,0 +1,52 @@
+"""What each item of an order holds: how many of its units were shipped, delivered, are
+under an open dispute and were refunded, and what those units are worth.
+
+A unit counts as refunded once its whole price came back: a partial refund spread over the
+lines (largest remainder, see ``domain/refunds.py``) gives back money, not units, so
+``refunded`` units are the line's refunded amount divided by its unit price, rounded down,
+while ``amounts.refunded`` is the exact money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from refundkit.domain.orders.model import Order, OrderLine
+
+
+@dataclass(frozen=True, slots=True)
+class LineHolding:
+    line: OrderLine
+    shipped: int
+    delivered: int
+    disputed: int
+    refunded: int
+    refunded_amount: int
+
+    @property
+    def item_id(self) -> str:
+        return self.line.id
+
+    @property
+    def quantity(self) -> int:
+        return self.line.quantity
+
+    def worth(self, units: int) -> int:
+        return units * self.line.unit_price
+
+    @property
+    def refundable_amount(self) -> int:
+        return self.line.total - self.refunded_amount
+
+
+def holdings(order: Order) -> list[LineHolding]:
+    """Each line of ``order``, in order, with its units and their money."""
+    refunded_by_line = order.line_refunds[:-1] or [0] * len(order.lines)
+    found = []
+    for line, refunded_amount in zip(order.lines, refunded_by_line, strict=True):
+        shipped = line.quantity if order.shipped_at is not None else 0
+        delivered = shipped if order.delivered_at is not None else 0
+        disputed = line.quantity if order.open_dispute_id is not None else 0
+        refunded = min(line.quantity, refunded_amount // line.unit_price)
+        found.append(LineHolding(line, shipped, delivered, disputed, refunded, refunded_amount))
+    return found
