@@ -26,7 +26,7 @@ def test_items_have_ids_and_show_their_units_and_money(api: Api) -> None:
     placed = api.create_order(buyer, seller, items=ITEMS, shipping_fee="5.00")
     ids = [item["id"] for item in placed["items"]]
     assert all(i.startswith("li_") for i in ids) and len(set(ids)) == 2
-    nothing = {"shipped": 0, "delivered": 0, "disputed": 0, "refunded": 0}
+    nothing = {"shipped": 0, "delivered": 0, "disputed": 0, "refunded": 0, "cancelled": 0}
     assert _units(placed) == [nothing, nothing]
     assert _amounts(placed, "total") == ["9.99", "10.01"]
     order_id = placed["id"]

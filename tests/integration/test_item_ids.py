@@ -35,6 +35,7 @@ def test_units_follow_the_order_from_payment_to_delivery(market: Market) -> None
 
 def test_the_migration_gives_lines_placed_before_it_an_id(market: Market) -> None:
     order = market.place(lines=LINES)
+    shipped = market.shipped(lines=LINES)
     engine = market.rt.engine
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
@@ -54,3 +55,12 @@ def test_the_migration_gives_lines_placed_before_it_an_id(market: Market) -> Non
         ).all()
     suffix = order.id.removeprefix("ord_")
     assert [item_id for _, item_id in rows] == [f"li_{suffix}_0", f"li_{suffix}_1"]
+    # An order shipped before the migration has one parcel of every unit, with its tracking.
+    again = market.order(shipped.id)
+    [parcel] = again.parcels
+    assert parcel.id == "pcl_" + shipped.id.removeprefix("ord_")
+    assert (parcel.carrier, parcel.tracking_number) == (shipped.carrier, shipped.tracking_number)
+    assert parcel.shipped_at == shipped.shipped_at
+    assert parcel.delivery_deadline == shipped.deadlines.delivery_deadline
+    assert parcel.units == {line.id: line.quantity for line in again.lines}
+    assert [h.shipped for h in holdings(again)] == [3, 1]

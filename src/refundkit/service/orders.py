@@ -16,7 +16,7 @@ from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.orders.platform_refund import refund_by_platform
 from refundkit.domain.refunds import Refund
 from refundkit.domain.roles import Role
-from refundkit.service import rate_limits, tracking, tracking_signals
+from refundkit.service import rate_limits, shipments
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -101,16 +101,8 @@ def reject_cancellation(
 def ship_order(
     deps: Deps, uow: UnitOfWork, user: User, order_id: str, carrier: str, tracking_number: str
 ) -> OrderDetails:
-    """Ship; a tracking number already on another buyer's order flags both orders (the
-    shipped order is saved first, so the others' check sees its number)."""
-    order = visible_order(uow, user, order_id, for_update=True)
-    ctx = deps.context(uow, actor_of(user), order.policy_version)
-    record(uow, lifecycle.ship(ctx, order, carrier, tracking_number))
-    tracking_signals.check_order(deps, uow, order)
-    uow.orders.save(order)
-    assert order.carrier is not None
-    assert order.tracking_number is not None
-    tracking.check_shipments(deps, uow, order.carrier, order.tracking_number, but=order.id)
+    """Ship everything not shipped yet, as one parcel (see ``service/shipments.py``)."""
+    order = shipments.ship(deps, uow, user, order_id, carrier, tracking_number, None)
     return details(deps, uow, order)
 
 

@@ -1,5 +1,6 @@
-"""What each item of an order holds: how many of its units were shipped, delivered, are
-under an open dispute and were refunded, and what those units are worth.
+"""What each item of an order holds: how many of its units were shipped, delivered (in a
+parcel with a delivered scan, or all shipped once the buyer confirmed receipt), are under an
+open dispute, were refunded and were cancelled unshipped, and what those units are worth.
 
 A unit counts as refunded once its whole price came back: a partial refund spread over the
 lines (largest remainder, see ``domain/refunds.py``) gives back money, not units, so
@@ -22,6 +23,8 @@ class LineHolding:
     disputed: int
     refunded: int
     refunded_amount: int
+    cancelled: int = 0
+    """Units not shipped within the handling time, cancelled and refunded."""
 
     @property
     def item_id(self) -> str:
@@ -44,9 +47,16 @@ def holdings(order: Order) -> list[LineHolding]:
     refunded_by_line = order.line_refunds[:-1] or [0] * len(order.lines)
     found = []
     for line, refunded_amount in zip(order.lines, refunded_by_line, strict=True):
-        shipped = line.quantity if order.shipped_at is not None else 0
-        delivered = shipped if order.delivered_at is not None else 0
+        shipped = order.shipped_units(line.id)
+        delivered = (
+            shipped
+            if order.confirmed_at is not None
+            else sum(p.units.get(line.id, 0) for p in order.parcels if p.delivered_at)
+        )
         disputed = line.quantity if order.open_dispute_id is not None else 0
         refunded = min(line.quantity, refunded_amount // line.unit_price)
-        found.append(LineHolding(line, shipped, delivered, disputed, refunded, refunded_amount))
+        cancelled = order.cancelled_units.get(line.id, 0)
+        found.append(
+            LineHolding(line, shipped, delivered, disputed, refunded, refunded_amount, cancelled)
+        )
     return found

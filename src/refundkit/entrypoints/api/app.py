@@ -13,6 +13,7 @@ from refundkit.entrypoints.api import (
     routes_notifications,
     routes_orders,
     routes_platform,
+    routes_shipments,
     routes_webhooks,
 )
 from refundkit.entrypoints.web import app as web_app
@@ -33,6 +34,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.state.deps = deps
     problems.install(app)
     app.include_router(routes_orders.router)
+    app.include_router(routes_shipments.router)
     app.include_router(routes_platform.router)
     app.include_router(routes_aftership.router)
     app.include_router(routes_money.router)

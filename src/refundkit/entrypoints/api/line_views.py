@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from refundkit.domain.orders.lines import LineHolding
+from refundkit.domain.orders.model import Order, Parcel
+from refundkit.domain.orders.parcels import is_late
 
 
 def item_out(h: LineHolding, m: Callable[[int], str]) -> dict[str, Any]:
@@ -16,8 +19,23 @@ def item_out(h: LineHolding, m: Callable[[int], str]) -> dict[str, Any]:
         "id": li.id, "sku": li.sku, "title": li.title, "quantity": li.quantity,
         "unit_price": m(li.unit_price), "total": m(li.total),
         "units": {"shipped": h.shipped, "delivered": h.delivered, "disputed": h.disputed,
-                  "refunded": h.refunded},
+                  "refunded": h.refunded, "cancelled": h.cancelled},
         "amounts": {"total": m(li.total), "shipped": m(h.worth(h.shipped)),
                     "delivered": m(h.worth(h.delivered)), "disputed": m(h.worth(h.disputed)),
                     "refunded": m(h.refunded_amount), "refundable": m(h.refundable_amount)},
+    }  # fmt: skip
+
+
+def parcel_out(order: Order, p: Parcel, now: datetime) -> dict[str, Any]:
+    """A parcel with its own tracking, deadline and flags."""
+    return {
+        "id": p.id, "status": p.status.value, "carrier": p.carrier,
+        "tracking_number": p.tracking_number,
+        "lines": [{"item_id": item_id, "quantity": n} for item_id, n in p.units.items()],
+        "shipped_at": p.shipped_at, "delivery_deadline": p.delivery_deadline,
+        "delivered_at": p.delivered_at, "late": is_late(order, p, now),
+        "tracking_flags": [
+            {"signal": f.signal.value, "raised_at": f.raised_at, "evidence": f.evidence}
+            for f in p.tracking_flags
+        ],
     }  # fmt: skip

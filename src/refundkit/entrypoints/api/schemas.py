@@ -16,8 +16,9 @@ from refundkit.domain.money import (
 )
 from refundkit.domain.orders.lines import holdings
 from refundkit.domain.orders.model import Order
+from refundkit.domain.orders.parcels import order_late
 from refundkit.domain.refunds import Refund
-from refundkit.entrypoints.api.line_views import item_out
+from refundkit.entrypoints.api.line_views import item_out, parcel_out
 from refundkit.service.orders import OrderDetails
 from refundkit.service.records import StoredEvent, User
 
@@ -220,6 +221,9 @@ class OrderOut(BaseModel):
     extension_days_granted: int
     tracking_flags: list[dict[str, Any]]
     dispute_id: str | None
+    parcels: list[dict[str, Any]]
+    late: bool
+    """A parcel is past its delivery deadline with no delivery shown and no confirmation."""
     next_actions: list[NextActionOut]
 
     @classmethod
@@ -275,6 +279,8 @@ class OrderOut(BaseModel):
                 for f in order.tracking_flags
             ],
             dispute_id=order.open_dispute_id,
+            parcels=[parcel_out(order, p, found.now) for p in order.parcels],
+            late=order_late(order, found.now),
             next_actions=[
                 NextActionOut(actor=a.actor.value, action=a.action.value, due_by=a.due_by,
                               on_timeout=a.on_timeout)
