@@ -16,6 +16,7 @@ from refundkit.domain.orders.model import (
 )
 from refundkit.domain.orders.parcels import extend_parcels
 from refundkit.domain.reminders import window_timers
+from refundkit.domain.rules import Rule
 
 
 def _event(ctx: Context, order: Order, kind: str, ext: ProtectionExtension) -> Event:
@@ -80,5 +81,5 @@ def reject_extension(ctx: Context, order: Order, extension_id: str | None) -> Ou
     ext.decided_at = ctx.now
     event = _event(ctx, order, "order.protection_extension_rejected", ext)
     if extension_id is None:
-        event.data["rule"] = "protection.extension_answer_hours"
+        event.data["rule"] = Rule.EXTENSION_ANSWER
     return Outcome(events=[event])

@@ -5,17 +5,24 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
+    docs_page,
+    guards,
+    health,
+    metrics,
     problems,
     routes_aftership,
+    routes_chargebacks,
     routes_disputes,
     routes_files,
     routes_money,
     routes_notifications,
     routes_orders,
     routes_platform,
+    routes_psp,
     routes_shipments,
     routes_webhooks,
 )
+from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
 from refundkit.entrypoints.web import app as web_app
 from refundkit.service.deps import Deps
 
@@ -28,10 +35,13 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
         version="0.1.0",
         summary="Buyer protection, disputes, escrow and refunds for online marketplaces",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # docs_page: Swagger UI from this site, not a CDN
+        swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
     )
+    app.router.route_class = guards.GuardedRoute
     app.state.deps = deps
+    guards.install(app)  # first: inside every other middleware, so its 408 is a problem
     problems.install(app)
     app.include_router(routes_orders.router)
     app.include_router(routes_shipments.router)
@@ -41,8 +51,14 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_webhooks.router)
     app.include_router(routes_notifications.router)
     app.include_router(routes_disputes.router)
+    app.include_router(routes_psp.router)
+    app.include_router(routes_chargebacks.router)
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
+    docs_page.install(app)
+    health.install(app)
+    metrics.install(app)
+    app.add_middleware(RequestIdMiddleware)  # outermost: last added
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

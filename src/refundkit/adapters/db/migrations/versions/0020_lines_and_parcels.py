@@ -4,7 +4,7 @@ orders ship in parcels (``parcels``, ``parcel_lines``). Lines placed before get
 with the order's carrier, number, deadline, delivery and flags.
 
 Revision ID: 0020
-Revises: 0013
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from refundkit.adapters.db.tables import UTCDateTime
 
 revision = "0020"
-down_revision = "0013"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
