@@ -48,6 +48,10 @@ def test_items_have_ids_and_show_their_units_and_money(api: Api) -> None:
     assert answer.status_code == 201, answer.text
     disputed = api.order(order_id)
     assert [u["disputed"] for u in _units(disputed)] == [3, 1]
+    [listed] = disputed["disputes"]
+    assert disputed["dispute_id"] == listed["id"] == answer.json()["id"]
+    assert (listed["status"], listed["reason"], listed["requested_refund"]) == (
+        "awaiting_seller", "not_received", "10.00")  # fmt: skip
     assert _amounts(disputed, "disputed") == ["9.99", "10.01"]
     accepted = api.post(f"/v1/disputes/{answer.json()['id']}/accept", {},
                         key=seller["api_key"])  # fmt: skip
@@ -58,5 +62,28 @@ def test_items_have_ids_and_show_their_units_and_money(api: Api) -> None:
     assert _amounts(after, "refunded") == ["4.00", "4.00"]
     assert [u["refunded"] for u in _units(after)] == [1, 0]
     assert [u["disputed"] for u in _units(after)] == [0, 0]
+    assert after["dispute_id"] is None
+    assert [(d["status"], d["outcome"], d["refund_amount"]) for d in after["disputes"]] == [
+        ("resolved", "partial_refund", "10.00")]  # fmt: skip
     assert _amounts(after, "refundable") == ["5.99", "6.01"]
     assert [item["id"] for item in after["items"]] == ids
+
+
+def test_an_order_lists_every_dispute_beside_the_open_one(api: Api) -> None:
+    buyer, seller = api.user("buyer"), api.user("seller", "CN")
+    order_id = api.create_order(buyer, seller)["id"]
+    api.pay(order_id)
+    assert api.order(order_id)["disputes"] == []
+    api.ship(order_id, seller)
+    api.post("/v1/sandbox/clock/advance", {"days": 5})
+    body = {"reason": "not_received", "item_received": False, "requested_refund": "5.00",
+            "description": "Late."}  # fmt: skip
+    path = f"/v1/orders/{order_id}/disputes"
+    first = api.post(path, body, key=buyer["api_key"]).json()["id"]
+    withdrawn = api.post(f"/v1/disputes/{first}/withdraw", {}, key=buyer["api_key"])
+    assert withdrawn.status_code == 200, withdrawn.text
+    second = api.post(path, body, key=buyer["api_key"]).json()["id"]
+    order = api.order(order_id)
+    assert [(d["id"], d["status"]) for d in order["disputes"]] == [
+        (first, "withdrawn"), (second, "awaiting_seller")]  # fmt: skip
+    assert order["dispute_id"] == second

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from refundkit.domain.chargebacks.model import Chargeback
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes.model import Dispute
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.machine import NextAction
 from refundkit.domain.orders import extensions, lifecycle
@@ -31,13 +32,17 @@ class OrderDetails:
     next_actions: list[NextAction[OrderAction]]
     now: datetime
     chargebacks: tuple[Chargeback, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
+    """Every dispute of the order, oldest first (issue 18: ``disputes`` beside ``dispute_id``)."""
 
 
 def details(deps: Deps, uow: UnitOfWork, order: Order) -> OrderDetails:
     now = deps.clock.now()
     policy = deps.policies.for_version(uow, order.policy_version)
     found = tuple(uow.chargebacks.for_order(order.id)) if order.paid_at else ()
-    return OrderDetails(order, next_actions(order, now, policy), now, found)
+    # Only a shipped order can have been disputed: the others cost no query.
+    disputes = tuple(uow.disputes.for_order(order.id)) if order.shipped_at else ()
+    return OrderDetails(order, next_actions(order, now, policy), now, found, disputes)
 
 
 def create_order(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from refundkit.domain.disputes.model import Dispute
 from refundkit.domain.orders.lines import LineHolding
 from refundkit.domain.orders.model import Order, Parcel
 from refundkit.domain.orders.parcels import is_late
@@ -38,4 +39,15 @@ def parcel_out(order: Order, p: Parcel, now: datetime) -> dict[str, Any]:
             {"signal": f.signal.value, "raised_at": f.raised_at, "evidence": f.evidence}
             for f in p.tracking_flags
         ],
+    }  # fmt: skip
+
+
+def dispute_summary(d: Dispute, m: Callable[[int], str]) -> dict[str, Any]:
+    """A dispute as the order lists it; ``GET /v1/disputes/{id}`` has the rest."""
+    return {
+        "id": d.id, "status": d.status.value, "reason": d.reason.value,
+        "sub_reason": d.sub_reason, "requested_refund": m(d.requested_refund),
+        "outcome": d.outcome.value if d.outcome else None,
+        "refund_amount": None if d.refund_amount is None else m(d.refund_amount),
+        "opened_at": d.opened_at, "resolved_at": d.resolved_at,
     }  # fmt: skip

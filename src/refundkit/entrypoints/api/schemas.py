@@ -19,7 +19,7 @@ from refundkit.domain.orders.model import Order
 from refundkit.domain.orders.parcels import order_late
 from refundkit.domain.refunds import Refund
 from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
-from refundkit.entrypoints.api.line_views import item_out, parcel_out
+from refundkit.entrypoints.api.line_views import dispute_summary, item_out, parcel_out
 from refundkit.service.orders import OrderDetails
 from refundkit.service.records import StoredEvent, User
 
@@ -229,6 +229,8 @@ class OrderOut(BaseModel):
     extension_days_granted: int
     tracking_flags: list[dict[str, Any]]
     dispute_id: str | None
+    disputes: list[dict[str, Any]]
+    """Every dispute of the order, oldest first; ``dispute_id`` is the one open now."""
     parcels: list[dict[str, Any]]
     late: bool
     """A parcel is past its delivery deadline with no delivery shown and no confirmation."""
@@ -290,6 +292,7 @@ class OrderOut(BaseModel):
                 for f in order.tracking_flags
             ],
             dispute_id=order.open_dispute_id,
+            disputes=[dispute_summary(d, m) for d in found.disputes],
             parcels=[parcel_out(order, p, found.now) for p in order.parcels],
             late=order_late(order, found.now),
             chargebacks=[ChargebackOut.of(catalog, cb) for cb in found.chargebacks],
