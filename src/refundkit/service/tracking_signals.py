@@ -8,6 +8,7 @@ from datetime import datetime
 
 from refundkit.domain.context import SYSTEM_ACTOR, Outcome
 from refundkit.domain.disputes.commands import settle
+from refundkit.domain.disputes.lines import refund_cap
 from refundkit.domain.disputes.model import DecidedBy, DisputeReason
 from refundkit.domain.events import Event
 from refundkit.domain.orders.model import Order, OrderStatus, Parcel
@@ -80,7 +81,7 @@ def resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
         return Outcome()
     flag = decisive[0]
     outcome = settle(
-        ctx, d, order, order.refundable, False, DecidedBy.POLICY,
+        ctx, d, order, refund_cap(order, d.units), False, DecidedBy.POLICY,
         rule=not_received_rule(flag.signal.value),
         rationale=f"tracking signal {flag.signal.value}: {flag.evidence}",
     )  # fmt: skip

@@ -42,8 +42,10 @@ class LineHolding:
         return self.line.total - self.refunded_amount
 
 
-def holdings(order: Order) -> list[LineHolding]:
-    """Each line of ``order``, in order, with its units and their money."""
+def holdings(order: Order, disputed: dict[str, int] | None = None) -> list[LineHolding]:
+    """Each line of ``order``, in order, with its units and their money. ``disputed`` is the
+    units under open disputes by item (see ``disputes.lines.open_units``); None: every unit
+    while a dispute is open."""
     refunded_by_line = order.line_refunds[:-1] or [0] * len(order.lines)
     found = []
     for line, refunded_amount in zip(order.lines, refunded_by_line, strict=True):
@@ -53,10 +55,15 @@ def holdings(order: Order) -> list[LineHolding]:
             if order.confirmed_at is not None
             else sum(p.units.get(line.id, 0) for p in order.parcels if p.delivered_at)
         )
-        disputed = line.quantity if order.open_dispute_id is not None else 0
+        if disputed is not None:
+            under_dispute = disputed.get(line.id, 0)
+        else:
+            under_dispute = line.quantity if order.open_dispute_id is not None else 0
         refunded = min(line.quantity, refunded_amount // line.unit_price)
         cancelled = order.cancelled_units.get(line.id, 0)
         found.append(
-            LineHolding(line, shipped, delivered, disputed, refunded, refunded_amount, cancelled)
+            LineHolding(
+                line, shipped, delivered, under_dispute, refunded, refunded_amount, cancelled
+            )
         )
     return found

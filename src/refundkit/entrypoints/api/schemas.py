@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from refundkit.domain.disputes.lines import open_units
 from refundkit.domain.money import (
     CurrencyCatalog,
     Money,
@@ -252,7 +253,7 @@ class OrderOut(BaseModel):
             currency=order.currency,
             buyer_id=order.buyer_id,
             seller_id=order.seller_id,
-            items=[item_out(h, m) for h in holdings(order)],
+            items=[item_out(h, m) for h in holdings(order, open_units(order, found.disputes))],
             shipping_fee=m(order.shipping_fee),
             payment_method=order.payment_method.value,
             ship_to={"country": order.ship_to.country, "city": order.ship_to.city,

@@ -1,5 +1,6 @@
 """Items have ids (``order_lines.item_id``, unique within their order) and cancelled units;
-orders ship in parcels (``parcels``, ``parcel_lines``). Lines placed before get
+orders ship in parcels (``parcels``, ``parcel_lines``); a dispute may name its units
+(``disputes.lines``, null: the whole order). Lines placed before get
 ``li_<order id>_<position>``; an order shipped before gets one parcel holding every unit,
 with the order's carrier, number, deadline, delivery and flags.
 
@@ -31,6 +32,8 @@ def upgrade() -> None:
     with op.batch_alter_table("order_lines") as batch:
         batch.alter_column("item_id", existing_type=sa.String(40), nullable=False)
         batch.create_unique_constraint("uq_order_lines_order_id_item_id", ["order_id", "item_id"])
+    with op.batch_alter_table("disputes") as batch:
+        batch.add_column(sa.Column("lines", sa.JSON, nullable=True))
     op.create_table(
         "parcels",
         sa.Column("id", sa.String(40), primary_key=True),
@@ -72,6 +75,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("disputes") as batch:
+        batch.drop_column("lines")
     op.drop_table("parcel_lines")
     op.drop_index("ix_parcels_tracking", table_name="parcels")
     op.drop_index("ix_parcels_order_id", table_name="parcels")
