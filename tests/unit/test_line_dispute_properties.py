@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_order_machine import T0, ctx
 
 from refundkit.domain.disputes.lines import cap_parts, covered_units, read_units, refund_dispute
 from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
-from refundkit.domain.errors import InvalidTransition, ValidationError
+from refundkit.domain.errors import InvalidTransition, ValidationError, WindowClosed
 from refundkit.domain.orders import lifecycle
 from refundkit.domain.orders.model import Address, Order, OrderLine
 from refundkit.domain.orders.parcels import ship_parcel, units_left
@@ -87,3 +88,16 @@ def test_line_disputes_never_share_a_unit_nor_refund_past_what_was_paid(
     assert all(0 <= r <= t for r, t in zip(order.line_refunds, totals, strict=True))
     assert order.refunded_amount <= order.paid_amount
     assert sum(order.line_refunds) == order.refunded_amount
+
+
+def test_a_parcel_after_ship_by_is_too_late_and_one_with_nothing_left_is_refused() -> None:
+    order = _order([OrderLine("s", "Lamp", 2, 100)], 0)
+    assert order.deadlines.ship_by is not None
+    late = ctx(Role.SELLER, order.deadlines.ship_by)
+    ship_parcel(ctx(Role.SELLER, T0), order, "DHL", "P-1", [(order.lines[0].id, 1)])
+    with pytest.raises(WindowClosed):
+        ship_parcel(late, order, "DHL", "P-2", None)
+    ship_parcel(ctx(Role.SELLER, T0), order, "DHL", "P-2", None)
+    with pytest.raises(InvalidTransition) as refused:
+        ship_parcel(late, order, "DHL", "P-3", None)
+    assert not isinstance(refused.value, WindowClosed)

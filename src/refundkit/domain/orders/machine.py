@@ -180,9 +180,9 @@ _AFTER_FREE_CANCEL = _guard(
     lambda ctx: None if _before("free_cancel_until", "")(ctx) else "still free to cancel",
 )
 _SHIP_WINDOW = all_of(
-    "before ship_by, units left to ship",
-    _guard("before ship_by", _before("ship_by", "the handling time"), WindowClosed),
+    "units left to ship, before ship_by",
     _guard("units left to ship", _units_left_to_ship),
+    _guard("before ship_by", _before("ship_by", "the handling time"), WindowClosed),
 )
 _CANCEL_UNSHIPPED = _guard(
     "ship_by passed, units left to ship", _all(_passed("ship_by"), _units_left_to_ship)
