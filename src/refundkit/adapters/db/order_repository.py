@@ -96,7 +96,6 @@ class SqlOrderRepository:
         self._seen_lines: dict[str, list[int]] = {}
         self._seen_extensions: dict[str, dict[str, ProtectionExtension]] = {}
         self._parcels = ParcelRows(conn)
-        self._seen_cancelled: dict[str, dict[str, int]] = {}
         self._latest: dict[str, Order] = {}
         # The order row as read or last written, so a save sets only the columns that changed.
         self._seen_values: dict[str, dict[str, Any]] = {}
@@ -138,7 +137,6 @@ class SqlOrderRepository:
             ],
         )
         self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
-        self._seen_cancelled[order.id] = {}
         self._parcels.added(order)
         self._seen_extensions[order.id] = {}
         self._seen_values[order.id] = self._order_values(order)
@@ -249,7 +247,6 @@ class SqlOrderRepository:
         self._seen_values[order.id] = self._order_values(order)
         self._write_extensions(order)
         self._write_line_refunds(order)
-        self._write_cancelled(order)
         self._parcels.write(order)
         self._latest[order.id] = order
 
@@ -268,19 +265,6 @@ class SqlOrderRepository:
                 .values(refunded=amount)
             )
         self._seen_lines[order.id] = list(order.line_refunds)
-
-    def _write_cancelled(self, order: Order) -> None:
-        seen = self._seen_cancelled.get(order.id, {})
-        for position, line in enumerate(order.lines):
-            count = order.cancelled_units.get(line.id, 0)
-            if seen.get(line.id, 0) == count:
-                continue
-            self._conn.execute(
-                t.order_lines.update()
-                .where(t.order_lines.c.order_id == order.id, t.order_lines.c.position == position)
-                .values(cancelled=count)
-            )
-        self._seen_cancelled[order.id] = dict(order.cancelled_units)
 
     def search(
         self,
@@ -339,8 +323,8 @@ class SqlOrderRepository:
                 row["shipping_refunded"],
             ]
             order.cancelled_units = {line.id: n for line, _, n in own_lines if n}
-            self._seen_cancelled[order.id] = dict(order.cancelled_units)
             order.parcels = parcels.get(order.id, [])
+            self._parcels.seen_cancelled(order)
             self._seen_lines[order.id] = list(order.line_refunds)
             self._seen_extensions[order.id] = {e.id: replace(e) for e in order.extensions}
             self._seen_values[order.id] = self._order_values(order)

@@ -35,14 +35,34 @@ def _copy(parcel: Parcel) -> Parcel:
 
 
 class ParcelRows:
+    """An order's parcels, and its lines' cancelled units, as read and written."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._seen: dict[str, dict[str, Parcel]] = {}
         """Order id -> its parcels as read or last written."""
+        self._cancelled: dict[str, dict[str, int]] = {}
 
     def added(self, order: Order) -> None:
         self._seen[order.id] = {}
+        self._cancelled[order.id] = {}
         self.write(order)
+
+    def seen_cancelled(self, order: Order) -> None:
+        self._cancelled[order.id] = dict(order.cancelled_units)
+
+    def _write_cancelled(self, order: Order) -> None:
+        seen = self._cancelled.get(order.id, {})
+        for position, line in enumerate(order.lines):
+            count = order.cancelled_units.get(line.id, 0)
+            if seen.get(line.id, 0) == count:
+                continue
+            self._conn.execute(
+                t.order_lines.update()
+                .where(t.order_lines.c.order_id == order.id, t.order_lines.c.position == position)
+                .values(cancelled=count)
+            )
+        self._cancelled[order.id] = dict(order.cancelled_units)
 
     def load(self, order_ids: Sequence[str]) -> dict[str, list[Parcel]]:
         if not order_ids:
@@ -72,6 +92,7 @@ class ParcelRows:
         return {oid: list(parcels.values()) for oid, parcels in found.items()}
 
     def write(self, order: Order) -> None:
+        self._write_cancelled(order)
         seen = self._seen.setdefault(order.id, {})
         for position, parcel in enumerate(order.parcels):
             before = seen.get(parcel.id)

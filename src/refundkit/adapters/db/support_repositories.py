@@ -348,16 +348,11 @@ class SqlTrackingRepository:
         return inserted.first() is not None
 
     def orders_with_tracking(self, carrier: str, tracking_number: str) -> Sequence[str]:
-        return list(
-            self._conn.execute(
-                sa.select(t.parcels.c.order_id)
-                .where(
-                    t.parcels.c.carrier == carrier, t.parcels.c.tracking_number == tracking_number
-                )
-                .group_by(t.parcels.c.order_id)
-                .order_by(t.parcels.c.order_id)
-            ).scalars()
+        p = t.parcels.c
+        found = sa.select(p.order_id).where(
+            p.carrier == carrier, p.tracking_number == tracking_number
         )
+        return list(self._conn.execute(found.distinct().order_by(p.order_id)).scalars())
 
     def buyers_with_tracking(self, carrier: str, tracking_number: str) -> dict[str, str]:
         """Each order shipped with this carrier and number, and its buyer."""

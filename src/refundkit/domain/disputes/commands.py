@@ -3,6 +3,7 @@ the order and its money) and returns what goes with the change."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,13 +28,12 @@ from refundkit.domain.errors import (
     EvidenceRequired,
     Forbidden,
     InvalidAmount,
-    InvalidTransition,
     ValidationError,
 )
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
-from refundkit.domain.orders.machine import OrderAction
+from refundkit.domain.orders.machine import DisputeHistory, OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
@@ -62,13 +62,10 @@ def open_dispute(
     policy = ctx.policy.disputes
     if ctx.actor.role is not Role.BUYER or ctx.actor.id != order.buyer_id:
         raise Forbidden("only the order's buyer may open a dispute")
-    # The order's rows ``open_dispute``: its state, no dispute open, inside the window.
+    # The order's rows ``open_dispute``: its state, no dispute open, inside the window, no
+    # dispute before but withdrawn ones, under the cap.
     order_machine.find_transition(order, OrderAction.OPEN_DISPUTE, Role.BUYER, ctx.now,
-                                  ctx.policy)  # fmt: skip
-    if form.lines is None and any(d.status is not DisputeStatus.WITHDRAWN for d in earlier):
-        raise InvalidTransition("this order already had a dispute; appeal its outcome instead")
-    if len(earlier) >= policy.max_disputes_per_order:
-        raise InvalidTransition(f"an order may have {policy.max_disputes_per_order} disputes")
+                                  ctx.policy, _history(earlier, form))  # fmt: skip
     try:
         reason = DisputeReason(form.reason)
     except ValueError:
@@ -127,6 +124,19 @@ def open_dispute(
         timers=[TimerRequest(dispute_timers.SELLER_SILENCE, dispute.id, dispute.respond_by),
                 TimerRequest(dispute_timers.AUTO_ESCALATE, dispute.id, dispute.escalate_at)],
     )  # fmt: skip
+
+
+def history_of(earlier: Sequence[Dispute]) -> DisputeHistory:
+    """What opening another dispute on the order needs to know of these."""
+    return DisputeHistory(len(earlier), all(d.status is DisputeStatus.WITHDRAWN for d in earlier))
+
+
+def _history(earlier: Sequence[Dispute], form: DisputeForm) -> DisputeHistory:
+    """A dispute on named units may follow others that were not withdrawn: ``lines`` checks
+    that they share no unit; the cap on how many an order may have still holds."""
+    if form.lines is None:
+        return history_of(earlier)
+    return DisputeHistory(len(earlier), True)
 
 
 def _check_amount(

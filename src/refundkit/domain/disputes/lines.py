@@ -20,7 +20,7 @@ from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
 from refundkit.domain.errors import InvalidTransition, ValidationError
 from refundkit.domain.money import allocate
-from refundkit.domain.orders.escrow import refund_order
+from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.model import Order
 
 MISSING_ITEMS = "missing_items"
@@ -116,7 +116,7 @@ def refund_cap(order: Order, units: dict[str, int]) -> int:
 def refund_dispute(ctx: Context, order: Order, d: Dispute, amount: int, reason: str) -> Outcome:
     """The refund of a dispute: over its own units' parts, else over the whole order."""
     if not d.units:
-        return refund_order(ctx, order, amount, reason)
+        return refund_buyer(ctx, order, amount, reason)
     caps = cap_parts(order, d.units)
     parts = tuple(allocate(amount, list(caps))) if amount else tuple(0 for _ in caps)
-    return refund_order(ctx, order, amount, reason, parts=parts)
+    return refund_buyer(ctx, order, amount, reason, parts=parts)

@@ -47,7 +47,7 @@ def settles_at(ctx: Context, order: Order) -> datetime:
     return order.paid_at + ctx.policy.payment.settlement
 
 
-def refund_order(
+def refund_buyer(
     ctx: Context, order: Order, amount: int, reason: str, *, parts: tuple[int, ...] | None = None
 ) -> Outcome:
     """Reserve a refund now; the PSP is called once the payment settles.

@@ -10,7 +10,7 @@ from refundkit.domain.calendar import add_business_days
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import parcels, timers
-from refundkit.domain.orders.escrow import hold_payment, refund_order, release_to_seller
+from refundkit.domain.orders.escrow import hold_payment, refund_buyer, release_to_seller
 from refundkit.domain.orders.machine import OrderAction, OrderTransition, find_transition
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
 from refundkit.domain.reminders import window_timers
@@ -91,7 +91,7 @@ def _cancelled(ctx: Context, order: Order, *, reason: str, rule: Rule | None) ->
     order.deadlines.cancel_respond_by = None
     outcome = Outcome(events=[_event(ctx, order, "order.cancelled", reason=reason, rule=rule)])
     if order.refundable > 0:
-        outcome.merge(refund_order(ctx, order, order.refundable, "order cancelled"))
+        outcome.merge(refund_buyer(ctx, order, order.refundable, "order cancelled"))
     return outcome
 
 
@@ -145,7 +145,7 @@ def cancel_unshipped(ctx: Context, order: Order) -> Outcome:
                                      rule=Rule.HANDLING_TIME)])  # fmt: skip
     parts = parcels.cancellation_parts(order, units)
     if sum(parts) > 0:
-        outcome.merge(refund_order(ctx, order, sum(parts), "not shipped within the handling time",
+        outcome.merge(refund_buyer(ctx, order, sum(parts), "not shipped within the handling time",
                                    parts=parts))  # fmt: skip
     if parcels.all_delivered(order):
         _move(order, _step(ctx, order, OrderAction.MARK_DELIVERED))

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from refundkit.domain.disputes.lines import open_units
 from refundkit.domain.disputes.model import Dispute
-from refundkit.domain.orders.lines import LineHolding
+from refundkit.domain.orders.lines import LineHolding, holdings
 from refundkit.domain.orders.model import Order, Parcel
-from refundkit.domain.orders.parcels import is_late
+from refundkit.domain.orders.parcels import is_late, order_late
+from refundkit.service.orders import OrderDetails
 
 
 def item_out(h: LineHolding, m: Callable[[int], str]) -> dict[str, Any]:
@@ -51,3 +53,16 @@ def dispute_summary(d: Dispute, m: Callable[[int], str]) -> dict[str, Any]:
         "refund_amount": None if d.refund_amount is None else m(d.refund_amount),
         "opened_at": d.opened_at, "resolved_at": d.resolved_at,
     }  # fmt: skip
+
+
+def order_parts(found: OrderDetails, m: Callable[[int], str]) -> dict[str, Any]:
+    """The order's ``items``, ``disputes`` (every one, oldest first; ``dispute_id`` is the
+    one open now), ``parcels`` and ``late`` (a parcel past its delivery deadline with no
+    delivery shown and no confirmation)."""
+    order = found.order
+    return {
+        "items": [item_out(h, m) for h in holdings(order, open_units(order, found.disputes))],
+        "disputes": [dispute_summary(d, m) for d in found.disputes],
+        "parcels": [parcel_out(order, p, found.now) for p in order.parcels],
+        "late": order_late(order, found.now),
+    }

@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from refundkit.domain.disputes.lines import open_units
 from refundkit.domain.money import (
     CurrencyCatalog,
     Money,
@@ -15,12 +14,10 @@ from refundkit.domain.money import (
     parse_major,
     parse_positive_major,
 )
-from refundkit.domain.orders.lines import holdings
 from refundkit.domain.orders.model import Order
-from refundkit.domain.orders.parcels import order_late
 from refundkit.domain.refunds import Refund
 from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
-from refundkit.entrypoints.api.line_views import dispute_summary, item_out, parcel_out
+from refundkit.entrypoints.api.line_views import order_parts
 from refundkit.service.orders import OrderDetails
 from refundkit.service.records import StoredEvent, User
 
@@ -231,10 +228,8 @@ class OrderOut(BaseModel):
     tracking_flags: list[dict[str, Any]]
     dispute_id: str | None
     disputes: list[dict[str, Any]]
-    """Every dispute of the order, oldest first; ``dispute_id`` is the one open now."""
     parcels: list[dict[str, Any]]
     late: bool
-    """A parcel is past its delivery deadline with no delivery shown and no confirmation."""
     chargebacks: list[ChargebackOut]
     """The buyer's bank reversing the payment (docs/chargebacks.md), oldest first."""
     next_actions: list[NextActionOut]
@@ -253,7 +248,6 @@ class OrderOut(BaseModel):
             currency=order.currency,
             buyer_id=order.buyer_id,
             seller_id=order.seller_id,
-            items=[item_out(h, m) for h in holdings(order, open_units(order, found.disputes))],
             shipping_fee=m(order.shipping_fee),
             payment_method=order.payment_method.value,
             ship_to={"country": order.ship_to.country, "city": order.ship_to.city,
@@ -293,9 +287,7 @@ class OrderOut(BaseModel):
                 for f in order.tracking_flags
             ],
             dispute_id=order.open_dispute_id,
-            disputes=[dispute_summary(d, m) for d in found.disputes],
-            parcels=[parcel_out(order, p, found.now) for p in order.parcels],
-            late=order_late(order, found.now),
+            **order_parts(found, m),
             chargebacks=[ChargebackOut.of(catalog, cb) for cb in found.chargebacks],
             next_actions=[
                 NextActionOut(actor=a.actor.value, action=a.action.value, due_by=a.due_by,
