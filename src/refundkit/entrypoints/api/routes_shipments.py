@@ -7,11 +7,12 @@ from pydantic import Field
 
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import IdempotencyDep, command
 from refundkit.service import orders, shipments
 from refundkit.service.ports import UnitOfWork
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=GuardedRoute)
 
 
 class LineIn(s.Body):
