@@ -55,6 +55,7 @@ class DisputeRequest:
     requested_refund: AmountText
     return_goods: bool
     description: str
+    lines: tuple[tuple[str, int], ...] | None = None
 
 
 def details(deps: Deps, d: Dispute, currency: str) -> DisputeDetails:
@@ -99,7 +100,7 @@ def open_dispute(
     if isinstance(form, DisputeRequest):
         form = DisputeForm(form.reason, form.sub_reason, form.item_received,
                            _minor(deps, form.requested_refund, order, positive=True),
-                           form.return_goods, form.description)  # fmt: skip
+                           form.return_goods, form.description, form.lines)  # fmt: skip
     refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)

@@ -19,6 +19,7 @@ from refundkit.entrypoints.api import (
     routes_orders,
     routes_platform,
     routes_psp,
+    routes_shipments,
     routes_webhooks,
 )
 from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
@@ -43,6 +44,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     guards.install(app)  # first: inside every other middleware, so its 408 is a problem
     problems.install(app)
     app.include_router(routes_orders.router)
+    app.include_router(routes_shipments.router)
     app.include_router(routes_platform.router)
     app.include_router(routes_aftership.router)
     app.include_router(routes_money.router)

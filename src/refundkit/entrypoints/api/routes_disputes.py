@@ -60,9 +60,11 @@ def _same(out: ds.DisputeOut) -> ds.DisputeOut:
 def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep,
                  idem: IdempotencyDep) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> DisputeDetails:
+        lines = (None if body.lines is None
+                 else tuple((li.item_id, li.quantity) for li in body.lines))  # fmt: skip
         form = DisputeRequest(body.reason, body.sub_reason, body.item_received,
                               AmountText(body.requested_refund, "requested_refund"),
-                              body.return_goods, body.description)  # fmt: skip
+                              body.return_goods, body.description, lines)  # fmt: skip
         return disputes.open_dispute(deps, uow, user, order_id, form, body.evidence_ids)
 
     return _act(deps, idem, work, 201)

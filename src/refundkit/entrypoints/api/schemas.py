@@ -17,6 +17,7 @@ from refundkit.domain.money import (
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund
 from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
+from refundkit.entrypoints.api.line_views import order_parts
 from refundkit.service.orders import OrderDetails
 from refundkit.service.records import StoredEvent, User
 
@@ -226,6 +227,9 @@ class OrderOut(BaseModel):
     extension_days_granted: int
     tracking_flags: list[dict[str, Any]]
     dispute_id: str | None
+    disputes: list[dict[str, Any]]
+    parcels: list[dict[str, Any]]
+    late: bool
     chargebacks: list[ChargebackOut]
     """The buyer's bank reversing the payment (docs/chargebacks.md), oldest first."""
     next_actions: list[NextActionOut]
@@ -244,11 +248,6 @@ class OrderOut(BaseModel):
             currency=order.currency,
             buyer_id=order.buyer_id,
             seller_id=order.seller_id,
-            items=[
-                {"sku": li.sku, "title": li.title, "quantity": li.quantity,
-                 "unit_price": m(li.unit_price), "total": m(li.total)}
-                for li in order.lines
-            ],
             shipping_fee=m(order.shipping_fee),
             payment_method=order.payment_method.value,
             ship_to={"country": order.ship_to.country, "city": order.ship_to.city,
@@ -288,6 +287,7 @@ class OrderOut(BaseModel):
                 for f in order.tracking_flags
             ],
             dispute_id=order.open_dispute_id,
+            **order_parts(found, m),
             chargebacks=[ChargebackOut.of(catalog, cb) for cb in found.chargebacks],
             next_actions=[
                 NextActionOut(actor=a.actor.value, action=a.action.value, due_by=a.due_by,
