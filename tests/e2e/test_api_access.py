@@ -59,10 +59,13 @@ def _actions(order_id: str, ext: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _same_as_unknown(foreign: dict[str, Any], unknown: dict[str, Any], order_id: str) -> None:
-    """The problem for a foreign id is the problem for an unknown id, id aside."""
+    """The problem for a foreign id is the problem for an unknown id, id (and the request's
+    own id, ``instance``) aside."""
     assert foreign["code"] == unknown["code"] == "not_found"
     assert sorted(foreign) == sorted(unknown)
-    masked = {**foreign, "detail": foreign["detail"].replace(order_id, UNKNOWN_ORDER)}
+    assert foreign["instance"] != unknown["instance"]
+    masked = {**foreign, "detail": foreign["detail"].replace(order_id, UNKNOWN_ORDER),
+              "instance": unknown["instance"]}  # fmt: skip
     assert masked == unknown
 
 

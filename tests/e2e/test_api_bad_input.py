@@ -412,7 +412,7 @@ def test_bad_tracking_event_is_refused(world: World) -> None:
     def check(event: dict[str, Any]) -> None:
         bad = {"events": [{**body["events"][0], **event}]}
         refused(world.api, lambda: world.api.post(path, bad, key=key), 422, "validation_error",
-                field=f"events.0.{next(iter(event))}")  # fmt: skip
+                field=f"events[0].{next(iter(event))}")  # fmt: skip
 
     each(BAD_EVENTS, check)
 

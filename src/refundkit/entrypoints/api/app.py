@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
+    contract,
     problems,
     routes_aftership,
     routes_disputes,
@@ -15,6 +16,7 @@ from refundkit.entrypoints.api import (
     routes_platform,
     routes_webhooks,
 )
+from refundkit.entrypoints.api.responses import KnownQueryOnly
 from refundkit.entrypoints.web import app as web_app
 from refundkit.service.deps import Deps
 
@@ -32,15 +34,16 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     )
     app.state.deps = deps
     problems.install(app)
-    app.include_router(routes_orders.router)
-    app.include_router(routes_platform.router)
-    app.include_router(routes_aftership.router)
-    app.include_router(routes_money.router)
-    app.include_router(routes_webhooks.router)
-    app.include_router(routes_notifications.router)
-    app.include_router(routes_disputes.router)
+    app.include_router(routes_orders.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_platform.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_aftership.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_money.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_webhooks.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_notifications.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_disputes.router, dependencies=[KnownQueryOnly])
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
+    contract.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

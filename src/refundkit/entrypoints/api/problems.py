@@ -4,15 +4,17 @@ knows HTTP status codes."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refundkit.domain import errors as e
+from refundkit.entrypoints.api.request_ids import request_id
 from refundkit.service.files import FileTooLarge, FileTypeNotAllowed, QuotaExceeded
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,16 @@ TITLES = {
 }
 
 
-_RESERVED = frozenset({"type", "title", "status", "code", "detail"})
+_RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance", "errors"})
 
 
 def problem(
-    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body = {
         "type": f"https://refundkit.dev/problems/{code}",
@@ -65,6 +72,7 @@ def problem(
         "status": status,
         "code": code,
         "detail": detail,
+        "instance": request_id(request),
         **extra,
     }
     if status == 401:
@@ -86,7 +94,9 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         # An id or a filter with NUL can match nothing, and PostgreSQL cannot even compare it.
         if "\x00" in request.url.path or "%00" in str(request.url.query):
-            return problem(422, "validation_error", "the address may not contain NUL characters")
+            return problem(
+                request, 422, "validation_error", "the address may not contain NUL characters"
+            )
         return await call_next(request)
 
     @app.exception_handler(e.RefundkitError)
@@ -99,29 +109,65 @@ def install(app: FastAPI) -> None:
         }
         retry_after = exc.extra.get("retry_after")
         headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
-        return problem(status, exc.code, exc.detail, headers, **extra)
+        return problem(request, status, exc.code, exc.detail, headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        issues = [
-            {
-                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
-                "message": err.get("msg", "invalid"),
-            }
-            for err in exc.errors()
-        ]
+        issues = [issue_of(err) for err in exc.errors()]
         first = issues[0] if issues else {"field": "", "message": "invalid request"}
         detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-        return problem(422, "validation_error", detail, errors=issues)
+        return problem(request, 422, "validation_error", detail, field=first["field"],
+                       errors=issues)  # fmt: skip
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return problem(request, exc.status_code, code, str(exc.detail), headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
         return problem(
-            500, "internal_error", "something went wrong on our side; nothing was changed"
+            request, 500, "internal_error", "something went wrong on our side; nothing was changed"
         )
+
+
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """``("body", "items", 0, "unit_price")`` as ``items[0].unit_price``: the one form of a
+    field's path in every answer (the same the service's own checks name)."""
+    parts = list(loc)
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def issue_of(err: Mapping[str, Any]) -> dict[str, str]:
+    if err.get("type") == "json_invalid":
+        # pydantic names the failing character's offset: say which input and why instead.
+        reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+        return {"field": "body", "message": f"the body is not valid JSON ({reason})"}
+    return {"field": field_path(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods the requested path answers (RFC 9110 ``Allow`` on a 405)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex, found = getattr(route, "path_regex", None), route.methods
+        if regex is not None and found and regex.match(request.url.path):
+            methods |= found
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))

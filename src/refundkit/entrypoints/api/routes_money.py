@@ -9,12 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from refundkit.domain.errors import ValidationError
 from refundkit.domain.ledger import seller_debt_account, seller_payable_account
 from refundkit.domain.money import CurrencyCatalog
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
-from refundkit.entrypoints.api.responses import IdempotencyDep, command, query
+from refundkit.entrypoints.api.responses import (
+    RequiredIdempotencyDep,
+    command,
+    query,
+)
 from refundkit.service import ledger_queries, payouts
 from refundkit.service.payouts import SellerBalance
 
@@ -114,12 +117,10 @@ class PayoutIn(s.Body):
     tags=["ledger"],
 )  # fmt: skip
 def record_payout(
-    seller_id: str, body: PayoutIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+    seller_id: str, body: PayoutIn, deps: DepsDep, user: UserDep, idem: RequiredIdempotencyDep
 ) -> Response:
     """The platform reports that it paid part of a seller's balance out (never more than the
     balance). Requires an Idempotency-Key."""
-    if idem is None:
-        raise ValidationError("a payout needs an Idempotency-Key header", field="Idempotency-Key")
     amount = s.minor_units(deps.currencies, body.amount, body.currency, "amount", positive=True)
     return command(
         deps, idem,

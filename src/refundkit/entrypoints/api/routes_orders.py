@@ -7,13 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from refundkit.domain.errors import ValidationError
 from refundkit.domain.orders.model import Address, OrderLine, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
-from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, query
+from refundkit.entrypoints.api.responses import (
+    IdempotencyDep,
+    PageDep,
+    RequiredIdempotencyDep,
+    command,
+    query,
+)
 from refundkit.service import ledger_queries, orders, refunds
 from refundkit.service.deps import Deps
 from refundkit.service.orders import OrderDetails
@@ -74,20 +79,20 @@ def create_order(body: s.OrderIn, deps: DepsDep, user: UserDep, idem: Idempotenc
     )  # fmt: skip
 
 
-@router.get("", response_model=s.Page)
+@router.get("", response_model=s.OrderPage)
 def list_orders(
     deps: DepsDep,
     user: UserDep,
     page: PageDep,
     status: Annotated[OrderStatus | None, Query()] = None,
-) -> s.Page:
+) -> s.OrderPage:
     found, more = query(
         deps,
         lambda uow: orders.list_orders(
             deps, uow, user, status=status, starting_after=page.starting_after, limit=page.limit
         ),
     )
-    return s.Page(data=[s.OrderOut.of(deps.currencies, o) for o in found], has_more=more)
+    return s.OrderPage(data=[s.OrderOut.of(deps.currencies, o) for o in found], has_more=more)
 
 
 @router.get("/{order_id}", response_model=s.OrderOut)
@@ -194,25 +199,23 @@ def reject_extension(
     )  # fmt: skip
 
 
-@router.get("/{order_id}/timeline", response_model=s.Page)
-def timeline(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+@router.get("/{order_id}/timeline", response_model=s.EventPage)
+def timeline(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.EventPage:
     found, more = query(
         deps,
         lambda uow: orders.timeline(
             uow, user, order_id, starting_after=page.starting_after, limit=page.limit
         ),
     )
-    return s.Page(data=[s.EventOut.of(e) for e in found], has_more=more)
+    return s.EventPage(data=[s.EventOut.of(e) for e in found], has_more=more)
 
 
 @router.post("/{order_id}/refunds", response_model=s.RefundOut, status_code=201)
 def refund(
-    order_id: str, body: s.RefundIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+    order_id: str, body: s.RefundIn, deps: DepsDep, user: UserDep, idem: RequiredIdempotencyDep
 ) -> Response:
     """Refund part or all of an order outside any dispute (platform, agents). The
     Idempotency-Key header is required: a retried refund must never pay twice."""
-    if idem is None:
-        raise ValidationError("a refund needs an Idempotency-Key header", field="Idempotency-Key")
 
     def amount(currency: str) -> int:
         return s.minor_units(deps.currencies, body.amount, currency, "amount", positive=True)
@@ -225,19 +228,19 @@ def refund(
     )  # fmt: skip
 
 
-@router.get("/{order_id}/refunds", response_model=s.Page)
-def list_refunds(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+@router.get("/{order_id}/refunds", response_model=s.RefundPage)
+def list_refunds(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.RefundPage:
     found, more = query(
         deps,
         lambda uow: refunds.list_refunds(
             uow, user, order_id, starting_after=page.starting_after, limit=page.limit
         ),
     )
-    return s.Page(data=[s.RefundOut.of(deps.currencies, r) for r in found], has_more=more)
+    return s.RefundPage(data=[s.RefundOut.of(deps.currencies, r) for r in found], has_more=more)
 
 
-@router.get("/{order_id}/ledger-entries", response_model=s.Page)
-def ledger_entries(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+@router.get("/{order_id}/ledger-entries", response_model=s.EntryPage)
+def ledger_entries(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.EntryPage:
     found, more = query(
         deps,
         lambda uow: ledger_queries.order_entries(
@@ -262,4 +265,4 @@ def ledger_entries(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -
         )
         for e in found
     ]
-    return s.Page(data=data, has_more=more)
+    return s.EntryPage(data=data, has_more=more)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from refundkit.domain.ledger import EntryKind
 from refundkit.domain.money import (
     CurrencyCatalog,
     Money,
@@ -14,10 +15,15 @@ from refundkit.domain.money import (
     parse_major,
     parse_positive_major,
 )
-from refundkit.domain.orders.model import Order
-from refundkit.domain.refunds import Refund
+from refundkit.domain.orders.machine import OrderAction
+from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
+from refundkit.domain.refunds import PaymentMethod, Refund, RefundStatus
+from refundkit.domain.roles import Role
+from refundkit.domain.tracking import Signal
 from refundkit.service.orders import OrderDetails
-from refundkit.service.records import StoredEvent, User
+from refundkit.service.records import StoredEvent, Tier, User
+
+ItemT = TypeVar("ItemT")
 
 
 class Body(BaseModel):
@@ -58,11 +64,11 @@ class UserIn(Body):
 class UserOut(BaseModel):
     id: str
     object: Literal["user"] = "user"
-    role: str
+    role: Role
     name: str
     email: str
     country: str
-    tier: str | None
+    tier: Tier | None
     created_at: datetime
     api_key: str | None = None
 
@@ -110,7 +116,13 @@ class PayIn(Body):
 
 
 class ReasonIn(Body):
-    reason: str = Field(default="", max_length=1000)
+    reason: str = Field(
+        default="", max_length=1000, description="Optional: why, for the other party."
+    )
+
+
+class RequiredReasonIn(Body):
+    reason: str = Field(min_length=1, max_length=1000, description="Why (required).")
 
 
 class RefundIn(Body):
@@ -174,37 +186,81 @@ def minor_units(
 
 
 class NextActionOut(BaseModel):
-    actor: str
-    action: str
+    """Who may do what to the order now, by when, and what happens if nobody does."""
+
+    actor: Role
+    action: OrderAction
     due_by: datetime | None
     on_timeout: str | None
 
 
 class ExtensionOut(BaseModel):
     id: str
+    object: Literal["protection_extension"] = "protection_extension"
+    order_id: str
     days: int
-    status: str
+    status: ExtensionStatus
     requested_at: datetime
     respond_by: datetime
     decided_at: datetime | None
 
 
+class LineOut(BaseModel):
+    sku: str
+    title: str
+    quantity: int
+    unit_price: str
+    total: str
+
+
+class AddressOut(BaseModel):
+    country: str
+    city: str
+    postcode: str | None
+
+
+class AmountsOut(BaseModel):
+    total: str
+    paid: str
+    refunded: str
+    refundable: str
+    released: str
+    clawed_back: str
+    commission: str
+
+
+class DeadlinesOut(BaseModel):
+    pay_by: datetime | None
+    free_cancel_until: datetime | None
+    ship_by: datetime | None
+    cancel_respond_by: datetime | None
+    delivery_deadline: datetime | None
+    dispute_opens_at: datetime | None
+    dispute_closes_at: datetime | None
+
+
+class TrackingFlagOut(BaseModel):
+    signal: Signal
+    raised_at: datetime
+    evidence: Any
+
+
 class OrderOut(BaseModel):
     id: str
     object: Literal["order"] = "order"
-    status: str
+    status: OrderStatus
     currency: str
     buyer_id: str
     seller_id: str
-    items: list[dict[str, Any]]
+    items: list[LineOut]
     shipping_fee: str
-    payment_method: str
-    ship_to: dict[str, str | None]
+    payment_method: PaymentMethod
+    ship_to: AddressOut
     promised_delivery_days: int
     handling_days: int
     policy_version: str
-    amounts: dict[str, str]
-    deadlines: dict[str, datetime | None]
+    amounts: AmountsOut
+    deadlines: DeadlinesOut
     carrier: str | None
     tracking_number: str | None
     created_at: datetime
@@ -216,7 +272,7 @@ class OrderOut(BaseModel):
     cancelled_at: datetime | None
     protection_extensions: list[ExtensionOut]
     extension_days_granted: int
-    tracking_flags: list[dict[str, Any]]
+    tracking_flags: list[TrackingFlagOut]
     dispute_id: str | None
     next_actions: list[NextActionOut]
 
@@ -235,27 +291,27 @@ class OrderOut(BaseModel):
             buyer_id=order.buyer_id,
             seller_id=order.seller_id,
             items=[
-                {"sku": li.sku, "title": li.title, "quantity": li.quantity,
-                 "unit_price": m(li.unit_price), "total": m(li.total)}
+                LineOut(sku=li.sku, title=li.title, quantity=li.quantity,
+                        unit_price=m(li.unit_price), total=m(li.total))
                 for li in order.lines
             ],
             shipping_fee=m(order.shipping_fee),
             payment_method=order.payment_method.value,
-            ship_to={"country": order.ship_to.country, "city": order.ship_to.city,
-                     "postcode": order.ship_to.postcode},
+            ship_to=AddressOut(country=order.ship_to.country, city=order.ship_to.city,
+                               postcode=order.ship_to.postcode),
             promised_delivery_days=order.promised_delivery_days,
             handling_days=order.handling_days,
             policy_version=order.policy_version,
-            amounts={"total": m(order.total), "paid": m(order.paid_amount),
-                     "refunded": m(order.refunded_amount), "refundable": m(order.refundable),
-                     "released": m(order.released_amount),
-                     "clawed_back": m(order.clawed_back_amount),
-                     "commission": m(order.commission_amount)},
-            deadlines={"pay_by": d.pay_by, "free_cancel_until": d.free_cancel_until,
-                       "ship_by": d.ship_by, "cancel_respond_by": d.cancel_respond_by,
-                       "delivery_deadline": d.delivery_deadline,
-                       "dispute_opens_at": d.dispute_opens_at,
-                       "dispute_closes_at": d.dispute_closes_at},
+            amounts=AmountsOut(total=m(order.total), paid=m(order.paid_amount),
+                               refunded=m(order.refunded_amount), refundable=m(order.refundable),
+                               released=m(order.released_amount),
+                               clawed_back=m(order.clawed_back_amount),
+                               commission=m(order.commission_amount)),
+            deadlines=DeadlinesOut(pay_by=d.pay_by, free_cancel_until=d.free_cancel_until,
+                                   ship_by=d.ship_by, cancel_respond_by=d.cancel_respond_by,
+                                   delivery_deadline=d.delivery_deadline,
+                                   dispute_opens_at=d.dispute_opens_at,
+                                   dispute_closes_at=d.dispute_closes_at),
             carrier=order.carrier,
             tracking_number=order.tracking_number,
             created_at=order.created_at,
@@ -266,14 +322,14 @@ class OrderOut(BaseModel):
             completed_at=order.completed_at,
             cancelled_at=order.cancelled_at,
             protection_extensions=[
-                ExtensionOut(id=x.id, days=x.days, status=x.status.value,
+                ExtensionOut(id=x.id, order_id=order.id, days=x.days, status=x.status.value,
                              requested_at=x.requested_at, respond_by=x.respond_by,
                              decided_at=x.decided_at)
                 for x in order.extensions
             ],
             extension_days_granted=order.extension_days_granted,
             tracking_flags=[
-                {"signal": f.signal.value, "raised_at": f.raised_at, "evidence": f.evidence}
+                TrackingFlagOut(signal=f.signal.value, raised_at=f.raised_at, evidence=f.evidence)
                 for f in order.tracking_flags
             ],
             dispute_id=order.open_dispute_id,
@@ -296,8 +352,8 @@ class RefundOut(BaseModel):
     order_id: str
     amount: str
     currency: str
-    status: str
-    method: str
+    status: RefundStatus
+    method: PaymentMethod
     reason: str
     eta: EtaOut
     created_at: datetime
@@ -335,7 +391,7 @@ class EventOut(BaseModel):
     type: str
     subject_id: str
     occurred_at: datetime
-    actor_role: str
+    actor_role: Role
     actor_id: str | None
     data: dict[str, Any]
 
@@ -360,7 +416,7 @@ class PostingOut(BaseModel):
 
 class EntryOut(BaseModel):
     id: str
-    kind: str
+    kind: EntryKind
     occurred_at: datetime
     order_id: str | None
     memo: str
@@ -371,7 +427,25 @@ class ClockOut(BaseModel):
     now: datetime
 
 
-class Page(BaseModel):
+class Page(BaseModel, Generic[ItemT]):
+    """A page of a list (Stripe's shape); the spec names each kind (``OrderPage``, ...)."""
+
     object: Literal["list"] = "list"
-    data: list[Any]
-    has_more: bool
+    data: list[ItemT]
+    has_more: bool = Field(description="More items lie beyond this page, in its direction.")
+
+
+class OrderPage(Page[OrderOut]):
+    pass
+
+
+class EventPage(Page[EventOut]):
+    pass
+
+
+class RefundPage(Page[RefundOut]):
+    pass
+
+
+class EntryPage(Page[EntryOut]):
+    pass
