@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from refundkit.domain.calendar import HolidayCalendar
@@ -44,6 +45,12 @@ class Deps:
     """Renders the object an event is about into the event (webhooks carry it); None: not."""
     mailer: Mailer | None = None
     """Sends notifications (SMTP, or the mail log); None: they stay queued."""
+    wall_clock: Clock | None = None
+    """Real time, for what lives by real time whatever the sandbox clock says (idempotency
+    keys: 24 hours of wall-clock time, as Stripe keeps them); None: ``clock``."""
+
+    def real_now(self) -> datetime:
+        return (self.wall_clock or self.clock).now()
 
     def context(self, uow: UnitOfWork, actor: Actor, policy_version: str | None = None) -> Context:
         policy = (

@@ -32,6 +32,8 @@ from refundkit.service.records import IdempotencyRecord
 T = TypeVar("T")
 MAX_ATTEMPTS = 8
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+"""Of wall-clock time (``Deps.real_now``): a sandbox clock moved on a week still replays a
+key sent a minute ago."""
 
 
 def record(uow: UnitOfWork, outcome: Outcome) -> None:
@@ -195,7 +197,7 @@ def run_idempotent(
                 request.fingerprint,
                 status_code,
                 redact(result) if redact else body,
-                deps.clock.now(),
+                deps.real_now(),
             )
         )
         return Answer(status_code, body)
@@ -216,7 +218,7 @@ def _live_record(
     stored = uow.idempotency.get(request.principal_id, request.key)
     if stored is None:
         return None
-    if stored.created_at + IDEMPOTENCY_KEY_TTL < deps.clock.now():
+    if stored.created_at + IDEMPOTENCY_KEY_TTL < deps.real_now():
         # Expired: the key is free again; the old row goes in this same transaction.
         uow.idempotency.remove(request.principal_id, request.key)
         return None
@@ -242,7 +244,7 @@ def remember(deps: Deps, request: IdempotentRequest, status_code: int, body: str
         uow.idempotency.add(
             IdempotencyRecord(
                 request.principal_id, request.key, request.fingerprint, status_code, body,
-                deps.clock.now(),
+                deps.real_now(),
             )
         )  # fmt: skip
 

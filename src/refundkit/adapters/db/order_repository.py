@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
+from refundkit.adapters.db.paging import keyset_page
 from refundkit.domain.errors import ConcurrentUpdate
 from refundkit.domain.orders.model import (
     Address,
@@ -265,17 +266,18 @@ class SqlOrderRepository:
         status: OrderStatus | None,
         starting_after: str | None,
         limit: int,
+        ending_before: str | None = None,
     ) -> Sequence[Order]:
-        query = sa.select(t.orders).order_by(t.orders.c.id.desc()).limit(limit)
+        query = sa.select(t.orders)
         if buyer_id is not None:
             query = query.where(t.orders.c.buyer_id == buyer_id)
         if seller_id is not None:
             query = query.where(t.orders.c.seller_id == seller_id)
         if status is not None:
             query = query.where(t.orders.c.status == status.value)
-        if starting_after is not None:
-            query = query.where(t.orders.c.id < starting_after)
-        rows = self._conn.execute(query).mappings().all()
+        rows = keyset_page(self._conn, query, [t.orders.c.id], t.orders.c.id, descending=True,
+                           starting_after=starting_after, ending_before=ending_before,
+                           limit=limit)  # fmt: skip
         orders = self._load(rows) if rows else []
         for order in orders:
             self._latest[order.id] = order

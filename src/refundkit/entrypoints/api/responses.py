@@ -154,11 +154,6 @@ def _cursor_field(page: PageParams) -> str:
     return "starting_after" if page.starting_after is not None else "ending_before"
 
 
-def unknown_cursor(page: PageParams) -> NotFound:
-    cursor = page.starting_after or page.ending_before
-    return NotFound(f"no item {cursor!r} in this list", field=_cursor_field(page))
-
-
 async def known_query_only(request: Request) -> None:
     """A query parameter the operation does not take is refused (422), not ignored: a typo
     (``limt=5``, ``ending_befor``) must not answer a page the caller did not ask for."""

@@ -92,6 +92,7 @@ def list_disputes(
     def work(uow: UnitOfWork) -> tuple[list[ds.DisputeOut], bool]:
         found, more = disputes.list_disputes(deps, uow, user, status=status,
                                              starting_after=page.starting_after,
+                                             ending_before=page.ending_before,
                                              limit=page.limit)  # fmt: skip
         # The orders' currencies in one read, not one order load per dispute.
         orders_of = uow.orders.get_many(sorted({f.dispute.order_id for f in found}))

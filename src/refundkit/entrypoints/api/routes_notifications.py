@@ -62,7 +62,8 @@ def list_notifications(
     kind); a buyer, seller or agent sees only the messages sent to them."""
     found, more = query(deps, lambda uow: notifications.list_notifications(
         uow, user, user_id=user_id, order_id=order_id, kind=kind,
-        starting_after=page.starting_after, limit=page.limit))  # fmt: skip
+        starting_after=page.starting_after, ending_before=page.ending_before,
+        limit=page.limit))  # fmt: skip
     return NotificationPage(data=[NotificationOut.of(n) for n in found], has_more=more)
 
 

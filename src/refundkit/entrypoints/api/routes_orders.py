@@ -89,7 +89,13 @@ def list_orders(
     found, more = query(
         deps,
         lambda uow: orders.list_orders(
-            deps, uow, user, status=status, starting_after=page.starting_after, limit=page.limit
+            deps,
+            uow,
+            user,
+            status=status,
+            starting_after=page.starting_after,
+            ending_before=page.ending_before,
+            limit=page.limit,
         ),
     )
     return s.OrderPage(data=[s.OrderOut.of(deps.currencies, o) for o in found], has_more=more)
@@ -204,7 +210,12 @@ def timeline(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Ev
     found, more = query(
         deps,
         lambda uow: orders.timeline(
-            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+            uow,
+            user,
+            order_id,
+            starting_after=page.starting_after,
+            ending_before=page.ending_before,
+            limit=page.limit,
         ),
     )
     return s.EventPage(data=[s.EventOut.of(e) for e in found], has_more=more)
@@ -233,7 +244,12 @@ def list_refunds(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> 
     found, more = query(
         deps,
         lambda uow: refunds.list_refunds(
-            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+            uow,
+            user,
+            order_id,
+            starting_after=page.starting_after,
+            ending_before=page.ending_before,
+            limit=page.limit,
         ),
     )
     return s.RefundPage(data=[s.RefundOut.of(deps.currencies, r) for r in found], has_more=more)
@@ -244,7 +260,12 @@ def ledger_entries(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -
     found, more = query(
         deps,
         lambda uow: ledger_queries.order_entries(
-            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+            uow,
+            user,
+            order_id,
+            starting_after=page.starting_after,
+            ending_before=page.ending_before,
+            limit=page.limit,
         ),
     )
     data = [

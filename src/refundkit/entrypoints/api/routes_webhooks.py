@@ -127,8 +127,10 @@ def enable_endpoint(endpoint_id: str, deps: DepsDep, user: UserDep,
 def list_deliveries(endpoint_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> DeliveryPage:
     """Newest first, each with every attempt (status code, duration, error)."""
     after = _delivery_id(page.starting_after) if page.starting_after else None
+    before = _delivery_id(page.ending_before) if page.ending_before else None
     found, more = query(deps, lambda uow: webhooks.list_deliveries(
-        uow, user, endpoint_id, starting_after=after, limit=page.limit))  # fmt: skip
+        uow, user, endpoint_id, starting_after=after, ending_before=before,
+        limit=page.limit))  # fmt: skip
     return DeliveryPage(data=[DeliveryOut.of(d) for d in found], has_more=more)
 
 
