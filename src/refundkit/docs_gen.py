@@ -1,7 +1,8 @@
-"""Generates ``docs/lifecycle.md`` from the order state machine table.
+"""Generates ``docs/lifecycle.md`` from the order state machine table, and the diagram and
+table of any machine on ``refundkit.domain.machine`` (``docs_gen_disputes`` uses them).
 
-The diagram and the table in that page are built from ``ORDER_TRANSITIONS``, the same
-rows that decide what an order may do, so the docs cannot drift from the code: a unit test
+The diagram and the table in that page are built from ``ORDER_MACHINE``, the same rows
+that decide what an order may do, so the docs cannot drift from the code: a unit test
 compares the committed page with what this module produces.
 
 Run ``python -m refundkit.docs_gen docs/lifecycle.md`` (or
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from refundkit.domain.orders.machine import ORDER_TRANSITIONS, Transition
+from refundkit.domain.machine import Machine, Transition
+from refundkit.domain.orders.machine import ORDER_MACHINE
 from refundkit.domain.orders.model import OrderStatus
 
 REGENERATE_COMMAND = "python scripts/generate_lifecycle_doc.py"
@@ -22,12 +26,13 @@ REGENERATE_COMMAND = "python scripts/generate_lifecycle_doc.py"
 _INTRO = f"""\
 # Order lifecycle
 
-<!-- Generated from refundkit.domain.orders.machine.ORDER_TRANSITIONS.
+<!-- Generated from refundkit.domain.orders.machine.ORDER_MACHINE.
      Do not edit by hand: run `{REGENERATE_COMMAND}`. -->
 
 Every order moves through the states below. The diagram and the table are generated from
-`refundkit.domain.orders.machine.ORDER_TRANSITIONS`, the same table the service uses to
-decide whether an action is allowed, and to build the `next_actions` of an order.
+`refundkit.domain.orders.machine.ORDER_MACHINE`, the same table the service uses to
+decide whether an action is allowed, to build the `next_actions` of an order, and to
+pick what the worker does when an order's timer fires.
 
 - **role** is who may take the action: `platform` (the marketplace's back end),
   `buyer`, `seller`, or `system` (the worker, acting when a deadline passes).
@@ -42,45 +47,61 @@ row in this table.
 """
 
 
+AnyMachine = Machine[Any, Any, Any]
+AnyRow = Transition[Any, Any, Any]
+
+
 def _cell(text: str | None) -> str:
     if not text:
         return "—"
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _label(row: Transition) -> str:
-    return f"{row.action.value} ({row.role.value})"
+def _edges(machine: AnyMachine) -> list[tuple[str, str, str, str]]:
+    """(source, next state, action, role), once each: rows that differ only in their guard
+    draw a single edge, and a row with ``roles`` draws one edge per role."""
+    seen: list[tuple[str, str, str, str]] = []
+    for row in machine.rows:
+        for role in row.roles:
+            for target in machine.targets(row):
+                edge = (row.source.value, target.value, row.action.value, role.value)
+                if edge not in seen:
+                    seen.append(edge)
+    return seen
 
 
-def _unique(rows: Iterable[Transition]) -> list[Transition]:
-    """Rows that differ only in their guard draw a single edge."""
-    seen: set[tuple[str, str, str, str]] = set()
-    unique: list[Transition] = []
-    for row in rows:
-        key = (row.source.value, row.target.value, row.action.value, row.role.value)
-        if key not in seen:
-            seen.add(key)
-            unique.append(row)
-    return unique
+def final_states(machine: AnyMachine, states: Iterable[StrEnum]) -> list[StrEnum]:
+    """States reached with no row leading elsewhere (a row back to the same state, such as
+    an appeal, is no way out)."""
+    ways_out = {
+        row.source for row in machine.rows if any(t is not row.source for t in machine.targets(row))
+    }
+    reached = {t for row in machine.rows for t in machine.targets(row)}
+    return [s for s in states if s in reached and s not in ways_out]
 
 
-def _final_states(rows: Sequence[Transition]) -> list[OrderStatus]:
-    sources = {row.source for row in rows}
-    reached = {row.target for row in rows} | sources
-    return [status for status in OrderStatus if status in reached and status not in sources]
-
-
-def mermaid_diagram(rows: Sequence[Transition] = ORDER_TRANSITIONS) -> str:
+def mermaid_diagram(
+    machine: AnyMachine = ORDER_MACHINE,
+    initial: StrEnum = OrderStatus.AWAITING_PAYMENT,
+    states: Sequence[StrEnum] = tuple(OrderStatus),
+) -> str:
     """A Mermaid ``stateDiagram-v2``: one edge per (state, action, role, next state)."""
-    lines = ["stateDiagram-v2", f"    [*] --> {OrderStatus.AWAITING_PAYMENT.value}"]
-    for row in _unique(rows):
-        lines.append(f"    {row.source.value} --> {row.target.value} : {_label(row)}")
-    for status in _final_states(rows):
+    lines = ["stateDiagram-v2", f"    [*] --> {initial.value}"]
+    for source, target, action, role in _edges(machine):
+        lines.append(f"    {source} --> {target} : {action} ({role})")
+    for status in final_states(machine, states):
         lines.append(f"    {status.value} --> [*]")
     return "\n".join(lines)
 
 
-def transitions_table(rows: Sequence[Transition] = ORDER_TRANSITIONS) -> str:
+def _target(machine: AnyMachine, row: AnyRow) -> str:
+    if row.target is not None:
+        return f"`{row.target.value}`"
+    assert machine.open_target is not None
+    return f"`{machine.open_target.label}`"
+
+
+def transitions_table(machine: AnyMachine = ORDER_MACHINE) -> str:
     header = [
         "| state | action | role | guard | next state | due | on timeout |",
         "|---|---|---|---|---|---|---|",
@@ -91,15 +112,15 @@ def transitions_table(rows: Sequence[Transition] = ORDER_TRANSITIONS) -> str:
             [
                 f"`{row.source.value}`",
                 f"`{row.action.value}`",
-                f"`{row.role.value}`",
+                ", ".join(f"`{role.value}`" for role in row.roles),
                 _cell(row.guard.description),
-                f"`{row.target.value}`",
+                _target(machine, row),
                 f"`{row.due}`" if row.due else "—",
                 _cell(row.on_timeout),
             ]
         )
         + " |"
-        for row in rows
+        for row in machine.rows
     ]
     return "\n".join(header + body)
 

@@ -8,14 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
-from refundkit.domain.disputes import commands, returns
+from refundkit.domain.disputes import commands, returns, timeouts
 from refundkit.domain.disputes.commands import DisputeForm
-from refundkit.domain.disputes.machine import (
-    DisputeAction,
-    NextAction,
-    find_transition,
-    next_actions,
-)
+from refundkit.domain.disputes.machine import DisputeAction, find_transition, next_actions
 from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
 from refundkit.domain.errors import (
     ConcurrentUpdate,
@@ -27,6 +22,7 @@ from refundkit.domain.errors import (
     ValidationError,
 )
 from refundkit.domain.events import Event
+from refundkit.domain.machine import NextAction
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
 from refundkit.service import files, rate_limits, tracking_signals
@@ -41,7 +37,7 @@ from refundkit.service.transactions import record
 @dataclass(frozen=True, slots=True)
 class DisputeDetails:
     dispute: Dispute
-    next_actions: list[NextAction]
+    next_actions: list[NextAction[DisputeAction]]
     overdue: bool
     now: datetime
 
@@ -288,17 +284,11 @@ def list_disputes(
     return [details(deps, d) for d in page], more
 
 
-_TIMER_STEPS: dict[DisputeAction, Callable[[Context, Dispute, Order], Outcome]] = {
-    DisputeAction.AUTO_ACCEPT: commands.accept,
-    DisputeAction.AUTO_ESCALATE: lambda ctx, d, o: commands.escalate(ctx, d, o.buyer_country),
-    DisputeAction.RETURN_LAPSED: returns.return_lapsed,
-    DisputeAction.RETURN_SILENCE: lambda ctx, d, o: returns.confirm_return(ctx, d, o, "as_sent"),
-}
-
-
-def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, step: DisputeAction) -> str:
+def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:
     """The worker: silence accepts, a stalled negotiation escalates, a return never sent
-    closes the dispute, an unconfirmed return is refunded."""
+    closes the dispute, an unconfirmed return is refunded (the table's ``system`` row that
+    the timer ``kind`` names, ``domain/disputes/timeouts.py``)."""
+    step, command = timeouts.STEPS[kind]
     found = uow.disputes.get(dispute_id)
     if found is None:
         return "skipped: dispute gone"
@@ -312,7 +302,7 @@ def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, step: DisputeAction
     except (InvalidTransition, Forbidden) as refusal:
         # The dispute moved on before its deadline: nothing to do, by design.
         return f"skipped: {refusal.detail}"
-    outcome = _TIMER_STEPS[step](ctx, d, order)
+    outcome = command(ctx, d, order)
     uow.disputes.save(d)
     uow.orders.save(order)
     record(uow, outcome)

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.errors import NotFound, ValidationError
+from refundkit.domain.machine import NextAction
 from refundkit.domain.orders import extensions, lifecycle
-from refundkit.domain.orders.machine import NextAction, next_actions
+from refundkit.domain.orders.machine import OrderAction, next_actions
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.orders.platform_refund import refund_by_platform
@@ -27,7 +28,7 @@ from refundkit.service.transactions import record
 @dataclass(frozen=True, slots=True)
 class OrderDetails:
     order: Order
-    next_actions: list[NextAction]
+    next_actions: list[NextAction[OrderAction]]
     now: datetime
 
 

@@ -8,11 +8,11 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
+from refundkit.domain.context import SYSTEM_ACTOR, Outcome
+from refundkit.domain.disputes import timeouts as dispute_timeouts
 from refundkit.domain.disputes import timers as dispute_kinds
-from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound
-from refundkit.domain.orders import extensions, lifecycle
+from refundkit.domain.orders import timeouts as order_timeouts
 from refundkit.domain.orders import timers as kinds
 from refundkit.domain.orders.model import Order
 from refundkit.service import disputes, refunds, reminders, tracking_signals, transactions
@@ -23,14 +23,8 @@ from refundkit.service.transactions import record
 
 log = logging.getLogger(__name__)
 
-OrderStep = Callable[[Context, Order], Outcome]
-_ORDER_STEPS: dict[str, OrderStep] = {
-    kinds.EXPIRE: lifecycle.expire,
-    kinds.AUTO_CANCEL: lifecycle.auto_cancel,
-    kinds.CANCELLATION_SILENCE: lifecycle.approve_cancellation,
-    kinds.COMPLETE: lifecycle.complete,
-    kinds.EXTENSION_SILENCE: lambda ctx, order: extensions.reject_extension(ctx, order, None),
-}
+_ORDER_STEPS = order_timeouts.STEPS
+"""The order timers, from the order table's ``system`` rows."""
 _OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
     kinds.REFUND_EXECUTE: refunds.execute_refund,
     kinds.REFUND_POLL: refunds.poll_refund,
@@ -39,21 +33,15 @@ _OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
 }
 
 
-def _dispute_step(step: DisputeAction) -> Callable[[Deps, UnitOfWork, str], str]:
+def _dispute_timer(kind: str) -> Callable[[Deps, UnitOfWork, str], str]:
     def handle(deps: Deps, uow: UnitOfWork, dispute_id: str) -> str:
-        return disputes.fire_timer(deps, uow, dispute_id, step)
+        return disputes.fire_timer(deps, uow, dispute_id, kind)
 
     return handle
 
 
-_OTHER_HANDLERS.update(
-    {
-        dispute_kinds.SELLER_SILENCE: _dispute_step(DisputeAction.AUTO_ACCEPT),
-        dispute_kinds.AUTO_ESCALATE: _dispute_step(DisputeAction.AUTO_ESCALATE),
-        dispute_kinds.RETURN_LAPSE: _dispute_step(DisputeAction.RETURN_LAPSED),
-        dispute_kinds.RETURN_SILENCE: _dispute_step(DisputeAction.RETURN_SILENCE),
-    }
-)
+_OTHER_HANDLERS.update({kind: _dispute_timer(kind) for kind in dispute_timeouts.STEPS})
+"""The dispute timers, from the dispute table's ``system`` rows."""
 
 
 _TIMED_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, DueTimer], str]] = {

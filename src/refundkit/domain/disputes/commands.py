@@ -10,7 +10,7 @@ from typing import Any
 from refundkit.domain.calendar import add_business_days
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes import timers as dispute_timers
-from refundkit.domain.disputes.machine import DisputeAction, Transition, find_transition
+from refundkit.domain.disputes.machine import DisputeAction, DisputeTransition, find_transition
 from refundkit.domain.disputes.model import (
     SUB_REASONS,
     DecidedBy,
@@ -149,7 +149,7 @@ def _check_amount(order: Order, amount: int, *, field: str, allow_zero: bool) ->
         )  # fmt: skip
 
 
-def _step(ctx: Context, d: Dispute, action: DisputeAction) -> Transition:
+def _step(ctx: Context, d: Dispute, action: DisputeAction) -> DisputeTransition:
     if ctx.actor.role is Role.BUYER and ctx.actor.id != d.buyer_id:
         raise Forbidden("not your dispute")
     if ctx.actor.role is Role.SELLER and ctx.actor.id != d.seller_id:

@@ -12,13 +12,13 @@ from refundkit.domain.errors import ValidationError
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import timers
 from refundkit.domain.orders.escrow import hold_payment, refund_order, release_to_seller
-from refundkit.domain.orders.machine import OrderAction, Transition, find_transition
+from refundkit.domain.orders.machine import OrderAction, OrderTransition, find_transition
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
 from refundkit.domain.reminders import window_timers
 from refundkit.domain.tracking import counts_as_delivery
 
 
-def _step(ctx: Context, order: Order, action: OrderAction) -> Transition:
+def _step(ctx: Context, order: Order, action: OrderAction) -> OrderTransition:
     return find_transition(order, action, ctx.actor.role, ctx.now, ctx.policy)
 
 
@@ -26,7 +26,8 @@ def _event(ctx: Context, order: Order, kind: str, **data: Any) -> Event:
     return Event(kind, order.id, order.id, ctx.now, ctx.actor.role, ctx.actor.id, data)
 
 
-def _move(order: Order, row: Transition) -> None:
+def _move(order: Order, row: OrderTransition) -> None:
+    assert row.target is not None
     order.status = row.target
 
 

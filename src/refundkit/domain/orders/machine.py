@@ -1,7 +1,7 @@
-"""The order state machine as data: (state, action, role, guard) -> next state.
+"""The order state machine: its table on the engine of ``refundkit.domain.machine``.
 
-The same table drives the checks, the ``next_actions`` of an order and the lifecycle
-diagram in the docs, so the three can never disagree.
+The same table drives the checks, the ``next_actions`` of an order, the command each
+order timer runs, and the lifecycle diagram in the docs, so they can never disagree.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from refundkit.domain.errors import Forbidden, InvalidTransition, WindowClosed
+from refundkit.domain.errors import InvalidTransition, WindowClosed
+from refundkit.domain.machine import ANYTIME, Guard, Machine, NextAction, Transition
+from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.policy import Policy
 from refundkit.domain.roles import Role
@@ -34,30 +36,47 @@ class OrderAction(StrEnum):
     APPROVE_EXTENSION = "approve_extension"
     REJECT_EXTENSION = "reject_extension"
     OPEN_DISPUTE = "open_dispute"
-    """Not a row of this table: opening a dispute is the dispute table's first step."""
+    """The order's side of opening a dispute: the dispute table starts where it ends."""
 
 
 A = OrderAction
 
 
 @dataclass(frozen=True, slots=True)
-class GuardContext:
+class OrderFacts:
+    """What the order's guards read: the order, the moment, and its policy."""
+
     order: Order
     now: datetime
     policy: Policy
 
 
-@dataclass(frozen=True, slots=True)
-class Guard:
-    """``check`` answers None when the action may go ahead, else why not."""
-
-    description: str
-    check: Callable[[GuardContext], str | None]
-    error: type[InvalidTransition] = InvalidTransition
+OrderCheck = Callable[[OrderFacts], str | None]
+OrderTransition = Transition[OrderStatus, OrderAction, OrderFacts]
 
 
-def _before(field: str, what: str) -> Callable[[GuardContext], str | None]:
-    def check(ctx: GuardContext) -> str | None:
+def _guard(
+    description: str, check: OrderCheck, error: type[InvalidTransition] = InvalidTransition
+) -> Guard[OrderFacts]:
+    return Guard(description, lambda facts, role: check(facts), error)
+
+
+def _t(
+    source: OrderStatus,
+    action: OrderAction,
+    role: Role,
+    target: OrderStatus,
+    guard: Guard[OrderFacts],
+    due: str | None = None,
+    on_timeout: str | None = None,
+    *,
+    timer: str | None = None,
+) -> OrderTransition:
+    return Transition(source, action, (role,), target, guard, due, on_timeout, timer)
+
+
+def _before(field: str, what: str) -> OrderCheck:
+    def check(ctx: OrderFacts) -> str | None:
         deadline: datetime | None = getattr(ctx.order.deadlines, field)
         if deadline is not None and ctx.now >= deadline:
             return f"{what} closed at {deadline.isoformat()}"
@@ -66,8 +85,8 @@ def _before(field: str, what: str) -> Callable[[GuardContext], str | None]:
     return check
 
 
-def _passed(field: str) -> Callable[[GuardContext], str | None]:
-    def check(ctx: GuardContext) -> str | None:
+def _passed(field: str) -> OrderCheck:
+    def check(ctx: OrderFacts) -> str | None:
         deadline: datetime | None = getattr(ctx.order.deadlines, field)
         if deadline is None or ctx.now < deadline:
             return f"{field} has not passed"
@@ -76,8 +95,8 @@ def _passed(field: str) -> Callable[[GuardContext], str | None]:
     return check
 
 
-def _all(*checks: Callable[[GuardContext], str | None]) -> Callable[[GuardContext], str | None]:
-    def check(ctx: GuardContext) -> str | None:
+def _all(*checks: OrderCheck) -> OrderCheck:
+    def check(ctx: OrderFacts) -> str | None:
         for one in checks:
             reason = one(ctx)
             if reason is not None:
@@ -87,98 +106,80 @@ def _all(*checks: Callable[[GuardContext], str | None]) -> Callable[[GuardContex
     return check
 
 
-def _always(ctx: GuardContext) -> str | None:
-    return None
-
-
-def _no_open_dispute(ctx: GuardContext) -> str | None:
+def _no_open_dispute(ctx: OrderFacts) -> str | None:
     return "a dispute is open on this order" if ctx.order.open_dispute_id else None
 
 
-def _release_on_confirmation(ctx: GuardContext) -> str | None:
+def _release_on_confirmation(ctx: OrderFacts) -> str | None:
     if not ctx.policy.protection.release_on_confirmation:
         return "policy keeps the money until the dispute window closes"
     return _no_open_dispute(ctx)
 
 
-def _hold_until_window_closes(ctx: GuardContext) -> str | None:
+def _hold_until_window_closes(ctx: OrderFacts) -> str | None:
     return None if _release_on_confirmation(ctx) else "policy releases on confirmation"
 
 
-def _not_confirmed(ctx: GuardContext) -> str | None:
+def _not_confirmed(ctx: OrderFacts) -> str | None:
     return "receipt already confirmed" if ctx.order.confirmed_at else None
 
 
-def _extension_pending(ctx: GuardContext) -> str | None:
+def _extension_pending(ctx: OrderFacts) -> str | None:
     return None if ctx.order.pending_extension else "no extension request is pending"
 
 
-def _no_extension_pending(ctx: GuardContext) -> str | None:
+def _no_extension_pending(ctx: OrderFacts) -> str | None:
     return "an extension request is already pending" if ctx.order.pending_extension else None
 
 
-def _extension_room_left(ctx: GuardContext) -> str | None:
+def _extension_room_left(ctx: OrderFacts) -> str | None:
     if ctx.order.extension_days_granted >= ctx.policy.protection.extension_cap_days:
         return "the extension cap is used up"
     return None
 
 
-def _extension_answer_open(ctx: GuardContext) -> str | None:
+def _extension_answer_open(ctx: OrderFacts) -> str | None:
     pending = ctx.order.pending_extension
     if pending is not None and ctx.now >= pending.respond_by:
         return f"the answer was due by {pending.respond_by.isoformat()}"
     return None
 
 
-def _extension_answer_overdue(ctx: GuardContext) -> str | None:
+def _extension_answer_overdue(ctx: OrderFacts) -> str | None:
     pending = ctx.order.pending_extension
     if pending is None or ctx.now < pending.respond_by:
         return "the seller may still answer"
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
-    source: OrderStatus
-    action: OrderAction
-    role: Role
-    target: OrderStatus
-    guard: Guard
-    due: str | None = None
-    """The deadline (a field of ``Deadlines``) the actor has to act by."""
-    on_timeout: str | None = None
-    """What happens when nobody acts by ``due``."""
+def _dispute_window(ctx: OrderFacts) -> str | None:
+    d = ctx.order.deadlines
+    if ctx.order.open_dispute_id is not None:
+        return "a dispute is open on this order"
+    if d.dispute_opens_at is None or ctx.now < d.dispute_opens_at:
+        opens = d.dispute_opens_at.isoformat() if d.dispute_opens_at else "after shipment"
+        return f"the dispute window opens at {opens}"
+    if d.dispute_closes_at is not None and ctx.now >= d.dispute_closes_at:
+        return f"the dispute window closed at {d.dispute_closes_at.isoformat()}"
+    return None
 
 
-def _t(
-    source: OrderStatus,
-    action: OrderAction,
-    role: Role,
-    target: OrderStatus,
-    guard: Guard,
-    due: str | None = None,
-    on_timeout: str | None = None,
-) -> Transition:
-    return Transition(source, action, role, target, guard, due, on_timeout)
-
-
-ANYTIME = Guard("always", _always)
-_PAY_WINDOW = Guard("before pay_by", _before("pay_by", "the payment window"), WindowClosed)
-_FREE_CANCEL = Guard(
+_PAY_WINDOW = _guard("before pay_by", _before("pay_by", "the payment window"), WindowClosed)
+_FREE_CANCEL = _guard(
     "within the free cancellation window",
     _before("free_cancel_until", "the free cancellation window"),
 )
-_AFTER_FREE_CANCEL = Guard(
+_AFTER_FREE_CANCEL = _guard(
     "free cancellation window over",
     lambda ctx: None if _before("free_cancel_until", "")(ctx) else "still free to cancel",
 )
-_SHIP_WINDOW = Guard("before ship_by", _before("ship_by", "the handling time"), WindowClosed)
-_SELLER_ANSWER = Guard(
+_SHIP_WINDOW = _guard("before ship_by", _before("ship_by", "the handling time"), WindowClosed)
+_SELLER_ANSWER = _guard(
     "before cancel_respond_by",
     _before("cancel_respond_by", "the seller's answer window"),
     WindowClosed,
 )
-_REQUEST_EXTENSION = Guard(
+_REQUEST_EXTENSION = _guard(
     "before delivery_deadline, none pending, under the cap",
     _all(
         _before("delivery_deadline", "the protection period"),
@@ -188,11 +189,15 @@ _REQUEST_EXTENSION = Guard(
     WindowClosed,
 )
 
-ORDER_TRANSITIONS: tuple[Transition, ...] = (
+_DISPUTE_WINDOW = _guard(
+    "inside the dispute window, no dispute open", _dispute_window, WindowClosed
+)
+
+_ROWS: tuple[OrderTransition, ...] = (
     _t(S.AWAITING_PAYMENT, A.PAY, Role.PLATFORM, S.PAID, _PAY_WINDOW,
        "pay_by", "the order expires"),
     _t(S.AWAITING_PAYMENT, A.EXPIRE, Role.SYSTEM, S.EXPIRED,
-       Guard("pay_by passed", _passed("pay_by"))),
+       _guard("pay_by passed", _passed("pay_by")), timer=timers.EXPIRE),
     _t(S.AWAITING_PAYMENT, A.CANCEL, Role.BUYER, S.CANCELLED, ANYTIME),
     _t(S.PAID, A.CANCEL, Role.BUYER, S.CANCELLED, _FREE_CANCEL,
        "free_cancel_until", "cancelling becomes a request the seller answers"),
@@ -202,127 +207,86 @@ ORDER_TRANSITIONS: tuple[Transition, ...] = (
     _t(S.CANCEL_REQUESTED, A.REJECT_CANCELLATION, Role.SELLER, S.PAID, _SELLER_ANSWER,
        "cancel_respond_by", "the cancellation is approved and the buyer refunded"),
     _t(S.CANCEL_REQUESTED, A.APPROVE_CANCELLATION, Role.SYSTEM, S.CANCELLED,
-       Guard("seller silent past cancel_respond_by", _passed("cancel_respond_by"))),
+       _guard("seller silent past cancel_respond_by", _passed("cancel_respond_by")),
+       timer=timers.CANCELLATION_SILENCE),
     _t(S.PAID, A.SHIP, Role.SELLER, S.SHIPPED, _SHIP_WINDOW,
        "ship_by", "the order is cancelled and the buyer refunded in full"),
     _t(S.CANCEL_REQUESTED, A.SHIP, Role.SELLER, S.SHIPPED, _SHIP_WINDOW,
        "ship_by", "the order is cancelled and the buyer refunded in full"),
     _t(S.PAID, A.AUTO_CANCEL, Role.SYSTEM, S.CANCELLED,
-       Guard("ship_by passed", _passed("ship_by"))),
+       _guard("ship_by passed", _passed("ship_by")), timer=timers.AUTO_CANCEL),
     _t(S.CANCEL_REQUESTED, A.AUTO_CANCEL, Role.SYSTEM, S.CANCELLED,
-       Guard("ship_by passed", _passed("ship_by"))),
+       _guard("ship_by passed", _passed("ship_by")), timer=timers.AUTO_CANCEL),
     _t(S.SHIPPED, A.MARK_DELIVERED, Role.PLATFORM, S.DELIVERED, ANYTIME),
     _t(S.SHIPPED, A.CONFIRM_RECEIPT, Role.BUYER, S.DELIVERED,
-       Guard("policy holds money until the window closes", _hold_until_window_closes),
+       _guard("policy holds money until the window closes", _hold_until_window_closes),
        "delivery_deadline", "the order completes and the seller is paid"),
     _t(S.SHIPPED, A.CONFIRM_RECEIPT, Role.BUYER, S.COMPLETED,
-       Guard("policy releases on confirmation", _release_on_confirmation),
+       _guard("policy releases on confirmation", _release_on_confirmation),
        "delivery_deadline", "the order completes and the seller is paid"),
     _t(S.DELIVERED, A.CONFIRM_RECEIPT, Role.BUYER, S.DELIVERED,
-       Guard("not confirmed yet; policy holds money", _all(_not_confirmed,
+       _guard("not confirmed yet; policy holds money", _all(_not_confirmed,
                                                            _hold_until_window_closes))),
     _t(S.DELIVERED, A.CONFIRM_RECEIPT, Role.BUYER, S.COMPLETED,
-       Guard("not confirmed yet; policy releases on confirmation",
+       _guard("not confirmed yet; policy releases on confirmation",
              _all(_not_confirmed, _release_on_confirmation))),
     _t(S.SHIPPED, A.COMPLETE, Role.SYSTEM, S.COMPLETED,
-       Guard("delivery_deadline passed, no open dispute",
-             _all(_passed("delivery_deadline"), _no_open_dispute))),
+       _guard("delivery_deadline passed, no open dispute",
+             _all(_passed("delivery_deadline"), _no_open_dispute)), timer=timers.COMPLETE),
     _t(S.DELIVERED, A.COMPLETE, Role.SYSTEM, S.COMPLETED,
-       Guard("dispute window closed, no open dispute",
-             _all(_passed("dispute_closes_at"), _no_open_dispute))),
+       _guard("dispute window closed, no open dispute",
+             _all(_passed("dispute_closes_at"), _no_open_dispute)), timer=timers.COMPLETE),
     _t(S.SHIPPED, A.REQUEST_EXTENSION, Role.BUYER, S.SHIPPED, _REQUEST_EXTENSION,
        "delivery_deadline", "the order completes and the seller is paid"),
     _t(S.SHIPPED, A.APPROVE_EXTENSION, Role.SELLER, S.SHIPPED,
-       Guard("an extension request is pending and its answer is due",
+       _guard("an extension request is pending and its answer is due",
              _all(_extension_pending, _extension_answer_open), WindowClosed),
        "extension", "the extension is refused"),
     _t(S.SHIPPED, A.REJECT_EXTENSION, Role.SELLER, S.SHIPPED,
-       Guard("an extension request is pending", _extension_pending),
+       _guard("an extension request is pending", _extension_pending),
        "extension", "the extension is refused"),
     _t(S.SHIPPED, A.REJECT_EXTENSION, Role.SYSTEM, S.SHIPPED,
-       Guard("seller silent past the answer deadline", _extension_answer_overdue)),
+       _guard("seller silent past the answer deadline", _extension_answer_overdue),
+       timer=timers.EXTENSION_SILENCE),
+    *(
+        _t(state, A.OPEN_DISPUTE, Role.BUYER, state, _DISPUTE_WINDOW, "dispute_closes_at",
+           "the window closes and the seller is paid when the order completes")
+        for state in (S.SHIPPED, S.DELIVERED)
+    ),
 )  # fmt: skip
+
+
+def _deadline(facts: OrderFacts, name: str) -> datetime | None:
+    """``extension`` is the answer deadline of the pending extension; any other name is a
+    field of the order's ``deadlines``."""
+    if name == "extension":
+        pending = facts.order.pending_extension
+        return pending.respond_by if pending else None
+    due: datetime | None = getattr(facts.order.deadlines, name)
+    return due
+
+
+ORDER_MACHINE: Machine[OrderStatus, OrderAction, OrderFacts] = Machine(
+    noun="order", rows=_ROWS, state_of=lambda f: f.order.status, deadline_of=_deadline
+)
+ORDER_TRANSITIONS = ORDER_MACHINE.rows
 
 
 def find_transition(
     order: Order, action: OrderAction, role: Role, now: datetime, policy: Policy
-) -> Transition:
+) -> OrderTransition:
     """The row that lets ``role`` take ``action`` now, or the error that says why not."""
-    rows = [t for t in ORDER_TRANSITIONS if t.source is order.status and t.action is action]
-    if not rows:
-        raise InvalidTransition(
-            f"cannot {action.value} an order that is {order.status.value}",
-            order_status=order.status.value,
-            action=action.value,
-        )
-    mine = [t for t in rows if t.role is role]
-    if not mine:
-        raise Forbidden(f"a {role.value} may not {action.value} this order")
-    ctx = GuardContext(order, now, policy)
-    first_refusal: tuple[Guard, str] | None = None
-    for row in mine:
-        reason = row.guard.check(ctx)
-        if reason is None:
-            return row
-        first_refusal = first_refusal or (row.guard, reason)
-    assert first_refusal is not None
-    guard, reason = first_refusal
-    raise guard.error(f"cannot {action.value}: {reason}", action=action.value)
+    return ORDER_MACHINE.find_transition(OrderFacts(order, now, policy), action, role)
 
 
 def allowed(order: Order, action: OrderAction, role: Role, now: datetime, policy: Policy) -> bool:
-    try:
-        find_transition(order, action, role, now, policy)
-    except (InvalidTransition, Forbidden):
-        return False
-    return True
+    return ORDER_MACHINE.allowed(OrderFacts(order, now, policy), action, role)
 
 
-@dataclass(frozen=True, slots=True)
-class NextAction:
-    actor: Role
-    action: OrderAction
-    due_by: datetime | None
-    on_timeout: str | None
-
-
-def next_actions(order: Order, now: datetime, policy: Policy) -> list[NextAction]:
+def next_actions(order: Order, now: datetime, policy: Policy) -> list[NextAction[OrderAction]]:
     """Who may do what now, by when, and what happens if nobody does."""
-    ctx = GuardContext(order, now, policy)
-    seen: set[tuple[Role, OrderAction]] = set()
-    actions: list[NextAction] = []
-    for row in ORDER_TRANSITIONS:
-        if row.source is not order.status or row.role is Role.SYSTEM:
-            continue
-        if (row.role, row.action) in seen or row.guard.check(ctx) is not None:
-            continue
-        seen.add((row.role, row.action))
-        due = _due_by(order, row)
-        actions.append(NextAction(row.role, row.action, due, row.on_timeout if due else None))
-    if dispute_window_open(order, now):
-        actions.append(
-            NextAction(Role.BUYER, OrderAction.OPEN_DISPUTE, order.deadlines.dispute_closes_at,
-                       "the window closes and the seller is paid when the order completes")
-        )  # fmt: skip
-    return actions
+    return ORDER_MACHINE.next_actions(OrderFacts(order, now, policy))
 
 
-def dispute_window_open(order: Order, now: datetime) -> bool:
-    d = order.deadlines
-    return (
-        order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-        and order.open_dispute_id is None
-        and d.dispute_opens_at is not None
-        and d.dispute_opens_at <= now
-        and (d.dispute_closes_at is None or now < d.dispute_closes_at)
-    )
-
-
-def _due_by(order: Order, row: Transition) -> datetime | None:
-    if row.action in (OrderAction.APPROVE_EXTENSION, OrderAction.REJECT_EXTENSION):
-        pending = order.pending_extension
-        return pending.respond_by if pending else None
-    if row.due is None:
-        return None
-    due: datetime | None = getattr(order.deadlines, row.due)
-    return due
+def dispute_window_open(order: Order, now: datetime, policy: Policy) -> bool:
+    return allowed(order, OrderAction.OPEN_DISPUTE, Role.BUYER, now, policy)
