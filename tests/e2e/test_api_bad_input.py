@@ -48,7 +48,7 @@ def world(api: Api) -> World:
     ext = api.post(f"/v1/orders/{extending}/protection-extensions", {"days": 5},
                    key=buyer["api_key"])  # fmt: skip
     assert ext.status_code == 201, ext.text
-    extension_id = ext.json()["protection_extensions"][0]["id"]
+    extension_id = ext.json()["id"]
     return World(api, buyer, seller, unpaid, paid, asked, shipped, extending, extension_id)
 
 

@@ -8,6 +8,7 @@ from refundkit.entrypoints.api import (
     contract,
     problems,
     routes_aftership,
+    routes_calendar_feed,
     routes_disputes,
     routes_files,
     routes_money,
@@ -41,6 +42,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_webhooks.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_notifications.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_disputes.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_calendar_feed.router, dependencies=[KnownQueryOnly])
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
     contract.install(app)

@@ -170,14 +170,18 @@ def confirm_receipt(
     )
 
 
-@router.post("/{order_id}/protection-extensions", response_model=s.OrderOut, status_code=201)
+@router.post("/{order_id}/protection-extensions", response_model=s.ExtensionOut, status_code=201)
 def request_extension(
     order_id: str, body: s.ExtensionIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
+    """The buyer asks for more protection days; the answer is the new extension (as Stripe
+    answers a created sub-resource), the order it belongs to is at ``order_id``."""
     return command(
         deps, idem,
         lambda uow: orders.request_extension(deps, uow, user, order_id, body.days),
-        _out(deps), 201,
+        lambda found: s.ExtensionOut.of(found.order, max(found.order.extensions,
+                                                         key=lambda x: x.id)),
+        201,
     )  # fmt: skip
 
 

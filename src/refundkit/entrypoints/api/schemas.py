@@ -16,7 +16,7 @@ from refundkit.domain.money import (
     parse_positive_major,
 )
 from refundkit.domain.orders.machine import OrderAction
-from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
+from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus, ProtectionExtension
 from refundkit.domain.refunds import PaymentMethod, Refund, RefundStatus
 from refundkit.domain.roles import Role
 from refundkit.domain.tracking import Signal
@@ -204,6 +204,12 @@ class ExtensionOut(BaseModel):
     respond_by: datetime
     decided_at: datetime | None
 
+    @classmethod
+    def of(cls, order: Order, x: ProtectionExtension) -> ExtensionOut:
+        return cls(id=x.id, order_id=order.id, days=x.days, status=x.status.value,
+                   requested_at=x.requested_at, respond_by=x.respond_by,
+                   decided_at=x.decided_at)  # fmt: skip
+
 
 class LineOut(BaseModel):
     sku: str
@@ -321,12 +327,7 @@ class OrderOut(BaseModel):
             confirmed_at=order.confirmed_at,
             completed_at=order.completed_at,
             cancelled_at=order.cancelled_at,
-            protection_extensions=[
-                ExtensionOut(id=x.id, order_id=order.id, days=x.days, status=x.status.value,
-                             requested_at=x.requested_at, respond_by=x.respond_by,
-                             decided_at=x.decided_at)
-                for x in order.extensions
-            ],
+            protection_extensions=[ExtensionOut.of(order, x) for x in order.extensions],
             extension_days_granted=order.extension_days_granted,
             tracking_flags=[
                 TrackingFlagOut(signal=f.signal.value, raised_at=f.raised_at, evidence=f.evidence)
