@@ -88,11 +88,13 @@ def codes_by_status(route: APIRoute, method: str) -> dict[int, list[ProblemCode]
     keyed = bool(calls & {idempotency_request, required_idempotency_request})
     query = query_names(route.dependant)
     found: dict[int, list[ProblemCode]] = {422: [C.VALIDATION_ERROR], 500: [C.INTERNAL_ERROR]}
-    if current_user in calls or route.path_format == "/v1/tracking-events/aftership":
+    authenticated = current_user in calls or route.path_format == "/v1/tracking-events/aftership"
+    if authenticated:
         found[401] = [C.UNAUTHENTICATED]
         found[403] = [C.FORBIDDEN]
     if (
-        route.dependant.path_params
+        authenticated  # an operation hidden from a role answers as if it did not exist
+        or route.dependant.path_params
         or query & {"starting_after", "ending_before"}
         or route.path_format.startswith(SANDBOX_PREFIX)
     ):

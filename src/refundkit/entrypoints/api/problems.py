@@ -121,6 +121,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The framework could not read the body at all (not UTF-8, not a form): as
+            # invalid as malformed JSON, and answered the same way.
+            detail = f"body: the body could not be read ({exc.detail})"
+            return problem(request, 422, "validation_error", detail, field="body")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         headers = dict(exc.headers or {})
         if exc.status_code == 405:

@@ -138,7 +138,7 @@ def page_of(
     """One page of a list held whole (a dispute's timeline, messages, evidence): the items
     after ``starting_after`` or before ``ending_before``, and whether more lie that way."""
     ids = [id_of(item) for item in items]
-    cursor = page.starting_after or page.ending_before
+    cursor = page.starting_after if page.starting_after is not None else page.ending_before
     if cursor is not None and cursor not in ids:
         raise NotFound(f"no item {cursor!r} in this list", field=_cursor_field(page))
     if page.ending_before is not None:
