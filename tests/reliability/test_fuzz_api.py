@@ -1,9 +1,10 @@
 """API fuzzing with schemathesis (issue 8): every operation of /openapi.json, with bodies,
 query strings and path ids generated both valid (positive) and invalid (negative), sent
 with the key of every role (platform, buyer, seller, agent, a stranger, no key), half the
-time aimed at real objects. No answer may be a 5xx; every answer must match the spec (issue 14: status
-code, media type, headers and body schema, errors included), a request outside the schema
-must be refused, and every refusal must be a problem+json with a stable code."""
+time aimed at real objects. No answer may be a 5xx; every answer must match the spec
+(issue 14: status code, media type, headers and body schema, errors included), a request
+outside the schema must be refused, and every refusal must be a problem+json with a stable
+code."""
 
 from __future__ import annotations
 
