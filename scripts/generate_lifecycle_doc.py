@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from refundkit.docs_gen import write
+from refundkit.docs_gen_chargebacks import chargebacks_markdown
 from refundkit.docs_gen_disputes import disputes_markdown
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "lifecycle.md"
@@ -19,6 +20,9 @@ def main() -> None:
     disputes = DOC.with_name("disputes.md")
     disputes.write_text(disputes_markdown(), encoding="utf-8")
     print(f"wrote {disputes}")
+    chargebacks = DOC.with_name("chargebacks.md")
+    chargebacks.write_text(chargebacks_markdown(), encoding="utf-8")
+    print(f"wrote {chargebacks}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ status codes (then 200) and keeps every request it got."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +41,11 @@ class Receiver:
 
 @contextmanager
 def receiver(
-    script: list[int] | None = None, hold_first: threading.Event | None = None
+    script: list[int] | None = None,
+    hold_first: threading.Event | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[Receiver]:
+    """``tls``: serve HTTPS with this server context (the URL then says https)."""
     state = Receiver("", list(script or []), hold_first=hold_first)
 
     class Handler(BaseHTTPRequestHandler):
@@ -64,7 +68,10 @@ def receiver(
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "https" if tls is not None else "http"
+    state.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

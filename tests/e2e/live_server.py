@@ -12,6 +12,7 @@ import uvicorn
 
 from refundkit.entrypoints.api.app import create_app
 from refundkit.entrypoints.bootstrap import Runtime
+from refundkit.entrypoints.serving import ServerLimits, uvicorn_config
 
 
 def _free_port() -> int:
@@ -22,11 +23,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(runtime: Runtime) -> Iterator[str]:
-    """Yield the base URL once the server accepts connections; stop it afterwards."""
+def live_server(runtime: Runtime, limits: ServerLimits | None = None) -> Iterator[str]:
+    """Yield the base URL once the server accepts connections; stop it afterwards. With
+    ``limits``, uvicorn is set up as ``refundkit serve`` sets it up."""
     port = _free_port()
-    config = uvicorn.Config(create_app(runtime.deps), host="127.0.0.1", port=port,
-                            log_level="warning", limit_concurrency=1000)  # fmt: skip
+    if limits is None:
+        config = uvicorn.Config(create_app(runtime.deps), host="127.0.0.1", port=port,
+                                log_level="warning", limit_concurrency=1000)  # fmt: skip
+    else:
+        config = uvicorn_config(create_app(runtime.deps), "127.0.0.1", port, limits,
+                                log_level="warning")  # fmt: skip
     server = uvicorn.Server(config)
     started = threading.Event()
     original_startup = server.startup

@@ -59,8 +59,8 @@ def _actions(order_id: str, ext: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _same_as_unknown(foreign: dict[str, Any], unknown: dict[str, Any], order_id: str) -> None:
-    """The problem for a foreign id is the problem for an unknown id, id (and the request's
-    own id, ``instance``) aside."""
+    """The problem for a foreign id is the problem for an unknown id, id aside (and the
+    ``instance``, which names each request)."""
     assert foreign["code"] == unknown["code"] == "not_found"
     assert sorted(foreign) == sorted(unknown)
     assert foreign["instance"] != unknown["instance"]

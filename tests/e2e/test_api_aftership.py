@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 
+from books import START
+
 SECRET = "aftership-webhook-secret"
 
 
@@ -30,7 +32,7 @@ def webhook(number: str, checkpoints: list[dict[str, Any]]) -> dict[str, Any]:
     """The shape AfterShip posts for a tracking update (fields refundkit ignores included)."""
     return {
         "event_id": "3f645f5e-530b-4062-8695-db6a64420af8", "event": "tracking_update",
-        "is_tracking_first_tag": False, "ts": 1764000000,
+        "is_tracking_first_tag": False, "ts": int(START.timestamp()),
         "msg": {"id": "grhrexm6t3hiwkjwq37jd003", "tracking_number": number, "slug": "dhl",
                 "title": number, "origin_country_iso3": "CHN",
                 "destination_country_iso3": "DEU", "tag": checkpoints[-1]["tag"],
@@ -172,11 +174,61 @@ def test_a_signature_with_non_ascii_characters_is_refused_not_a_crash(
 def test_a_declared_body_over_2_mb_is_refused_before_it_is_read(api: Api) -> None:
     answer = api.request("POST", "/v1/tracking-events/aftership", key=None, content=b"{}",
                          headers={"Content-Length": str(2_000_001)})  # fmt: skip
-    assert_problem(answer, 422, "validation_error")
+    assert_problem(answer, 413, "body_too_large")
     assert "larger than 2 MB" in answer.json()["detail"]
 
 
 def test_a_body_over_2_mb_is_refused(api: Api) -> None:
     answer = post(api, {"msg": {"pad": "x" * 2_000_001}})
-    assert_problem(answer, 422, "validation_error")
+    assert_problem(answer, 413, "body_too_large")
     assert "larger than 2 MB" in answer.json()["detail"]
+
+
+def test_more_than_1000_checkpoints_are_refused_and_nothing_is_stored(api: Api) -> None:
+    """Issue 20, item 8: 12,000 checkpoints were taken, 15 s in one transaction."""
+    shipped(api)
+    many = [checkpoint("InTransit", f"2026-11-03T{n // 60 % 24:02d}:{n % 60:02d}:00Z", "DEU",
+                       "Berlin") for n in range(1001)]  # fmt: skip
+    before = api.count("tracking_events")
+    problem = assert_problem(post(api, webhook("T-1", many)), 422, "validation_error")
+    assert problem["field"] == "msg.checkpoints" and problem["limit"] == 1000
+    assert api.count("tracking_events") == before
+    assert post(api, webhook("T-1", many[:1000])).status_code == 200  # the cap itself passes
+
+
+def test_nul_in_a_checkpoint_is_refused_and_nothing_is_stored(api: Api) -> None:
+    """Issue 20, item 8: a checkpoint city with NUL was stored (SQLite)."""
+    shipped(api)
+    before = api.snapshot()
+    bad = checkpoint("InTransit", "2026-11-03T08:00:00Z", "DEU", "Ber\u0000lin")
+    answer = post(api, webhook("T-1", [*JOURNEY[:2], bad]))
+    assert_problem(answer, 422, "validation_error")
+    assert "NUL" in answer.json()["detail"]
+    assert api.snapshot() == before
+
+
+def _signed(api: Api, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    raw = json.dumps(body)
+    signature = base64.b64encode(hmac.new(SECRET.encode(), raw.encode(),
+                                          hashlib.sha256).digest()).decode()  # fmt: skip
+    return api.request("POST", "/v1/tracking-events/aftership", key=None, content=raw,
+                       headers={"aftership-hmac-sha256": signature})  # fmt: skip
+
+
+def test_a_signed_webhook_older_than_3_days_is_refused(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20, item 8: a signed body captured once could be replayed for ever."""
+    shipped(api)
+    monkeypatch.setenv("REFUNDKIT_AFTERSHIP_WEBHOOK_SECRET", SECRET)
+    now = int(START.timestamp())
+    before = api.snapshot()
+    for ts in (now - 3 * 86400 - 1, now + 3600, None, "yesterday"):
+        body = webhook("T-1", JOURNEY[:3])
+        body.pop("ts") if ts is None else body.update(ts=ts)
+        problem = assert_problem(_signed(api, body), 422, "validation_error")
+        assert problem["field"] == "ts", ts
+    assert api.snapshot() == before
+    body = webhook("T-1", JOURNEY[:3])
+    body["ts"] = now - 3 * 86400 + 60  # AfterShip's last retry is 2.8 days after the first
+    assert _signed(api, body).status_code == 200

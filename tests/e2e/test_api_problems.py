@@ -30,10 +30,13 @@ def test_malformed_json_names_the_body_and_says_why(api: Api) -> None:
 
 
 def test_instance_names_the_request(api: Api) -> None:
-    first = assert_problem(api.get("/v1/orders/ord_nothing"), 404, "not_found")
-    second = assert_problem(api.get("/v1/orders/ord_nothing"), 404, "not_found")
+    answers = [api.get("/v1/orders/ord_nothing") for _ in range(2)]
+    first, second = (assert_problem(a, 404, "not_found") for a in answers)
     assert first["instance"] != second["instance"]
-    assert first["instance"].startswith("req_")
+    for answer, body in zip(answers, (first, second), strict=True):
+        assert body["instance"] == f"urn:request:{answer.headers['x-request-id']}"
+    sent = api.request("GET", "/v1/orders/ord_nothing", headers={"X-Request-Id": "shop-42"})
+    assert sent.json()["instance"] == "urn:request:shop-42"
 
 
 def test_a_405_says_which_methods_the_address_takes(api: Api) -> None:

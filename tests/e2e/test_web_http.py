@@ -4,11 +4,13 @@ API."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from api_client import snapshot
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 from web_client import PASSWORD, csrf, signed_in
@@ -22,6 +24,7 @@ from refundkit.entrypoints.bootstrap import Runtime
 from refundkit.entrypoints.cli.demo import reissue_passwords, seed
 from refundkit.entrypoints.web.session import wall_now
 from refundkit.service import disputes, transactions, web_sessions
+from refundkit.service.users import ensure_platform_key
 
 
 def test_a_session_ends_after_its_lifetime_and_at_sign_out(market: Market) -> None:
@@ -234,3 +237,76 @@ def test_after_5_wrong_passwords_the_sign_in_form_refuses_even_the_right_one(
 
     assert [attempt("wrong") for _ in range(5)] == [401] * 5
     assert attempt(PASSWORD) == 429
+
+
+def test_a_form_field_with_nul_is_refused_and_nothing_is_stored(market: Market) -> None:
+    """Issue 20, item 10: a NUL in a form field was stored on SQLite (and failed on
+    PostgreSQL), while the JSON API refuses it."""
+    order = market.shipped()
+    market.advance(days=6)
+    client = signed_in(market, market.buyer)
+    token = csrf(client.get(f"/orders/{order.id}/dispute/new").text)
+    before = snapshot(market.rt.engine)
+    for name, value in (("description", "Nothing\x00 came."), ("requested_refund\x00", "5")):
+        answer = client.post(f"/orders/{order.id}/dispute/new", data={
+            "csrf_token": token, "reason": "not_received", "item_received": "no",
+            "requested_refund": "5.00", "description": "Nothing came.", name: value})  # fmt: skip
+        assert answer.status_code == 422, answer.text
+        assert "NUL character" in answer.text and answer.headers["content-type"].startswith(
+            "text/html")  # fmt: skip
+    signed_out = TestClient(create_app(market.deps), raise_server_exceptions=False)
+    form = signed_out.get("/sign-in")
+    sign_in_token = re.search(r'name="sign_in_token" value="([^"]+)"', form.text)
+    assert sign_in_token is not None
+    fields = {"sign_in_token": sign_in_token.group(1), "email": "a\x00@t.io", "password": "x"}
+    refused = signed_out.post("/sign-in", data=fields)
+    assert refused.status_code == 422 and "NUL character" in refused.text
+    assert snapshot(market.rt.engine) == before
+
+
+def test_the_api_docs_load_nothing_from_another_site_and_carry_a_csp(market: Market) -> None:
+    """Issue 20, item 11: /docs loaded swagger-ui-dist@5 from a CDN, unpinned, without
+    integrity, on the session cookie's origin."""
+    client = TestClient(create_app(market.deps))
+    page = client.get("/docs")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "default-src 'none'" in policy
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith(("/", "data:")) for s in sources), sources
+    assert "<script>" not in page.text  # no inline script: the CSP allows none
+    for source in sources:
+        if source.startswith("/"):
+            assert client.get(source).status_code == 200, source
+    bundle = client.get("/static/swagger-ui/swagger-ui-bundle.js").content
+    assert hashlib.sha256(bundle).hexdigest() == SWAGGER_UI_BUNDLE_SHA256  # npm's 5.35.0
+    assert client.get("/docs/oauth2-redirect").status_code == 404  # no OAuth here
+
+
+SWAGGER_UI_BUNDLE_SHA256 = "e6a898692f2d768e807c3ba4626068a69a2c5dd960dd6c76f3e4d3a3de180af2"
+
+
+def test_evidence_on_the_pages_is_never_cached_as_on_the_api(market: Market) -> None:
+    """Issue 20, item 11: the pages sent evidence with ``private, max-age=3600`` while the
+    API's download says ``no-store``."""
+    key = "pk_test_docs_cache"
+    transactions.run(market.deps, lambda uow: ensure_platform_key(market.deps, uow, key))
+    api = TestClient(create_app(market.deps))
+    made = api.post("/v1/users", headers={"Authorization": f"Bearer {key}"}, json={
+        "role": "buyer", "name": "Ana", "email": "ana.cache@t.io", "country": "DE"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    buyer_key = made.json()["api_key"]
+    upload = api.post("/v1/files", headers={"Authorization": f"Bearer {buyer_key}"},
+                      files={"file": ("note.txt", b"the parcel never came", "text/plain")},
+                      data={"purpose": "dispute_evidence"})  # fmt: skip
+    assert upload.status_code == 201, upload.text
+    file_id = upload.json()["id"]
+    user = market.tx(lambda uow: uow.users.get(made.json()["id"]))
+    assert user is not None
+    page = signed_in(market, user).get(f"/files/{file_id}")
+    download = api.get(f"/v1/files/{file_id}/content",
+                       headers={"Authorization": f"Bearer {buyer_key}"})  # fmt: skip
+    assert page.status_code == download.status_code == 200
+    assert page.headers["cache-control"] == download.headers["cache-control"]
+    assert "no-store" in page.headers["cache-control"]
+    assert "max-age" not in page.headers["cache-control"]

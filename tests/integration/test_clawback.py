@@ -87,6 +87,8 @@ def test_a_debt_paid_back_in_time_is_not_reported(market: Market) -> None:
 
 def test_a_clawback_the_psp_refuses_goes_back_to_the_seller(market: Market) -> None:
     class Refusing:
+        name = "sandbox"
+
         def refund(self, **kw: object) -> object:
             from refundkit.service.ports import PspRefund
 

@@ -277,6 +277,29 @@ def test_an_appeal_needs_new_evidence_and_is_made_once_per_dispute(market: Marke
         _appeal(market, market.seller, d)
 
 
+def test_once_appealed_neither_party_is_offered_an_appeal_and_neither_may_make_one(
+    market: Market,
+) -> None:
+    """docs/decisions.md: one appeal per dispute, by either party. The dispute's page (its
+    next_actions), the API and the table's guard (docs/disputes.md) say the same."""
+    from refundkit.domain.disputes.machine import DISPUTE_TRANSITIONS, DisputeAction
+
+    def offered(who: User) -> bool:
+        found = act(market, disputes.get_dispute, who, d)
+        return any(a.action is DisputeAction.APPEAL and a.actor is who.role
+                   for a in found.next_actions)  # fmt: skip
+
+    _, d = _resolved_partially(market)
+    assert offered(market.buyer) and offered(market.seller)
+    _appeal(market, market.seller, d)
+    assert not offered(market.buyer) and not offered(market.seller)
+    for who in (market.buyer, market.seller):
+        with pytest.raises(Conflict):
+            _appeal(market, who, d)
+    rows = [r for r in DISPUTE_TRANSITIONS if r.action is DisputeAction.APPEAL]
+    assert rows and all("once per dispute" in r.guard.description for r in rows)
+
+
 def test_no_appeal_after_30_days(market: Market) -> None:
     _, d = _resolved_partially(market)
     market.advance(days=30)

@@ -242,3 +242,63 @@ def test_after_an_early_release_a_dispute_in_the_window_claws_the_refund_back(
                                                         form, []))  # fmt: skip
     finally:
         early.close()
+
+
+def _page_offers_a_dispute(market: Market, order_id: str) -> bool:
+    """What the buyer's order page and its dispute form read (``window_open``)."""
+    found = market.tx(lambda uow: orders.get_order(market.deps, uow, market.buyer, order_id))
+    return any(str(a.action) == "open_dispute" and a.actor.value == "buyer"
+               for a in found.next_actions)  # fmt: skip
+
+
+def _api_opens_a_dispute(market: Market, order_id: str) -> bool:
+    """What ``POST /v1/orders/{id}/disputes`` does, undone: the dispute opens or is refused."""
+    form = DisputeForm("not_received", None, False, 1000, False, "Confirmed by mistake.")
+
+    def attempt(uow: UnitOfWork) -> bool:
+        try:
+            with uow.savepoint():
+                disputes.open_dispute(market.deps, uow, market.buyer, order_id, form, [])
+                raise _Undo
+        except _Undo:
+            return True
+        except (InvalidTransition, WindowClosed):
+            return False
+
+    return market.tx(attempt)
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_the_page_and_the_api_agree_on_a_dispute_after_an_early_release(
+    market: Market, database_url: str, tmp_path: Path
+) -> None:
+    """docs/decisions.md: an order completed early by the buyer's confirmation (policy
+    ``protection.release_on_confirmation``) still takes a dispute while its window lasts;
+    the buyer's page offers the form exactly when the API accepts one."""
+    version = market.deps.policies.active.version
+    path = _policy_file(
+        tmp_path,
+        **{f'version = "{version}"': 'version = "early-release-3"',
+           "release_on_confirmation = false": "release_on_confirmation = true"},
+    )  # fmt: skip
+    early = build(url=database_url, sandbox=True, migrate=False, policy_path=path)
+    try:
+        market.rt, market.deps = early, early.deps
+        order = market.shipped()
+        market.tx(lambda uow: orders.confirm_receipt(early.deps, uow, market.buyer, order.id))
+        assert market.order(order.id).status is OrderStatus.COMPLETED
+        seen = []
+        for days in (0, 14, 1):  # at confirmation, a day before the end, after the end
+            market.advance(days=days)
+            page, api = (
+                _page_offers_a_dispute(market, order.id),
+                _api_opens_a_dispute(market, order.id),
+            )
+            assert page == api, f"day {days}: the page says {page}, the API {api}"
+            seen.append(api)
+        assert seen == [True, True, False]
+    finally:
+        early.close()

@@ -15,6 +15,8 @@ from refundkit.service.ports import PaymentGateway, PspRefund
 class FlakyPsp:
     """Times out on the first ``failures`` calls, then answers like the real sandbox."""
 
+    name = "sandbox"
+
     def __init__(self, real: PaymentGateway, failures: int) -> None:
         self.real, self.failures = real, failures
         self.keys: list[str] = []

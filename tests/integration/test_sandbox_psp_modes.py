@@ -58,6 +58,8 @@ def test_after_a_failed_refund_the_platform_refunds_the_order_anew(market: Marke
     class DeclinesFirst:
         """Declines the first refund it sees (the buyer's card was closed), then pays."""
 
+        name = "sandbox"
+
         def __init__(self) -> None:
             self.declined: set[str] = set()
 

@@ -42,6 +42,8 @@ BODIES: dict[str, dict[str, Any]] = {
         "description": "d",
     },
     "/v1/sellers/{seller_id}/payouts": {"amount": "1.00", "currency": "USD"},
+    "/v1/users/{user_id}/api-keys/rotate": {},
+    "/v1/users/{user_id}/api-keys/revoke": {},
     "/v1/webhook-endpoints/{endpoint_id}/enable": {},
     "/v1/webhook-deliveries/{delivery_id}/redeliver": {},
     "/v1/disputes/{dispute_id}/accept": {},
@@ -144,6 +146,7 @@ def test_every_endpoint_answers_a_strangers_ids_as_unknown_ones(victims: Victims
                 key=key,
                 json_body=body if method == "POST" else None,
                 idem=f"probe-{probes}-{ids is UNKNOWN}" if method == "POST" else None,
+                headers={"X-Request-Id": f"probe-{probes}"},  # the same ``instance``
             )
             text = got.text
             for value in ids.values():  # the ids the prober sent may be echoed back

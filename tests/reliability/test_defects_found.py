@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
+from raw_asgi import MIB, call, chunks
 
 
 def test_refunding_an_order_cancelled_before_payment_is_refused_not_a_500(api: Api) -> None:
@@ -88,3 +89,23 @@ def test_a_back_dated_delivered_scan_does_not_end_protection(api: Api, door: str
     assert [f["signal"] for f in found["tracking_flags"]] == ["delivered_before_shipment"]
     api.post("/v1/sandbox/clock/advance", {"days": 1})
     assert api.order(order["id"])["status"] == "shipped"
+
+
+def test_an_unauthenticated_64_mib_order_is_answered_401_without_being_read(api: Api) -> None:
+    """Found by the security probe (issue 20, item 3): the 64 MiB body was read for 2.5 s
+    (the server grew from 139 to 323 MiB) before the answer was 401."""
+    headers = {"Content-Type": "application/json", "Content-Length": str(64 * MIB)}
+    answer = call(api.client.app, "POST", "/v1/orders", chunks(64 * MIB), headers)
+    assert (answer.status, answer.pulled) == (401, 0)
+    assert answer.json()["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("depth", [450, 600])
+def test_deep_json_is_a_422_not_a_500_or_a_dropped_connection(api: Api, depth: int) -> None:
+    """Found by the security probe (issue 20, item 4): ``[`` x 450 answered 500
+    (RecursionError in the NUL check), x 600 reset the connection."""
+    before = api.snapshot()
+    answer = api.request("POST", "/v1/orders", content="[" * depth + "]" * depth)
+    body = assert_problem(answer, 422, "validation_error")
+    assert body["field"] == "body" and body["limit"] == 32
+    assert api.snapshot() == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import struct
 import zipfile
 import zlib
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 from limits_world import LIMITS, MAX_UPLOAD, disputable_order, limited_fixture  # noqa: F401
+from raw_asgi import MIB, call, chunks
 
 from long_runs import record
 
@@ -29,6 +31,7 @@ BAD_AMOUNTS: list[Any] = [
     None, True, ["1.00"], {"amount": "1.00"}, "9" * 40, "99999999999999999999.99",
 ]  # fmt: skip
 ZERO_REFUSED = ["0", "0.00"]
+MAX_JSON_BODY = 1024 * 1024  # the limit docs/api.md promises
 
 
 class World:
@@ -219,3 +222,75 @@ def test_oversize_and_quota_overflow_are_refused_and_nothing_is_stored(
     # Another user's quota is their own.
     assert _upload(api, api.user("buyer"), b"mine").status_code == 201
     record("hostile_size_and_quota", database=api.rt.engine.dialect.name, requests=2)
+
+
+# --- bodies: read only after the key, never past the limit, never too deep (issue 20) ---
+
+
+def _body_operations(api: Api) -> list[str]:
+    """Every path of /openapi.json that takes a POST, its ids filled with a made-up one."""
+    spec = api.client.get("/openapi.json").json()
+    return sorted(re.sub(r"\{[^}]+\}", "x_0000", path)
+                  for path, ops in spec["paths"].items() if "post" in ops)  # fmt: skip
+
+
+def test_no_body_is_read_before_the_key_is_checked(api: Api) -> None:
+    """64 MiB without a key, declared and chunked, to every POST: 401 (the AfterShip webhook,
+    which a signature may authenticate, reads at most its 2 MB cap: 413) and nothing read."""
+    app, tried = api.client.app, 0
+    for path in _body_operations(api):
+        for declared in (True, False):
+            headers = {"Content-Type": "application/json"}
+            if declared:
+                headers["Content-Length"] = str(64 * MIB)
+            answer = call(app, "POST", path, chunks(64 * MIB), headers)
+            tried += 1
+            if path == "/v1/tracking-events/aftership":
+                assert answer.status == 413 and answer.pulled <= (0 if declared else 3 * MIB)
+                continue
+            assert (answer.status, answer.pulled) == (401, 0), (path, declared, answer)
+    record("hostile_unauthenticated_bodies", database=api.rt.engine.dialect.name,
+           requests=tried)  # fmt: skip
+
+
+def test_a_json_body_past_the_limit_is_refused_before_it_is_read(api: Api) -> None:
+    app, key = api.client.app, {"Authorization": f"Bearer {api.platform_key}"}
+    before = api.snapshot()
+    for path in _body_operations(api):
+        if path in ("/v1/tracking-events/aftership", "/v1/files") or path.endswith("/evidence"):
+            continue  # their own caps (2 MB, the upload limit), tested with them
+        declared = call(app, "POST", path, chunks(8 * MIB),
+                        {**key, "Content-Length": str(MAX_JSON_BODY + 1)})  # fmt: skip
+        assert (declared.status, declared.pulled) == (413, 0), (path, declared)
+        assert declared.json()["code"] == "body_too_large"
+        assert declared.headers["connection"] == "close"
+        chunked = call(app, "POST", path, chunks(8 * MIB, 64 * 1024), key)
+        assert chunked.status == 413 and chunked.pulled <= MAX_JSON_BODY + 64 * 1024, path
+    assert api.snapshot() == before
+    record("hostile_large_bodies", database=api.rt.engine.dialect.name)
+
+
+DEPTHS = [33, 450, 600, 100_000]
+
+
+def test_deep_json_is_refused_with_422_at_every_door(api: Api) -> None:
+    """``[`` x 450 answered 500 (RecursionError), x 600 dropped the connection."""
+    before, tried = api.snapshot(), 0
+    for path in _body_operations(api):
+        if path == "/v1/files":
+            continue  # multipart only
+        for depth in DEPTHS:
+            answer = api.request("POST", path, content="[" * depth + "]" * depth)
+            body = assert_problem(answer, 422, "validation_error")
+            assert "nested deeper than 32" in body["detail"], (path, body)
+            tried += 1
+    assert api.snapshot() == before
+    record("hostile_deep_json", database=api.rt.engine.dialect.name, requests=tried)
+
+
+def test_brackets_inside_text_are_not_nesting(api: Api) -> None:
+    buyer, seller = api.user("buyer"), api.user("seller", "CN")
+    body = api.order_body(buyer, seller)
+    body["items"][0]["title"] = '[{"' * 60 + "\\" * 3
+    answer = api.request("POST", "/v1/orders", json_body=body)
+    assert answer.status_code == 201, answer.text

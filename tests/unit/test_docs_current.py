@@ -52,3 +52,13 @@ def test_disputes_doc_matches_the_dispute_state_machine() -> None:
         assert f"{row.source.value} --> " in drawn
         for role in row.roles:
             assert f": {row.action.value} ({role.value})" in drawn
+
+
+def test_chargebacks_doc_matches_the_chargeback_state_machine() -> None:
+    from refundkit.docs_gen_chargebacks import chargebacks_markdown
+
+    doc = LIFECYCLE_DOC.with_name("chargebacks.md")
+    committed = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    assert committed == chargebacks_markdown(), (
+        f"docs/chargebacks.md is stale; run `{REGENERATE_COMMAND}`"
+    )

@@ -69,7 +69,9 @@ def new_order(now: datetime = T0) -> Order:
 
 
 def test_every_state_but_the_final_ones_has_a_way_out() -> None:
-    sources = {t.source for t in ORDER_TRANSITIONS}
+    # A row back to its own state (a dispute opened on an order completed early) is no
+    # way out.
+    sources = {t.source for t in ORDER_TRANSITIONS if t.target is not t.source}
     final = {OrderStatus.EXPIRED, OrderStatus.CANCELLED, OrderStatus.COMPLETED,
              OrderStatus.REFUNDED}  # fmt: skip
     assert set(OrderStatus) - sources == final

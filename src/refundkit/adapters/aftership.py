@@ -17,7 +17,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pycountry
@@ -39,6 +39,12 @@ information yet) and ``Expired`` (no news for long) carry no scan and are skippe
 RETURNED_SUBTAGS = frozenset({"Exception_010", "Exception_011"})
 """Returning to sender, returned to sender: refundkit's ``returned_to_sender``."""
 SIGNATURE_HEADER = "aftership-hmac-sha256"
+MAX_CHECKPOINTS = 1000
+"""As many as ``POST /v1/tracking-events`` takes events in one batch."""
+FRESH_FOR = timedelta(days=3)
+"""How old a signed webhook's ``ts`` may be: AfterShip retries a failed webhook 13 times, the
+last 245,730 s (2.8 days) after the first try."""
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,24 @@ def signature_matches(secret: str, body: bytes, signature: str | None) -> bool:
     return hmac.compare_digest(base64.b64encode(digest), signature.strip().encode())
 
 
+def check_fresh(payload: Any, now: datetime) -> None:
+    """A webhook's ``ts`` (when AfterShip sent it, Unix seconds) lies within ``FRESH_FOR``
+    before ``now`` (and not past ``CLOCK_SKEW`` after it): a signed body captured once cannot
+    be played again for ever."""
+    ts = payload.get("ts") if isinstance(payload, dict) else None
+    if not isinstance(ts, int) or isinstance(ts, bool):
+        raise ValidationError("ts must be the webhook's Unix time in seconds", field="ts")
+    try:
+        sent = datetime.fromtimestamp(ts, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValidationError("ts is not a time", field="ts") from None
+    if sent < now - FRESH_FOR:
+        raise ValidationError(f"the webhook was sent at {sent.isoformat()}, more than "
+                              f"{FRESH_FOR.days} days ago", field="ts")  # fmt: skip
+    if sent > now + CLOCK_SKEW:
+        raise ValidationError(f"the webhook's ts {sent.isoformat()} is in the future", field="ts")
+
+
 def scans_from_webhook(payload: Any, received_at: datetime) -> AfterShipBatch:
     msg = _table(payload.get("msg") if isinstance(payload, dict) else None, "msg")
     number = _text(msg, "tracking_number", "msg")
@@ -67,6 +91,10 @@ def scans_from_webhook(payload: Any, received_at: datetime) -> AfterShipBatch:
     checkpoints = msg.get("checkpoints") or []
     if not isinstance(checkpoints, list):
         raise ValidationError("msg.checkpoints must be a list", field="msg.checkpoints")
+    if len(checkpoints) > MAX_CHECKPOINTS:
+        raise ValidationError(f"msg.checkpoints holds {len(checkpoints)} checkpoints, more than "
+                              f"the {MAX_CHECKPOINTS} one webhook may carry",
+                              field="msg.checkpoints", limit=MAX_CHECKPOINTS)  # fmt: skip
     country = _country(msg.get("origin_country_iso3") or msg.get("origin_country_region"))
     scans: list[TrackingScan] = []
     skipped = 0

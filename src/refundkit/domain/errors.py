@@ -103,3 +103,65 @@ class RateLimited(RefundkitError):
     seconds."""
 
     code = "rate_limited"
+
+
+class ChargebackOpen(Conflict):
+    """The buyer's bank is reversing the payment: refundkit refunds and releases nothing."""
+
+    code = "chargeback_open"
+
+
+# Uploads and evidence (service/files.py raises them).
+
+
+class FileTooLarge(ValidationError):
+    code = "file_too_large"
+
+
+class FileTypeNotAllowed(ValidationError):
+    code = "file_type_not_allowed"
+
+
+class QuotaExceeded(ValidationError):
+    """The user's uploads would pass the policy's ``limits.upload_quota_bytes``."""
+
+    code = "quota_exceeded"
+
+
+class TooManyFiles(ValidationError):
+    code = "too_many_files"
+
+
+class EmptyFile(ValidationError):
+    code = "empty_file"
+
+
+class EvidenceNotUsable(ValidationError):
+    """A named file that is unknown, someone else's, or already attached (one answer for
+    all three, so nobody learns which ids exist)."""
+
+    code = "invalid_evidence"
+
+
+# At the edge: bodies (entrypoints/api/bodies.py) and the payment provider's webhooks.
+
+
+class BodyTooLarge(ValidationError):
+    code = "body_too_large"
+
+
+class BodyTimedOut(RefundkitError):
+    """The body did not arrive in time (a client sending it a byte at a time)."""
+
+    code = "request_timeout"
+
+
+class InvalidSignature(RefundkitError):
+    """The body is not what the payment provider signed with our secret (or was signed too
+    long ago)."""
+
+    code = "invalid_signature"
+
+
+class WebhooksNotConfigured(RefundkitError):
+    code = "psp_webhooks_not_configured"

@@ -26,6 +26,18 @@ SELLER_DEBT_PREFIX = "seller_debt:"
 seller's balance could not. The platform's cover is the sum of these accounts."""
 
 
+CHARGEBACK_PREFIX = "chargeback:"
+"""What the bank holds of ours for one chargeback: negative from the withdrawal until the
+chargeback ends (reinstated on a win; recovered or borne on a loss), then zero."""
+PLATFORM_CHARGEBACK_LOSSES = "platform_chargeback_losses"
+"""What chargebacks cost the platform itself: the seller had proof of delivery, or the bank
+repaid money a refund had already given back (negative: a cost)."""
+
+
+def chargeback_account(chargeback_id: str) -> str:
+    return f"{CHARGEBACK_PREFIX}{chargeback_id}"
+
+
 def escrow_account(order_id: str) -> str:
     return f"{ESCROW_PREFIX}{order_id}"
 
@@ -51,6 +63,11 @@ class EntryKind(StrEnum):
     PLATFORM_COVERED = "platform_covered"
     DEBT_RECOVERED = "debt_recovered"
     SELLER_PAID_OUT = "seller_paid_out"
+    CHARGEBACK_WITHDRAWN = "chargeback_withdrawn"
+    CHARGEBACK_FEE = "chargeback_fee"
+    CHARGEBACK_REINSTATED = "chargeback_reinstated"
+    CHARGEBACK_RECOVERED = "chargeback_recovered"
+    CHARGEBACK_BORNE = "chargeback_borne"
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,7 +185,7 @@ def _outcome(event: Happened, facts: Facts, d: Dispute) -> list[Notice]:
         by = d.decided_by.value + (f" (rule {d.rule})" if d.rule else "")
         lines.append(f"Decided by: {by}." + (f"\nWhy: {d.rationale}" if d.rationale else ""))
     if d.appeal_until is not None and event.type != "dispute.return_required":
-        lines.append(f"Either party may appeal once, with new evidence, until "
+        lines.append(f"Either party may appeal, once for the dispute, with new evidence, until "
                      f"{deadline_text(d.appeal_until, facts.now)}.")  # fmt: skip
     body = "\n\n".join(lines) + f"\n\nThe dispute: {dispute_link(d.id)}\n"
     subject = f"Dispute on order {d.order_id}: {_outcome_title(event, d)}"

@@ -42,6 +42,9 @@ class Refund:
     execute_after: datetime
     eta: Eta
     psp_reference: str | None = None
+    """The provider's own id of this refund, once it made one."""
+    psp: str | None = None
+    """The provider that executed it (``sandbox``, ``stripe``)."""
     executed_at: datetime | None = None
     succeeded_at: datetime | None = None
     failure_reason: str | None = None
@@ -125,8 +128,11 @@ def plan_refund(
     )
 
 
-def mark_submitted(refund: Refund, *, psp_reference: str, eta: Eta, now: datetime) -> None:
+def mark_submitted(
+    refund: Refund, *, psp: str, psp_reference: str | None, eta: Eta, now: datetime
+) -> None:
     _require_pending(refund)
+    refund.psp = psp
     refund.psp_reference = psp_reference
     refund.eta = eta
     refund.executed_at = now
@@ -144,6 +150,16 @@ def mark_failed(refund: Refund, *, reason: str, now: datetime) -> None:
     refund.status = RefundStatus.FAILED
     refund.failure_reason = reason
     refund.executed_at = refund.executed_at or now
+
+
+def mark_canceled(refund: Refund, *, reason: str, now: datetime) -> None:
+    """Never sent to the provider, and now never will be (the bank repaid the buyer)."""
+    _require_pending(refund)
+    if refund.executed_at is not None:
+        raise InvalidTransition(f"refund {refund.id} was already sent to the provider")
+    refund.status = RefundStatus.CANCELED
+    refund.failure_reason = reason
+    refund.executed_at = now
 
 
 def _require_pending(refund: Refund) -> None:

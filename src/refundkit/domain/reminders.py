@@ -17,8 +17,9 @@ from refundkit.domain.errors import InvalidTransition
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.rules import Rule
 
-REMINDER_RULE = "reminders.before_dispute_close_days"
+REMINDER_RULE = Rule.REMINDER_BEFORE_CLOSE
 
 
 def window_timers(ctx: Context, order: Order) -> list[TimerRequest]:
@@ -74,5 +75,5 @@ def mark_overdue(ctx: Context, d: Dispute) -> Outcome:
         raise InvalidTransition("not overdue: the agent deadline moved")
     event = Event("dispute.agent_overdue", d.id, d.order_id, ctx.now, ctx.actor.role,
                   ctx.actor.id, {"agent_due_by": d.agent_due_by.isoformat(),
-                                 "rule": "disputes.agent_sla_business_days"})  # fmt: skip
+                                 "rule": Rule.AGENT_SLA})  # fmt: skip
     return Outcome(events=[event])

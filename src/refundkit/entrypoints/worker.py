@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from refundkit.service import mailing, webhooks
+from refundkit.adapters.ids import default_ids
+from refundkit.service import mailing, request_context, webhooks
 from refundkit.service.deps import Deps
 from refundkit.service.timers import fire_due
 
@@ -19,15 +20,17 @@ def run_worker(
     """``batch``: timers fired per transaction (smaller: shorter transactions, more commits)."""
     while not stop.is_set():
         busy = False
-        try:
-            fired = fire_due(deps, batch=batch)
-            if fired:
-                log.info("fired %d timers", fired)
-            busy = deliver_webhooks(deps) or busy
-            busy = send_notifications(deps) or busy
-        except Exception:
-            # Keep the worker alive: the batch rolled back and its timers stay due.
-            log.exception("worker batch failed; retrying after a pause")
+        # Each batch its own id: its log lines, and the events and messages it causes.
+        with request_context.bound(default_ids.new("wrk")):
+            try:
+                fired = fire_due(deps, batch=batch)
+                if fired:
+                    log.info("fired %d timers", fired)
+                busy = deliver_webhooks(deps) or busy
+                busy = send_notifications(deps) or busy
+            except Exception:
+                # Keep the worker alive: the batch rolled back and its timers stay due.
+                log.exception("worker batch failed; retrying after a pause")
         if not busy:
             stop.wait(poll_seconds)
 

@@ -14,7 +14,7 @@ from refundkit.service.notification_records import Mailer
 from refundkit.service.policy_book import PolicyBook
 from refundkit.service.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from refundkit.service.records import User
-from refundkit.service.webhook_records import WebhookSender
+from refundkit.service.webhook_records import WebhookSender, WebhookTargetCheck
 
 EvidenceAttacher = Callable[[UnitOfWork, User, str, Sequence[str], int], int]
 """Attach uploaded files to a dispute; answers how many the dispute now holds."""
@@ -45,6 +45,9 @@ class Deps:
     """Renders the object an event is about into the event (webhooks carry it); None: not."""
     mailer: Mailer | None = None
     """Sends notifications (SMTP, or the mail log); None: they stay queued."""
+    webhook_targets: WebhookTargetCheck | None = None
+    """Vets a webhook endpoint's host when it is registered (resolving it); None: only
+    literal addresses and loopback names are vetted then. The sender vets it again."""
     wall_clock: Clock | None = None
     """Real time, for what lives by real time whatever the sandbox clock says (idempotency
     keys: 24 hours of wall-clock time, as Stripe keeps them); None: ``clock``."""

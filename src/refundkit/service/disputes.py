@@ -7,15 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from refundkit.domain.chargebacks.suspension import refuse_while_suspended
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
-from refundkit.domain.disputes import commands, returns, timeouts
+from refundkit.domain.disputes import appeals, commands, returns, timeouts
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.machine import DisputeAction, find_transition, next_actions
 from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
 from refundkit.domain.errors import (
     ConcurrentUpdate,
-    Conflict,
-    EvidenceRequired,
     Forbidden,
     InvalidTransition,
     NotFound,
@@ -76,6 +75,7 @@ def open_dispute(
     evidence_ids: Sequence[str],
 ) -> DisputeDetails:  # fmt: skip
     order = visible_order(uow, user, order_id, for_update=True)
+    refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)
     dispute, outcome = commands.open_dispute(ctx, order, earlier, form, len(set(evidence_ids)))
@@ -109,6 +109,7 @@ def _act(
     d = uow.disputes.get(dispute_id, for_update=True)
     assert order is not None
     assert d is not None
+    refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     outcome = step(ctx, d, order)
     uow.disputes.save(d)
@@ -190,30 +191,17 @@ def appeal(
     evidence_ids: Sequence[str],
 ) -> DisputeDetails:  # fmt: skip
     """Once per dispute, by either party, within the appeal window, with new evidence: a
-    support case for an agent. It holds the order's money until the agent has answered."""
-    found = visible_dispute(uow, user, dispute_id)
-    if user.role not in (Role.BUYER, Role.SELLER):
-        raise Forbidden("only the buyer or the seller may appeal")
-    order = uow.orders.get(found.order_id, for_update=True)
-    d = uow.disputes.get(dispute_id, for_update=True)
-    assert order is not None
-    assert d is not None
-    now = deps.clock.now()
-    find_transition(d, DisputeAction.APPEAL, user.role, now)
-    if not reason.strip():
-        raise ValidationError("say why you appeal", field="reason")
-    if uow.disputes.has_appeal(d.id):
-        raise Conflict("this dispute was already appealed; a dispute is appealed once")
-    if not evidence_ids:
-        raise EvidenceRequired("an appeal brings new evidence", field="evidence_ids")
-    uow.disputes.add_appeal(deps.ids.new("apl"), d.id, user.role.value, user.id, reason.strip(),
-                            now)  # fmt: skip
-    cap = deps.policies.for_version(uow, order.policy_version).disputes.max_evidence_files
-    files.attach_evidence(deps, uow, user, d.id, evidence_ids, "appeal", cap)
-    commands.hold_for_appeal(order, d)
-    uow.orders.save(order)
-    record(uow, Outcome(events=[_event(d, "dispute.appealed", now, user)]))
-    return details(deps, d)
+    support case for an agent (``appeals.appeal``, the table's row ``appeal``). It holds
+    the order's money until the agent has answered."""
+
+    def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
+        made, outcome = appeals.appeal(ctx, d, order, reason, len(evidence_ids))
+        uow.disputes.add_appeal(made)
+        files.attach_evidence(deps, uow, user, d.id, evidence_ids, "appeal",
+                              ctx.policy.disputes.max_evidence_files)  # fmt: skip
+        return outcome
+
+    return _act(deps, uow, user, dispute_id, step)
 
 
 def decide_appeal(
@@ -231,7 +219,7 @@ def decide_appeal(
             raise InvalidTransition("this dispute has no open appeal")
         if not uow.disputes.close_appeal(open_appeal["id"], "upheld" if uphold else "changed"):
             raise ConcurrentUpdate("the appeal was decided by someone else")
-        return commands.decide_appeal(ctx, d, order, uphold=uphold, outcome=outcome,
+        return appeals.decide_appeal(ctx, d, order, uphold=uphold, outcome=outcome,
                                       amount=amount, rationale=rationale)  # fmt: skip
 
     return _act(deps, uow, user, dispute_id, step)
@@ -296,6 +284,9 @@ def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:
     d = uow.disputes.get(dispute_id, for_update=True)
     assert order is not None
     assert d is not None
+    if order.open_chargeback_id is not None:
+        # Suspended: the dispute closes when the bank decides, so its timers do nothing.
+        return f"skipped: suspended by chargeback {order.open_chargeback_id}"
     ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
     try:
         find_transition(d, step, SYSTEM_ACTOR.role, ctx.now)

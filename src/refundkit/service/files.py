@@ -14,7 +14,13 @@ from collections.abc import Sequence
 
 import filetype
 
+from refundkit.domain.errors import EmptyFile as EmptyFile
+from refundkit.domain.errors import EvidenceNotUsable as EvidenceNotUsable
+from refundkit.domain.errors import FileTooLarge as FileTooLarge
+from refundkit.domain.errors import FileTypeNotAllowed as FileTypeNotAllowed
 from refundkit.domain.errors import Forbidden, NotFound, ValidationError
+from refundkit.domain.errors import QuotaExceeded as QuotaExceeded
+from refundkit.domain.errors import TooManyFiles as TooManyFiles
 from refundkit.domain.roles import Role
 from refundkit.service import transactions
 from refundkit.service.deps import Deps, EvidenceAttacher
@@ -40,35 +46,6 @@ MAX_DISPLAY_NAME = 120
 MAX_NOTE = 1000
 FALLBACK_NAME = "file"
 _SNIFF_BYTES = 8192
-
-
-class FileTooLarge(ValidationError):
-    code = "file_too_large"
-
-
-class FileTypeNotAllowed(ValidationError):
-    code = "file_type_not_allowed"
-
-
-class QuotaExceeded(ValidationError):
-    """The user's uploads would pass the policy's ``limits.upload_quota_bytes``."""
-
-    code = "quota_exceeded"
-
-
-class TooManyFiles(ValidationError):
-    code = "too_many_files"
-
-
-class EmptyFile(ValidationError):
-    code = "empty_file"
-
-
-class EvidenceNotUsable(ValidationError):
-    """A named file that is unknown, someone else's, or already attached (one answer for
-    all three, so nobody learns which ids exist)."""
-
-    code = "invalid_evidence"
 
 
 # --- what a file is --------------------------------------------------------------------

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from refundkit.domain.chargebacks.model import Chargeback
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.machine import NextAction
@@ -30,12 +31,14 @@ class OrderDetails:
     order: Order
     next_actions: list[NextAction[OrderAction]]
     now: datetime
+    chargebacks: tuple[Chargeback, ...] = ()
 
 
 def details(deps: Deps, uow: UnitOfWork, order: Order) -> OrderDetails:
     now = deps.clock.now()
     policy = deps.policies.for_version(uow, order.policy_version)
-    return OrderDetails(order, next_actions(order, now, policy), now)
+    found = tuple(uow.chargebacks.for_order(order.id)) if order.paid_at else ()
+    return OrderDetails(order, next_actions(order, now, policy), now, found)
 
 
 def create_order(

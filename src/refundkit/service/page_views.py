@@ -89,7 +89,7 @@ def dispute_page(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> Di
         messages=uow.disputes.notes(d.id),
         evidence=evidence,
         evidence_requests=uow.disputes.evidence_requests(d.id),
-        appealed=uow.disputes.has_appeal(d.id),
+        appealed=d.appealed,
         staff=staff,
     )
 

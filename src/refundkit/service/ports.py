@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
+from refundkit.domain.disputes.appeals import Appeal
 from refundkit.domain.disputes.model import Dispute, DisputeStatus
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import JournalEntry
@@ -18,6 +19,7 @@ from refundkit.domain.roles import Role
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
+from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
 from refundkit.service.records import (
     DisputeNote,
     DueTimer,
@@ -37,18 +39,31 @@ class Clock(Protocol):
 @dataclass(frozen=True, slots=True)
 class PspRefund:
     status: Literal["pending", "succeeded", "failed"]
-    psp_reference: str
+    psp_reference: str | None
+    """The provider's own id of the refund (None: refused before the provider made one)."""
     eta: Eta | None = None
     failure_reason: str | None = None
 
 
+class PspUnavailable(Exception):
+    """The provider could not answer now (rate limit, connection, its own outage): the
+    worker retries later with the same idempotency key, so nothing is refunded twice."""
+
+
 class PaymentGateway(Protocol):
-    """The PSP. ``idempotency_key`` is the refund's id: a retry never refunds twice."""
+    """The PSP. ``idempotency_key`` is the refund's id: a retry never refunds twice.
+
+    A call the provider could not answer raises ``PspUnavailable`` (or ``TimeoutError``);
+    a refusal is a ``failed`` answer with the provider's reason (kept for staff)."""
+
+    name: str
+    """``sandbox`` or ``stripe``: stored on each refund it executes."""
 
     def refund(
         self,
         *,
         idempotency_key: str,
+        order_id: str,
         payment_reference: str | None,
         amount: int,
         currency: str,
@@ -58,6 +73,9 @@ class PaymentGateway(Protocol):
     ) -> PspRefund: ...
 
     def refund_status(self, psp_reference: str, now: datetime) -> PspRefund: ...
+
+    def submit_chargeback_evidence(self, psp_reference: str, evidence: str) -> None:
+        """Answer the bank's chargeback with ``evidence`` (the refunds already made)."""
 
 
 class OrderRepository(Protocol):
@@ -94,6 +112,9 @@ class RefundRepository(Protocol):
         """The instance this transaction last loaded, added or saved (no query), if any."""
 
     def save(self, refund: Refund) -> None: ...
+    def by_psp_reference(self, psp_reference: str, *, for_update: bool = False) -> Refund | None:
+        """The refund the provider knows by this id (its webhooks name it so)."""
+
     def list_for_order(
         self, order_id: str, *, starting_after: str | None, limit: int,
         ending_before: str | None = None,
@@ -157,7 +178,15 @@ class UserRepository(Protocol):
     def by_email(self, email: str) -> User | None: ...
     def add_api_key(self, user_id: str, key_hash: str, created_at: datetime) -> None: ...
     def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
-    def by_api_key_hash(self, key_hash: str) -> User | None: ...
+    def by_api_key_hash(self, key_hash: str) -> User | None:
+        """The user of a key that is not revoked."""
+        ...
+
+    def api_key_revoked(self, key_hash: str) -> bool: ...
+    def revoke_api_keys(self, user_id: str, now: datetime, *, keep: str | None = None) -> int:
+        """Revoke every live key of the user but ``keep`` (a hash); answers how many."""
+        ...
+
     def count(self) -> int: ...
     def with_role(self, role: Role) -> list[User]: ...
 
@@ -222,15 +251,10 @@ class DisputeRepository(Protocol):
         due_by: datetime, created_at: datetime,
     ) -> None: ...  # fmt: skip
     def evidence_requests(self, dispute_id: str) -> list[dict[str, Any]]: ...
-    def add_appeal(
-        self, appeal_id: str, dispute_id: str, role: str, user_id: str, reason: str,
-        created_at: datetime,
-    ) -> None: ...  # fmt: skip
-    def appealed_by(self, dispute_id: str, role: str) -> bool: ...
+    def add_appeal(self, appeal: Appeal) -> None: ...
     def appeals(self, *, status: str | None, limit: int) -> list[dict[str, Any]]: ...
     def open_appeal(self, dispute_id: str) -> dict[str, Any] | None: ...
     def close_appeal(self, appeal_id: str, status: str) -> bool: ...
-    def has_appeal(self, dispute_id: str) -> bool: ...
 
 
 class WebhookRepository(Protocol):
@@ -288,6 +312,8 @@ class UnitOfWork(Protocol):
     sessions: WebSessionRepository
     reports: ReportRepository
     rate_limits: RateLimitCounters
+    psp_events: PspEventRepository
+    chargebacks: ChargebackRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Outcome
 from refundkit.domain.events import Event, TimerRequest
@@ -31,17 +33,23 @@ from refundkit.service.ports import PspRefund, UnitOfWork
 from refundkit.service.records import User
 from refundkit.service.transactions import record
 
+log = logging.getLogger(__name__)
+
 
 def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
     """The timer after settlement: ask the PSP, keyed by the refund's id (retries are safe)."""
     refund = uow.refunds.get(refund_id, for_update=True)
-    if refund is None or refund.status is not RefundStatus.PENDING or refund.psp_reference:
+    if refund is None or refund.status is not RefundStatus.PENDING or refund.executed_at:
         return "skipped: not awaiting execution"
     order = uow.orders.get(refund.order_id)
     assert order is not None
+    if order.open_chargeback_id is not None:
+        # The bank is repaying the buyer: sent only if the chargeback is won (it reschedules).
+        return f"held: chargeback {order.open_chargeback_id} is open"
     now = deps.clock.now()
     answer = deps.payments.refund(
         idempotency_key=refund.id,
+        order_id=order.id,
         payment_reference=order.payment_reference,
         amount=refund.amount,
         currency=refund.currency,
@@ -65,8 +73,8 @@ def _apply_psp_answer(
 ) -> str:
     now = deps.clock.now()
     if submitted:
-        mark_submitted(refund, psp_reference=answer.psp_reference, eta=answer.eta or refund.eta,
-                       now=now)  # fmt: skip
+        mark_submitted(refund, psp=deps.payments.name, psp_reference=answer.psp_reference,
+                       eta=answer.eta or refund.eta, now=now)  # fmt: skip
     outcome = Outcome()
     if answer.status == "succeeded":
         mark_succeeded(refund, now=now)
@@ -86,7 +94,8 @@ def _apply_psp_answer(
         uow.orders.save(order)
         outcome.entries.append(_entry(deps, refund, EntryKind.REFUND_REVERSED, *moves))
     else:
-        outcome.timers.append(TimerRequest(timer_kinds.REFUND_POLL, refund.id, refund.eta.earliest))
+        poll_at = next_poll(refund, now)
+        outcome.timers.append(TimerRequest(timer_kinds.REFUND_POLL, refund.id, poll_at))
     if refund.status is not RefundStatus.PENDING:
         outcome.events.append(
             Event(
@@ -102,6 +111,17 @@ def _apply_psp_answer(
     uow.refunds.save(refund)
     record(uow, outcome)
     return f"refund {refund.status.value}"  # fmt: skip
+
+
+PENDING_POLL_EVERY = timedelta(hours=6)
+"""A refund still pending at the provider is asked about again this often (its webhook may
+have been lost); never before its earliest arrival date."""
+
+
+def next_poll(refund: Refund, now: datetime) -> datetime:
+    if refund.eta.earliest > now:
+        return refund.eta.earliest
+    return now + PENDING_POLL_EVERY
 
 
 def _entry(deps: Deps, refund: Refund, kind: EntryKind, *moves: Move) -> JournalEntry:
@@ -142,3 +162,33 @@ def seller_debt_due(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
                "refund_id": refund.id},
     )]))  # fmt: skip
     return f"overdue: the seller owes {owed}"
+
+
+def provider_update(
+    deps: Deps, uow: UnitOfWork, answer: PspRefund, *, refund_id: str | None, amount: int,
+    currency: str,
+) -> str:  # fmt: skip
+    """The provider says what became of one of its refunds (a webhook): settle or fail ours.
+
+    Found by the provider's id, else by our id in its metadata (the webhook may come while the
+    transaction that executed the refund still holds its row: the lock makes it wait, and
+    then the reference is there). Anything else changes nothing and says why."""
+    refund = None
+    if answer.psp_reference:
+        refund = uow.refunds.by_psp_reference(answer.psp_reference, for_update=True)
+    if refund is None and refund_id:
+        refund = uow.refunds.get(refund_id, for_update=True)
+        if refund is not None and refund.psp_reference != answer.psp_reference:
+            if refund.executed_at is None:
+                return "ignored: not executed here yet (the worker's retry, same key, reads it)"
+            return "ignored: our refund names another provider refund"
+    if refund is None:
+        return "ignored: no refund of refundkit"
+    if (refund.amount, refund.currency.lower()) != (amount, currency.lower()):
+        log.warning("provider refund %s differs from ours %s", answer.psp_reference, refund.id)
+        return f"ignored: the provider's amount differs from refund {refund.id}"
+    if refund.status is not RefundStatus.PENDING:
+        return f"ignored: refund {refund.id} already {refund.status.value}"
+    if answer.status == "pending":
+        return f"refund {refund.id} still pending"
+    return _apply_psp_answer(deps, uow, refund, answer, submitted=False)

@@ -15,7 +15,14 @@ from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound
 from refundkit.domain.orders import timeouts as order_timeouts
 from refundkit.domain.orders import timers as kinds
 from refundkit.domain.orders.model import Order
-from refundkit.service import disputes, refunds, reminders, tracking_signals, transactions
+from refundkit.service import (
+    chargebacks,
+    disputes,
+    refunds,
+    reminders,
+    tracking_signals,
+    transactions,
+)
 from refundkit.service.deps import Deps
 from refundkit.service.ports import SandboxClockStore, UnitOfWork
 from refundkit.service.records import DueTimer
@@ -30,6 +37,7 @@ _OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
     kinds.REFUND_POLL: refunds.poll_refund,
     kinds.SELLER_DEBT_DUE: refunds.seller_debt_due,
     kinds.TRACKING_CHECK: tracking_signals.check_timer,
+    kinds.CHARGEBACK_EVIDENCE: chargebacks.submit_evidence,
 }
 
 

@@ -9,6 +9,7 @@ from refundkit.domain.disputes.commands import settle
 from refundkit.domain.disputes.model import DecidedBy, DisputeReason
 from refundkit.domain.events import Event
 from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.rules import not_received_rule
 from refundkit.domain.tracking import Flag, Scan, Shipment, signals
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -60,7 +61,7 @@ def resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
     flag = decisive[0]
     outcome = settle(
         ctx, d, order, order.refundable, False, DecidedBy.POLICY,
-        rule=f"tracking.resolve_not_received_at_once: {flag.signal.value}",
+        rule=not_received_rule(flag.signal.value),
         rationale=f"tracking signal {flag.signal.value}: {flag.evidence}",
     )  # fmt: skip
     uow.disputes.save(d)

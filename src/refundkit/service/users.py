@@ -17,6 +17,7 @@ from refundkit.domain.errors import (
 from refundkit.domain.roles import Role
 from refundkit.service import transactions
 from refundkit.service.deps import Deps
+from refundkit.service.identity_text import normalise_email, normalise_name
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import Tier, User
 
@@ -47,8 +48,8 @@ class NewUser:
 
 
 def check_new_user(new: NewUser) -> NewUser:
-    name = new.name.strip()
-    email = new.email.strip().lower()
+    name = normalise_name(new.name)
+    email = normalise_email(new.email)
     if not 1 <= len(name) <= 200:
         raise ValidationError("name must be 1 to 200 characters", field="name")
     if not _EMAIL.match(email):
@@ -92,9 +93,22 @@ PLATFORM_EMAIL = "platform@refundkit.invalid"
 
 
 def ensure_platform_key(deps: Deps, uow: UnitOfWork, api_key: str) -> User:
-    """Make ``api_key`` (REFUNDKIT_PLATFORM_KEY) the platform's key, creating the platform."""
-    existing = uow.users.by_api_key_hash(hash_api_key(api_key))
+    """Make ``api_key`` (REFUNDKIT_PLATFORM_KEY) the platform's key, creating the platform.
+
+    A new key replaces the platform's earlier ones at once: they are revoked, and a revoked
+    key is never taken back (a process still started with it refuses to start), so an old
+    key cannot come back by a restart in the wrong order."""
+    key_hash = hash_api_key(api_key)
+    now = deps.clock.now()
+    if uow.users.api_key_revoked(key_hash):
+        raise Conflict(
+            "REFUNDKIT_PLATFORM_KEY holds a revoked key (a newer platform key replaced it): "
+            "start with the current key, or a new one"
+        )
+    existing = uow.users.by_api_key_hash(key_hash)
     if existing is not None:
+        if existing.role is Role.PLATFORM:
+            uow.users.revoke_api_keys(existing.id, now, keep=key_hash)
         return existing
     platform = uow.users.by_email(PLATFORM_EMAIL)
     if platform is None:
@@ -105,11 +119,41 @@ def ensure_platform_key(deps: Deps, uow: UnitOfWork, api_key: str) -> User:
             email=PLATFORM_EMAIL,
             country="US",
             tier=None,
-            created_at=deps.clock.now(),
+            created_at=now,
         )
         uow.users.add(platform)
-    uow.users.add_api_key(platform.id, hash_api_key(api_key), deps.clock.now())
+    uow.users.revoke_api_keys(platform.id, now)
+    uow.users.add_api_key(platform.id, key_hash, now)
     return platform
+
+
+def _key_holder(uow: UnitOfWork, viewer: User, user_id: str) -> User:
+    if viewer.role is not Role.PLATFORM:
+        raise Forbidden("only the platform key rotates or revokes API keys")
+    holder = uow.users.get(user_id)
+    if holder is None:
+        raise NotFound(f"no user {user_id}")
+    if holder.role is Role.PLATFORM:
+        raise Conflict("the platform's key is REFUNDKIT_PLATFORM_KEY: restart the service "
+                       "with a new one to rotate it (the old one is revoked then)")  # fmt: skip
+    return holder
+
+
+def rotate_api_key(deps: Deps, uow: UnitOfWork, viewer: User, user_id: str) -> tuple[User, str]:
+    """A new API key for the user (answered once); every earlier key is revoked at once."""
+    holder = _key_holder(uow, viewer, user_id)
+    now = deps.clock.now()
+    uow.users.revoke_api_keys(holder.id, now)
+    api_key = new_api_key()
+    uow.users.add_api_key(holder.id, hash_api_key(api_key), now)
+    return holder, api_key
+
+
+def revoke_api_keys(deps: Deps, uow: UnitOfWork, viewer: User, user_id: str) -> User:
+    """Revoke every API key of the user (its web sign-in, by password, is untouched)."""
+    holder = _key_holder(uow, viewer, user_id)
+    uow.users.revoke_api_keys(holder.id, deps.clock.now())
+    return holder
 
 
 def authenticate(deps: Deps, api_key: str) -> User:

@@ -16,6 +16,7 @@ from refundkit.domain.errors import Unauthenticated
 from refundkit.domain.roles import PEOPLE_ROLES
 from refundkit.service import transactions
 from refundkit.service.deps import Deps
+from refundkit.service.identity_text import email_key
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
 from refundkit.service.web_ports import WebSession
@@ -33,7 +34,7 @@ def sign_in(
     deps: Deps, email: str, password: str, check: PasswordCheck, now: datetime
 ) -> tuple[str, WebSession]:
     """A new session for the person with this email and password: (cookie token, session)."""
-    email = email.strip().lower()
+    email = email_key(email)
     user = transactions.run(deps, lambda uow: uow.users.by_email(email), readonly=True)
     stored = user.password_hash if user is not None else None
     matches = check(stored, password)

@@ -57,3 +57,11 @@ class WebhookSender(Protocol):
     def send(self, url: str, secret: str, message_id: str, payload: str) -> SendResult:
         """POST the signed payload; never raises (a failure is in the result)."""
         ...
+
+
+class WebhookTargetCheck(Protocol):
+    def refusal(self, url: str, *, resolve: bool) -> str | None:
+        """Why no webhook may be sent to ``url`` (its host is, or with ``resolve`` resolves
+        to, a loopback, private, link-local or metadata address outside what is allowed),
+        or None."""
+        ...

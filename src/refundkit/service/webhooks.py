@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from refundkit.domain.errors import NotFound
+from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.events import Event
 from refundkit.domain.roles import Role
+from refundkit.domain.webhook_targets import TargetRules, literal_refusal
 from refundkit.domain.webhooks import (
     LEASE,
     DeliveryStatus,
@@ -56,10 +57,27 @@ def create_endpoint(
 ) -> WebhookEndpoint:
     _require_manager(user)
     url, patterns = check_endpoint(url, events)
+    _check_target(deps, url)
     endpoint = WebhookEndpoint(deps.ids.new("we"), url, patterns, new_secret(),
                                EndpointStatus.ENABLED, deps.clock.now())  # fmt: skip
     uow.webhooks.add_endpoint(endpoint)
     return endpoint
+
+
+def _check_target(deps: Deps, url: str) -> None:
+    """Outside the sandbox no loopback, private, link-local or metadata host (SSRF); the
+    sender checks again at each delivery, on the address it connects to. The sandbox does
+    not resolve names here (no DNS wait for a test's made-up host): its deliveries do."""
+    if deps.webhook_targets is not None:
+        why = deps.webhook_targets.refusal(url, resolve=not deps.sandbox)
+    else:
+        why = literal_refusal(url, TargetRules(allow_loopback=deps.sandbox))
+    if why is not None:
+        raise ValidationError(
+            f"url may not be called: {why}. Webhooks go to public addresses only; "
+            "REFUNDKIT_WEBHOOK_ALLOW_PRIVATE lists private receivers",
+            field="url",
+        )
 
 
 def list_endpoints(uow: UnitOfWork, user: User) -> list[WebhookEndpoint]:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
 from refundkit.adapters.db.paging import keyset_page
+from refundkit.domain.disputes.appeals import Appeal
 from refundkit.domain.disputes.model import (
     DecidedBy,
     Dispute,
@@ -163,23 +164,13 @@ class SqlDisputeRepository:
         ).mappings()
         return [dict(r) for r in rows]
 
-    def add_appeal(
-        self, appeal_id: str, dispute_id: str, role: str, user_id: str, reason: str,
-        created_at: datetime,
-    ) -> None:  # fmt: skip
+    def add_appeal(self, appeal: Appeal) -> None:
         self._conn.execute(
             t.appeals.insert(),
-            {"id": appeal_id, "dispute_id": dispute_id, "by_role": role, "by_user": user_id,
-             "reason": reason, "status": "open", "created_at": created_at},
+            {"id": appeal.id, "dispute_id": appeal.dispute_id, "by_role": appeal.by_role,
+             "by_user": appeal.by_user, "reason": appeal.reason, "status": appeal.status,
+             "created_at": appeal.created_at},
         )  # fmt: skip
-
-    def appealed_by(self, dispute_id: str, role: str) -> bool:
-        found = self._conn.execute(
-            sa.select(t.appeals.c.id).where(
-                t.appeals.c.dispute_id == dispute_id, t.appeals.c.by_role == role
-            )
-        ).first()
-        return found is not None
 
     def _load(self, rows: Sequence[RowMapping]) -> list[Dispute]:
         ids = [r["id"] for r in rows]
@@ -193,7 +184,13 @@ class SqlDisputeRepository:
                 Offer(o["id"], o["by_role"], o["by_user"], o["refund_amount"], o["return_goods"],
                       o["note"], OfferStatus(o["status"]), o["created_at"])
             )  # fmt: skip
-        return [self._dispute(r, offers[r["id"]]) for r in rows]
+        appealed = set(self._conn.execute(
+            sa.select(t.appeals.c.dispute_id).where(t.appeals.c.dispute_id.in_(ids))
+        ).scalars())  # fmt: skip
+        found = [self._dispute(r, offers[r["id"]]) for r in rows]
+        for d in found:
+            d.appealed = d.id in appealed
+        return found
 
     @staticmethod
     def _dispute(r: RowMapping, offers: list[Offer]) -> Dispute:
@@ -266,9 +263,3 @@ class SqlDisputeRepository:
             .values(status=status)
         )
         return done.rowcount == 1
-
-    def has_appeal(self, dispute_id: str) -> bool:
-        found = self._conn.execute(
-            sa.select(t.appeals.c.id).where(t.appeals.c.dispute_id == dispute_id)
-        ).first()
-        return found is not None

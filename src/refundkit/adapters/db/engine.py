@@ -16,7 +16,9 @@ READONLY_OPTION = "refundkit_readonly"
 
 def database_url() -> str:
     """``REFUNDKIT_DATABASE_URL``, else a SQLite file under ``./var/``."""
-    url = os.environ.get("REFUNDKIT_DATABASE_URL")
+    from refundkit.adapters.settings import load
+
+    url = load().database_url
     if url:
         return normalize_url(url)
     DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +36,7 @@ def normalize_url(url: str) -> str:
 def create_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        _private_file(sa.make_url(url).database)
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -42,6 +45,22 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _private_file(database: str | None) -> None:
+    """The SQLite file holds everything (users, password hashes, evidence metadata): it is
+    created readable by its owner only (0600), as the evidence folder is (0700), and an
+    older file readable by others is tightened. SQLite gives its ``-wal`` and ``-shm`` files
+    the database file's mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if each.exists() and each.stat().st_mode & 0o077 and each.stat().st_uid == os.getuid():
+            each.chmod(0o600)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -10,14 +10,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from refundkit.adapters.db import tables as t
+from refundkit.adapters.db.chargeback_repository import chargeback_violations
 from refundkit.adapters.db.dialects import lock_name
 from refundkit.adapters.db.paging import keyset_page
+from refundkit.adapters.metrics import LEDGER_ENTRIES, Tally
 from refundkit.domain.ledger import EntryKind, JournalEntry, Posting
 
 
 class SqlLedgerRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, tally: Tally | None = None) -> None:
         self._conn = conn
+        self._tally = tally or Tally()
 
     def append(self, entry: JournalEntry) -> None:
         self.append_many([entry])
@@ -26,6 +29,8 @@ class SqlLedgerRepository:
         """The entries in one statement and their postings in another."""
         if not entries:
             return
+        for entry in entries:
+            self._tally.add(LEDGER_ENTRIES, str(entry.kind))
         self._conn.execute(
             t.journal_entries.insert(),
             [
@@ -182,7 +187,10 @@ def invariant_violations(conn: Connection) -> list[str]:
         found.append(f"order {order_id} says {recorded} was clawed back, its refunds {summed}")
     # One pass over both sides grouped by order (a join on the account's suffix made SQLite
     # compare every order with every escrow account).
-    expected = o.c.paid_amount - o.c.refunded_amount + o.c.clawed_back_amount - o.c.released_amount
+    expected = (
+        o.c.paid_amount - o.c.refunded_amount + o.c.clawed_back_amount - o.c.released_amount
+        - o.c.charged_back_from_escrow
+    )  # fmt: skip
     sides = sa.union_all(
         sa.select(sa.func.substr(p.c.account, len("escrow:") + 1).label("order_id"),
                   p.c.amount.label("held"), sa.literal(0).label("wanted"))
@@ -214,4 +222,5 @@ def invariant_violations(conn: Connection) -> list[str]:
         .where(by_line.c.total + o.c.shipping_refunded != o.c.refunded_amount)
     ):
         found.append(f"order {order_id}: lines give back {split} but {refunded} was refunded")
+    found.extend(chargeback_violations(conn))
     return found

@@ -11,7 +11,9 @@ from sqlalchemy.engine import Connection, RowMapping
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.adapters.db.paging import keyset_page
+from refundkit.adapters.metrics import MAIL_DELIVERIES, Tally
 from refundkit.domain.notifications import NotificationKind, NotificationStatus
+from refundkit.service import request_context
 from refundkit.service.notification_records import Notification
 
 n = t.notifications
@@ -30,12 +32,14 @@ def _notification(row: RowMapping) -> Notification:
 
 
 class SqlNotificationRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, tally: Tally | None = None) -> None:
         self._conn = conn
+        self._tally = tally or Tally()
 
     def add_all(self, notifications: Sequence[Notification]) -> None:
         if not notifications:
             return
+        request_id = request_context.current()
         self._conn.execute(insert_or_skip(self._conn, n), [{
             "id": x.id, "kind": x.kind.value, "subject_id": x.subject_id,
             "recipient_id": x.recipient_id, "occasion": x.occasion, "email": x.email,
@@ -43,6 +47,7 @@ class SqlNotificationRepository:
             "dispute_id": x.dispute_id, "status": x.status.value, "channel": x.channel,
             "attempts": x.attempts, "next_attempt_at": x.next_attempt_at,
             "last_error": x.last_error, "created_at": x.created_at, "sent_at": x.sent_at,
+            "request_id": request_id,
         } for x in notifications])  # fmt: skip
 
     def get(self, notification_id: str) -> Notification | None:
@@ -101,4 +106,7 @@ class SqlNotificationRepository:
             .values(status=status.value, channel=channel, next_attempt_at=next_attempt_at,
                     sent_at=sent_at, last_error=(error or "")[:1000] or None)
         )  # fmt: skip
+        if done.rowcount == 1:  # queued again: this attempt failed and will be retried
+            result = "retry" if status is NotificationStatus.QUEUED else status.value
+            self._tally.add(MAIL_DELIVERIES, result)
         return done.rowcount == 1

@@ -11,17 +11,20 @@ from sqlalchemy.engine import Connection, RowMapping
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
 from refundkit.adapters.db.paging import keyset_page
+from refundkit.adapters.metrics import Tally
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundStatus
 
 
 class SqlRefundRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, tally: Tally | None = None) -> None:
         self._conn = conn
         self._latest: dict[str, Refund] = {}
+        self._tally = tally or Tally()
 
     def add(self, refund: Refund) -> None:
         self._conn.execute(t.refunds.insert(), self._values(refund))
         self._latest[refund.id] = refund
+        self._tally.refund(refund.status.value)
 
     def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None:
         query = sa.select(t.refunds).where(t.refunds.c.id == refund_id)
@@ -43,8 +46,21 @@ class SqlRefundRepository:
     def save(self, refund: Refund) -> None:
         values = self._values(refund)
         del values["id"]
+        before = self._latest.get(refund.id)
         self._conn.execute(t.refunds.update().where(t.refunds.c.id == refund.id).values(values))
         self._latest[refund.id] = refund
+        if before is None or before.status is not refund.status:
+            self._tally.refund(refund.status.value)
+
+    def by_psp_reference(self, psp_reference: str, *, for_update: bool = False) -> Refund | None:
+        query = sa.select(t.refunds).where(t.refunds.c.psp_reference == psp_reference)
+        if for_update:
+            query = locked(self._conn, query)
+        row = self._conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        refund = self._latest[row["id"]] = self._refund(row)
+        return refund
 
     def list_for_order(
         self, order_id: str, *, starting_after: str | None, limit: int,
@@ -71,6 +87,7 @@ class SqlRefundRepository:
             "eta_earliest": refund.eta.earliest,
             "eta_latest": refund.eta.latest,
             "psp_reference": refund.psp_reference,
+            "psp": refund.psp,
             "executed_at": refund.executed_at,
             "succeeded_at": refund.succeeded_at,
             "failure_reason": refund.failure_reason,
@@ -94,6 +111,7 @@ class SqlRefundRepository:
             execute_after=row["execute_after"],
             eta=Eta(row["eta_earliest"], row["eta_latest"]),
             psp_reference=row["psp_reference"],
+            psp=row["psp"],
             executed_at=row["executed_at"],
             succeeded_at=row["succeeded_at"],
             failure_reason=row["failure_reason"],

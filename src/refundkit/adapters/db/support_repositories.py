@@ -14,8 +14,10 @@ from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.ids import default_ids
+from refundkit.adapters.metrics import TIMERS_FIRED, Tally
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.roles import Role
+from refundkit.service import request_context
 from refundkit.service.records import (
     DueTimer,
     IdempotencyRecord,
@@ -58,10 +60,11 @@ class SqlEventStore:
     def flush(self) -> None:
         if not self._pending:
             return
+        request_id = request_context.current()
         self._conn.execute(t.events.insert(), [
             {"id": e.id, "type": e.type, "subject_id": e.subject_id, "order_id": e.order_id,
              "occurred_at": e.occurred_at, "actor_role": e.actor_role, "actor_id": e.actor_id,
-             "data": e.data, "object": e.object}
+             "data": e.data, "object": e.object, "request_id": request_id}
             for e in self._pending
         ])  # fmt: skip
         self._pending = []
@@ -93,8 +96,10 @@ def stored_event(r: RowMapping) -> StoredEvent:
 
 
 class SqlTimerStore:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, tally: Tally | None = None) -> None:
         self._conn = conn
+        self._tally = tally or Tally()
+        self._kinds: dict[int, str] = {}
 
     def schedule(self, requests: Sequence[TimerRequest]) -> None:
         if not requests:
@@ -116,10 +121,12 @@ class SqlTimerStore:
             .limit(limit)
         )
         query = skip_locked(self._conn, query)
-        return [
+        claimed = [
             DueTimer(r.id, r.kind, r.subject_id, r.due_at, r.attempts)
             for r in self._conn.execute(query)
         ]
+        self._kinds.update((timer.id, timer.kind) for timer in claimed)
+        return claimed
 
     def mark_fired(self, timer_id: int, fired_at: datetime, result: str) -> None:
         self._conn.execute(
@@ -127,6 +134,7 @@ class SqlTimerStore:
             .where(t.timers.c.id == timer_id)
             .values(fired_at=fired_at, result=result[:200])
         )
+        self._tally.add(TIMERS_FIRED, self._kinds.get(timer_id, "unknown"))
 
     def mark_fired_many(self, fired: Sequence[tuple[int, str]], fired_at: datetime) -> None:
         """Many timers in one statement: ``(timer id, result)`` pairs."""
@@ -138,6 +146,8 @@ class SqlTimerStore:
             .values(fired_at=sa.bindparam("at"), result=sa.bindparam("outcome")),
             [{"timer_id": i, "at": fired_at, "outcome": result[:200]} for i, result in fired],
         )
+        for timer_id, _ in fired:
+            self._tally.add(TIMERS_FIRED, self._kinds.get(timer_id, "unknown"))
 
     def postpone(self, timer_id: int, until: datetime, error: str) -> None:
         self._conn.execute(
@@ -222,12 +232,25 @@ class SqlUserRepository:
             self._conn.execute(
                 sa.select(t.users)
                 .join(t.api_keys, t.api_keys.c.user_id == t.users.c.id)
-                .where(t.api_keys.c.key_hash == key_hash)
+                .where(t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None))
             )
             .mappings()
             .first()
         )
         return user_from_row(found) if found else None
+
+    def api_key_revoked(self, key_hash: str) -> bool:
+        found = self._conn.execute(
+            sa.select(t.api_keys.c.revoked_at).where(t.api_keys.c.key_hash == key_hash)
+        ).first()
+        return found is not None and found[0] is not None
+
+    def revoke_api_keys(self, user_id: str, now: datetime, *, keep: str | None = None) -> int:
+        k = t.api_keys
+        query = k.update().where(k.c.user_id == user_id, k.c.revoked_at.is_(None))
+        if keep is not None:
+            query = query.where(k.c.key_hash != keep)
+        return int(self._conn.execute(query.values(revoked_at=now)).rowcount)
 
     def with_role(self, role: Role) -> list[User]:
         query = sa.select(t.users).where(t.users.c.role == role.value).order_by(t.users.c.id)

@@ -67,6 +67,7 @@ api_keys = sa.Table(
     sa.Column("key_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, index=True),
     _ts("created_at", False),
+    _ts("revoked_at"),
 )
 
 policies = sa.Table(
@@ -109,6 +110,9 @@ orders = sa.Table(
     sa.Column("commission_amount", Money, nullable=False),
     sa.Column("clawed_back_amount", Money, nullable=False, server_default="0"),
     sa.Column("shipping_refunded", Money, nullable=False, server_default="0"),
+    sa.Column("charged_back_amount", Money, nullable=False, server_default="0"),
+    sa.Column("charged_back_from_escrow", Money, nullable=False, server_default="0"),
+    sa.Column("open_chargeback_id", Id),
     sa.Column("payment_reference", sa.String(200)),
     _ts("paid_at"),
     _ts("cancel_requested_at"),
@@ -177,7 +181,8 @@ refunds = sa.Table(
     _ts("execute_after", False),
     _ts("eta_earliest", False),
     _ts("eta_latest", False),
-    sa.Column("psp_reference", sa.String(200)),
+    sa.Column("psp_reference", sa.String(200), index=True),
+    sa.Column("psp", sa.String(16)),
     _ts("executed_at"),
     _ts("succeeded_at"),
     sa.Column("failure_reason", sa.String(1000)),
@@ -228,7 +233,9 @@ events = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("object", sa.JSON),
     _ts("published_at"),
+    sa.Column("request_id", sa.String(128)),
     sa.Index("ix_events_order", "order_id", "id"),
+    sa.Index("ix_events_request", "request_id"),
     sa.Index(
         "ix_events_unpublished",
         "id",
@@ -425,7 +432,7 @@ webhook_endpoints = sa.Table(
     sa.Column("id", Id, primary_key=True),
     sa.Column("url", sa.String(2000), nullable=False),
     sa.Column("events", sa.JSON, nullable=False),
-    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("secret", sa.String(400), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("disabled_reason", sa.String(1000)),
     _ts("created_at", False),
@@ -447,6 +454,7 @@ webhook_deliveries = sa.Table(
     _ts("next_attempt_at", False),
     _ts("first_attempt_at"),
     _ts("delivered_at"),
+    sa.Column("request_id", sa.String(128)),
     sa.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_once"),
     sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     sa.Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
@@ -494,6 +502,7 @@ notifications = sa.Table(
     sa.Column("last_error", sa.String(1000)),
     _ts("created_at", False),
     _ts("sent_at"),
+    sa.Column("request_id", sa.String(128)),
     sa.UniqueConstraint("kind", "subject_id", "recipient_id", "occasion",
                         name="uq_notifications_once"),
     sa.Index("ix_notifications_due", "status", "next_attempt_at"),
@@ -518,3 +527,43 @@ calendar_feeds = sa.Table(
     sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, unique=True),
     _ts("created_at", False),
 )
+
+psp_events = sa.Table(
+    "psp_events",
+    metadata,
+    sa.Column("provider", sa.String(16), primary_key=True),
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("object_id", sa.String(255)),
+    _ts("created_at", False),
+    _ts("received_at", False),
+    sa.Column("result", sa.String(500), nullable=False),
+)
+"""Each event a payment provider sent, stored once by its id: a replay changes nothing."""
+
+chargebacks = sa.Table(
+    "chargebacks",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("order_id", Id, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("psp", sa.String(16), nullable=False),
+    sa.Column("psp_reference", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("fee", Money, nullable=False),
+    _ts("opened_at", False),
+    _ts("funds_withdrawn_at"),
+    _ts("closed_at"),
+    sa.Column("counted", Money, nullable=False),
+    sa.Column("recovered_from_seller", Money, nullable=False),
+    sa.Column("borne_by_platform", Money, nullable=False),
+    sa.Column("suspended_dispute_id", Id),
+    sa.Column("evidence", sa.String(4000)),
+    sa.UniqueConstraint("psp", "psp_reference", name="uq_chargebacks_psp_reference"),
+    sa.CheckConstraint(
+        "amount > 0 AND fee >= 0 AND counted >= 0 AND counted <= amount", name="amounts"
+    ),
+)
+"""The buyer's bank reversing a payment (Stripe's disputes), one row per provider dispute."""

@@ -9,12 +9,14 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from refundkit.adapters.db.chargeback_repository import SqlChargebackRepository
 from refundkit.adapters.db.dispute_repository import SqlDisputeRepository
 from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.ledger_repository import SqlLedgerRepository
 from refundkit.adapters.db.notification_repository import SqlNotificationRepository
 from refundkit.adapters.db.order_repository import SqlOrderRepository
+from refundkit.adapters.db.psp_event_repository import SqlPspEventRepository
 from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
 from refundkit.adapters.db.refund_repository import SqlRefundRepository
 from refundkit.adapters.db.support_repositories import (
@@ -27,6 +29,8 @@ from refundkit.adapters.db.support_repositories import (
 )
 from refundkit.adapters.db.web_repository import SqlReportRepository, SqlWebSessionRepository
 from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
+from refundkit.adapters.metrics import Tally
+from refundkit.adapters.secret_box import SecretBox
 from refundkit.domain.errors import ConcurrentUpdate, Conflict, ValidationError
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
@@ -44,6 +48,7 @@ from refundkit.service.ports import (
     UserRepository,
     WebhookRepository,
 )
+from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
@@ -67,9 +72,12 @@ class SqlUnitOfWork:
     sessions: WebSessionRepository
     reports: ReportRepository
     rate_limits: RateLimitCounters
+    psp_events: PspEventRepository
+    chargebacks: ChargebackRepository
 
-    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+    def __init__(self, engine: Engine, secrets: SecretBox, *, readonly: bool = False) -> None:
         self._engine = engine
+        self._secrets = secrets
         self._readonly = readonly
         self._conn: Connection | None = None
 
@@ -79,22 +87,25 @@ class SqlUnitOfWork:
             conn = conn.execution_options(**{READONLY_OPTION: True})
         conn.begin()
         self._conn = conn
+        self._tally = tally = Tally()
         self.orders = self._orders = SqlOrderRepository(conn)
-        self.refunds = self._refunds = SqlRefundRepository(conn)
-        self.ledger = SqlLedgerRepository(conn)
+        self.refunds = self._refunds = SqlRefundRepository(conn, tally)
+        self.ledger = SqlLedgerRepository(conn, tally)
         self.events = self._events = SqlEventStore(conn)
-        self.timers = SqlTimerStore(conn)
+        self.timers = SqlTimerStore(conn, tally)
         self.users = SqlUserRepository(conn)
         self.policies = SqlPolicyRepository(conn)
         self.idempotency = SqlIdempotencyStore(conn)
         self.tracking = SqlTrackingRepository(conn)
         self.disputes = self._disputes = SqlDisputeRepository(conn)
         self.files = SqlFileRepository(conn)
-        self.webhooks = SqlWebhookRepository(conn)
-        self.notifications = SqlNotificationRepository(conn)
+        self.webhooks = SqlWebhookRepository(conn, self._secrets, tally)
+        self.notifications = SqlNotificationRepository(conn, tally)
         self.sessions = SqlWebSessionRepository(conn)
         self.reports = SqlReportRepository(conn)
         self.rate_limits = SqlRateLimitCounters(conn)
+        self.psp_events = SqlPspEventRepository(conn)
+        self.chargebacks = SqlChargebackRepository(conn)
         return self
 
     def __exit__(
@@ -120,24 +131,29 @@ class SqlUnitOfWork:
 
     @contextmanager
     def savepoint(self) -> Iterator[object]:
-        mark = self._events.mark()
+        mark, counted = self._events.mark(), self._tally.mark()
         try:
             with self.connection.begin_nested() as nested:
                 yield nested
         except BaseException:
             self._events.forget_after(mark)
+            self._tally.forget_after(counted)
             for repository in (self._orders, self._refunds, self._disputes):
                 repository.forget_seen()
             raise
 
     def commit(self) -> None:
         try:
+            self._tally.events([(e.type, e.data) for e in self._events.written()])
             self._events.flush()
             self.connection.commit()
         except DBAPIError as exc:
+            self._tally.counts.clear()
             raise translate_db_error(exc) from exc
+        self._tally.committed()
 
     def rollback(self) -> None:
+        self._tally.counts.clear()
         self.connection.rollback()
 
 
@@ -157,8 +173,10 @@ def translate_db_error(exc: DBAPIError) -> Exception:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, secrets: SecretBox) -> None:
+        """``secrets`` seals what must be stored encrypted (webhook signing secrets)."""
         self.engine = engine
+        self.secrets = secrets
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly)
+        return SqlUnitOfWork(self.engine, self.secrets, readonly=readonly)

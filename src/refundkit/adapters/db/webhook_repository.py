@@ -13,29 +13,53 @@ from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.db.support_repositories import stored_event
+from refundkit.adapters.metrics import WEBHOOK_DELIVERIES, Tally
+from refundkit.adapters.secret_box import SecretBox
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.service.records import StoredEvent
 from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery
 
 
-def _endpoint(row: RowMapping) -> WebhookEndpoint:
+def _endpoint(row: RowMapping, secrets: SecretBox) -> WebhookEndpoint:
     return WebhookEndpoint(
-        id=row["id"], url=row["url"], events=tuple(row["events"]), secret=row["secret"],
+        id=row["id"], url=row["url"], events=tuple(row["events"]),
+        secret=secrets.open(row["secret"], row["id"]),
         status=EndpointStatus(row["status"]), created_at=row["created_at"],
         disabled_reason=row["disabled_reason"],
     )  # fmt: skip
 
 
+def seal_stored_secrets(conn: Connection, secrets: SecretBox) -> int:
+    """Seal with the current key every secret stored plain (before release 0014) or sealed
+    by the previous key; answers how many. Fails when a secret opens with no key given."""
+    ep = t.webhook_endpoints
+    sealed = 0
+    for row in conn.execute(sa.select(ep.c.id, ep.c.secret)).mappings().all():
+        plain = secrets.open(row["secret"], row["id"])
+        if secrets.needs_sealing(row["secret"], row["id"]):
+            conn.execute(ep.update().where(ep.c.id == row["id"])
+                         .values(secret=secrets.seal(plain, row["id"])))  # fmt: skip
+            sealed += 1
+    return sealed
+
+
+_RESULTS = {"pending": "retry"}
+"""A booked attempt that leaves the delivery pending failed and will be retried."""
+
+
 class SqlWebhookRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, secrets: SecretBox, tally: Tally | None = None) -> None:
         self._conn = conn
+        self._secrets = secrets
+        self._tally = tally or Tally()
 
     # --- endpoints ----------------------------------------------------------------------
 
     def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
         self._conn.execute(t.webhook_endpoints.insert(), {
             "id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events),
-            "secret": endpoint.secret, "status": endpoint.status.value,
+            "secret": self._secrets.seal(endpoint.secret, endpoint.id),
+            "status": endpoint.status.value,
             "disabled_reason": endpoint.disabled_reason, "created_at": endpoint.created_at,
         })  # fmt: skip
 
@@ -43,13 +67,13 @@ class SqlWebhookRepository:
         row = self._conn.execute(
             sa.select(t.webhook_endpoints).where(t.webhook_endpoints.c.id == endpoint_id)
         ).mappings().first()  # fmt: skip
-        return None if row is None else _endpoint(row)
+        return None if row is None else _endpoint(row, self._secrets)
 
     def endpoints(self, *, enabled_only: bool = False) -> list[WebhookEndpoint]:
         query = sa.select(t.webhook_endpoints).order_by(t.webhook_endpoints.c.id)
         if enabled_only:
             query = query.where(t.webhook_endpoints.c.status == EndpointStatus.ENABLED.value)
-        return [_endpoint(row) for row in self._conn.execute(query).mappings()]
+        return [_endpoint(row, self._secrets) for row in self._conn.execute(query).mappings()]
 
     def set_endpoint_status(self, endpoint_id: str, status: EndpointStatus,
                             reason: str | None) -> bool:  # fmt: skip
@@ -82,6 +106,15 @@ class SqlWebhookRepository:
                  "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now}
                 for endpoint_id, event_id in deliveries
             ])  # fmt: skip
+            # Each delivery carries the request id of the event it sends (one statement).
+            d, e = t.webhook_deliveries, t.events
+            self._conn.execute(
+                d.update()
+                .where(d.c.event_id.in_({event_id for _, event_id in deliveries}),
+                       d.c.request_id.is_(None))
+                .values(request_id=sa.select(e.c.request_id).where(e.c.id == d.c.event_id)
+                        .scalar_subquery())
+            )  # fmt: skip
         if event_ids:
             self._conn.execute(
                 t.events.update().where(t.events.c.id.in_(event_ids)).values(published_at=now)
@@ -109,7 +142,7 @@ class SqlWebhookRepository:
             .values(next_attempt_at=lease_until, attempts=d.c.attempts + 1,
                     first_attempt_at=sa.func.coalesce(d.c.first_attempt_at, now))
         )  # fmt: skip
-        endpoints = {r["id"]: _endpoint(r) for r in self._conn.execute(
+        endpoints = {r["id"]: _endpoint(r, self._secrets) for r in self._conn.execute(
             sa.select(ep).where(ep.c.id.in_({row["endpoint_id"] for row in claimed}))
         ).mappings()}  # fmt: skip
         events = {r["id"]: stored_event(r) for r in self._conn.execute(
@@ -137,6 +170,8 @@ class SqlWebhookRepository:
             .values(status=status.value, next_attempt_at=next_attempt_at,
                     delivered_at=delivered_at)
         )  # fmt: skip
+        if done.rowcount == 1:
+            self._tally.add(WEBHOOK_DELIVERIES, _RESULTS.get(status.value, status.value))
         return done.rowcount == 1
 
     def redeliver(self, delivery_id: int, now: datetime) -> bool:

@@ -40,6 +40,8 @@ def _mode(payment_reference: str | None) -> str | None:
 
 
 class SandboxPsp:
+    name = "sandbox"
+
     def __init__(
         self, calendar: HolidayCalendar, card_min_days: int = 3, card_max_days: int = 20
     ) -> None:
@@ -47,11 +49,14 @@ class SandboxPsp:
         self._card_min = card_min_days
         self._card_max = card_max_days
         self.calls: Counter[str] = Counter()
+        self.evidence: dict[str, str] = {}
+        """What this process answered each chargeback with (the sandbox bank reads it)."""
 
     def refund(
         self,
         *,
         idempotency_key: str,
+        order_id: str,
         payment_reference: str | None,
         amount: int,
         currency: str,
@@ -85,3 +90,6 @@ class SandboxPsp:
                 return PspRefund("failed", psp_reference, failure_reason=LATE_FAILURE_REASON)
             return PspRefund("succeeded", psp_reference)
         return PspRefund("pending", psp_reference)
+
+    def submit_chargeback_evidence(self, psp_reference: str, evidence: str) -> None:
+        self.evidence[psp_reference] = evidence

@@ -28,14 +28,16 @@ from refundkit.domain.errors import (
     InvalidAmount,
     InvalidTransition,
     ValidationError,
-    WindowClosed,
 )
 from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.escrow import refund_order
+from refundkit.domain.orders.machine import OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
+from refundkit.domain.rules import Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +60,9 @@ def open_dispute(
     policy = ctx.policy.disputes
     if ctx.actor.role is not Role.BUYER or ctx.actor.id != order.buyer_id:
         raise Forbidden("only the order's buyer may open a dispute")
-    if order.open_dispute_id is not None:
-        raise InvalidTransition("a dispute is already open on this order")
-    _check_window(ctx, order)
+    # The order's rows ``open_dispute``: its state, no dispute open, inside the window.
+    order_machine.find_transition(order, OrderAction.OPEN_DISPUTE, Role.BUYER, ctx.now,
+                                  ctx.policy)  # fmt: skip
     if any(d.status is not DisputeStatus.WITHDRAWN for d in earlier):
         raise InvalidTransition("this order already had a dispute; appeal its outcome instead")
     if len(earlier) >= policy.max_disputes_per_order:
@@ -120,25 +122,6 @@ def open_dispute(
     )  # fmt: skip
 
 
-def _check_window(ctx: Context, order: Order) -> None:
-    d = order.deadlines
-    # A completed order stays open to disputes while its window lasts when the policy paid
-    # the seller early (on confirmation); a refund then claws the money back.
-    early_release = order.status is OrderStatus.COMPLETED and order.confirmed_at is not None
-    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and not early_release:
-        # The state forbids it (docs/api.md: window_closed is for a deadline passed in a
-        # state that allows the action), e.g. the deadline's timer completed the order first.
-        raise InvalidTransition(
-            f"no dispute can be opened on an order that is {order.status.value}",
-            order_status=order.status.value,
-        )
-    if d.dispute_opens_at is None or ctx.now < d.dispute_opens_at:
-        opens = d.dispute_opens_at.isoformat() if d.dispute_opens_at else "after shipment"
-        raise WindowClosed(f"the dispute window opens at {opens}")
-    if d.dispute_closes_at is not None and ctx.now >= d.dispute_closes_at:
-        raise WindowClosed(f"the dispute window closed at {d.dispute_closes_at.isoformat()}")
-
-
 def _check_amount(order: Order, amount: int, *, field: str, allow_zero: bool) -> None:
     if amount < 0 or (amount == 0 and not allow_zero):
         raise InvalidAmount(f"{field} must be greater than zero", field=field)
@@ -164,7 +147,7 @@ def accept(ctx: Context, d: Dispute, order: Order) -> Outcome:
     if d.status is DisputeStatus.AWAITING_SELLER:
         if ctx.actor.role is Role.SYSTEM:
             return settle(ctx, d, order, d.requested_refund, d.return_goods, DecidedBy.POLICY,
-                          rule="disputes.seller_answer_days",
+                          rule=Rule.SELLER_ANSWER,
                           rationale="the seller did not answer in time")  # fmt: skip
         return settle(ctx, d, order, d.requested_refund, d.return_goods, DecidedBy.SELLER)
     offer = d.latest_offer()
@@ -214,7 +197,7 @@ def escalate(ctx: Context, d: Dispute, buyer_country: str) -> Outcome:
     for offer in d.offers:
         if offer.status is OfferStatus.OPEN:
             offer.status = OfferStatus.LAPSED
-    rule = "disputes.auto_escalate_after_days" if automatic else None
+    rule = Rule.AUTO_ESCALATE if automatic else None
     return Outcome(events=[_event(ctx, d, "dispute.escalated", rule=rule,
                                   agent_due_by=d.agent_due_by.isoformat())],
                    timers=[agent_timer(d)])  # fmt: skip
@@ -312,61 +295,3 @@ def _release_hold(ctx: Context, order: Order, d: Dispute) -> Outcome:
     closes = order.deadlines.dispute_closes_at
     due: datetime = max(ctx.now, closes) if closes else ctx.now
     return Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)])
-
-
-def decide_appeal(
-    ctx: Context, d: Dispute, order: Order, *, uphold: bool, outcome: str | None,
-    amount: int | None, rationale: str,
-) -> Outcome:  # fmt: skip
-    """An agent answers an appeal: the outcome stands, or a new one replaces it. Money
-    already paid back is never taken from the buyer again, so a new outcome may only add
-    to what the dispute refunded; the difference leaves escrow now."""
-    if ctx.actor.role not in (Role.AGENT, Role.ADMIN):
-        raise Forbidden("only an agent decides an appeal")
-    if not rationale.strip():
-        raise ValidationError("a decision needs a rationale", field="rationale")
-    result = Outcome()
-    if uphold:
-        result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="upheld"))
-        return result.merge(_release_hold(ctx, order, d))
-    previous = d.refund_amount or 0
-    ceiling = previous + order.refundable
-    try:
-        chosen = DisputeOutcome(outcome or "")
-    except ValueError:
-        raise ValidationError(f"unknown outcome {outcome!r}", field="outcome") from None
-    if chosen is DisputeOutcome.FULL_REFUND:
-        total = ceiling
-    elif chosen is DisputeOutcome.NO_REFUND:
-        total = 0
-    elif amount is None or not 0 < amount < ceiling:
-        raise InvalidAmount("a partial refund needs an amount below the order's refundable total",
-                            field="refund_amount")  # fmt: skip
-    else:
-        total = amount
-    if total < previous:
-        raise InvalidTransition("money already refunded to the buyer is not taken back")
-    d.status = DisputeStatus.RESOLVED
-    d.outcome = _outcome_of(total, ceiling)
-    d.refund_amount = total
-    d.decided_by = DecidedBy.AGENT
-    d.rule = None
-    d.rationale = rationale.strip()
-    d.resolved_at = ctx.now
-    result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="changed",
-                                outcome=d.outcome.value, refund_amount=total))  # fmt: skip
-    if total > previous:
-        result.merge(refund_order(ctx, order, total - previous, f"appeal of {d.id}"))
-    if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
-        order.status = OrderStatus.REFUNDED
-        order.open_dispute_id = None
-        return result
-    return result.merge(_release_hold(ctx, order, d))
-
-
-def hold_for_appeal(order: Order, d: Dispute) -> None:
-    """An appeal keeps the money where it is until an agent has answered it."""
-    if order.open_dispute_id not in (None, d.id):
-        raise InvalidTransition("another dispute is open on this order; appeal once it ends")
-    if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        order.open_dispute_id = d.id

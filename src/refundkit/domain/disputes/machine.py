@@ -9,8 +9,16 @@ from enum import StrEnum
 
 from refundkit.domain.disputes import timers
 from refundkit.domain.disputes.model import Dispute, DisputeStatus
-from refundkit.domain.errors import WindowClosed
-from refundkit.domain.machine import ANYTIME, Guard, Machine, NextAction, OpenTarget, Transition
+from refundkit.domain.errors import Conflict, WindowClosed
+from refundkit.domain.machine import (
+    ANYTIME,
+    Guard,
+    Machine,
+    NextAction,
+    OpenTarget,
+    Transition,
+    all_of,
+)
 from refundkit.domain.roles import Role
 
 S = DisputeStatus
@@ -32,6 +40,9 @@ class DisputeAction(StrEnum):
     RETURN_LAPSED = "return_lapsed"
     CONFIRM_RETURN = "confirm_return"
     RETURN_SILENCE = "return_silence"
+    CLOSE_FOR_CHARGEBACK = "close_for_chargeback"
+    """The buyer's bank decided the same claim (a chargeback won or lost): the dispute
+    closes (docs/decisions.md, "Chargebacks")."""
 
 
 A = DisputeAction
@@ -80,15 +91,30 @@ def _appeal_open(f: DisputeFacts, role: Role) -> str | None:
     return None
 
 
+def _not_appealed(f: DisputeFacts, role: Role) -> str | None:
+    if f.dispute.appealed:
+        return "this dispute was already appealed; a dispute is appealed once"
+    return None
+
+
 _SELLER_WINDOW = Guard("before respond_by", _before("respond_by"), WindowClosed)
 _OTHER_OFFER = Guard("the other side's latest offer is open", _other_sides_offer)
-_APPEAL = Guard("within 30 days of the end, once per party", _appeal_open, WindowClosed)
+_APPEAL = all_of(
+    "within 30 days of the end, once per dispute (by either party)",
+    Guard("within 30 days of the end", _appeal_open, WindowClosed),
+    Guard("not appealed yet", _not_appealed, Conflict),
+)
 _SILENCE = "the dispute is accepted as the buyer asked"
 _STALL = "the dispute goes to an agent"
 _TERMS: DisputeStatus | None = None
 """Settled on the agreed terms: ``awaiting_return`` with goods to send back, else
 ``resolved``."""
 B, SL, AG, AD, SY = Role.BUYER, Role.SELLER, Role.AGENT, Role.ADMIN, Role.SYSTEM
+
+
+def _closed_for_chargeback(state: DisputeStatus) -> DisputeTransition:
+    return Transition(state, A.CLOSE_FOR_CHARGEBACK, (SY,), S.CLOSED, ANYTIME)
+
 
 _ROWS: tuple[DisputeTransition, ...] = (
     Transition(S.AWAITING_SELLER, A.ACCEPT, (SL,), _TERMS, _SELLER_WINDOW,
@@ -125,6 +151,11 @@ _ROWS: tuple[DisputeTransition, ...] = (
     *(
         Transition(state, A.APPEAL, (B, SL), state, _APPEAL, "appeal_until", None)
         for state in (S.RESOLVED, S.WITHDRAWN, S.CLOSED)
+    ),
+    *(
+        _closed_for_chargeback(state)
+        for state in (S.AWAITING_SELLER, S.NEGOTIATING, S.ESCALATED, S.AWAITING_RETURN,
+                      S.RETURN_IN_TRANSIT)
     ),
 )  # fmt: skip
 

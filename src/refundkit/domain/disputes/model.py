@@ -120,6 +120,9 @@ class Dispute:
     return_seller_label: bool = False
     """The buyer shipped on the seller's prepaid label."""
     offers: list[Offer] = field(default_factory=list)
+    appealed: bool = False
+    """An appeal was made: a dispute is appealed once, by either party (docs/decisions.md).
+    Read from the appeals kept beside the dispute; ``appeal`` sets it."""
     version: int = 0
 
     @property

@@ -23,6 +23,7 @@ from refundkit.domain.orders.escrow import refund_order
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
+from refundkit.domain.rules import Rule, fast_refund_rule
 from refundkit.domain.tracking import counts_as_delivery
 
 
@@ -52,7 +53,7 @@ def ship_return(
         d.fast_refunded_at = ctx.now
         outcome.merge(refund_order(ctx, order, d.refund_amount, f"fast refund {d.id}"))
         outcome.events.append(_event(ctx, d, "dispute.fast_refunded", amount=d.refund_amount,
-                                     rule=f"fast_refund.{buyer_tier}"))  # fmt: skip
+                                     rule=fast_refund_rule(str(buyer_tier))))  # fmt: skip
     return outcome
 
 
@@ -84,7 +85,7 @@ def return_lapsed(ctx: Context, d: Dispute, order: Order) -> Outcome:
     d.outcome = DisputeOutcome.NO_REFUND
     d.refund_amount = 0
     d.decided_by = DecidedBy.POLICY
-    d.rule = "disputes.return_ship_within_days"
+    d.rule = Rule.RETURN_SHIP_WITHIN
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     outcome = Outcome(events=[_event(ctx, d, "dispute.closed", outcome="no_refund", rule=d.rule)])
@@ -137,7 +138,7 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
             amount,
             False,
             DecidedBy.POLICY,
-            rule="disputes.return_confirm_within_days",
+            rule=Rule.RETURN_CONFIRM_WITHIN,
             rationale="the seller did not confirm the returned goods in time",
         )
     return settle(ctx, d, order, amount, False, DecidedBy.SELLER)  # fmt: skip
@@ -149,7 +150,7 @@ def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: 
     d.status = DisputeStatus.RESOLVED
     d.outcome = _outcome_of(amount, order.refundable + amount)
     d.decided_by = DecidedBy.POLICY if automatic else DecidedBy.SELLER
-    d.rule = "disputes.return_confirm_within_days" if automatic else d.rule
+    d.rule = Rule.RETURN_CONFIRM_WITHIN if automatic else d.rule
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from refundkit.domain.context import Context, Outcome
-from refundkit.domain.errors import AmountExceedsRefundable
+from refundkit.domain.errors import AmountExceedsRefundable, ChargebackOpen
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import (
     PLATFORM_COMMISSION,
@@ -24,7 +24,7 @@ from refundkit.domain.refunds import Refund, plan_refund
 
 
 def escrow_balance(order: Order) -> int:
-    from_escrow = order.refunded_amount - order.clawed_back_amount
+    from_escrow = order.refunded_amount - order.clawed_back_amount + order.charged_back_from_escrow
     return order.paid_amount - from_escrow - order.released_amount
 
 
@@ -53,7 +53,10 @@ def refund_order(ctx: Context, order: Order, amount: int, reason: str) -> Outcom
     What escrow still holds pays first. Past that (the seller was already paid), the rest is
     clawed back: from the seller's balance, less the platform's commission on it, which the
     platform gives back. If the seller's balance cannot pay, the platform covers the buyer at
-    once and the seller owes it (the service records that cover, as it knows the balances)."""
+    once and the seller owes it (the service records that cover, as it knows the balances).
+
+    Never while a chargeback is open on the order: the bank is repaying the buyer."""
+    refuse_while_charged_back(order)
     refund = plan_refund(
         refund_id=ctx.ids.new("re"),
         order_id=order.id,
@@ -103,6 +106,15 @@ def refund_order(ctx: Context, order: Order, amount: int, reason: str) -> Outcom
         )  # fmt: skip
         outcome.timers.append(TimerRequest(timers.SELLER_DEBT_DUE, refund.id, due))
     return outcome
+
+
+def refuse_while_charged_back(order: Order) -> None:
+    if order.open_chargeback_id is not None:
+        raise ChargebackOpen(
+            f"chargeback {order.open_chargeback_id} is open on this order: the buyer's bank "
+            "is deciding; no refund or release until it ends",
+            chargeback_id=order.open_chargeback_id,
+        )
 
 
 def undo_refund(order: Order, refund: Refund) -> list[Move]:
@@ -156,7 +168,9 @@ def give_back_to_lines(order: Order, parts: tuple[int, ...]) -> None:
 
 
 def release_to_seller(ctx: Context, order: Order) -> Outcome:
-    """Pay what is left in escrow to the seller, less the platform's commission."""
+    """Pay what is left in escrow to the seller, less the platform's commission; held while a
+    chargeback is open (the bank may take it back)."""
+    refuse_while_charged_back(order)
     amount = escrow_balance(order)
     commission = basis_points_of(amount, ctx.policy.commission.basis_points)
     order.released_amount += amount

@@ -15,6 +15,7 @@ from refundkit.domain.orders.model import (
     ProtectionExtension,
 )
 from refundkit.domain.reminders import window_timers
+from refundkit.domain.rules import Rule
 
 
 def _event(ctx: Context, order: Order, kind: str, ext: ProtectionExtension) -> Event:
@@ -78,5 +79,5 @@ def reject_extension(ctx: Context, order: Order, extension_id: str | None) -> Ou
     ext.decided_at = ctx.now
     event = _event(ctx, order, "order.protection_extension_rejected", ext)
     if extension_id is None:
-        event.data["rule"] = "protection.extension_answer_hours"
+        event.data["rule"] = Rule.EXTENSION_ANSWER
     return Outcome(events=[event])

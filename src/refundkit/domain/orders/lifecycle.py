@@ -15,6 +15,7 @@ from refundkit.domain.orders.escrow import hold_payment, refund_order, release_t
 from refundkit.domain.orders.machine import OrderAction, OrderTransition, find_transition
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
 from refundkit.domain.reminders import window_timers
+from refundkit.domain.rules import Rule
 from refundkit.domain.tracking import counts_as_delivery
 
 
@@ -46,7 +47,7 @@ def pay(ctx: Context, order: Order, payment_reference: str | None = None) -> Out
 
 def expire(ctx: Context, order: Order) -> Outcome:
     _move(order, _step(ctx, order, OrderAction.EXPIRE))
-    return Outcome(events=[_event(ctx, order, "order.expired", rule="payment.pay_within_hours")])
+    return Outcome(events=[_event(ctx, order, "order.expired", rule=Rule.PAY_WITHIN)])
 
 
 def cancel(ctx: Context, order: Order, reason: str) -> Outcome:
@@ -67,7 +68,7 @@ def cancel(ctx: Context, order: Order, reason: str) -> Outcome:
 
 def approve_cancellation(ctx: Context, order: Order) -> Outcome:
     _move(order, _step(ctx, order, OrderAction.APPROVE_CANCELLATION))
-    rule = "cancellation.seller_answer_hours" if ctx.actor.role.value == "system" else None
+    rule = Rule.CANCELLATION_SELLER_ANSWER if ctx.actor.role.value == "system" else None
     return _cancelled(ctx, order, reason=order.cancel_reason or "", rule=rule)
 
 
@@ -81,11 +82,11 @@ def auto_cancel(ctx: Context, order: Order) -> Outcome:
     _move(order, _step(ctx, order, OrderAction.AUTO_CANCEL))
     return _cancelled(
         ctx, order, reason="not shipped within the handling time",
-        rule="shipping.handling_business_days",
+        rule=Rule.HANDLING_TIME,
     )  # fmt: skip
 
 
-def _cancelled(ctx: Context, order: Order, *, reason: str, rule: str | None) -> Outcome:
+def _cancelled(ctx: Context, order: Order, *, reason: str, rule: Rule | None) -> Outcome:
     order.cancelled_at = ctx.now
     order.deadlines.cancel_respond_by = None
     outcome = Outcome(events=[_event(ctx, order, "order.cancelled", reason=reason, rule=rule)])
@@ -146,7 +147,7 @@ def confirm_receipt(ctx: Context, order: Order) -> Outcome:
     if not was_delivered:
         outcome.merge(_delivered(ctx, order, ctx.now))
     if row.target is OrderStatus.COMPLETED:
-        outcome.merge(_complete(ctx, order, rule="protection.release_on_confirmation"))
+        outcome.merge(_complete(ctx, order, rule=Rule.RELEASE_ON_CONFIRMATION))
     return outcome
 
 
@@ -169,15 +170,11 @@ def _delivered(ctx: Context, order: Order, at: datetime) -> Outcome:
 def complete(ctx: Context, order: Order) -> Outcome:
     """The worker's timer: the protection ended with no dispute open."""
     _move(order, _step(ctx, order, OrderAction.COMPLETE))
-    rule = (
-        "protection.dispute_closes_after_delivery_days"
-        if order.delivered_at
-        else "shipping.promised_delivery_days"
-    )
+    rule = Rule.DISPUTE_WINDOW if order.delivered_at else Rule.MAX_DELIVERY_DAYS
     return _complete(ctx, order, rule=rule)
 
 
-def _complete(ctx: Context, order: Order, *, rule: str) -> Outcome:
+def _complete(ctx: Context, order: Order, *, rule: Rule) -> Outcome:
     order.completed_at = ctx.now
     outcome = Outcome(events=[_event(ctx, order, "order.completed", rule=rule)])
     return outcome.merge(release_to_seller(ctx, order))

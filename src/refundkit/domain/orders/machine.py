@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from refundkit.domain.errors import InvalidTransition, WindowClosed
-from refundkit.domain.machine import ANYTIME, Guard, Machine, NextAction, Transition
+from refundkit.domain.machine import ANYTIME, Guard, Machine, NextAction, Transition, all_of
 from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.policy import Policy
@@ -154,8 +154,6 @@ def _extension_answer_overdue(ctx: OrderFacts) -> str | None:
 
 def _dispute_window(ctx: OrderFacts) -> str | None:
     d = ctx.order.deadlines
-    if ctx.order.open_dispute_id is not None:
-        return "a dispute is open on this order"
     if d.dispute_opens_at is None or ctx.now < d.dispute_opens_at:
         opens = d.dispute_opens_at.isoformat() if d.dispute_opens_at else "after shipment"
         return f"the dispute window opens at {opens}"
@@ -189,8 +187,27 @@ _REQUEST_EXTENSION = _guard(
     WindowClosed,
 )
 
-_DISPUTE_WINDOW = _guard(
-    "inside the dispute window, no dispute open", _dispute_window, WindowClosed
+
+def _completed_by_confirmation(ctx: OrderFacts) -> str | None:
+    """A completed order takes a dispute only if the buyer's confirmation completed it
+    (early, under ``protection.release_on_confirmation``; docs/decisions.md). One confirmed
+    under a policy that holds the money completed when its window closed, so the window
+    check that follows refuses it."""
+    if ctx.order.confirmed_at is None:
+        return "the order completed when its protection ended"
+    return None
+
+
+_NO_DISPUTE_OPEN = _guard("no dispute open", _no_open_dispute)
+_IN_DISPUTE_WINDOW = _guard("inside the dispute window", _dispute_window, WindowClosed)
+_OPEN_DISPUTE = all_of("inside the dispute window, no dispute open",
+                       _NO_DISPUTE_OPEN, _IN_DISPUTE_WINDOW)  # fmt: skip
+_OPEN_DISPUTE_AFTER_EARLY_RELEASE = all_of(
+    "completed early by the buyer's confirmation (release_on_confirmation), inside the "
+    "dispute window, no dispute open",
+    _NO_DISPUTE_OPEN,
+    _guard("completed by confirmation", _completed_by_confirmation),
+    _IN_DISPUTE_WINDOW,
 )
 
 _ROWS: tuple[OrderTransition, ...] = (
@@ -249,10 +266,12 @@ _ROWS: tuple[OrderTransition, ...] = (
        _guard("seller silent past the answer deadline", _extension_answer_overdue),
        timer=timers.EXTENSION_SILENCE),
     *(
-        _t(state, A.OPEN_DISPUTE, Role.BUYER, state, _DISPUTE_WINDOW, "dispute_closes_at",
+        _t(state, A.OPEN_DISPUTE, Role.BUYER, state, _OPEN_DISPUTE, "dispute_closes_at",
            "the window closes and the seller is paid when the order completes")
         for state in (S.SHIPPED, S.DELIVERED)
     ),
+    _t(S.COMPLETED, A.OPEN_DISPUTE, Role.BUYER, S.COMPLETED,
+       _OPEN_DISPUTE_AFTER_EARLY_RELEASE, "dispute_closes_at", "the window closes"),
 )  # fmt: skip
 
 
@@ -289,4 +308,5 @@ def next_actions(order: Order, now: datetime, policy: Policy) -> list[NextAction
 
 
 def dispute_window_open(order: Order, now: datetime, policy: Policy) -> bool:
+    """The order's side of opening a dispute allows it now (its rows ``open_dispute``)."""
     return allowed(order, OrderAction.OPEN_DISPUTE, Role.BUYER, now, policy)

@@ -93,6 +93,13 @@ class Order:
     commission_amount: int = 0
     clawed_back_amount: int = 0
     """Refunded after release: taken back from the seller, not from escrow."""
+    charged_back_amount: int = 0
+    """Lost to chargebacks: the bank gave it back to the buyer (never refundable again)."""
+    charged_back_from_escrow: int = 0
+    """The part of ``charged_back_amount`` recovered out of escrow (the rest came from the
+    seller's balance, or the platform bore it)."""
+    open_chargeback_id: str | None = None
+    """A chargeback (not an inquiry) is open: no refund, no release until it ends."""
     payment_reference: str | None = None
     paid_at: datetime | None = None
     cancel_requested_at: datetime | None = None
@@ -120,8 +127,9 @@ class Order:
 
     @property
     def refundable(self) -> int:
-        """What may still go back to the buyer: paid, less refunds pending or made."""
-        return self.paid_amount - self.refunded_amount
+        """What may still go back to the buyer: paid, less refunds pending or made and what
+        chargebacks already gave back."""
+        return self.paid_amount - self.refunded_amount - self.charged_back_amount
 
     @property
     def refund_room_by_line(self) -> list[int]:

@@ -6,17 +6,24 @@ from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
     contract,
+    docs_page,
+    guards,
+    health,
+    metrics,
     problems,
     routes_aftership,
     routes_calendar_feed,
+    routes_chargebacks,
     routes_disputes,
     routes_files,
     routes_money,
     routes_notifications,
     routes_orders,
     routes_platform,
+    routes_psp,
     routes_webhooks,
 )
+from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
 from refundkit.entrypoints.api.responses import KnownQueryOnly
 from refundkit.entrypoints.web import app as web_app
 from refundkit.service.deps import Deps
@@ -30,10 +37,13 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
         version="0.1.0",
         summary="Buyer protection, disputes, escrow and refunds for online marketplaces",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # docs_page: Swagger UI from this site, not a CDN
+        swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
     )
+    app.router.route_class = guards.GuardedRoute
     app.state.deps = deps
+    guards.install(app)  # first: inside every other middleware, so its 408 is a problem
     problems.install(app)
     app.include_router(routes_orders.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_platform.router, dependencies=[KnownQueryOnly])
@@ -42,9 +52,15 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_webhooks.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_notifications.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_disputes.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_psp.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_chargebacks.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_calendar_feed.router, dependencies=[KnownQueryOnly])
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
+    docs_page.install(app)
+    health.install(app)
+    metrics.install(app)
+    app.add_middleware(RequestIdMiddleware)  # outermost: last added
     contract.install(app)
 
     @app.get("/healthz", tags=["health"])

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from refundkit.domain.errors import Unauthenticated
 from refundkit.service.deps import Deps
@@ -23,13 +24,24 @@ def get_deps(request: Request) -> Deps:
 DepsDep = Annotated[Deps, Depends(get_deps)]
 
 
-def current_user(
-    deps: DepsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+def key_user(deps: Deps, credentials: HTTPAuthorizationCredentials | None) -> User:
+    """The user whose API key ``credentials`` carry."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send your API key as 'Authorization: Bearer <key>'")
     return authenticate(deps, credentials.credentials)
+
+
+async def current_user(
+    request: Request,
+    deps: DepsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The caller; ``guards`` checked the key before the body was read, and left the user
+    on the request."""
+    known = getattr(request.state, "api_user", None)
+    if isinstance(known, User):
+        return known
+    return await run_in_threadpool(key_user, deps, credentials)
 
 
 UserDep = Annotated[User, Depends(current_user)]

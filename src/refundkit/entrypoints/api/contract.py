@@ -35,6 +35,8 @@ UPLOAD_OPERATIONS = frozenset({
     ("POST", "/v1/files"),
     ("POST", "/v1/disputes/{dispute_id}/evidence"),
 })  # fmt: skip
+SIGNED_OPERATIONS = frozenset({("POST", "/v1/psp-webhooks/stripe")})
+"""Authenticated by the payment provider's signature, not by a key."""
 SANDBOX_PREFIX = "/v1/sandbox/"
 _FRAMEWORK_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
@@ -100,15 +102,20 @@ def codes_by_status(route: APIRoute, method: str) -> dict[int, list[ProblemCode]
     ):
         found[404] = [C.NOT_FOUND]
     if method == "POST":
-        found[409] = [C.INVALID_TRANSITION, C.WINDOW_CLOSED, C.CONFLICT, C.CONCURRENT_UPDATE]
+        found[408] = [C.REQUEST_TIMEOUT]
+        found[413] = [C.BODY_TOO_LARGE]
+        found[409] = [C.INVALID_TRANSITION, C.WINDOW_CLOSED, C.CONFLICT, C.CONCURRENT_UPDATE,
+                      C.CHARGEBACK_OPEN]  # fmt: skip
         found[422] += [C.INVALID_AMOUNT, C.EVIDENCE_REQUIRED, C.AMOUNT_EXCEEDS_REFUNDABLE]
         if keyed:
             found[409].append(C.IDEMPOTENCY_REQUEST_IN_PROGRESS)
             found[422].append(C.IDEMPOTENCY_KEY_REUSED)
     if (method, route.path_format) in UPLOAD_OPERATIONS:
-        found[413] = [C.FILE_TOO_LARGE, C.QUOTA_EXCEEDED]
+        found[413] += [C.FILE_TOO_LARGE, C.QUOTA_EXCEEDED]
         found[415] = [C.FILE_TYPE_NOT_ALLOWED]
         found[422] += [C.TOO_MANY_FILES, C.EMPTY_FILE, C.INVALID_EVIDENCE]
+    if (method, route.path_format) in SIGNED_OPERATIONS:
+        found[400] = [C.INVALID_SIGNATURE, C.PSP_WEBHOOKS_NOT_CONFIGURED]
     if (method, route.path_format) in RATE_LIMITED_OPERATIONS:
         found[429] = [C.RATE_LIMITED]
     return dict(sorted(found.items()))

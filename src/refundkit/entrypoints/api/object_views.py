@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
 from refundkit.entrypoints.api.dispute_schemas import DisputeOut
 from refundkit.entrypoints.api.schemas import OrderOut, RefundOut
 from refundkit.service import disputes, orders
@@ -37,5 +38,12 @@ def render_object(deps: Deps, uow: UnitOfWork, kind: str, object_id: str) -> dic
             None
             if refund is None
             else RefundOut.of(deps.currencies, refund).model_dump(mode="json")
+        )
+    if kind == "chargeback":
+        chargeback = uow.chargebacks.get(object_id)
+        return (
+            None
+            if chargeback is None
+            else ChargebackOut.of(deps.currencies, chargeback).model_dump(mode="json")
         )
     return None

@@ -13,24 +13,35 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from refundkit.adapters.metrics import PROBLEMS
 from refundkit.domain import errors as e
-from refundkit.entrypoints.api.request_ids import request_id
-from refundkit.service.files import FileTooLarge, FileTypeNotAllowed, QuotaExceeded
+from refundkit.service import request_context
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
-    (e.PolicyError, 422),
-    (FileTooLarge, 413),
-    (QuotaExceeded, 413),
-    (FileTypeNotAllowed, 415),
+    (e.BodyTooLarge, 413),
+    (e.BodyTimedOut, 408),
+    (e.ChargebackOpen, 409),
+    (e.InvalidSignature, 400),
+    (e.WebhooksNotConfigured, 400),
     (e.ValidationError, 422),
+    (e.InvalidAmount, 422),
+    (e.PolicyError, 422),
+    (e.EvidenceRequired, 422),
+    (e.FileTooLarge, 413),
+    (e.QuotaExceeded, 413),
+    (e.FileTypeNotAllowed, 415),
+    (e.TooManyFiles, 422),
+    (e.EmptyFile, 422),
+    (e.EvidenceNotUsable, 422),
     (e.NotFound, 404),
     (e.Forbidden, 403),
     (e.Unauthenticated, 401),
     (e.InvalidTransition, 409),
+    (e.WindowClosed, 409),
     (e.AmountExceedsRefundable, 422),
     (e.IdempotencyKeyReused, 422),
     (e.IdempotencyRequestInProgress, 409),
@@ -39,6 +50,8 @@ STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.RateLimited, 429),
     (e.LedgerInvariantBroken, 500),
 )
+"""Every error of the tree by its own class: a unit test fails when one is missing (an
+unmapped error would answer 500, never a silent 400)."""
 
 TITLES = {
     400: "Bad request",
@@ -46,6 +59,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Too large",
     415: "Unsupported media type",
@@ -55,16 +69,15 @@ TITLES = {
 }
 
 
+UNREAD_BODY = frozenset({408, 413})
+"""Answers given before the body was read: the connection is closed after them (the rest of
+the body is never read, so the connection cannot carry another request)."""
+
 _RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance", "errors"})
 
 
 def problem(
-    request: Request,
-    status: int,
-    code: str,
-    detail: str,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     body = {
         "type": f"https://refundkit.dev/problems/{code}",
@@ -72,19 +85,34 @@ def problem(
         "status": status,
         "code": code,
         "detail": detail,
-        "instance": request_id(request),
         **extra,
     }
+    PROBLEMS.labels(code).inc()
+    request_id = request_context.current()
+    if request_id is not None:  # this occurrence: ``urn:request:<X-Request-Id>``
+        body["instance"] = instance_of(request_id)
+        headers = {**(headers or {}), "X-Request-Id": request_id}
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    if status in UNREAD_BODY:
+        headers = {**(headers or {}), "Connection": "close"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def instance_of(request_id: str) -> str:
+    """A problem's ``instance``: this occurrence, named by the request's X-Request-Id."""
+    return f"urn:request:{request_id}"
+
+
 def status_of(error: e.RefundkitError) -> int:
-    for kind, status in STATUS_BY_ERROR:
-        if isinstance(error, kind):
-            return status
-    return 400
+    """The status of the error's own class, else of its nearest mapped ancestor; an error
+    with none (a bug the unit test catches) is a 500."""
+    by_class = dict(STATUS_BY_ERROR)
+    for kind in type(error).__mro__:
+        if kind in by_class:
+            return by_class[kind]
+    log.error("no HTTP status for %s", type(error).__name__)
+    return 500
 
 
 def install(app: FastAPI) -> None:
@@ -94,9 +122,7 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         # An id or a filter with NUL can match nothing, and PostgreSQL cannot even compare it.
         if "\x00" in request.url.path or "%00" in str(request.url.query):
-            return problem(
-                request, 422, "validation_error", "the address may not contain NUL characters"
-            )
+            return problem(422, "validation_error", "the address may not contain NUL characters")
         return await call_next(request)
 
     @app.exception_handler(e.RefundkitError)
@@ -109,15 +135,14 @@ def install(app: FastAPI) -> None:
         }
         retry_after = exc.extra.get("retry_after")
         headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
-        return problem(request, status, exc.code, exc.detail, headers, **extra)
+        return problem(status, exc.code, exc.detail, headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         issues = [issue_of(err) for err in exc.errors()]
         first = issues[0] if issues else {"field": "", "message": "invalid request"}
         detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-        return problem(request, 422, "validation_error", detail, field=first["field"],
-                       errors=issues)  # fmt: skip
+        return problem(422, "validation_error", detail, field=first["field"], errors=issues)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -125,18 +150,18 @@ def install(app: FastAPI) -> None:
             # The framework could not read the body at all (not UTF-8, not a form): as
             # invalid as malformed JSON, and answered the same way.
             detail = f"body: the body could not be read ({exc.detail})"
-            return problem(request, 422, "validation_error", detail, field="body")
+            return problem(422, "validation_error", detail, field="body")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request)
-        return problem(request, exc.status_code, code, str(exc.detail), headers or None)
+        return problem(exc.status_code, code, str(exc.detail), headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
         return problem(
-            request, 500, "internal_error", "something went wrong on our side; nothing was changed"
+            500, "internal_error", "something went wrong on our side; nothing was changed"
         )
 
 

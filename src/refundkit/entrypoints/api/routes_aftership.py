@@ -12,16 +12,23 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from refundkit.adapters.aftership import SIGNATURE_HEADER, scans_from_webhook, signature_matches
-from refundkit.domain.errors import Unauthenticated, ValidationError
+from refundkit.adapters.aftership import (
+    SIGNATURE_HEADER,
+    check_fresh,
+    scans_from_webhook,
+    signature_matches,
+)
+from refundkit.domain.errors import BodyTooLarge, Unauthenticated, ValidationError
 from refundkit.domain.roles import Role
-from refundkit.entrypoints.api.auth import DepsDep, current_user
-from refundkit.entrypoints.api.routes_files import declared_length
+from refundkit.entrypoints.api.auth import DepsDep, key_user
+from refundkit.entrypoints.api.bodies import capped_body, check_depth
+from refundkit.entrypoints.api.guards import GuardedRoute, own_body
+from refundkit.entrypoints.api.schemas import holds_nul
 from refundkit.service import tracking, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.records import User
 
-router = APIRouter(prefix="/v1", tags=["tracking"])
+router = APIRouter(prefix="/v1", tags=["tracking"], route_class=GuardedRoute)
 _bearer = HTTPBearer(auto_error=False)
 SECRET_VARIABLE = "REFUNDKIT_AFTERSHIP_WEBHOOK_SECRET"  # noqa: S105 (a variable name)
 MAX_BODY = 2_000_000
@@ -36,26 +43,32 @@ class AfterShipOut(BaseModel):
 
 
 @router.post("/tracking-events/aftership", response_model=AfterShipOut)
+@own_body
 async def aftership_webhook(
     request: Request, deps: DepsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AfterShipOut:  # fmt: skip
     """AfterShip's ``tracking_update`` webhook. Authenticated by the platform's API key, or
     by AfterShip's ``aftership-hmac-sha256`` signature when
-    ``REFUNDKIT_AFTERSHIP_WEBHOOK_SECRET`` holds the webhook secret. [platform, admin]"""
-    declared = declared_length(request)
-    if declared is not None and declared > MAX_BODY:
-        raise _too_large()  # before a byte of the body is read
+    ``REFUNDKIT_AFTERSHIP_WEBHOOK_SECRET`` holds the webhook secret; a signed body's ``ts``
+    must be at most 3 days old (AfterShip's last retry comes 2.8 days after the first try).
+    At most 2 MB and 1,000 checkpoints. [platform, admin]"""
     user = None
     if credentials is not None:  # a key: known before the body is read
-        user = await run_in_threadpool(current_user, deps, credentials)
-    body = await _capped_body(request)
+        user = await run_in_threadpool(key_user, deps, credentials)
+    body = await capped_body(request, MAX_BODY, _too_large)
+    check_depth(body)
+    signed = user is None
     if user is None:
         user = await run_in_threadpool(_signed, deps, body, request.headers.get(SIGNATURE_HEADER))
     try:
         payload = json.loads(body)
     except ValueError:
         raise ValidationError("the body must be AfterShip's JSON", field="body") from None
+    if holds_nul(payload):
+        raise ValidationError("text may not contain NUL (\\u0000) characters", field="body")
+    if signed:  # a captured body replayed later is refused
+        check_fresh(payload, deps.clock.now())
     batch = scans_from_webhook(payload, deps.clock.now())
 
     def ingest() -> int:
@@ -68,20 +81,8 @@ async def aftership_webhook(
                         new=new)  # fmt: skip
 
 
-async def _capped_body(request: Request) -> bytes:
-    """The body, refused as soon as it passes ``MAX_BODY`` (also when sent chunked)."""
-    chunks: list[bytes] = []
-    seen = 0
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen > MAX_BODY:
-            raise _too_large()
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large() -> ValidationError:
-    return ValidationError("the webhook body is larger than 2 MB", field="body")
+def _too_large() -> BodyTooLarge:
+    return BodyTooLarge("the webhook body is larger than 2 MB", field="body", limit=MAX_BODY)
 
 
 def _signed(deps: Deps, body: bytes, signature: str | None) -> User:

@@ -19,6 +19,8 @@ from refundkit.entrypoints.api import dispute_schemas as ds
 from refundkit.entrypoints.api import routes_files
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.bodies import capped_body, check_depth
+from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, page_of, query
 from refundkit.entrypoints.api.routes_files import UploadsDep
 from refundkit.service import disputes, files, orders
@@ -28,7 +30,7 @@ from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
 from refundkit.service.transactions import IdempotentRequest
 
-router = APIRouter(tags=["disputes"])
+router = APIRouter(tags=["disputes"], route_class=GuardedRoute)
 
 
 def _currency(uow: UnitOfWork, order_id: str) -> str:
@@ -301,6 +303,7 @@ EVIDENCE_BODY = {
 
 @router.post("/v1/disputes/{dispute_id}/evidence", response_model=ds.DisputeOut, status_code=201,
              openapi_extra={"requestBody": EVIDENCE_BODY})  # fmt: skip
+@own_body
 async def add_evidence(
     dispute_id: str, request: Request, deps: DepsDep, user: UserDep, uploads: UploadsDep
 ) -> Response:
@@ -318,8 +321,10 @@ async def add_evidence(
             )  # fmt: skip
         file_id = stored.id
     else:
+        raw = await capped_body(request)
+        check_depth(raw)
         try:
-            body = EvidenceIn.model_validate_json(await request.body())
+            body = EvidenceIn.model_validate_json(raw)
         except PydanticValidationError as exc:
             raise ValidationError(f"send {{file_id, note}} or a multipart file: {exc}") from exc
         file_id, note = body.file_id, body.note

@@ -21,11 +21,12 @@ from pydantic import BaseModel
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
-from starlette.types import Message, Receive
 
 from refundkit.adapters.evidence_storage import uploads_from_env
 from refundkit.domain.errors import ValidationError
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.bodies import capped_request
+from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.responses import KnownQueryOnly, query
 from refundkit.service import files
 from refundkit.service.file_ports import FileRecord, StagedBlob, Uploads
@@ -33,7 +34,7 @@ from refundkit.service.file_ports import FileRecord, StagedBlob, Uploads
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
-router = APIRouter(prefix="/v1/files", tags=["files"])
+router = APIRouter(prefix="/v1/files", tags=["files"], route_class=GuardedRoute)
 
 MULTIPART_OVERHEAD = 16 * 1024
 """Room for boundaries, part headers and the small text fields around the file."""
@@ -179,38 +180,6 @@ class _MultipartReceiver:
         self.complete = True
 
 
-def declared_length(request: Request) -> int | None:
-    """The body's ``Content-Length``, None when not declared (chunked)."""
-    raw = request.headers.get("content-length")
-    if raw is None:
-        return None
-    try:
-        length = int(raw)
-    except ValueError:
-        raise ValidationError("Content-Length is not a number") from None
-    if length < 0:
-        raise ValidationError("Content-Length is negative")
-    return length
-
-
-def capped_receive(receive: Receive, body_limit: int, max_bytes: int) -> Receive:
-    """``receive`` refusing the request (413, the file limit ``max_bytes`` in its message) as
-    soon as more than ``body_limit`` bytes of body have come in: for a body without
-    ``Content-Length`` (chunked), which no header check can refuse in advance."""
-    seen = 0
-
-    async def capped() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > body_limit:
-                raise files.too_large(max_bytes)
-        return message
-
-    return capped
-
-
 @asynccontextmanager
 async def received_upload(
     request: Request, uploads: Uploads, text_fields: frozenset[str]
@@ -221,20 +190,14 @@ async def received_upload(
     For other multipart endpoints too (a dispute's ``/evidence``, fields ``file``, ``note``).
     """
     body_limit = uploads.max_bytes + MULTIPART_OVERHEAD
-    declared = declared_length(request)
-    if declared is not None and declared > body_limit:
-        raise files.too_large(uploads.max_bytes)  # before a byte of the body is read
+    capped = capped_request(request, body_limit, lambda: files.too_large(uploads.max_bytes))
     kind, params = parse_options_header(request.headers.get("content-type"))
     boundary = params.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise ValidationError("send the file as multipart/form-data (fields: file, purpose)")
     receiver = _MultipartReceiver(boundary, uploads, text_fields)
     try:
-        seen = 0
-        async for chunk in request.stream():
-            seen += len(chunk)
-            if seen > body_limit:
-                raise files.too_large(uploads.max_bytes)
+        async for chunk in capped.stream():
             if chunk:
                 receiver.feed(chunk)
         if not receiver.complete:
@@ -293,6 +256,7 @@ UPLOAD_BODY = {
 
 @router.post("", status_code=201, response_model=FileOut,
              openapi_extra={"requestBody": UPLOAD_BODY})  # fmt: skip
+@own_body
 async def upload_file(
     request: Request, deps: DepsDep, user: UserDep, uploads: UploadsDep
 ) -> Response:

@@ -13,6 +13,7 @@ from refundkit.domain.ledger import seller_debt_account, seller_payable_account
 from refundkit.domain.money import CurrencyCatalog
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import (
     RequiredIdempotencyDep,
     command,
@@ -21,7 +22,7 @@ from refundkit.entrypoints.api.responses import (
 from refundkit.service import ledger_queries, payouts
 from refundkit.service.payouts import SellerBalance
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", route_class=GuardedRoute)
 
 
 def _postings(catalog: CurrencyCatalog, account: str, totals: dict[str, int]) -> list[s.PostingOut]:

@@ -11,11 +11,12 @@ from pydantic import BaseModel
 from refundkit.domain.notifications import NotificationKind, NotificationStatus
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import PageDep, query
 from refundkit.service import notifications
 from refundkit.service.notification_records import Notification
 
-router = APIRouter(prefix="/v1", tags=["notifications"])
+router = APIRouter(prefix="/v1", tags=["notifications"], route_class=GuardedRoute)
 
 
 class NotificationOut(BaseModel):

@@ -12,6 +12,7 @@ from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import (
     IdempotencyDep,
     PageDep,
@@ -24,7 +25,7 @@ from refundkit.service.deps import Deps
 from refundkit.service.orders import OrderDetails
 from refundkit.service.records import User
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=GuardedRoute)
 
 
 def _draft_maker(deps: Deps, body: s.OrderIn) -> Callable[[User, User], OrderDraft]:

@@ -11,13 +11,14 @@ from refundkit.domain.errors import Forbidden, NotFound
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import JSON, IdempotencyDep, command
 from refundkit.service import timers, tracking, transactions, users
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import Tier, TrackingScan, User
 from refundkit.service.users import NewUser
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", route_class=GuardedRoute)
 
 
 @router.post("/users", status_code=201, response_model=s.UserOut, tags=["users"])
@@ -48,6 +49,23 @@ def create_user(body: s.UserIn, deps: DepsDep, user: UserDep, idem: IdempotencyD
 @router.get("/users/{user_id}", response_model=s.UserOut, tags=["users"])
 def get_user(user_id: str, deps: DepsDep, user: UserDep) -> s.UserOut:
     return s.UserOut.of(users.get_user(deps, user, user_id))
+
+
+@router.post("/users/{user_id}/api-keys/rotate", response_model=s.UserOut, tags=["users"])
+def rotate_api_key(user_id: str, deps: DepsDep, user: UserDep, idem: IdempotencyDep) -> Response:
+    """A new API key for the user, in this answer only; its earlier keys stop working at
+    once [platform]."""
+    return command(deps, idem, lambda uow: users.rotate_api_key(deps, uow, user, user_id),
+                   lambda made: s.UserOut.of(made[0], api_key=made[1]), 200,
+                   stored=lambda made: s.UserOut.of(made[0]))  # fmt: skip
+
+
+@router.post("/users/{user_id}/api-keys/revoke", response_model=s.UserOut, tags=["users"])
+def revoke_api_keys(user_id: str, deps: DepsDep, user: UserDep,
+                    idem: IdempotencyDep) -> Response:  # fmt: skip
+    """Every API key of the user stops working at once [platform]."""
+    return command(deps, idem, lambda uow: users.revoke_api_keys(deps, uow, user, user_id),
+                   s.UserOut.of)  # fmt: skip
 
 
 @router.get("/me", response_model=s.UserOut, tags=["users"])

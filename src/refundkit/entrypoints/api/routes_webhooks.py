@@ -12,11 +12,12 @@ from refundkit.domain.errors import ValidationError
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, page_of, query
 from refundkit.service import webhooks
 from refundkit.service.webhook_records import Delivery
 
-router = APIRouter(prefix="/v1", tags=["webhooks"])
+router = APIRouter(prefix="/v1", tags=["webhooks"], route_class=GuardedRoute)
 
 
 class EndpointIn(s.Body):

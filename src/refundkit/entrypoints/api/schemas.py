@@ -20,6 +20,7 @@ from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus, P
 from refundkit.domain.refunds import PaymentMethod, Refund, RefundStatus
 from refundkit.domain.roles import Role
 from refundkit.domain.tracking import Signal
+from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
 from refundkit.service.orders import OrderDetails
 from refundkit.service.records import StoredEvent, Tier, User
 
@@ -35,18 +36,25 @@ class Body(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
-        if _holds_nul(data):
+        if holds_nul(data):
             raise ValueError("text may not contain NUL (\\u0000) characters")
         return data
 
 
-def _holds_nul(data: Any) -> bool:
-    if isinstance(data, str):
-        return "\x00" in data
-    if isinstance(data, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in data.items())
-    if isinstance(data, list | tuple):
-        return any(_holds_nul(v) for v in data)
+def holds_nul(data: Any) -> bool:
+    """Whether any text in ``data`` (keys included) holds NUL; walked with a stack, not by
+    recursion, so no nesting can overflow it."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
     return False
 
 
@@ -232,6 +240,7 @@ class AmountsOut(BaseModel):
     refundable: str
     released: str
     clawed_back: str
+    charged_back: str
     commission: str
 
 
@@ -280,6 +289,8 @@ class OrderOut(BaseModel):
     extension_days_granted: int
     tracking_flags: list[TrackingFlagOut]
     dispute_id: str | None
+    chargebacks: list[ChargebackOut]
+    """The buyer's bank reversing the payment (docs/chargebacks.md), oldest first."""
     next_actions: list[NextActionOut]
 
     @classmethod
@@ -312,6 +323,7 @@ class OrderOut(BaseModel):
                                refunded=m(order.refunded_amount), refundable=m(order.refundable),
                                released=m(order.released_amount),
                                clawed_back=m(order.clawed_back_amount),
+                               charged_back=m(order.charged_back_amount),
                                commission=m(order.commission_amount)),
             deadlines=DeadlinesOut(pay_by=d.pay_by, free_cancel_until=d.free_cancel_until,
                                    ship_by=d.ship_by, cancel_respond_by=d.cancel_respond_by,
@@ -334,6 +346,7 @@ class OrderOut(BaseModel):
                 for f in order.tracking_flags
             ],
             dispute_id=order.open_dispute_id,
+            chargebacks=[ChargebackOut.of(catalog, cb) for cb in found.chargebacks],
             next_actions=[
                 NextActionOut(actor=a.actor.value, action=a.action.value, due_by=a.due_by,
                               on_timeout=a.on_timeout)
@@ -361,6 +374,12 @@ class RefundOut(BaseModel):
     execute_after: datetime
     succeeded_at: datetime | None
     failure_reason: str | None
+    psp: str | None
+    """The payment provider that executed the refund (``sandbox``, ``stripe``); null until
+    it is executed."""
+    psp_reference: str | None
+    """The provider's own id of the refund (Stripe's ``re_...``); null until the provider
+    made one."""
     line_amounts: list[str]
     """What the refund took from each item of the order, in order, then from shipping."""
     clawed_back: str
@@ -382,6 +401,8 @@ class RefundOut(BaseModel):
             execute_after=refund.execute_after,
             succeeded_at=refund.succeeded_at,
             failure_reason=refund.failure_reason,
+            psp=refund.psp,
+            psp_reference=refund.psp_reference,
             line_amounts=[money_text(catalog, a, refund.currency) for a in refund.line_amounts],
             clawed_back=money_text(catalog, refund.clawback_amount, refund.currency),
         )

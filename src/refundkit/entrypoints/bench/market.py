@@ -17,6 +17,10 @@ from refundkit.service.records import Tier, TrackingScan, User
 from refundkit.service.users import NewUser, add_user, ensure_platform_key
 
 PLATFORM_KEY = "pk_bench_platform"
+SINK_ALLOWED = "127.0.0.1/32"
+THROWAWAY_KEY = "bench-throwaway-database-key-not-secret"
+"""The bench's own database and webhook sink (on 127.0.0.1) outside the sandbox: the sink
+is allowed explicitly, and the webhook secrets are sealed with a key of no value."""
 
 
 @dataclass

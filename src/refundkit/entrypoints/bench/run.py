@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refundkit.entrypoints.bench import workloads_db, workloads_http, workloads_sweep
-from refundkit.entrypoints.bench.market import make_people
+from refundkit.entrypoints.bench.market import SINK_ALLOWED, THROWAWAY_KEY, make_people
 from refundkit.entrypoints.bench.measure import Result
 from refundkit.entrypoints.bench.workloads_http import Sizes
 from refundkit.entrypoints.bootstrap import build
@@ -60,7 +60,7 @@ def bench(
 ) -> BenchRun:
     work.mkdir(parents=True, exist_ok=True)
     url = fresh_database(database_url, work / "bench.sqlite3", SCHEMA)
-    runtime = build(url=url)
+    runtime = build(url=url, webhook_allow_private=SINK_ALLOWED, secret_key=THROWAWAY_KEY)
     run = BenchRun(shown(url), runtime.engine.dialect.name, machine=_machine())
     wanted = only or {1, 2, 3, 4, 5, 6}
     try:

@@ -46,10 +46,14 @@ def _serve(url: str, port: int, statements: Synchronized[int], evidence_dir: str
     from fastapi import Request
 
     from refundkit.entrypoints.api.app import create_app
+    from refundkit.entrypoints.api.guards import own_body
+    from refundkit.entrypoints.bench.market import SINK_ALLOWED, THROWAWAY_KEY
     from refundkit.entrypoints.bootstrap import build
 
     os.environ["REFUNDKIT_EVIDENCE_DIR"] = evidence_dir
-    runtime = build(url=url, migrate=False)
+    runtime = build(
+        url=url, migrate=False, webhook_allow_private=SINK_ALLOWED, secret_key=THROWAWAY_KEY
+    )
     app = create_app(runtime.deps)
 
     @app.get("/bench/bare")
@@ -61,6 +65,7 @@ def _serve(url: str, port: int, statements: Synchronized[int], evidence_dir: str
         return {"status": "ok", "echo": len(body)}
 
     @app.post("/bench/drain", status_code=201)
+    @own_body  # reads as much as an upload, like /v1/files
     async def drain(request: Request) -> dict[str, int]:
         size = 0
         async for chunk in request.stream():
@@ -92,10 +97,13 @@ def _work(url: str, statements: Synchronized[int], poll: float) -> None:
 
     import sqlalchemy as sa
 
+    from refundkit.entrypoints.bench.market import SINK_ALLOWED, THROWAWAY_KEY
     from refundkit.entrypoints.bootstrap import build
     from refundkit.entrypoints.worker import run_worker
 
-    runtime = build(url=url, migrate=False)
+    runtime = build(
+        url=url, migrate=False, webhook_allow_private=SINK_ALLOWED, secret_key=THROWAWAY_KEY
+    )
 
     def seen(*_args: Any) -> None:
         with statements.get_lock():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from refundkit.adapters.settings import Settings
 from refundkit.domain.errors import RefundkitError
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.cli.bench_command import bench
@@ -43,6 +42,16 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _prepare(*, sandbox: bool) -> Settings:
+    """Settings checked (a clear refusal when wrong), then the log handler installed."""
+    from refundkit.entrypoints.cli.processes import SettingsError, prepare
+
+    try:
+        return prepare(sandbox=sandbox)
+    except SettingsError as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -54,10 +63,10 @@ def serve(
     worker: Annotated[bool, typer.Option(help="Run the timer worker in this process")] = True,
     policy: PolicyOption = None,
 ) -> None:
-    """Serve the API (and the worker) on one process."""
-    import uvicorn
-
+    """Serve the API (and the worker) on one process. SIGTERM: in-flight requests finish
+    (up to REFUNDKIT_SHUTDOWN_GRACE_SECONDS), then it exits 0."""
     from refundkit.entrypoints.api.app import create_app
+    from refundkit.entrypoints.api.guards import body_timeouts_from_env
     from refundkit.entrypoints.bootstrap import build
     from refundkit.entrypoints.cli.demo import (
         TRY,
@@ -66,9 +75,16 @@ def serve(
         reissue_passwords,
         seed,
     )
+    from refundkit.entrypoints.cli.processes import metrics_listener, serve_api
+    from refundkit.entrypoints.serving import server_limits_from_env
     from refundkit.entrypoints.worker import start_in_thread
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _prepare(sandbox=sandbox)
+    try:
+        limits = server_limits_from_env()
+        body_timeouts_from_env()
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
     try:
         runtime = build(sandbox=sandbox, policy_path=policy)
     except RefundkitError as exc:
@@ -77,7 +93,9 @@ def serve(
     demo_logins = None
     if demo:
         data: DemoData | None = seed(
-            runtime.deps, os.environ.get("REFUNDKIT_PLATFORM_KEY"), runtime.sandbox_clock
+            runtime.deps,
+            settings.platform_key.get_secret_value() if settings.platform_key else None,
+            runtime.sandbox_clock,
         )
         if data is None:
             console.print("[yellow]The database already holds users: demo data not added; "
@@ -90,13 +108,12 @@ def serve(
         demo_logins = [{"name": a.user.name, "role": a.user.role.value, "email": a.user.email,
                         "password": a.password, "try": TRY.get(a.user.email, "")}
                        for a in accounts]  # fmt: skip
-    if worker:
-        start_in_thread(runtime.deps)
+    in_process = start_in_thread(runtime.deps) if worker else None
+    metrics_listener(settings, runtime)
     console.print(f"refundkit is listening on [bold]{url}[/] (sign in: {url}/sign-in, "
                   f"API docs: {url}/docs)")  # fmt: skip
-    uvicorn.run(
-        create_app(runtime.deps, demo_logins=demo_logins), host=host, port=port, log_level="warning"
-    )
+    serve_api(create_app(runtime.deps, demo_logins=demo_logins), runtime, settings,
+              host=host, port=port, limits=limits, worker=in_process)  # fmt: skip
 
 
 @app.command("worker")
@@ -110,22 +127,36 @@ def worker_command(
     policy: PolicyOption = None,
 ) -> None:
     """Fire due timers, relay events, send webhooks and notifications until stopped (several
-    workers may share PostgreSQL)."""
-    import threading
-
+    workers may share PostgreSQL). SIGTERM: the batch in hand finishes, then it exits 0."""
     from refundkit.entrypoints.bootstrap import build
-    from refundkit.entrypoints.worker import run_worker
+    from refundkit.entrypoints.cli.processes import metrics_listener, run_worker_process
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _prepare(sandbox=sandbox)
     try:
         runtime = build(sandbox=sandbox, policy_path=policy)
     except RefundkitError as exc:
         raise _fail(exc.detail) from exc
-    stop = threading.Event()
+    metrics_listener(settings, runtime)
+    run_worker_process(runtime, poll=poll, batch=batch)
+
+
+@app.command("config")
+def config_command() -> None:
+    """Print the effective settings (secrets masked) and where each came from; exits 2
+    when one is wrong."""
+    from refundkit.adapters.settings import SettingsError, load, shown, unknown_names
+
     try:
-        run_worker(runtime.deps, stop, poll_seconds=poll, batch=batch)
-    except KeyboardInterrupt:
-        stop.set()
+        settings = load()
+    except SettingsError as exc:
+        raise _fail(str(exc)) from exc
+    table = Table("setting", "value", "from")
+    for name, value, source in shown(settings):
+        table.add_row(name, value, source)
+    console.print(table)
+    for name, close in unknown_names():
+        hint = f"; did you mean {close}?" if close else ""
+        errors.print(f"[yellow]warning:[/] {name} is not a setting{hint}", highlight=False)
 
 
 @app.command()

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refundkit.domain.errors import NotFound, RefundkitError
-from refundkit.entrypoints.api.problems import status_of
+from refundkit.entrypoints.api.problems import UNREAD_BODY, status_of
 from refundkit.entrypoints.web import (
     routes_auth,
     routes_calendar,
@@ -24,7 +24,7 @@ from refundkit.entrypoints.web.render import Pages
 from refundkit.entrypoints.web.session import FormRefused, SignInRequired, sign_in_url
 
 STATIC = Path(__file__).parent / "static"
-API_PREFIXES = ("/v1", "/docs", "/openapi.json", "/healthz")
+API_PREFIXES = ("/v1", "/docs", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 def is_page(request: Request) -> bool:
@@ -70,6 +70,8 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
             return error_page(request, 404, "Not found",
                               "There is no such page, or it is not yours to see.")  # fmt: skip
         page = error_page(request, status_of(exc), "That did not work", exc.detail)
+        if page.status_code in UNREAD_BODY:
+            page.headers["Connection"] = "close"
         retry_after = exc.extra.get("retry_after")
         if isinstance(retry_after, int):  # a rate limit: when to try again
             page.headers["Retry-After"] = str(retry_after)

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from refundkit.adapters.passwords import verify_password
 from refundkit.domain.errors import RateLimited, Unauthenticated
 from refundkit.domain.roles import Role
+from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.web.session import (
     FormRefused,
     PostedDep,
@@ -29,7 +30,7 @@ from refundkit.entrypoints.web.session import (
 )
 from refundkit.service import sign_in_limits, transactions, web_sessions
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 SIGN_IN_COOKIE = "rk_signin"
 HOME_BY_ROLE = {Role.BUYER: "/orders", Role.SELLER: "/seller", Role.AGENT: "/agent",
                 Role.ADMIN: "/dashboard"}  # fmt: skip
@@ -71,6 +72,7 @@ def sign_in_form(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/sign-in")
+@own_body
 async def sign_in(request: Request) -> Response:
     form = await read_form(request)
     expected = request.cookies.get(SIGN_IN_COOKIE, "")

@@ -11,6 +11,7 @@ from icalendar import Alarm, Calendar, Event
 
 from refundkit.domain.errors import NotFound
 from refundkit.domain.roles import Role
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import PostedDep, ViewerDep, deps_of, pages_of
 from refundkit.entrypoints.web.views import DEADLINE_LABELS, RELEVANT_WHILE, describe, title_of
@@ -19,7 +20,7 @@ from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 FEED_DEADLINES = ("free_cancel_until", "ship_by", "delivery_deadline", "dispute_opens_at",
                   "dispute_closes_at")  # fmt: skip
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from refundkit.domain.errors import NotFound, RefundkitError, ValidationError
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.problems import status_of
 from refundkit.entrypoints.api.routes_files import content_disposition
 from refundkit.entrypoints.api.schemas import minor_units
@@ -24,7 +25,7 @@ from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "video/mp4"})
 
 
@@ -179,7 +180,7 @@ def evidence_file(file_id: str, request: Request, viewer: ViewerDep) -> Response
             if inline else disposition,
             "Content-Length": str(record.size),
             "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=3600",
+            "Cache-Control": "private, no-store",  # as the API's download: never kept
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )  # fmt: skip

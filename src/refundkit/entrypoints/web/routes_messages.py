@@ -8,11 +8,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import ViewerDep, deps_of, pages_of
 from refundkit.service import notifications
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 PAGE_SIZE = 50
 
 

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.errors import NotFound, RefundkitError, ValidationError
 from refundkit.domain.roles import Role
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.problems import status_of
 from refundkit.entrypoints.api.schemas import minor_units
 from refundkit.entrypoints.web.actions import ORDER_FORMS, due_by_form, my_forms
@@ -31,7 +32,7 @@ from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 WINDOW_WARNING = timedelta(days=5)
 MESSAGES_COUNTED = 99
 """The order page counts the messages about the order up to this, then shows ``99+``."""

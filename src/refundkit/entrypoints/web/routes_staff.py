@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from refundkit.domain.disputes.model import DisputeStatus
 from refundkit.domain.errors import NotFound
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.web.charts import Series, horizontal_bars, stacked_bars
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import ViewerDep, deps_of, pages_of
@@ -15,7 +16,7 @@ from refundkit.service import disputes, reports
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 
 def _staff(user: User) -> None:

@@ -15,7 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from refundkit.entrypoints.api.routes_files import MULTIPART_OVERHEAD, capped_receive
+from refundkit.domain.errors import ValidationError
+from refundkit.entrypoints.api.bodies import capped_request
+from refundkit.entrypoints.api.guards import own_body
+from refundkit.entrypoints.api.routes_files import MULTIPART_OVERHEAD
 from refundkit.entrypoints.web.render import Pages
 from refundkit.service import files
 from refundkit.service.deps import Deps
@@ -130,17 +133,23 @@ async def read_form(request: Request) -> FormData:
     """The posted form. A body announced larger than every file a form may carry is refused
     before a byte of it is read; one sent without ``Content-Length`` (chunked) is cut off as
     soon as it passes that size, before the rest is written anywhere (each file is checked
-    again, against the file limit, when it is stored)."""
-    limit = form_body_limit(request)
-    declared = request.headers.get("content-length", "")
+    again, against the file limit, when it is stored). No field may hold a NUL character,
+    as on the API (PostgreSQL cannot store one, SQLite would)."""
     uploads: Uploads = request.app.state.uploads
-    if declared.isdigit() and int(declared) > limit:
-        raise files.too_large(uploads.max_bytes)
-    capped = Request(request.scope, capped_receive(request.receive, limit, uploads.max_bytes))
-    return await capped.form(max_files=MAX_FILES, max_fields=MAX_FIELDS,
+    capped = capped_request(request, form_body_limit(request),
+                            lambda: files.too_large(uploads.max_bytes))  # fmt: skip
+    form = await capped.form(max_files=MAX_FILES, max_fields=MAX_FIELDS,
                              max_part_size=MAX_FIELD_BYTES)  # fmt: skip
+    for name, value in form.multi_items():
+        text = value if isinstance(value, str) else (value.filename or "")
+        if "\x00" in name or "\x00" in text:
+            await form.close()
+            raise ValidationError("a field of the form holds a NUL character, which no text "
+                                  "may contain", field=name.replace("\x00", ""))  # fmt: skip
+    return form
 
 
+@own_body
 async def posted(request: Request) -> Posted:
     viewer = await run_in_threadpool(_lookup, request)
     if viewer is None:

@@ -1,0 +1,1 @@
+"""Chargebacks: the buyer asked the bank, not us, to reverse the payment."""

@@ -1,0 +1,112 @@
+"""Appeals (DESIGN §3): once per dispute, by either party, within the appeal window and
+with new evidence, a dispute that ended goes to an agent, who upholds its outcome or sets
+a new one. The rule of who may appeal and when is the dispute table's row ``appeal``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
+from refundkit.domain.disputes.machine import DisputeAction
+from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
+from refundkit.domain.errors import (
+    EvidenceRequired,
+    Forbidden,
+    InvalidAmount,
+    InvalidTransition,
+    ValidationError,
+)
+from refundkit.domain.orders.escrow import refund_order
+from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    id: str
+    dispute_id: str
+    by_role: str
+    by_user: str
+    reason: str
+    created_at: datetime
+    status: str = "open"
+    """``open``, then ``upheld`` or ``changed`` when an agent has answered."""
+
+
+def appeal(
+    ctx: Context, d: Dispute, order: Order, reason: str, evidence_count: int
+) -> tuple[Appeal, Outcome]:
+    """A party appeals the outcome; the money stays where it is until an agent answers."""
+    if ctx.actor.role not in (Role.BUYER, Role.SELLER):
+        raise Forbidden("only the buyer or the seller may appeal")
+    _step(ctx, d, DisputeAction.APPEAL)
+    if not reason.strip():
+        raise ValidationError("say why you appeal", field="reason")
+    if evidence_count < 1:
+        raise EvidenceRequired("an appeal brings new evidence", field="evidence_ids")
+    _hold_for_appeal(order, d)
+    assert ctx.actor.id is not None
+    made = Appeal(ctx.ids.new("apl"), d.id, ctx.actor.role.value, ctx.actor.id, reason.strip(),
+                  ctx.now)  # fmt: skip
+    d.appealed = True
+    return made, Outcome(events=[_event(ctx, d, "dispute.appealed")])
+
+
+def decide_appeal(
+    ctx: Context, d: Dispute, order: Order, *, uphold: bool, outcome: str | None,
+    amount: int | None, rationale: str,
+) -> Outcome:  # fmt: skip
+    """An agent answers an appeal: the outcome stands, or a new one replaces it. Money
+    already paid back is never taken from the buyer again, so a new outcome may only add
+    to what the dispute refunded; the difference leaves escrow now."""
+    if ctx.actor.role not in (Role.AGENT, Role.ADMIN):
+        raise Forbidden("only an agent decides an appeal")
+    if not rationale.strip():
+        raise ValidationError("a decision needs a rationale", field="rationale")
+    result = Outcome()
+    if uphold:
+        result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="upheld"))
+        return result.merge(_release_hold(ctx, order, d))
+    previous = d.refund_amount or 0
+    ceiling = previous + order.refundable
+    try:
+        chosen = DisputeOutcome(outcome or "")
+    except ValueError:
+        raise ValidationError(f"unknown outcome {outcome!r}", field="outcome") from None
+    if chosen is DisputeOutcome.FULL_REFUND:
+        total = ceiling
+    elif chosen is DisputeOutcome.NO_REFUND:
+        total = 0
+    elif amount is None or not 0 < amount < ceiling:
+        raise InvalidAmount("a partial refund needs an amount below the order's refundable total",
+                            field="refund_amount")  # fmt: skip
+    else:
+        total = amount
+    if total < previous:
+        raise InvalidTransition("money already refunded to the buyer is not taken back")
+    d.status = DisputeStatus.RESOLVED
+    d.outcome = _outcome_of(total, ceiling)
+    d.refund_amount = total
+    d.decided_by = DecidedBy.AGENT
+    d.rule = None
+    d.rationale = rationale.strip()
+    d.resolved_at = ctx.now
+    result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="changed",
+                                outcome=d.outcome.value, refund_amount=total))  # fmt: skip
+    if total > previous:
+        result.merge(refund_order(ctx, order, total - previous, f"appeal of {d.id}"))
+    if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
+        order.status = OrderStatus.REFUNDED
+        order.open_dispute_id = None
+        return result
+    return result.merge(_release_hold(ctx, order, d))
+
+
+def _hold_for_appeal(order: Order, d: Dispute) -> None:
+    """An appeal keeps the money where it is until an agent has answered it."""
+    if order.open_dispute_id not in (None, d.id):
+        raise InvalidTransition("another dispute is open on this order; appeal once it ends")
+    if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        order.open_dispute_id = d.id

@@ -1,0 +1,48 @@
+"""The policy rules an automatic outcome cites. Each name is a key of the policy
+(``section.key`` of ``policy/default.toml``, listed in docs/policy.md), so a reader goes
+from an outcome's ``rule`` straight to the number that decided it; a unit test fails when a
+name here is no policy key.
+
+Every event or decision the system makes on its own (a deadline passed, a tracking signal,
+a tier) carries ``rule`` = one of these, never a free string.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Rule(StrEnum):
+    PAY_WITHIN = "payment.pay_within_hours"
+    CANCELLATION_SELLER_ANSWER = "cancellation.seller_answer_hours"
+    HANDLING_TIME = "shipping.handling_business_days"
+    MAX_DELIVERY_DAYS = "shipping.max_delivery_days"
+    """The protection period (the order's promised delivery days, at most this) ended."""
+    RELEASE_ON_CONFIRMATION = "protection.release_on_confirmation"
+    DISPUTE_WINDOW = "protection.dispute_closes_after_delivery_days"
+    EXTENSION_ANSWER = "protection.extension_answer_hours"
+    REMINDER_BEFORE_CLOSE = "reminders.before_dispute_close_days"
+    SELLER_ANSWER = "disputes.seller_answer_days"
+    AUTO_ESCALATE = "disputes.auto_escalate_after_days"
+    AGENT_SLA = "disputes.agent_sla_business_days"
+    RETURN_SHIP_WITHIN = "disputes.return_ship_within_days"
+    RETURN_CONFIRM_WITHIN = "disputes.return_confirm_within_days"
+    NOT_RECEIVED_AT_ONCE = "tracking.resolve_not_received_at_once"
+    FAST_REFUND = "fast_refund"
+    """A table of tiers: cite it with ``fast_refund_rule(tier)``."""
+
+
+def fast_refund_rule(tier: str) -> str:
+    """The Fast Refund tier that paid early, e.g. ``fast_refund.platinum``."""
+    return f"{Rule.FAST_REFUND}.{tier}"
+
+
+def not_received_rule(signal: str) -> str:
+    """The tracking signal that decided a not_received dispute, as the rule names it."""
+    return f"{Rule.NOT_RECEIVED_AT_ONCE}: {signal}"
+
+
+def cited_key(rule: str) -> str:
+    """The policy key a cited rule names (``fast_refund.gold`` and
+    ``tracking.resolve_not_received_at_once: shared_tracking`` included)."""
+    return rule.split(":", 1)[0].strip()
