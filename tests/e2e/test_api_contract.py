@@ -163,3 +163,10 @@ def test_defaults_only_where_the_server_applies_them(api: Api, spec: dict[str, A
     assert schemas["RequiredReasonIn"]["required"] == ["reason"]
     reject = spec["paths"]["/v1/disputes/{dispute_id}/reject"]["post"]["requestBody"]
     assert reject["content"]["application/json"]["schema"]["$ref"].endswith("RequiredReasonIn")
+
+
+def test_operation_ids_are_the_route_names(spec: dict[str, Any]) -> None:
+    """What generated clients name their functions (create_order, open_dispute): unique."""
+    ids = [op["operationId"] for _, _, op in _operations(spec)]
+    assert len(ids) == len(set(ids))
+    assert {"create_order", "open_dispute", "make_offer", "list_refunds"} <= set(ids)

@@ -40,6 +40,9 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
         docs_url=None,  # docs_page: Swagger UI from this site, not a CDN
         swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
+        # operationId = the route's function name (create_order, open_dispute): what a
+        # generated client names its functions.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.router.route_class = guards.GuardedRoute
     app.state.deps = deps
