@@ -92,3 +92,58 @@ def python_client(spec: dict[str, Any]) -> tuple[Path, str]:
             assert done.returncode == 0, done.stdout + done.stderr
             log.write_text(done.stdout + done.stderr)
     return final, log.read_text()
+
+
+TS_FOLDER = Path(__file__).parent / "ts"
+NODE_NEEDED = "the TypeScript client test needs node and npm (Node 20) on PATH"
+
+
+def node_missing() -> bool:
+    return shutil.which("node") is None or shutil.which("npm") is None
+
+
+def _node_modules() -> Path:
+    """``npm ci`` of the pinned packages into ``ts/node_modules``, again when the lock
+    changed."""
+    lock = (TS_FOLDER / "package-lock.json").read_bytes()
+    stamp = TS_FOLDER / "node_modules" / ".refundkit-lock"
+    wanted = hashlib.sha256(lock).hexdigest()
+    if not stamp.exists() or stamp.read_text() != wanted:
+        done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=TS_FOLDER,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        stamp.write_text(wanted)
+    return TS_FOLDER / "node_modules"
+
+
+def typescript_flow(spec: dict[str, Any]) -> Path:
+    """``flow.js``: the TypeScript flow compiled by ``tsc --strict`` against the types
+    openapi-typescript made from ``spec``."""
+    source = (TS_FOLDER / "flow.ts").read_text()
+    key = hashlib.sha256((digest(spec) + source).encode()).hexdigest()[:16]
+    work = CACHE / f"ts-{key}"
+    compiled, built = work / "out" / "flow.js", work / "built"
+    with _locked():
+        if not built.exists():
+            modules = _node_modules()
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            (work / "openapi.json").write_text(json.dumps(spec))
+            (work / "flow.ts").write_text(source)
+            (work / "node_modules").symlink_to(modules)
+            (work / "package.json").write_text('{"type": "module"}')
+            bin_ = modules / ".bin"
+            for step in (
+                # Without the flag a field with a default is required in request bodies too.
+                [str(bin_ / "openapi-typescript"), "openapi.json", "-o", "schema.d.ts",
+                 "--default-non-nullable", "false"],
+                [str(bin_ / "tsc"), "--strict", "--noEmit", "false", "--target", "es2022",
+                 "--module", "nodenext", "--moduleResolution", "nodenext",
+                 "--lib", "es2022,dom", "--skipLibCheck", "--noEmitOnError", "--outDir", "out",
+                 "flow.ts"],
+            ):  # fmt: skip
+                done = subprocess.run(step, cwd=work, capture_output=True, text=True,
+                                      check=False)  # fmt: skip
+                assert done.returncode == 0, f"{step[0]}:\n{done.stdout}{done.stderr}"
+            built.write_text("ok")
+    return compiled
