@@ -88,6 +88,15 @@ def test_an_unknown_query_parameter_is_refused(api: Api) -> None:
         assert body["field"] == next(p for p in params if p not in ("limit",)), body
 
 
+def test_a_parameter_given_twice_or_a_number_for_a_time_is_refused(api: Api) -> None:
+    answer = api.client.get("/v1/orders?limit=2&limit=3",
+                            headers={"Authorization": f"Bearer {api.platform_key}"})  # fmt: skip
+    assert assert_problem(answer, 422, "validation_error")["field"] == "limit"
+    answer = api.get("/v1/ledger/summary", params={"at": "6.2e-288"})
+    assert assert_problem(answer, 422, "validation_error")["field"] == "at"
+    assert api.get("/v1/ledger/summary", params={"at": "2026-11-02T09:00:00Z"}).status_code == 200
+
+
 def test_both_cursors_at_once_are_refused(api: Api) -> None:
     answer = api.get("/v1/orders", params={"starting_after": "a", "ending_before": "b"})
     assert_problem(answer, 422, "validation_error")

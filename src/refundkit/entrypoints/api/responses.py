@@ -164,6 +164,8 @@ async def known_query_only(request: Request) -> None:
     for name in request.query_params:
         if name not in known:
             raise ValidationError(f"unknown query parameter {name!r}", field=name)
+        if len(request.query_params.getlist(name)) > 1:
+            raise ValidationError(f"{name} is given more than once", field=name)
 
 
 KnownQueryOnly = Depends(known_query_only)

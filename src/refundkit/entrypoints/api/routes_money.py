@@ -44,7 +44,7 @@ def balance(
     account: str,
     deps: DepsDep,
     user: UserDep,
-    at: Annotated[datetime | None, Query()] = None,
+    at: Annotated[s.IsoDateTime | None, Query()] = None,
 ) -> BalanceOut:
     found = query(deps, lambda uow: ledger_queries.account_balance(uow, user, account, at))
     return BalanceOut(account=account, at=at, balances=_postings(deps.currencies, account, found))
@@ -62,7 +62,7 @@ class SummaryOut(BaseModel):
 
 @router.get("/ledger/summary", response_model=SummaryOut, tags=["ledger"])
 def ledger_summary(
-    deps: DepsDep, user: UserDep, at: Annotated[datetime | None, Query()] = None
+    deps: DepsDep, user: UserDep, at: Annotated[s.IsoDateTime | None, Query()] = None
 ) -> SummaryOut:
     """Where the money is, per currency, now or at any past moment (platform, agents)."""
     found = query(deps, lambda uow: ledger_queries.summary(uow, user, at))
@@ -100,7 +100,10 @@ def _seller_out(deps: DepsDep, found: SellerBalance) -> SellerBalanceOut:
 
 @router.get("/sellers/{seller_id}/balance", response_model=SellerBalanceOut, tags=["ledger"])
 def seller_balance(
-    seller_id: str, deps: DepsDep, user: UserDep, at: Annotated[datetime | None, Query()] = None
+    seller_id: str,
+    deps: DepsDep,
+    user: UserDep,
+    at: Annotated[s.IsoDateTime | None, Query()] = None,
 ) -> SellerBalanceOut:
     """The seller's balance and debt, now or at any past moment (the seller, platform, agents)."""
     found = query(deps, lambda uow: payouts.seller_balance(uow, user, seller_id, at))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from refundkit.domain.ledger import EntryKind
 from refundkit.domain.money import (
@@ -56,6 +57,17 @@ def holds_nul(data: Any) -> bool:
         elif isinstance(item, list | tuple):
             stack.extend(item)
     return False
+
+
+def _iso_8601(value: Any) -> Any:
+    """A time in the query is an ISO 8601 string, not a number read as Unix seconds."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("expected an ISO 8601 time, e.g. 2026-12-01T09:00:00Z")
+    return value
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601)]
 
 
 MoneyText = Field(description='Decimal string in major units, e.g. "12.34"', max_length=32)
