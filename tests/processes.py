@@ -42,42 +42,51 @@ def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "refundkit.entrypoints.cli.main", *args]
 
 
-def api(url: str, tmp: Path, port: int, *, log: Path | None = None,
+def api(url: str, tmp: Path, port: int, *, log: Path | None = None, wait: bool = True,
         **extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
-    """``refundkit serve --sandbox --no-worker`` on ``port``, once it answers /healthz."""
+    """``refundkit serve --sandbox --no-worker`` on ``port``, once it answers /healthz
+    (unless ``wait`` is False: then call ``ready`` later, to start several at once)."""
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
         _command("serve", "--sandbox", "--no-worker", "--port", str(port)),
         env=env(url, tmp, **extra), stdout=out, stderr=out,
     )  # fmt: skip
+    if wait:
+        ready(process, port)
+    return process
+
+
+def ready(process: subprocess.Popen[bytes], port: int) -> None:
+    """Wait until the API ``process`` answers /readyz on ``port``."""
 
     def answers() -> bool:
         assert process.poll() is None, f"the API process died on start ({process.returncode})"
         try:
-            return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            return httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
         except httpx.TransportError:
             return False
 
     until(answers, "the API to start")
-    return process
 
 
-def worker(url: str, tmp: Path, *, batch: int = 100, log: Path | None = None,
-           **extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
+def worker(url: str, tmp: Path, *, batch: int = 100, poll: float = 0.05,
+           log: Path | None = None, **extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     return subprocess.Popen(
-        _command("worker", "--sandbox", "--poll", "0.05", "--batch", str(batch)),
+        _command("worker", "--sandbox", "--poll", str(poll), "--batch", str(batch)),
         env=env(url, tmp, **extra), stdout=out, stderr=out,
     )  # fmt: skip
 
 
 @contextmanager
-def reaped(*processes: subprocess.Popen[bytes]) -> Iterator[None]:
-    """Whatever happens, no process outlives the test."""
+def reaped(*processes: subprocess.Popen[bytes] | list[subprocess.Popen[bytes]]) -> Iterator[None]:
+    """Whatever happens, no process outlives the test (a list given is read at the end, so
+    processes started later may be added to it)."""
     try:
         yield
     finally:
-        for process in processes:
+        flat = [p for x in processes for p in (x if isinstance(x, list) else [x])]
+        for process in flat:
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=30)

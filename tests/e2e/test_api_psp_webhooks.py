@@ -106,11 +106,37 @@ def test_charge_refund_updated_failed_fails_our_refund_and_gives_the_money_back(
 def test_an_event_that_comes_late_changes_nothing(
     api: Api, market: Market, pending: Refund
 ) -> None:
+    """A failed refund stays failed (Stripe never makes it succeed after), a settled one is
+    not pending again: what comes after is an older event."""
     assert _send(api, _refund_event("evt_new", pending, "succeeded")).status_code == 200
-    late = _send(api, _refund_event("evt_old", pending, "failed"))
-    assert late.status_code == 200
+    late = _send(api, _refund_event("evt_old", pending, "pending"))
     assert late.json()["result"] == f"ignored: refund {pending.id} already succeeded"
     assert _status(market, pending) is RefundStatus.SUCCEEDED
+
+
+def test_a_late_success_after_a_failure_changes_nothing(
+    api: Api, market: Market, pending: Refund
+) -> None:
+    assert _send(api, _refund_event("evt_f", pending, "failed")).status_code == 200
+    late = _send(api, _refund_event("evt_s", pending, "succeeded"))
+    assert late.json()["result"] == f"ignored: refund {pending.id} already failed"
+    assert _status(market, pending) is RefundStatus.FAILED
+    assert market.order(pending.order_id).refundable == 3000
+
+
+def test_a_refund_that_fails_after_it_succeeded_gives_the_money_back(
+    api: Api, market: Market, pending: Refund
+) -> None:
+    assert _send(api, _refund_event("evt_ok", pending, "succeeded")).status_code == 200
+    assert market.order(pending.order_id).refundable == 2200
+    failed = _send(api, _refund_event("evt_ko", pending, "failed", kind="refund.failed",
+                                      failure_reason="lost_or_stolen_card"))  # fmt: skip
+    assert failed.json()["result"] == f"refund {pending.id} failed after it had succeeded"
+    [refund] = market.refunds(pending.order_id)
+    assert refund.status is RefundStatus.FAILED
+    assert refund.failure_reason == "Stripe: refund failed (lost_or_stolen_card)"
+    assert market.order(pending.order_id).refundable == 3000
+    assert market.balance("refunds_in_flight") == 0
 
 
 def test_an_event_with_another_amount_changes_nothing(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -48,13 +49,16 @@ def test_a_schema_behind_the_code_is_not_ready(api: Api, behind: str) -> None:
     assert api.get("/healthz", key=None).status_code == 200  # alive all the same
 
 
-def test_a_database_that_does_not_answer_is_not_ready(api: Api, tmp_path: object) -> None:
+def test_a_database_that_does_not_answer_is_not_ready(api: Api, tmp_path: Path) -> None:
     url = api.rt.engine.url
     if url.get_backend_name() == "sqlite":
-        dead = create_engine("sqlite:////nonexistent-dir/none/refundkit.sqlite3")
+        broken = tmp_path / "broken.sqlite3"  # not the fixture's own file
+        dead = create_engine(f"sqlite:///{broken}")
+        broken.write_bytes(b"not a database file, " * 100)  # the file cannot be read
     else:
         dead = create_engine(url.set(port=1).render_as_string(hide_password=False))
-    deps = replace(api.deps, uow=SqlUnitOfWorkFactory(dead))
+    secrets = api.deps.uow.secrets  # type: ignore[attr-defined]
+    deps = replace(api.deps, uow=SqlUnitOfWorkFactory(dead, secrets))
     client = TestClient(create_app(deps), raise_server_exceptions=False)
     answer = client.get("/readyz")
     body = assert_problem(answer, 503, "not_ready")

@@ -23,6 +23,7 @@ from refundkit.domain.ledger import (
     seller_debt_account,
     seller_payable_account,
 )
+from refundkit.domain.notifications import NotificationKind
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import PaymentMethod, RefundStatus
 from refundkit.service import disputes, tracking
@@ -94,6 +95,9 @@ def test_a_chargeback_suspends_the_open_dispute_and_a_loss_closes_it_without_a_r
     assert _dispute_status(market, dispute_id) is DisputeStatus.AWAITING_SELLER
     assert market.refunds(order.id) == []
     assert "dispute.suspended" in [e.type for e in market.events(order.id)]
+    told = market.messages(NotificationKind.DISPUTE_SUSPENDED)
+    assert sorted(m.recipient_id for m in told) == sorted([market.buyer.id, market.seller.id])
+    assert all("the bank decides" in m.body for m in told)
     lost = bank(market, order.id, C.LOST)
     d = market.tx(lambda uow: disputes.get_dispute(market.deps, uow, market.platform, dispute_id))
     assert (d.dispute.status, d.dispute.decided_by, d.dispute.rule) == (

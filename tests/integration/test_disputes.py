@@ -567,3 +567,38 @@ def test_a_return_shipped_after_10_days_is_refused(market: Market) -> None:
     market.rt.sandbox_clock.set(market.now + timedelta(days=10))  # type: ignore[union-attr]
     with pytest.raises(WindowClosed):
         _ship_back(market, d)
+
+
+def _offered(market: Market, order: Order) -> bool:
+    """What the buyer's order page reads to show the dispute form."""
+    from refundkit.service import orders
+
+    found = market.tx(lambda uow: orders.get_order(market.deps, uow, market.buyer, order.id))
+    return any(str(a.action) == "open_dispute" for a in found.next_actions)
+
+
+def _opens(market: Market, order: Order) -> str | None:
+    """The API's answer: the new dispute's id, or None when it refuses."""
+    try:
+        return open_(market, order).dispute.id
+    except InvalidTransition:
+        return None
+
+
+def test_the_page_offers_another_dispute_exactly_when_the_api_takes_one(market: Market) -> None:
+    """One dispute per order, another only after withdrawals, at most
+    ``disputes.max_disputes_per_order`` (2): the order's row ``open_dispute`` holds it all,
+    so the buyer's page and the API agree at every step."""
+    settled = shipped_in_window(market)
+    first = open_(market, settled, form(1000)).dispute.id  # resolved, the order goes on
+    act(market, disputes.accept, market.seller, first)
+    assert (_offered(market, settled), _opens(market, settled)) == (False, None)
+
+    withdrawn = market.shipped()
+    market.advance(days=5)
+    for expected in (True, True, False):  # two disputes, each withdrawn, then no third
+        assert _offered(market, withdrawn) is expected
+        opened = _opens(market, withdrawn)
+        assert (opened is not None) is expected
+        if opened is not None:
+            act(market, disputes.withdraw, market.buyer, opened)

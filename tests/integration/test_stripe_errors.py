@@ -9,13 +9,14 @@ import socket
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from market import Market
 from refundkit.adapters.payments.choice import payment_gateway
 from refundkit.adapters.payments.sandbox import SandboxPsp
 from refundkit.adapters.payments.stripe_provider import StripeProvider
 from refundkit.domain.errors import ValidationError
-from refundkit.domain.refunds import RefundStatus
+from refundkit.domain.refunds import PaymentMethod, RefundStatus
 from scripted_stripe import Script, scripted_stripe
 from stripe_world import provider
 
@@ -43,10 +44,18 @@ def _refund_through(market: Market, script: Script, amount: int = 800) -> str:
     return order.id
 
 
+def _psp_calls(outcome: str) -> float:
+    labels = {"provider": "stripe", "operation": "refund", "outcome": outcome}
+    found = REGISTRY.get_sample_value("refundkit_psp_call_duration_seconds_count", labels)
+    return found or 0.0
+
+
 def test_a_rate_limit_is_retried_with_the_same_key_and_refunds_once(market: Market) -> None:
     script = Script([(429, _error("invalid_request_error", "Too many requests", "rate_limit")),
                      (200, _refund_json("re_1", 800))])  # fmt: skip
+    errors, oks = _psp_calls("error"), _psp_calls("ok")
     order_id = _refund_through(market, script)
+    assert (_psp_calls("error") - errors, _psp_calls("ok") - oks) == (1, 1)  # the metric
     [refund] = market.refunds(order_id)
     assert (refund.status, refund.psp_reference) == (RefundStatus.SUCCEEDED, "re_1")
     assert [s["key"] for s in script.seen] == [refund.id, refund.id]
@@ -122,3 +131,31 @@ def test_the_provider_is_chosen_by_refundkit_psp() -> None:
         payment_gateway({"REFUNDKIT_PSP": "paypal"}, calendar)
     with pytest.raises(ValidationError, match="REFUNDKIT_STRIPE_API_KEY"):
         payment_gateway({"REFUNDKIT_PSP": "stripe"}, calendar)
+
+
+def test_refunds_made_before_a_chargeback_go_to_stripe_as_its_evidence(market: Market) -> None:
+    from chargeback_world import the_chargebacks
+    from refundkit.domain.chargebacks.model import ChargebackStatus
+    from refundkit.service import chargebacks
+    from refundkit.service.chargebacks import ChargebackReport
+
+    order = market.place(method=PaymentMethod.WALLET)
+    market.pay(order.id, "pi_1")
+    market.advance(days=1)
+    answered = {"id": "du_7", "object": "dispute", "status": "under_review"}
+    script = Script([(200, _refund_json("re_7", 1000)), (200, answered)])
+    with scripted_stripe(script) as base:
+        market.deps.payments = provider(base)
+        refund = market.refund(order.id, 1000)
+        market.advance(seconds=1)
+        news = ChargebackReport("stripe", "du_7", order.id, ChargebackStatus.NEEDS_RESPONSE,
+                                3000, "usd", "fraudulent", 1500)  # fmt: skip
+        market.tx(lambda uow: chargebacks.report(market.deps, uow, news))
+        market.advance(seconds=1)
+    sent = script.seen[1]
+    assert sent["path"] == "/v1/disputes/du_7"
+    assert sent["form"]["submit"] == "true"
+    text = sent["form"]["evidence[uncategorized_text]"]
+    assert refund.id in text and "re_7" in text and "10.00 USD" in text
+    [cb] = the_chargebacks(market, order.id)
+    assert cb.status is ChargebackStatus.UNDER_REVIEW

@@ -122,3 +122,22 @@ def test_a_refund_polled_at_stripe_reads_its_status_there(
     assert refund.psp_reference is not None
     answer = psp.refund_status(refund.psp_reference, market.now)
     assert (answer.status, answer.psp_reference) == ("succeeded", refund.psp_reference)
+
+
+def test_every_call_to_stripe_is_timed_and_its_refunds_counted_by_provider(
+    market: Market, psp: StripeProvider
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def seen(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    calls = {"provider": "stripe", "operation": "refund", "outcome": "ok"}
+    before = seen("refundkit_psp_call_duration_seconds_count", **calls)
+    succeeded = seen("refundkit_refunds_total", status="succeeded", provider="stripe")
+    order_id = _paid_and_shipped(market, pay(psp, 3000))
+    market.refund(order_id, 700)
+    market.advance(minutes=1)  # the worker executes the refund at Stripe
+    assert seen("refundkit_psp_call_duration_seconds_count", **calls) == before + 1
+    assert seen("refundkit_refunds_total", status="succeeded", provider="stripe") == (
+        succeeded + 1)  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,8 @@ def call(app: Any, method: str, path: str, body: Iterator[bytes],
         "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
         "state": {},
     }  # fmt: skip
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: the browser tests' Playwright keeps a loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, app(scope, receive, send)).result()
     answer_headers = {k.decode().lower(): v.decode() for k, v in started.get("headers", [])}
     return Answer(started["status"], answer_headers, b"".join(sent), pulled)

@@ -20,7 +20,7 @@ UNKNOWN = {"order_id": "ord_00000000000000000000000000", "dispute_id": "dsp_0000
            "file_id": "file_00000000000000000000", "extension_id": "ext_0000000000000000",
            "seller_id": "usr_0000000000000000", "user_id": "usr_0000000000000000",
            "endpoint_id": "whe_0000000000000000", "delivery_id": "999999",
-           "notification_id": "ntf_0000000000000000",
+           "notification_id": "ntf_0000000000000000", "chargeback_id": "cb_0000000000000000",
            "account": "seller_payable:usr_0000000000000000"}  # fmt: skip
 SECRET = "SECRET-7f3a9c"  # in the victims' description, message, tracking, file and names
 
@@ -59,6 +59,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/disputes/{dispute_id}/return-received": {"condition": "as_sent"},
     "/v1/disputes/{dispute_id}/messages": {"body": "hello"},
     "/v1/disputes/{dispute_id}/evidence": {"file_id": "FILE", "note": "n"},
+    "/v1/sandbox/orders/{order_id}/chargeback": {"reason": "fraudulent"},
+    "/v1/sandbox/chargebacks/{chargeback_id}/close": {"outcome": "won"},
 }
 SMUGGLED = {"status": "refunded", "refund_amount": "999.00", "buyer_id": "usr_x",
             "role": "admin", "seller_id": "usr_y", "paid_amount": "0.00", "owner_id": "usr_z",
@@ -78,6 +80,10 @@ class Victims:
         extended = api.ship(api.pay(api.create_order(self.buyer, self.seller)["id"])["id"],
                             self.seller)["id"]  # fmt: skip
         asked = api.post(f"/v1/orders/{extended}/protection-extensions", {"days": 3}, key=b)
+        # An inquiry at the buyer's bank (it blocks nothing): the chargeback a stranger probes.
+        inquiry = api.post(f"/v1/sandbox/orders/{extended}/chargeback",
+                           {"reason": SECRET, "inquiry": True})  # fmt: skip
+        assert inquiry.status_code == 201, inquiry.text
         refunded = api.pay(api.create_order(self.buyer, self.seller)["id"])["id"]
         assert api.post(f"/v1/orders/{refunded}/refunds", {"amount": "3.00", "reason": SECRET},
                         idem="v-refund").status_code == 201  # fmt: skip
@@ -102,6 +108,7 @@ class Victims:
                     "seller_id": self.seller["id"], "user_id": self.buyer["id"],
                     "endpoint_id": UNKNOWN["endpoint_id"], "delivery_id": UNKNOWN["delivery_id"],
                     "notification_id": told["data"][0]["id"],
+                    "chargeback_id": inquiry.json()["id"],
                     "account": f"seller_payable:{self.seller['id']}"}  # fmt: skip
         self.other_orders = {"order_id": extended, "refunded": refunded}
         # Everything that identifies the victims' objects besides the ids a prober sends.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from refundkit.adapters.db import tables
-from refundkit.adapters.secret_box import SANDBOX_KEY
-from refundkit.domain.errors import RefundkitError
+from refundkit.domain.errors import RateLimited, RefundkitError
 from refundkit.domain.webhooks import WebhookEndpoint
 from refundkit.entrypoints.api.app import create_app
 from refundkit.entrypoints.bootstrap import Runtime, build
 from refundkit.entrypoints.cli.main import app
-from refundkit.service import transactions, webhooks
+from refundkit.service import sign_in_limits, transactions, webhooks
 from refundkit.service.records import User
 from refundkit.service.users import ensure_platform_key
 from webhook_receiver import receiver
@@ -94,9 +94,8 @@ SSRF_URLS = ["http://127.1:5432/", "http://2130706433/", "http://0.0.0.0:8000/",
 
 @pytest.fixture
 def production(database_url: str) -> Iterator[Runtime]:
-    """The same database served outside the sandbox (no loopback receivers), with the key
-    that sealed the sandbox's webhook secrets."""
-    rt = build(url=database_url, sandbox=False, migrate=False, secret_key=SANDBOX_KEY)
+    """The same database served outside the sandbox (no loopback receivers)."""
+    rt = build(url=database_url, sandbox=False, migrate=False)
     yield rt
     rt.close()
 
@@ -277,3 +276,17 @@ def test_the_sqlite_file_and_its_journals_are_private(tmp_path: Path) -> None:
     path.chmod(0o644)  # a file an earlier release made
     build(url=f"sqlite:///{path}", sandbox=True).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_every_spelling_of_an_email_shares_one_sign_in_count(api: Api) -> None:
+    """The sign-in finds ``ana@e2e.test`` from its full-width spelling (NFKC), so the
+    password-guessing limit counts the spellings as one address, not five tries each."""
+    spellings = ["ana@e2e.test", "\uff41na@e2e.test", "a\uff4ea@e2e.test", "an\uff41@e2e.test",
+                 "ANA@E2E.TEST", "\uff41\uff4e\uff41@e2e.test"]  # fmt: skip
+    at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    for spelling in spellings[:5]:
+        transactions.run(api.deps, lambda uow, e=spelling: sign_in_limits.attempt(
+            uow, e, "10.0.0.1", at))  # fmt: skip
+    with pytest.raises(RateLimited):
+        transactions.run(api.deps, lambda uow: sign_in_limits.attempt(
+            uow, spellings[5], "10.0.0.1", at))  # fmt: skip

@@ -17,7 +17,7 @@ from test_order_machine import T0, ctx
 from refundkit.domain.errors import AmountExceedsRefundable, InvalidAmount
 from refundkit.domain.ledger import JournalEntry
 from refundkit.domain.orders import lifecycle
-from refundkit.domain.orders.escrow import escrow_balance, refund_order, release_to_seller
+from refundkit.domain.orders.escrow import escrow_balance, refund_buyer, release_to_seller
 from refundkit.domain.orders.model import Address, Order, OrderLine
 from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.refunds import PaymentMethod
@@ -78,7 +78,7 @@ def test_partial_refunds_stay_exact_and_capped(
         amount = captured * share // 10_000  # a share of the capture, in basis points
         now = T0 + timedelta(minutes=step)
         with contextlib.suppress(AmountExceedsRefundable, InvalidAmount):
-            outcome = refund_order(ctx(Role.PLATFORM, now), order, amount, "test")
+            outcome = refund_buyer(ctx(Role.PLATFORM, now), order, amount, "test")
             [refund] = outcome.refunds
             assert sum(refund.line_amounts) == amount == refund.amount
             entries += outcome.entries
@@ -90,7 +90,7 @@ def test_partial_refunds_stay_exact_and_capped(
     # Refunding whatever is left lands exactly on the capture.
     left = order.refundable
     if left:
-        entries += refund_order(ctx(Role.PLATFORM, T0 + timedelta(days=1)), order, left,
+        entries += refund_buyer(ctx(Role.PLATFORM, T0 + timedelta(days=1)), order, left,
                                 "the rest").entries  # fmt: skip
     assert order.refunded_amount == captured
     assert order.refund_room_by_line == [0] * (len(lines) + 1)
@@ -109,7 +109,7 @@ def test_a_refund_past_the_capture_is_refused_and_changes_nothing(
     order, _ = _order(currency, lines, shipping)
     before = (order.refunded_amount, list(order.line_refunds), order.clawed_back_amount)
     try:
-        refund_order(ctx(Role.PLATFORM, T0), order, order.paid_amount + extra, "too much")
+        refund_buyer(ctx(Role.PLATFORM, T0), order, order.paid_amount + extra, "too much")
     except AmountExceedsRefundable:
         pass
     else:

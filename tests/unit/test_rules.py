@@ -22,7 +22,7 @@ from refundkit.domain.orders import timeouts as order_timeouts
 from refundkit.domain.orders.machine import OrderAction
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
-from refundkit.domain.rules import Rule, cited_key, fast_refund_rule, not_received_rule
+from refundkit.domain.rules import FixedRule, Rule, cited_key, fast_refund_rule, not_received_rule
 
 
 def _policy_keys() -> set[str]:
@@ -41,6 +41,11 @@ KEYS = _policy_keys()
 @pytest.mark.parametrize("rule", list(Rule))
 def test_every_named_rule_is_a_key_of_the_policy(rule: Rule) -> None:
     assert rule.value in KEYS, f"{rule.name} names {rule.value!r}, which is no policy key"
+
+
+@pytest.mark.parametrize("rule", list(FixedRule))
+def test_a_fixed_rule_is_no_policy_key_and_no_named_rule(rule: FixedRule) -> None:
+    assert rule.value not in KEYS and rule.value not in set(Rule)
 
 
 def test_the_rules_built_from_a_tier_or_a_signal_name_a_policy_key() -> None:

@@ -41,6 +41,8 @@ def test_defaults_hold_without_any_setting() -> None:
         ("REFUNDKIT_METRICS_ADDR", "9464"),
         ("REFUNDKIT_SHUTDOWN_GRACE_SECONDS", "-1"),
         ("REFUNDKIT_SMTP_URL", "http://mail.example"),
+        ("REFUNDKIT_TRUSTED_PROXIES", "*"),
+        ("REFUNDKIT_PSP", "paypal"),
     ],
 )
 def test_a_wrong_value_is_refused_naming_the_setting(name: str, value: str) -> None:

@@ -133,8 +133,8 @@ class Tally:
             elif kind == "dispute.escalated":
                 self.add(DISPUTES_ESCALATED)
 
-    def refund(self, status: str) -> None:
-        self.add(REFUNDS, status, _provider)
+    def refund(self, status: str, provider: str | None = None) -> None:
+        self.add(REFUNDS, status, provider or _provider)
 
     def committed(self) -> None:
         for counter, labels in self.counts:

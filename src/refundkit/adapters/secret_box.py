@@ -7,7 +7,8 @@ leaked dump) holds no usable secret. Each value is sealed with AES-256-GCM under
 nonce and bound to its row (the endpoint's id is the associated data), so a sealed value
 moved to another row does not open. ``REFUNDKIT_SECRET_KEY_PREVIOUS`` opens what the key
 before sealed while the secret key is rotated; every start seals again with the current
-key. A sandbox started without a key uses a built-in one: its secrets are test data.
+key. A sandbox started without a key uses a built-in one: its secrets are test data, which
+any process opens (and a start with a real key seals again).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ class SecretBox:
         if key is None and sandbox:
             key = SANDBOX_KEY
         self._current = None if key is None else _derive(key)
-        self._keys = [k for k in (self._current, previous and _derive(previous)) if k]
+        # What a sandbox sealed opens anywhere (its key is no secret): a database filled in
+        # the sandbox stays readable, and a start with a real key seals it properly.
+        self._keys = [_derive(k) for k in dict.fromkeys((key, previous, SANDBOX_KEY)) if k]
 
     @classmethod
     def from_env(cls, *, sandbox: bool) -> SecretBox:

@@ -181,3 +181,61 @@ def seller_payables_credited(entry: JournalEntry) -> list[tuple[str, str]]:
 
 def seller_of(payable_account: str) -> str:
     return payable_account.removeprefix(SELLER_PAYABLE_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class SellerBalanceEntries:
+    """What goes with an entry that touches sellers' balances: ``covers`` written before
+    it, ``recoveries`` after it."""
+
+    covers: list[JournalEntry]
+    recoveries: list[JournalEntry]
+
+
+def seller_accounts_to_settle(entry: JournalEntry) -> tuple[list[str], list[tuple[str, str]]]:
+    """The seller payables this entry takes from (a shortfall may need covering) and those
+    it pays into, with their currencies (a debt may be recovered)."""
+    debited = sorted({p.account for p in entry.postings
+                      if p.account.startswith(SELLER_PAYABLE_PREFIX) and p.amount < 0})  # fmt: skip
+    return debited, seller_payables_credited(entry)
+
+
+def settle_seller_balances(
+    entry: JournalEntry, balances_before: Mapping[tuple[str, str], int]
+) -> SellerBalanceEntries:
+    """The two rules of a seller's balance around one entry, given the balances before it
+    (by account and currency) of the seller payables it touches and of their sellers' debt
+    accounts:
+
+    - shortfall cover: a clawback the seller's balance cannot pay is paid by the platform,
+      and the seller owes it (the debt account goes below zero by as much);
+    - debt recovery: money paid into a seller's balance first pays back what the seller
+      owes, as far as the balance then allows."""
+    covers: list[JournalEntry] = []
+    for number, short in enumerate(payable_shortfalls(entry, balances_before), start=1):
+        debt = seller_debt_account(seller_of(short.account))
+        covers.append(journal_entry(
+            entry_id=f"{entry.id}.cover{number}", kind=EntryKind.PLATFORM_COVERED,
+            occurred_at=entry.occurred_at, order_id=entry.order_id, currency=short.currency,
+            moves=[Move(debt, short.account, short.amount)],
+            memo="the platform covers what the seller's balance cannot; the seller owes it",
+        ))  # fmt: skip
+    after = dict(balances_before)
+    for written in (*covers, entry):
+        for p in written.postings:
+            after[(p.account, p.currency)] = after.get((p.account, p.currency), 0) + p.amount
+    recoveries: list[JournalEntry] = []
+    for number, (account, currency) in enumerate(seller_payables_credited(entry), start=1):
+        debt = seller_debt_account(seller_of(account))
+        take = min(-after.get((debt, currency), 0), after.get((account, currency), 0))
+        if take <= 0:
+            continue
+        recoveries.append(journal_entry(
+            entry_id=f"{entry.id}.debt{number}", kind=EntryKind.DEBT_RECOVERED,
+            occurred_at=entry.occurred_at, order_id=entry.order_id, currency=currency,
+            moves=[Move(account, debt, take)],
+            memo="paid from the seller's balance towards what the seller owes",
+        ))  # fmt: skip
+        after[(account, currency)] -= take
+        after[(debt, currency)] = after.get((debt, currency), 0) + take
+    return SellerBalanceEntries(covers, recoveries)

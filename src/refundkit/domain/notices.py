@@ -34,6 +34,7 @@ REFUND_KINDS = {"refund.created": K.REFUND_CREATED, "refund.succeeded": K.REFUND
                 "refund.failed": K.REFUND_FAILED}  # fmt: skip
 PARTIES = (Audience.BUYER, Audience.SELLER)
 TRIGGERS = frozenset({"order.dispute_window_closing", "dispute.opened", "dispute.offer_made",
+                      "dispute.suspended",
                       "dispute.agent_overdue", "dispute.evidence_requested",
                       *ESCALATION_EVENTS, *OUTCOME_EVENTS, *REFUND_KINDS})  # fmt: skip
 """The event types that may call for a message."""
@@ -61,6 +62,8 @@ def notices_for(event: Happened, facts: Facts) -> list[Notice]:
         return []
     if event.type == "dispute.opened":
         return [_opened(event, facts, d)]
+    if event.type == "dispute.suspended":
+        return _suspended(event, d)
     if event.type == "dispute.offer_made":
         return _offer(event, facts, d)
     if event.type in ESCALATION_EVENTS:
@@ -177,6 +180,18 @@ def _overdue(event: Happened, facts: Facts, d: Dispute) -> Notice:
     return Notice(K.DISPUTE_OVERDUE, Audience.AGENTS, d.id, d.agent_due_by.isoformat(),
                   f"Overdue: dispute {d.id} waits for a decision", body, d.order_id,
                   d.id)  # fmt: skip
+
+
+def _suspended(event: Happened, d: Dispute) -> list[Notice]:
+    body = (
+        f"The buyer asked their bank to reverse the payment of order {d.order_id} (a "
+        "chargeback). While the bank decides, the dispute is suspended: nobody can act on "
+        "it, its deadlines do not run and no refund is made. When the bank has decided, the "
+        "dispute closes with the bank's decision; either party may then appeal.\n\n"
+        f"The dispute: {dispute_link(d.id)}\n"
+    )
+    subject = f"Dispute on order {d.order_id}: suspended, the buyer's bank decides"
+    return [_to(K.DISPUTE_SUSPENDED, party, event, d, subject, body) for party in PARTIES]
 
 
 def _outcome(event: Happened, facts: Facts, d: Dispute) -> list[Notice]:

@@ -33,6 +33,7 @@ class NotificationKind(StrEnum):
     EVIDENCE_REQUESTED = "evidence_requested"
     DISPUTE_OVERDUE = "dispute_overdue"
     DISPUTE_OUTCOME = "dispute_outcome"
+    DISPUTE_SUSPENDED = "dispute_suspended"
     REFUND_CREATED = "refund_created"
     REFUND_SUCCEEDED = "refund_succeeded"
     REFUND_FAILED = "refund_failed"

@@ -152,6 +152,15 @@ def mark_failed(refund: Refund, *, reason: str, now: datetime) -> None:
     refund.executed_at = refund.executed_at or now
 
 
+def mark_failed_after_success(refund: Refund, *, reason: str, now: datetime) -> None:
+    """The provider took back a refund it had reported paid (the card account was closed
+    after all): it no longer counts, and its money is ours again."""
+    if refund.status is not RefundStatus.SUCCEEDED:
+        raise InvalidTransition(f"refund {refund.id} is {refund.status}, not succeeded")
+    refund.status = RefundStatus.FAILED
+    refund.failure_reason = reason
+
+
 def mark_canceled(refund: Refund, *, reason: str, now: datetime) -> None:
     """Never sent to the provider, and now never will be (the bank repaid the buyer)."""
     _require_pending(refund)

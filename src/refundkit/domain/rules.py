@@ -4,7 +4,7 @@ from an outcome's ``rule`` straight to the number that decided it; a unit test f
 name here is no policy key.
 
 Every event or decision the system makes on its own (a deadline passed, a tracking signal,
-a tier) carries ``rule`` = one of these, never a free string.
+a tier) carries ``rule`` = one of these (or a ``FixedRule``), never a free string.
 """
 
 from __future__ import annotations
@@ -30,6 +30,14 @@ class Rule(StrEnum):
     NOT_RECEIVED_AT_ONCE = "tracking.resolve_not_received_at_once"
     FAST_REFUND = "fast_refund"
     """A table of tiers: cite it with ``fast_refund_rule(tier)``."""
+
+
+class FixedRule(StrEnum):
+    """Rules of the product that no policy number tunes; an outcome cites them as it cites
+    a ``Rule``, and a unit test keeps them apart from the policy's keys."""
+
+    CHARGEBACK_DECIDED = "chargeback_decided"
+    """The buyer's bank decided the same claim: the dispute closes with no refund."""
 
 
 def fast_refund_rule(tier: str) -> str:

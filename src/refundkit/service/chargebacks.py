@@ -248,7 +248,11 @@ def _sandbox_only(deps: Deps, user: User) -> None:
 
 def get(uow: UnitOfWork, user: User, chargeback_id: str) -> Chargeback:
     found = uow.chargebacks.get(chargeback_id)
-    if found is None:
-        raise NotFound(f"no chargeback {chargeback_id}")
-    visible_order(uow, user, found.order_id)
+    try:
+        if found is None:
+            raise NotFound(f"no chargeback {chargeback_id}")
+        visible_order(uow, user, found.order_id)
+    except NotFound:
+        # A stranger's chargeback answers exactly as an unknown one: no order id leaks.
+        raise NotFound(f"no chargeback {chargeback_id}") from None
     return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -16,8 +16,15 @@ from refundkit.service.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWor
 from refundkit.service.records import User
 from refundkit.service.webhook_records import WebhookSender, WebhookTargetCheck
 
-EvidenceAttacher = Callable[[UnitOfWork, User, str, Sequence[str], int], int]
-"""Attach uploaded files to a dispute; answers how many the dispute now holds."""
+
+class EvidenceAttacher(Protocol):
+    """Attach uploaded files to a dispute, at most ``max_files`` on it; answers how many the
+    dispute now holds."""
+
+    def __call__(
+        self, uow: UnitOfWork, user: User, dispute_id: str, file_ids: Sequence[str],
+        max_files: int, note: str = "",
+    ) -> int: ...  # fmt: skip
 
 
 class ObjectRenderer(Protocol):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from refundkit.domain.chargebacks.suspension import refuse_while_suspended
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
-from refundkit.domain.disputes import appeals, commands, returns, timeouts
+from refundkit.domain.disputes import appeals, commands, returns, thread, timeouts
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.machine import DisputeAction, find_transition, next_actions
 from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
@@ -20,11 +20,10 @@ from refundkit.domain.errors import (
     NotFound,
     ValidationError,
 )
-from refundkit.domain.events import Event
 from refundkit.domain.machine import NextAction
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
-from refundkit.service import files, rate_limits, tracking_signals
+from refundkit.service import rate_limits, tracking_signals
 from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.paging import window
@@ -80,8 +79,7 @@ def open_dispute(
     earlier = uow.disputes.for_order(order.id)
     dispute, outcome = commands.open_dispute(ctx, order, earlier, form, len(set(evidence_ids)))
     uow.disputes.add(dispute)
-    if evidence_ids:
-        attach_evidence(deps, uow, user, dispute.id, evidence_ids)
+    _attach(deps, uow, ctx, user, dispute.id, evidence_ids)
     record(uow, outcome)
     if dispute.reason is DisputeReason.NOT_RECEIVED and order.tracking_flags:
         record(uow, tracking_signals.resolve_not_received(deps, uow, order))
@@ -89,15 +87,6 @@ def open_dispute(
     uow.orders.save(order)
     rate_limits.charge(deps, uow, user, rate_limits.DISPUTE_OPENED)
     return details(deps, dispute)
-
-
-def attach_evidence(
-    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, file_ids: Sequence[str]
-) -> int:
-    if deps.attach_evidence is None:
-        raise ValidationError("evidence uploads are not available here", field="evidence_ids")
-    cap = deps.policies.active.disputes.max_evidence_files
-    return deps.attach_evidence(uow, user, dispute_id, file_ids, cap)
 
 
 def _act(
@@ -168,21 +157,10 @@ def request_evidence(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, party: str, note: str
 ) -> DisputeDetails:
     d = visible_dispute(uow, user, dispute_id, for_update=True)
-    now = deps.clock.now()
-    find_transition(d, DisputeAction.REQUEST_EVIDENCE, user.role, now)
-    if party not in ("buyer", "seller"):
-        raise ValidationError("party is buyer or seller", field="party")
-    if not note.strip():
-        raise ValidationError("say what evidence is needed", field="note")
-    order = uow.orders.get(d.order_id)
-    assert order is not None
-    policy = deps.policies.for_version(uow, order.policy_version)
-    due = now + policy.disputes.evidence_answer
-    uow.disputes.add_evidence_request(deps.ids.new("evr"), d.id, party, user.id, note.strip(),
-                                      due, now)  # fmt: skip
-    record(uow, Outcome(events=[_event(d, "dispute.evidence_requested", now, user,
-                                       party=party, due_by=due.isoformat(),
-                                       note=note.strip())]))  # fmt: skip
+    request, outcome = thread.request_evidence(_context(deps, uow, user, d), d, party, note)
+    uow.disputes.add_evidence_request(request.id, d.id, request.party, request.requested_by,
+                                      request.note, request.due_by, request.created_at)  # fmt: skip
+    record(uow, outcome)
     return details(deps, d)
 
 
@@ -197,8 +175,7 @@ def appeal(
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
         made, outcome = appeals.appeal(ctx, d, order, reason, len(evidence_ids))
         uow.disputes.add_appeal(made)
-        files.attach_evidence(deps, uow, user, d.id, evidence_ids, "appeal",
-                              ctx.policy.disputes.max_evidence_files)  # fmt: skip
+        _attach(deps, uow, ctx, user, d.id, evidence_ids, "appeal")
         return outcome
 
     return _act(deps, uow, user, dispute_id, step)
@@ -237,15 +214,9 @@ def post_message(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, body: str
 ) -> DisputeNote:
     d = visible_dispute(uow, user, dispute_id)
-    if user.role is Role.PLATFORM:
-        raise Forbidden("the platform does not take part in the thread")
-    if not 1 <= len(body.strip()) <= 5000:
-        raise ValidationError("a message is 1 to 5000 characters", field="body")
-    note = DisputeNote(deps.ids.new("msg"), d.id, user.id, user.role.value, body.strip(),
-                       deps.clock.now())  # fmt: skip
+    note, outcome = thread.post_message(_context(deps, uow, user, d), d, body)
     uow.disputes.add_note(note)
-    record(uow, Outcome(events=[_event(d, "dispute.message_posted", note.created_at, user,
-                                       message_id=note.id)]))  # fmt: skip
+    record(uow, outcome)
     return note
 
 
@@ -327,14 +298,33 @@ def return_delivered(
     for found in uow.disputes.returns_in_transit(carrier, tracking):
         d = uow.disputes.get(found.id, for_update=True)
         assert d is not None
-        ctx = deps.context(uow, SYSTEM_ACTOR)
+        order = uow.orders.get(d.order_id)
+        assert order is not None
+        ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
         outcome = returns.return_delivered(ctx, d, at)
         uow.disputes.save(d)
         record(uow, outcome)
 
 
-def _event(d: Dispute, kind: str, at: datetime, user: User, **data: object) -> Event:
-    return Event(kind, d.id, d.order_id, at, user.role, user.id, dict(data))
+def _context(deps: Deps, uow: UnitOfWork, user: User, d: Dispute) -> Context:
+    """The context of a step on a dispute: its order's pinned policy (DESIGN §5)."""
+    order = uow.orders.get(d.order_id)
+    assert order is not None
+    return deps.context(uow, actor_of(user), order.policy_version)
+
+
+def _attach(
+    deps: Deps, uow: UnitOfWork, ctx: Context, user: User, dispute_id: str,
+    file_ids: Sequence[str], note: str = "",
+) -> None:  # fmt: skip
+    """The one way evidence is attached (opening, appealing, adding): through the evidence
+    store, if uploads are on, at most the order's policy's ``max_evidence_files``."""
+    if not file_ids:
+        return
+    if deps.attach_evidence is None:
+        raise ValidationError("evidence uploads are not available here", field="evidence_ids")
+    deps.attach_evidence(uow, user, dispute_id, file_ids, ctx.policy.disputes.max_evidence_files,
+                         note)  # fmt: skip
 
 
 def add_evidence(
@@ -342,12 +332,8 @@ def add_evidence(
 ) -> DisputeDetails:
     """Either party or an agent adds evidence to a dispute that is still open."""
     d = visible_dispute(uow, user, dispute_id, for_update=True)
-    if user.role is Role.PLATFORM:
-        raise Forbidden("the platform does not add evidence")
-    if not d.is_open:
-        raise InvalidTransition(f"evidence cannot be added to a dispute that is {d.status.value}")
-    cap = deps.policies.active.disputes.max_evidence_files
-    added = files.attach_evidence(deps, uow, user, d.id, file_ids, note, cap)
-    record(uow, Outcome(events=[_event(d, "dispute.evidence_added", deps.clock.now(), user,
-                                       files=[e.file_id for e in added])]))  # fmt: skip
+    ctx = _context(deps, uow, user, d)
+    outcome = thread.add_evidence(ctx, d, file_ids)
+    _attach(deps, uow, ctx, user, d.id, file_ids, note)
+    record(uow, outcome)
     return details(deps, d)

@@ -270,9 +270,10 @@ def attacher(deps: Deps) -> EvidenceAttacher:
     and answer how many files the dispute now holds."""
 
     def attach(
-        uow: UnitOfWork, user: User, dispute_id: str, file_ids: Sequence[str], max_files: int
-    ) -> int:
-        attach_evidence(deps, uow, user, dispute_id, file_ids, max_files=max_files)
+        uow: UnitOfWork, user: User, dispute_id: str, file_ids: Sequence[str], max_files: int,
+        note: str = "",
+    ) -> int:  # fmt: skip
+        attach_evidence(deps, uow, user, dispute_id, file_ids, note, max_files)
         return files_of(uow).count_for_dispute(dispute_id)
 
     return attach

@@ -8,16 +8,20 @@ from datetime import datetime
 
 from refundkit.domain.chargebacks.model import Chargeback
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes import commands
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.machine import NextAction
 from refundkit.domain.orders import extensions, lifecycle
-from refundkit.domain.orders.machine import OrderAction, next_actions
+from refundkit.domain.orders.machine import (
+    NO_DISPUTES,
+    OrderAction,
+    dispute_window_open,
+    next_actions,
+)
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft, place_order
-from refundkit.domain.orders.platform_refund import refund_by_platform
-from refundkit.domain.refunds import Refund
 from refundkit.domain.roles import Role
-from refundkit.service import rate_limits, tracking, tracking_signals
+from refundkit.service import tracking, tracking_signals
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.paging import window
@@ -38,7 +42,11 @@ def details(deps: Deps, uow: UnitOfWork, order: Order) -> OrderDetails:
     now = deps.clock.now()
     policy = deps.policies.for_version(uow, order.policy_version)
     found = tuple(uow.chargebacks.for_order(order.id)) if order.paid_at else ()
-    return OrderDetails(order, next_actions(order, now, policy), now, found)
+    history = NO_DISPUTES
+    if dispute_window_open(order, now, policy):
+        # Only then do its earlier disputes matter (the same rule the API applies).
+        history = commands.history_of(uow.disputes.for_order(order.id))
+    return OrderDetails(order, next_actions(order, now, policy, history), now, found)
 
 
 def create_order(
@@ -142,21 +150,6 @@ def answer_extension(
         return extensions.reject_extension(ctx, order, extension_id)
 
     return _command(deps, uow, user, order_id, step)
-
-
-def refund_order(
-    deps: Deps, uow: UnitOfWork, user: User, order_id: str, amount: Callable[[str], int],
-    reason: str,
-) -> Refund:  # fmt: skip
-    """A platform or agent refund outside any dispute. ``amount`` turns the order's currency
-    into minor units (the order is read first, under its row lock)."""
-    order = visible_order(uow, user, order_id, for_update=True)
-    ctx = deps.context(uow, actor_of(user), order.policy_version)
-    outcome = refund_by_platform(ctx, order, amount(order.currency), reason)
-    uow.orders.save(order)
-    record(uow, outcome)
-    rate_limits.charge(deps, uow, user, rate_limits.REFUND_MADE)
-    return outcome.refunds[0]
 
 
 def get_order(deps: Deps, uow: UnitOfWork, user: User, order_id: str) -> OrderDetails:

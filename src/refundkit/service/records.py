@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from refundkit.domain.disputes.thread import DisputeNote as DisputeNote
 from refundkit.domain.roles import Role
 
 
@@ -73,15 +74,3 @@ class TrackingScan:
     occurred_at: datetime
     description: str | None
     received_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DisputeNote:
-    """A message in a dispute's thread."""
-
-    id: str
-    dispute_id: str
-    author_id: str
-    author_role: str
-    body: str
-    created_at: datetime

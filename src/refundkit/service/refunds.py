@@ -1,9 +1,10 @@
-"""Executing refunds at the PSP, and reading them."""
+"""Refunds: the one use case that refunds an order outside a dispute, executing refunds at
+the PSP, and reading them."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Outcome
@@ -19,14 +20,17 @@ from refundkit.domain.ledger import (
 )
 from refundkit.domain.orders import timers as timer_kinds
 from refundkit.domain.orders.escrow import undo_refund
+from refundkit.domain.orders.platform_refund import refund_by_platform
 from refundkit.domain.refunds import (
     Refund,
     RefundStatus,
     mark_failed,
+    mark_failed_after_success,
     mark_submitted,
     mark_succeeded,
 )
-from refundkit.service.access import visible_order
+from refundkit.service import rate_limits
+from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.paging import window
 from refundkit.service.ports import PspRefund, UnitOfWork
@@ -36,12 +40,33 @@ from refundkit.service.transactions import record
 log = logging.getLogger(__name__)
 
 
+def refund_order(
+    deps: Deps, uow: UnitOfWork, user: User, order_id: str, amount: Callable[[str], int],
+    reason: str,
+) -> Refund:  # fmt: skip
+    """A platform or agent refund outside any dispute. ``amount`` turns the order's currency
+    into minor units (the order is read first, under its row lock)."""
+    order = visible_order(uow, user, order_id, for_update=True)
+    ctx = deps.context(uow, actor_of(user), order.policy_version)
+    outcome = refund_by_platform(ctx, order, amount(order.currency), reason)
+    uow.orders.save(order)
+    record(uow, outcome)
+    rate_limits.charge(deps, uow, user, rate_limits.REFUND_MADE)
+    return outcome.refunds[0]
+
+
 def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
-    """The timer after settlement: ask the PSP, keyed by the refund's id (retries are safe)."""
+    """The timer after settlement: ask the PSP, keyed by the refund's id (retries are safe).
+
+    The order's row is locked first (as every command on the order does), so a chargeback
+    opening on the order waits for this call, or this call sees it and holds the refund."""
+    found = uow.refunds.get(refund_id)
+    if found is None:
+        return "skipped: not awaiting execution"
+    order = uow.orders.get(found.order_id, for_update=True)
     refund = uow.refunds.get(refund_id, for_update=True)
     if refund is None or refund.status is not RefundStatus.PENDING or refund.executed_at:
         return "skipped: not awaiting execution"
-    order = uow.orders.get(refund.order_id)
     assert order is not None
     if order.open_chargeback_id is not None:
         # The bank is repaying the buyer: sent only if the chargeback is won (it reschedules).
@@ -111,6 +136,24 @@ def _apply_psp_answer(
     uow.refunds.save(refund)
     record(uow, outcome)
     return f"refund {refund.status.value}"  # fmt: skip
+
+
+def _failed_after_success(deps: Deps, uow: UnitOfWork, refund: Refund, answer: PspRefund) -> str:
+    """Stripe may fail a refund it reported succeeded: the money comes back from the
+    provider and goes where the refund took it from; the order is refundable again."""
+    order = uow.orders.get(refund.order_id, for_update=True)
+    assert order is not None
+    now = deps.clock.now()
+    mark_failed_after_success(refund, reason=answer.failure_reason or "failed at the PSP",
+                              now=now)  # fmt: skip
+    moves = [Move(PSP_CLEARING, REFUNDS_IN_FLIGHT, refund.amount), *undo_refund(order, refund)]
+    uow.orders.save(order)
+    uow.refunds.save(refund)
+    data = {"amount": refund.amount, "currency": refund.currency, "after_success": True}
+    event = Event("refund.failed", refund.id, refund.order_id, now, SYSTEM_ACTOR.role, None, data)
+    entry = _entry(deps, refund, EntryKind.REFUND_REVERSED, *moves)
+    record(uow, Outcome(events=[event], entries=[entry]))
+    return f"refund {refund.id} failed after it had succeeded"
 
 
 PENDING_POLL_EVERY = timedelta(hours=6)
@@ -187,6 +230,8 @@ def provider_update(
     if (refund.amount, refund.currency.lower()) != (amount, currency.lower()):
         log.warning("provider refund %s differs from ours %s", answer.psp_reference, refund.id)
         return f"ignored: the provider's amount differs from refund {refund.id}"
+    if refund.status is RefundStatus.SUCCEEDED and answer.status == "failed":
+        return _failed_after_success(deps, uow, refund, answer)
     if refund.status is not RefundStatus.PENDING:
         return f"ignored: refund {refund.id} already {refund.status.value}"
     if answer.status == "pending":

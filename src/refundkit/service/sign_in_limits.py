@@ -17,6 +17,7 @@ import math
 from datetime import datetime, timedelta
 
 from refundkit.domain.errors import RateLimited
+from refundkit.service.identity_text import email_key
 from refundkit.service.ports import UnitOfWork
 
 MAX_FAILURES = 5
@@ -26,7 +27,9 @@ ACTION = "sign_in_failed"
 
 
 def _key(email: str, address: str) -> str:
-    digest = hashlib.sha256(f"{email.strip().lower()}\0{address}".encode()).hexdigest()
+    # The email as the sign-in looks it up (NFKC, lower case): every spelling of one
+    # address (full-width letters, ligatures) shares one count.
+    digest = hashlib.sha256(f"{email_key(email)}\0{address}".encode()).hexdigest()
     return f"signin_{digest[:32]}"
 
 

@@ -20,11 +20,15 @@ class SqlRefundRepository:
         self._conn = conn
         self._latest: dict[str, Refund] = {}
         self._tally = tally or Tally()
+        self._status_written: dict[str, str] = {}
+        """The status each refund has in the database as far as this transaction knows:
+        the domain changes a refund in place, so the instance cannot tell."""
 
     def add(self, refund: Refund) -> None:
         self._conn.execute(t.refunds.insert(), self._values(refund))
         self._latest[refund.id] = refund
-        self._tally.refund(refund.status.value)
+        self._status_written[refund.id] = refund.status.value
+        self._tally.refund(refund.status.value, refund.psp)
 
     def get(self, refund_id: str, *, for_update: bool = False) -> Refund | None:
         query = sa.select(t.refunds).where(t.refunds.c.id == refund_id)
@@ -34,6 +38,7 @@ class SqlRefundRepository:
         if row is None:
             return None
         refund = self._latest[refund_id] = self._refund(row)
+        self._status_written[refund_id] = refund.status.value
         return refund
 
     def seen(self, refund_id: str) -> Refund | None:
@@ -42,15 +47,17 @@ class SqlRefundRepository:
     def forget_seen(self) -> None:
         """A savepoint rolled back: instances it changed may hold changes never written."""
         self._latest.clear()
+        self._status_written.clear()
 
     def save(self, refund: Refund) -> None:
         values = self._values(refund)
         del values["id"]
-        before = self._latest.get(refund.id)
+        before = self._status_written.get(refund.id)
         self._conn.execute(t.refunds.update().where(t.refunds.c.id == refund.id).values(values))
         self._latest[refund.id] = refund
-        if before is None or before.status is not refund.status:
-            self._tally.refund(refund.status.value)
+        if before != refund.status.value:
+            self._status_written[refund.id] = refund.status.value
+            self._tally.refund(refund.status.value, refund.psp)
 
     def by_psp_reference(self, psp_reference: str, *, for_update: bool = False) -> Refund | None:
         query = sa.select(t.refunds).where(t.refunds.c.psp_reference == psp_reference)
@@ -60,6 +67,7 @@ class SqlRefundRepository:
         if row is None:
             return None
         refund = self._latest[row["id"]] = self._refund(row)
+        self._status_written[refund.id] = refund.status.value
         return refund
 
     def list_for_order(

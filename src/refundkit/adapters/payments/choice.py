@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from refundkit.adapters.metrics import set_provider
 from refundkit.adapters.payments.sandbox import SandboxPsp
 from refundkit.adapters.payments.stripe_provider import StripeProvider
 from refundkit.domain.calendar import HolidayCalendar
@@ -30,7 +31,9 @@ def provider_name(env: Mapping[str, str]) -> str:
 
 
 def payment_gateway(env: Mapping[str, str], calendar: HolidayCalendar) -> PaymentGateway:
-    if provider_name(env) == "stripe":
+    name = provider_name(env)
+    set_provider(name)  # the ``provider`` label of refundkit_refunds_total
+    if name == "stripe":
         return StripeProvider(
             env.get("REFUNDKIT_STRIPE_API_KEY", ""),
             api_base=env.get("REFUNDKIT_STRIPE_API_BASE") or None,

@@ -20,6 +20,7 @@ import hashlib
 from collections import Counter
 from datetime import UTC, datetime
 
+from refundkit.adapters import metrics
 from refundkit.domain.calendar import HolidayCalendar, add_business_days
 from refundkit.domain.errors import ValidationError
 from refundkit.domain.refunds import Eta, PaymentMethod
@@ -64,6 +65,11 @@ class SandboxPsp:
         buyer_country: str,
         now: datetime,
     ) -> PspRefund:
+        with metrics.psp_call("refund", self.name):
+            return self._refund(idempotency_key, payment_reference, method, buyer_country, now)
+
+    def _refund(self, idempotency_key: str, payment_reference: str | None,
+                method: PaymentMethod, buyer_country: str, now: datetime) -> PspRefund:  # fmt: skip
         self.calls[idempotency_key] += 1
         mode = _mode(payment_reference)
         if mode == OUTAGE and self.calls[idempotency_key] <= 2:

@@ -27,6 +27,7 @@ from typing import Any
 
 import stripe
 
+from refundkit.adapters import metrics
 from refundkit.domain.errors import ValidationError
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.service.ports import PspRefund, PspUnavailable
@@ -91,17 +92,19 @@ class StripeProvider:
                 "Stripe PaymentIntent (pi_...) nor a charge (ch_...)",
             )
         try:
-            refund = self.client.v1.refunds.create(
-                params=params,  # type: ignore[arg-type]
-                options={"idempotency_key": idempotency_key},
-            )
+            with metrics.psp_call("refund", self.name):
+                refund = self.client.v1.refunds.create(
+                    params=params,  # type: ignore[arg-type]
+                    options={"idempotency_key": idempotency_key},
+                )
         except stripe.StripeError as exc:
             return _refusal(exc, idempotency_key)
         return refund_answer(refund.to_dict())
 
     def refund_status(self, psp_reference: str, now: datetime) -> PspRefund:
         try:
-            refund = self.client.v1.refunds.retrieve(psp_reference)
+            with metrics.psp_call("refund_status", self.name):
+                refund = self.client.v1.refunds.retrieve(psp_reference)
         except stripe.StripeError as exc:
             if isinstance(exc, stripe.InvalidRequestError) and exc.http_status == 404:
                 raise ValidationError(f"Stripe knows no refund {psp_reference}") from exc
@@ -112,7 +115,8 @@ class StripeProvider:
         """Stripe's dispute evidence, submitted at once (it goes to the bank)."""
         params: dict[str, Any] = {"evidence": {"uncategorized_text": evidence}, "submit": True}
         try:
-            self.client.v1.disputes.update(psp_reference, params=params)  # type: ignore[arg-type]
+            with metrics.psp_call("chargeback_evidence", self.name):
+                self.client.v1.disputes.update(psp_reference, params=params)  # type: ignore[arg-type]
         except stripe.StripeError as exc:
             raise _unavailable(exc, psp_reference) from exc
 

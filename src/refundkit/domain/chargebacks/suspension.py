@@ -17,8 +17,9 @@ from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, 
 from refundkit.domain.errors import ChargebackOpen
 from refundkit.domain.events import Event
 from refundkit.domain.orders.model import Order
+from refundkit.domain.rules import FixedRule
 
-RULE = "chargeback_decided"
+RULE = FixedRule.CHARGEBACK_DECIDED
 
 
 def refuse_while_suspended(order: Order) -> None:

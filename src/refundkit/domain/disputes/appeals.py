@@ -18,7 +18,7 @@ from refundkit.domain.errors import (
     InvalidTransition,
     ValidationError,
 )
-from refundkit.domain.orders.escrow import refund_order
+from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 
@@ -96,7 +96,7 @@ def decide_appeal(
     result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="changed",
                                 outcome=d.outcome.value, refund_amount=total))  # fmt: skip
     if total > previous:
-        result.merge(refund_order(ctx, order, total - previous, f"appeal of {d.id}"))
+        result.merge(refund_buyer(ctx, order, total - previous, f"appeal of {d.id}"))
     if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

@@ -3,6 +3,7 @@ the order and its money) and returns what goes with the change."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,14 +27,13 @@ from refundkit.domain.errors import (
     EvidenceRequired,
     Forbidden,
     InvalidAmount,
-    InvalidTransition,
     ValidationError,
 )
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
-from refundkit.domain.orders.escrow import refund_order
-from refundkit.domain.orders.machine import OrderAction
+from refundkit.domain.orders.escrow import refund_buyer
+from refundkit.domain.orders.machine import DisputeHistory, OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
@@ -60,13 +60,10 @@ def open_dispute(
     policy = ctx.policy.disputes
     if ctx.actor.role is not Role.BUYER or ctx.actor.id != order.buyer_id:
         raise Forbidden("only the order's buyer may open a dispute")
-    # The order's rows ``open_dispute``: its state, no dispute open, inside the window.
+    # The order's rows ``open_dispute``: its state, no dispute open, inside the window, no
+    # dispute before but withdrawn ones, under the cap.
     order_machine.find_transition(order, OrderAction.OPEN_DISPUTE, Role.BUYER, ctx.now,
-                                  ctx.policy)  # fmt: skip
-    if any(d.status is not DisputeStatus.WITHDRAWN for d in earlier):
-        raise InvalidTransition("this order already had a dispute; appeal its outcome instead")
-    if len(earlier) >= policy.max_disputes_per_order:
-        raise InvalidTransition(f"an order may have {policy.max_disputes_per_order} disputes")
+                                  ctx.policy, history_of(earlier))  # fmt: skip
     try:
         reason = DisputeReason(form.reason)
     except ValueError:
@@ -120,6 +117,11 @@ def open_dispute(
         timers=[TimerRequest(dispute_timers.SELLER_SILENCE, dispute.id, dispute.respond_by),
                 TimerRequest(dispute_timers.AUTO_ESCALATE, dispute.id, dispute.escalate_at)],
     )  # fmt: skip
+
+
+def history_of(earlier: Sequence[Dispute]) -> DisputeHistory:
+    """What opening another dispute on the order needs to know of these."""
+    return DisputeHistory(len(earlier), all(d.status is DisputeStatus.WITHDRAWN for d in earlier))
 
 
 def _check_amount(order: Order, amount: int, *, field: str, allow_zero: bool) -> None:
@@ -261,7 +263,7 @@ def settle(
                                     refund_amount=amount, decided_by=decided_by.value,
                                     rule=rule)])  # fmt: skip
     if amount > 0:
-        result.merge(refund_order(ctx, order, amount, f"dispute {d.id}"))
+        result.merge(refund_buyer(ctx, order, amount, f"dispute {d.id}"))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

@@ -47,7 +47,7 @@ def settles_at(ctx: Context, order: Order) -> datetime:
     return order.paid_at + ctx.policy.payment.settlement
 
 
-def refund_order(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:
+def refund_buyer(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:
     """Reserve a refund now; the PSP is called once the payment settles.
 
     What escrow still holds pays first. Past that (the seller was already paid), the rest is

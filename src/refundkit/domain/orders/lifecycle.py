@@ -11,7 +11,7 @@ from refundkit.domain.context import Context, Outcome
 from refundkit.domain.errors import ValidationError
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import timers
-from refundkit.domain.orders.escrow import hold_payment, refund_order, release_to_seller
+from refundkit.domain.orders.escrow import hold_payment, refund_buyer, release_to_seller
 from refundkit.domain.orders.machine import OrderAction, OrderTransition, find_transition
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
 from refundkit.domain.reminders import window_timers
@@ -91,7 +91,7 @@ def _cancelled(ctx: Context, order: Order, *, reason: str, rule: Rule | None) ->
     order.deadlines.cancel_respond_by = None
     outcome = Outcome(events=[_event(ctx, order, "order.cancelled", reason=reason, rule=rule)])
     if order.refundable > 0:
-        outcome.merge(refund_order(ctx, order, order.refundable, "order cancelled"))
+        outcome.merge(refund_buyer(ctx, order, order.refundable, "order cancelled"))
     return outcome
 
 

@@ -43,12 +43,26 @@ A = OrderAction
 
 
 @dataclass(frozen=True, slots=True)
+class DisputeHistory:
+    """The disputes an order had so far, as opening another one needs to know."""
+
+    opened: int = 0
+    all_withdrawn: bool = True
+    """Every earlier dispute was withdrawn (one that ended otherwise is appealed instead)."""
+
+
+NO_DISPUTES = DisputeHistory()
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFacts:
-    """What the order's guards read: the order, the moment, and its policy."""
+    """What the order's guards read: the order, the moment, its policy, and (for opening a
+    dispute) the disputes it had."""
 
     order: Order
     now: datetime
     policy: Policy
+    disputes: DisputeHistory = NO_DISPUTES
 
 
 OrderCheck = Callable[[OrderFacts], str | None]
@@ -200,14 +214,31 @@ def _completed_by_confirmation(ctx: OrderFacts) -> str | None:
 
 _NO_DISPUTE_OPEN = _guard("no dispute open", _no_open_dispute)
 _IN_DISPUTE_WINDOW = _guard("inside the dispute window", _dispute_window, WindowClosed)
-_OPEN_DISPUTE = all_of("inside the dispute window, no dispute open",
-                       _NO_DISPUTE_OPEN, _IN_DISPUTE_WINDOW)  # fmt: skip
+
+
+def _room_for_a_dispute(ctx: OrderFacts) -> str | None:
+    """One dispute per order; another only after withdrawals, up to
+    ``disputes.max_disputes_per_order`` in all (docs/decisions.md)."""
+    if not ctx.disputes.all_withdrawn:
+        return "this order already had a dispute; appeal its outcome instead"
+    if ctx.disputes.opened >= ctx.policy.disputes.max_disputes_per_order:
+        return f"an order may have {ctx.policy.disputes.max_disputes_per_order} disputes"
+    return None
+
+
+_ROOM_FOR_A_DISPUTE = _guard("none before but withdrawn ones, under the cap",
+                             _room_for_a_dispute)  # fmt: skip
+_OPEN_DISPUTE = all_of("inside the dispute window, no dispute open, none before but "
+                       "withdrawn ones, under max_disputes_per_order",
+                       _NO_DISPUTE_OPEN, _IN_DISPUTE_WINDOW, _ROOM_FOR_A_DISPUTE)  # fmt: skip
 _OPEN_DISPUTE_AFTER_EARLY_RELEASE = all_of(
     "completed early by the buyer's confirmation (release_on_confirmation), inside the "
-    "dispute window, no dispute open",
+    "dispute window, no dispute open, none before but withdrawn ones, under "
+    "max_disputes_per_order",
     _NO_DISPUTE_OPEN,
     _guard("completed by confirmation", _completed_by_confirmation),
     _IN_DISPUTE_WINDOW,
+    _ROOM_FOR_A_DISPUTE,
 )
 
 _ROWS: tuple[OrderTransition, ...] = (
@@ -292,21 +323,30 @@ ORDER_TRANSITIONS = ORDER_MACHINE.rows
 
 
 def find_transition(
-    order: Order, action: OrderAction, role: Role, now: datetime, policy: Policy
-) -> OrderTransition:
+    order: Order, action: OrderAction, role: Role, now: datetime, policy: Policy,
+    disputes: DisputeHistory = NO_DISPUTES,
+) -> OrderTransition:  # fmt: skip
     """The row that lets ``role`` take ``action`` now, or the error that says why not."""
-    return ORDER_MACHINE.find_transition(OrderFacts(order, now, policy), action, role)
+    return ORDER_MACHINE.find_transition(OrderFacts(order, now, policy, disputes), action, role)
 
 
-def allowed(order: Order, action: OrderAction, role: Role, now: datetime, policy: Policy) -> bool:
-    return ORDER_MACHINE.allowed(OrderFacts(order, now, policy), action, role)
+def allowed(
+    order: Order, action: OrderAction, role: Role, now: datetime, policy: Policy,
+    disputes: DisputeHistory = NO_DISPUTES,
+) -> bool:  # fmt: skip
+    return ORDER_MACHINE.allowed(OrderFacts(order, now, policy, disputes), action, role)
 
 
-def next_actions(order: Order, now: datetime, policy: Policy) -> list[NextAction[OrderAction]]:
-    """Who may do what now, by when, and what happens if nobody does."""
-    return ORDER_MACHINE.next_actions(OrderFacts(order, now, policy))
+def next_actions(
+    order: Order, now: datetime, policy: Policy, disputes: DisputeHistory = NO_DISPUTES
+) -> list[NextAction[OrderAction]]:
+    """Who may do what now, by when, and what happens if nobody does (``disputes``: what
+    the order had, for ``open_dispute``)."""
+    return ORDER_MACHINE.next_actions(OrderFacts(order, now, policy, disputes))
 
 
-def dispute_window_open(order: Order, now: datetime, policy: Policy) -> bool:
+def dispute_window_open(
+    order: Order, now: datetime, policy: Policy, disputes: DisputeHistory = NO_DISPUTES
+) -> bool:
     """The order's side of opening a dispute allows it now (its rows ``open_dispute``)."""
-    return allowed(order, OrderAction.OPEN_DISPUTE, Role.BUYER, now, policy)
+    return allowed(order, OrderAction.OPEN_DISPUTE, Role.BUYER, now, policy, disputes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.errors import Forbidden, InvalidTransition, ValidationError
-from refundkit.domain.orders.escrow import refund_order
+from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 
@@ -38,7 +38,7 @@ def refund_by_platform(ctx: Context, order: Order, amount: int, reason: str) -> 
         raise InvalidTransition(
             f"dispute {order.open_dispute_id} is open on this order; refund through it"
         )
-    outcome = refund_order(ctx, order, amount, reason.strip())
+    outcome = refund_buyer(ctx, order, amount, reason.strip())
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
     return outcome

@@ -14,11 +14,11 @@ from pydantic import BaseModel
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.entrypoints import crash_points
 from refundkit.entrypoints.api.auth import UserDep
+from refundkit.entrypoints.api.idempotency import IdempotentRequest, run_idempotent
 from refundkit.service import transactions
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
-from refundkit.service.transactions import IdempotentRequest
 
 T = TypeVar("T")
 JSON = "application/json"
@@ -96,7 +96,7 @@ def command(
         crash_points.reached(crash_points.AFTER_COMMIT)
         return Response(body, status, media_type=JSON)
     redact = (lambda result: stored(result).model_dump_json()) if stored else None
-    answer = transactions.run_idempotent(deps, idem, work, rendered, redact)
+    answer = run_idempotent(deps, idem, work, rendered, redact)
     crash_points.reached(crash_points.AFTER_COMMIT)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return Response(answer.body, answer.status_code, media_type=JSON, headers=headers)

@@ -21,6 +21,7 @@ from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.bodies import capped_body, check_depth
 from refundkit.entrypoints.api.guards import GuardedRoute, own_body
+from refundkit.entrypoints.api.idempotency import IdempotentRequest
 from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, page_of, query
 from refundkit.entrypoints.api.routes_files import UploadsDep
 from refundkit.service import disputes, files, orders
@@ -28,7 +29,6 @@ from refundkit.service.deps import Deps
 from refundkit.service.disputes import DisputeDetails
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
-from refundkit.service.transactions import IdempotentRequest
 
 router = APIRouter(tags=["disputes"], route_class=GuardedRoute)
 

@@ -238,7 +238,7 @@ def refund(
 
     return command(
         deps, idem,
-        lambda uow: orders.refund_order(deps, uow, user, order_id, amount, body.reason),
+        lambda uow: refunds.refund_order(deps, uow, user, order_id, amount, body.reason),
         lambda refund: s.RefundOut.of(deps.currencies, refund),
         status_code=201,
     )  # fmt: skip

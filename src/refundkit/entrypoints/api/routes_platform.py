@@ -9,11 +9,12 @@ from pydantic import BaseModel
 
 from refundkit.domain.errors import Forbidden, NotFound
 from refundkit.domain.roles import Role
+from refundkit.entrypoints.api import idempotency
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import JSON, IdempotencyDep, command
-from refundkit.service import timers, tracking, transactions, users
+from refundkit.service import timers, tracking, users
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import Tier, TrackingScan, User
 from refundkit.service.users import NewUser
@@ -125,12 +126,12 @@ def advance_clock(
 ) -> Response:
     clock = _sandbox_clock(deps, user)
     if idem is not None:
-        known = transactions.replay_if_known(deps, idem)
+        known = idempotency.replay_if_known(deps, idem)
         if known is not None:
             return Response(known.body, known.status_code, media_type=JSON,
                             headers={"Idempotent-Replayed": "true"})  # fmt: skip
     delta = timedelta(days=body.days, hours=body.hours, minutes=body.minutes)
     answer = s.ClockOut(now=timers.advance_clock(deps, clock, delta)).model_dump_json()
     if idem is not None:
-        transactions.remember(deps, idem, 200, answer)
+        idempotency.remember(deps, idem, 200, answer)
     return Response(answer, 200, media_type=JSON)

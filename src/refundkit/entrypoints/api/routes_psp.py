@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from refundkit.adapters.payments.stripe_webhooks import SIGNATURE_HEADER, verified_event
 from refundkit.entrypoints.api.auth import DepsDep
-from refundkit.entrypoints.api.bodies import capped_body
+from refundkit.entrypoints.api.bodies import capped_body, check_depth
 from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.service import psp_events, transactions
 
@@ -38,6 +38,7 @@ async def stripe_webhook(request: Request, deps: DepsDep) -> PspEventOut:
     withdrawn or reinstated), signed with the endpoint's secret in ``Stripe-Signature``
     and at most five minutes old. [Stripe]"""
     body = await capped_body(request)
+    check_depth(body)  # before any parser sees it, as at every other door
     event = verified_event(
         body, request.headers.get(SIGNATURE_HEADER), os.environ.get(SECRET_VARIABLE)
     )

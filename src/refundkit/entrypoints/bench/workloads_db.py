@@ -83,7 +83,7 @@ def hot_refunds(runtime: Runtime, people: People, hot: int, per_thread: int) -> 
         try:
             transactions.run(
                 deps,
-                lambda uow: orders.refund_order(
+                lambda uow: refunds.refund_order(
                     deps, uow, people.platform, oid, lambda _c: amount, "bench"
                 ),
             )
@@ -219,7 +219,7 @@ def statement_audit(runtime: Runtime, people: People) -> list[tuple[str, int, in
     with counter.on(runtime.engine):
         refund = transactions.run(
             deps,
-            lambda uow: orders.refund_order(
+            lambda uow: refunds.refund_order(
                 deps, uow, people.platform, oid, lambda _c: 100, "audit"
             ),
         )

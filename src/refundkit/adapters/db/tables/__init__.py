@@ -1,0 +1,83 @@
+"""The schema, in SQLAlchemy Core, by area. Alembic's migrations create exactly these
+tables; ``from refundkit.adapters.db import tables as t`` then ``t.orders`` reads any of them."""
+
+from __future__ import annotations
+
+from refundkit.adapters.db.tables.base import Id, Money, UTCDateTime, metadata
+from refundkit.adapters.db.tables.disputes import (
+    appeals,
+    dispute_evidence,
+    dispute_messages,
+    dispute_offers,
+    disputes,
+    evidence_requests,
+    files,
+)
+from refundkit.adapters.db.tables.money import (
+    chargebacks,
+    journal_entries,
+    postings,
+    psp_events,
+    refunds,
+)
+from refundkit.adapters.db.tables.operations import (
+    events,
+    idempotency_keys,
+    notifications,
+    rate_limit_counters,
+    sandbox_clock,
+    timers,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+)
+from refundkit.adapters.db.tables.orders import (
+    order_lines,
+    orders,
+    protection_extensions,
+    tracking_events,
+)
+from refundkit.adapters.db.tables.people import (
+    api_keys,
+    calendar_feeds,
+    policies,
+    users,
+    web_sessions,
+)
+
+__all__ = [
+    "Id",
+    "Money",
+    "UTCDateTime",
+    "api_keys",
+    "appeals",
+    "calendar_feeds",
+    "chargebacks",
+    "dispute_evidence",
+    "dispute_messages",
+    "dispute_offers",
+    "disputes",
+    "events",
+    "evidence_requests",
+    "files",
+    "idempotency_keys",
+    "journal_entries",
+    "metadata",
+    "notifications",
+    "order_lines",
+    "orders",
+    "policies",
+    "postings",
+    "protection_extensions",
+    "psp_events",
+    "rate_limit_counters",
+    "refunds",
+    "sandbox_clock",
+    "timers",
+    "tracking_events",
+    "users",
+    "web_sessions",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
+]
