@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from refundkit.domain.orders.model import Address, OrderLine, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
+from refundkit.entrypoints.api import order_schemas as o
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.guards import GuardedRoute
@@ -63,14 +64,14 @@ def _draft_maker(deps: Deps, body: s.OrderIn) -> Callable[[User, User], OrderDra
     return make
 
 
-def _out(deps: Deps) -> Callable[[OrderDetails], s.OrderOut]:
-    def render(found: OrderDetails) -> s.OrderOut:
-        return s.OrderOut.of(deps.currencies, found)
+def _out(deps: Deps) -> Callable[[OrderDetails], o.OrderOut]:
+    def render(found: OrderDetails) -> o.OrderOut:
+        return o.OrderOut.of(deps.currencies, found)
 
     return render
 
 
-@router.post("", status_code=201, response_model=s.OrderOut)
+@router.post("", status_code=201, response_model=o.OrderOut)
 def create_order(body: s.OrderIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep) -> Response:
     make = _draft_maker(deps, body)
     return command(
@@ -80,13 +81,13 @@ def create_order(body: s.OrderIn, deps: DepsDep, user: UserDep, idem: Idempotenc
     )  # fmt: skip
 
 
-@router.get("", response_model=s.OrderPage)
+@router.get("", response_model=o.OrderPage)
 def list_orders(
     deps: DepsDep,
     user: UserDep,
     page: PageDep,
     status: Annotated[OrderStatus | None, Query()] = None,
-) -> s.OrderPage:
+) -> o.OrderPage:
     found, more = query(
         deps,
         lambda uow: orders.list_orders(
@@ -99,16 +100,16 @@ def list_orders(
             limit=page.limit,
         ),
     )
-    return s.OrderPage(data=[s.OrderOut.of(deps.currencies, o) for o in found], has_more=more)
+    return o.OrderPage(data=[o.OrderOut.of(deps.currencies, d) for d in found], has_more=more)
 
 
-@router.get("/{order_id}", response_model=s.OrderOut)
-def get_order(order_id: str, deps: DepsDep, user: UserDep) -> s.OrderOut:
+@router.get("/{order_id}", response_model=o.OrderOut)
+def get_order(order_id: str, deps: DepsDep, user: UserDep) -> o.OrderOut:
     found = query(deps, lambda uow: orders.get_order(deps, uow, user, order_id))
-    return s.OrderOut.of(deps.currencies, found)
+    return o.OrderOut.of(deps.currencies, found)
 
 
-@router.post("/{order_id}/pay", response_model=s.OrderOut)
+@router.post("/{order_id}/pay", response_model=o.OrderOut)
 def pay(
     order_id: str, body: s.PayIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -119,7 +120,7 @@ def pay(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/cancel", response_model=s.OrderOut)
+@router.post("/{order_id}/cancel", response_model=o.OrderOut)
 def cancel(
     order_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -130,7 +131,7 @@ def cancel(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/cancellation/approve", response_model=s.OrderOut)
+@router.post("/{order_id}/cancellation/approve", response_model=o.OrderOut)
 def approve_cancellation(
     order_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -139,7 +140,7 @@ def approve_cancellation(
     )
 
 
-@router.post("/{order_id}/cancellation/reject", response_model=s.OrderOut)
+@router.post("/{order_id}/cancellation/reject", response_model=o.OrderOut)
 def reject_cancellation(
     order_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -150,7 +151,7 @@ def reject_cancellation(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/ship", response_model=s.OrderOut)
+@router.post("/{order_id}/ship", response_model=o.OrderOut)
 def ship(
     order_id: str, body: s.ShipIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -162,7 +163,7 @@ def ship(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/confirm-receipt", response_model=s.OrderOut)
+@router.post("/{order_id}/confirm-receipt", response_model=o.OrderOut)
 def confirm_receipt(
     order_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -171,7 +172,7 @@ def confirm_receipt(
     )
 
 
-@router.post("/{order_id}/protection-extensions", response_model=s.ExtensionOut, status_code=201)
+@router.post("/{order_id}/protection-extensions", response_model=o.ExtensionOut, status_code=201)
 def request_extension(
     order_id: str, body: s.ExtensionIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -180,13 +181,13 @@ def request_extension(
     return command(
         deps, idem,
         lambda uow: orders.request_extension(deps, uow, user, order_id, body.days),
-        lambda found: s.ExtensionOut.of(found.order, max(found.order.extensions,
+        lambda found: o.ExtensionOut.of(found.order, max(found.order.extensions,
                                                          key=lambda x: x.id)),
         201,
     )  # fmt: skip
 
 
-@router.post("/{order_id}/protection-extensions/{extension_id}/approve", response_model=s.OrderOut)
+@router.post("/{order_id}/protection-extensions/{extension_id}/approve", response_model=o.OrderOut)
 def approve_extension(
     order_id: str, extension_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
     idem: IdempotencyDep,
@@ -198,7 +199,7 @@ def approve_extension(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/protection-extensions/{extension_id}/reject", response_model=s.OrderOut)
+@router.post("/{order_id}/protection-extensions/{extension_id}/reject", response_model=o.OrderOut)
 def reject_extension(
     order_id: str, extension_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep,
     idem: IdempotencyDep,
