@@ -11,10 +11,12 @@ from pydantic import BaseModel, Field
 from refundkit.domain.errors import Forbidden
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
+from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.responses import JSON
+from refundkit.entrypoints.api.schemas import EmptyIn
 from refundkit.service import web_sessions
 
-router = APIRouter(prefix="/v1", tags=["calendar"])
+router = APIRouter(prefix="/v1", tags=["calendar"], route_class=GuardedRoute)
 
 
 class CalendarFeedOut(BaseModel):
@@ -26,7 +28,7 @@ class CalendarFeedOut(BaseModel):
 
 
 @router.post("/calendar-feed", status_code=201, response_model=CalendarFeedOut)
-def new_calendar_feed(request: Request, deps: DepsDep, user: UserDep) -> Response:
+def new_calendar_feed(request: Request, body: EmptyIn, deps: DepsDep, user: UserDep) -> Response:
     """A new feed address for the calling buyer [buyer]; the previous address stops working.
     Not idempotent on purpose: every call is a new secret."""
     if user.role is not Role.BUYER:
