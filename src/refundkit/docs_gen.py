@@ -19,7 +19,8 @@ from typing import Any
 
 from refundkit.domain.machine import Machine, Transition
 from refundkit.domain.orders.machine import ORDER_MACHINE
-from refundkit.domain.orders.model import OrderStatus
+from refundkit.domain.orders.model import OrderStatus, ParcelStatus
+from refundkit.domain.orders.parcels import PARCEL_MACHINE
 
 REGENERATE_COMMAND = "python scripts/generate_lifecycle_doc.py"
 
@@ -44,6 +45,19 @@ pick what the worker does when an order's timer fires.
 
 A state with no row leaving it is final. The status `refunded` (fully refunded) has no
 row in this table.
+"""
+
+
+_PARCELS = """\
+## Parcels
+
+An order ships in one or more parcels (`POST /v1/orders/{id}/shipments` names the units,
+`/ship` sends everything left). Each parcel is a table of its own, generated from
+`refundkit.domain.orders.parcels.PARCEL_MACHINE`: a delivered scan under its carrier and
+number, dated after its own shipment, delivers it. The order is `delivered` once every
+parcel is and nothing is left to ship (or when the buyer confirms receipt); it is *late*
+while any parcel is past its `delivery_deadline` undelivered. At `ship_by`, units not yet
+shipped are cancelled and refunded with their share of shipping, and the parcels go on.
 """
 
 
@@ -127,13 +141,17 @@ def transitions_table(machine: AnyMachine = ORDER_MACHINE) -> str:
 
 def lifecycle_markdown() -> str:
     """The whole of ``docs/lifecycle.md``; the same table always gives the same text."""
+    parcel_diagram = mermaid_diagram(PARCEL_MACHINE, ParcelStatus.IN_TRANSIT, tuple(ParcelStatus))
     return (
         f"{_INTRO}\n"
         "## Diagram\n\n"
         "Edges are labelled `action (role)`.\n\n"
         f"```mermaid\n{mermaid_diagram()}\n```\n\n"
         "## Transitions\n\n"
-        f"{transitions_table()}\n"
+        f"{transitions_table()}\n\n"
+        f"{_PARCELS}\n"
+        f"```mermaid\n{parcel_diagram}\n```\n\n"
+        f"{transitions_table(PARCEL_MACHINE)}\n"
     )
 
 

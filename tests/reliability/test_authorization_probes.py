@@ -30,6 +30,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/orders/{order_id}/cancellation/approve": {},
     "/v1/orders/{order_id}/cancellation/reject": {"reason": "r"},
     "/v1/orders/{order_id}/ship": {"carrier": "DHL", "tracking_number": "X-1"},
+    "/v1/orders/{order_id}/shipments": {
+        "carrier": "DHL",
+        "tracking_number": "X-1",
+        "lines": [{"item_id": "li_x", "quantity": 1}],
+    },
     "/v1/orders/{order_id}/confirm-receipt": {},
     "/v1/orders/{order_id}/protection-extensions": {"days": 2},
     "/v1/orders/{order_id}/protection-extensions/{extension_id}/approve": {},

@@ -9,6 +9,7 @@ from datetime import datetime
 from refundkit.domain.chargebacks.model import Chargeback
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes import commands
+from refundkit.domain.disputes.model import Dispute
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.machine import NextAction
 from refundkit.domain.orders import extensions, lifecycle
@@ -21,7 +22,7 @@ from refundkit.domain.orders.machine import (
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.roles import Role
-from refundkit.service import tracking, tracking_signals
+from refundkit.service import shipments
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.paging import window
@@ -36,17 +37,21 @@ class OrderDetails:
     next_actions: list[NextAction[OrderAction]]
     now: datetime
     chargebacks: tuple[Chargeback, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
+    """Every dispute of the order, oldest first (issue 18: ``disputes`` beside ``dispute_id``)."""
 
 
 def details(deps: Deps, uow: UnitOfWork, order: Order) -> OrderDetails:
     now = deps.clock.now()
     policy = deps.policies.for_version(uow, order.policy_version)
     found = tuple(uow.chargebacks.for_order(order.id)) if order.paid_at else ()
+    # Only a shipped order can have been disputed: the others cost no query.
+    disputes = tuple(uow.disputes.for_order(order.id)) if order.shipped_at else ()
     history = NO_DISPUTES
     if dispute_window_open(order, now, policy):
         # Only then do its earlier disputes matter (the same rule the API applies).
-        history = commands.history_of(uow.disputes.for_order(order.id))
-    return OrderDetails(order, next_actions(order, now, policy, history), now, found)
+        history = commands.history_of(disputes)
+    return OrderDetails(order, next_actions(order, now, policy, history), now, found, disputes)
 
 
 def create_order(
@@ -113,16 +118,8 @@ def reject_cancellation(
 def ship_order(
     deps: Deps, uow: UnitOfWork, user: User, order_id: str, carrier: str, tracking_number: str
 ) -> OrderDetails:
-    """Ship; a tracking number already on another buyer's order flags both orders (the
-    shipped order is saved first, so the others' check sees its number)."""
-    order = visible_order(uow, user, order_id, for_update=True)
-    ctx = deps.context(uow, actor_of(user), order.policy_version)
-    record(uow, lifecycle.ship(ctx, order, carrier, tracking_number))
-    tracking_signals.check_order(deps, uow, order)
-    uow.orders.save(order)
-    assert order.carrier is not None
-    assert order.tracking_number is not None
-    tracking.check_shipments(deps, uow, order.carrier, order.tracking_number, but=order.id)
+    """Ship everything not shipped yet, as one parcel (see ``service/shipments.py``)."""
+    order = shipments.ship(deps, uow, user, order_id, carrier, tracking_number, None)
     return details(deps, uow, order)
 
 

@@ -77,7 +77,8 @@ def _deliver(deps: Deps, uow: UnitOfWork, user: User, scan: TrackingScan) -> Non
             continue
         ctx = deps.context(uow, actor_of(user), order.policy_version)
         try:
-            outcome = lifecycle.mark_delivered(ctx, order, scan.occurred_at)
+            outcome = lifecycle.mark_delivered(ctx, order, scan.occurred_at, scan.carrier,
+                                               scan.tracking_number)  # fmt: skip
         except InvalidTransition:
             continue
         uow.orders.save(order)

@@ -4,11 +4,15 @@ once in the buyer's favour."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from refundkit.domain.context import SYSTEM_ACTOR, Outcome
 from refundkit.domain.disputes.commands import settle
+from refundkit.domain.disputes.lines import refund_cap
 from refundkit.domain.disputes.model import DecidedBy, DisputeReason
 from refundkit.domain.events import Event
-from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.orders.model import Order, OrderStatus, Parcel
+from refundkit.domain.policy import Policy
 from refundkit.domain.rules import not_received_rule
 from refundkit.domain.tracking import Flag, Scan, Shipment, signals
 from refundkit.service.deps import Deps
@@ -19,31 +23,48 @@ WATCHED = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
 def check_order(deps: Deps, uow: UnitOfWork, order: Order) -> list[Flag]:
-    """Raise what the order's scans show now; the caller holds the order's row lock and saves
-    it. Answers the flags that are new."""
-    if order.status not in WATCHED or not order.carrier or not order.tracking_number:
+    """Raise what each parcel's scans show now; the caller holds the order's row lock and
+    saves it. Each parcel keeps its own flags; the order shows each signal once, from
+    whichever parcel raised it first. Answers the flags new on any parcel."""
+    if order.status not in WATCHED or not order.parcels:
         return []
-    assert order.shipped_at is not None
     ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
-    scans = [Scan(s.status, s.country, s.city, s.postcode, s.occurred_at)
-             for s in uow.tracking.for_tracking(order.carrier, order.tracking_number)]  # fmt: skip
-    sharing = uow.tracking.buyers_with_tracking(order.carrier, order.tracking_number)
+    raised: list[Flag] = []
+    events = []
+    several = len(order.parcels) > 1
+    for parcel in order.parcels:
+        new = _parcel_signals(uow, order, parcel, ctx.now, ctx.policy)
+        parcel.tracking_flags.extend(new)
+        raised.extend(new)
+        on_order = {flag.signal for flag in order.tracking_flags}
+        for f in new:
+            if f.signal in on_order:
+                continue
+            order.tracking_flags.append(f)
+            on_order.add(f.signal)
+            data = {"signal": f.signal.value, "evidence": f.evidence}
+            if several:
+                data["parcel_id"] = parcel.id
+            events.append(Event("order.flagged", order.id, order.id, ctx.now,
+                                SYSTEM_ACTOR.role, None, data))  # fmt: skip
+    if events:
+        outcome = Outcome(events=events)
+        outcome.merge(resolve_not_received(deps, uow, order))
+        record(uow, outcome)
+    return raised
+
+
+def _parcel_signals(
+    uow: UnitOfWork, order: Order, parcel: Parcel, now: datetime, policy: Policy
+) -> list[Flag]:
+    stored = uow.tracking.for_tracking(parcel.carrier, parcel.tracking_number)
+    scans = [Scan(s.status, s.country, s.city, s.postcode, s.occurred_at) for s in stored]
+    sharing = uow.tracking.buyers_with_tracking(parcel.carrier, parcel.tracking_number)
     others = sorted(o for o, buyer in sharing.items() if buyer != order.buyer_id)
-    shipment = Shipment(order.id, order.shipped_at, order.seller_country, order.ship_to.country,
+    shipment = Shipment(order.id, parcel.shipped_at, order.seller_country, order.ship_to.country,
                         order.ship_to.city, order.ship_to.postcode)  # fmt: skip
-    had = {flag.signal for flag in order.tracking_flags}
-    new = [f for f in signals(shipment, scans, others, ctx.now, ctx.policy) if f.signal not in had]
-    if not new:
-        return []
-    order.tracking_flags.extend(new)
-    outcome = Outcome(events=[
-        Event("order.flagged", order.id, order.id, ctx.now, SYSTEM_ACTOR.role, None,
-              {"signal": f.signal.value, "evidence": f.evidence})
-        for f in new
-    ])  # fmt: skip
-    outcome.merge(resolve_not_received(deps, uow, order))
-    record(uow, outcome)
-    return new
+    had = {flag.signal for flag in parcel.tracking_flags}
+    return [f for f in signals(shipment, scans, others, now, policy) if f.signal not in had]
 
 
 def resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
@@ -60,7 +81,7 @@ def resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
         return Outcome()
     flag = decisive[0]
     outcome = settle(
-        ctx, d, order, order.refundable, False, DecidedBy.POLICY,
+        ctx, d, order, refund_cap(order, d.units), False, DecidedBy.POLICY,
         rule=not_received_rule(flag.signal.value),
         rationale=f"tracking signal {flag.signal.value}: {flag.evidence}",
     )  # fmt: skip

@@ -46,6 +46,7 @@ class SqlDisputeRepository:
             reason=d.reason.value, sub_reason=d.sub_reason, item_received=d.item_received,
             requested_refund=d.requested_refund, return_goods=d.return_goods,
             description=d.description, opened_at=d.opened_at, version=d.version,
+            lines=[{"item_id": i, "quantity": n} for i, n in d.units.items()] or None,
         )  # fmt: skip
         self._conn.execute(t.disputes.insert(), row)
         self._write_offers(d)
@@ -207,6 +208,7 @@ class SqlDisputeRepository:
             decided_by=DecidedBy(r["decided_by"]) if r["decided_by"] else None,
             rule=r["rule"], rationale=r["rationale"], resolved_at=r["resolved_at"],
             appeal_until=r["appeal_until"], offers=offers, version=r["version"],
+            units={li["item_id"]: li["quantity"] for li in r["lines"] or []},
             **{name: r[name] for name in _FIELDS if name.startswith(("return_", "fast_"))},
         )  # fmt: skip
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
 from refundkit.adapters.db.paging import keyset_page
+from refundkit.adapters.db.parcel_rows import ParcelRows
 from refundkit.domain.errors import ConcurrentUpdate
 from refundkit.domain.orders.model import (
     Address,
@@ -69,11 +70,12 @@ _EXTENSION_COLUMNS = [
 ]
 
 
-def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int]:
-    """A line and what was refunded of it, from its columns (named with ``prefix``)."""
+def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int, int]:
+    """A line, what was refunded of it and its cancelled units, from its columns (named with
+    ``prefix``)."""
     line = OrderLine(row[f"{prefix}sku"], row[f"{prefix}title"], row[f"{prefix}quantity"],
-                     row[f"{prefix}unit_price"])  # fmt: skip
-    return line, row[f"{prefix}refunded"]
+                     row[f"{prefix}unit_price"], row[f"{prefix}item_id"])  # fmt: skip
+    return line, row[f"{prefix}refunded"], row[f"{prefix}cancelled"]
 
 
 def _extension(row: RowMapping, prefix: str) -> ProtectionExtension:
@@ -94,6 +96,7 @@ class SqlOrderRepository:
         # the lines and extensions that changed.
         self._seen_lines: dict[str, list[int]] = {}
         self._seen_extensions: dict[str, dict[str, ProtectionExtension]] = {}
+        self._parcels = ParcelRows(conn)
         self._latest: dict[str, Order] = {}
         # The order row as read or last written, so a save sets only the columns that changed.
         self._seen_values: dict[str, dict[str, Any]] = {}
@@ -125,6 +128,7 @@ class SqlOrderRepository:
                 {
                     "order_id": order.id,
                     "position": i,
+                    "item_id": line.id,
                     "sku": line.sku,
                     "title": line.title,
                     "quantity": line.quantity,
@@ -134,6 +138,7 @@ class SqlOrderRepository:
             ],
         )
         self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
+        self._parcels.added(order)
         self._seen_extensions[order.id] = {}
         self._seen_values[order.id] = self._order_values(order)
         self._write_extensions(order)
@@ -243,6 +248,7 @@ class SqlOrderRepository:
         self._seen_values[order.id] = self._order_values(order)
         self._write_extensions(order)
         self._write_line_refunds(order)
+        self._parcels.write(order)
         self._latest[order.id] = order
 
     def _write_line_refunds(self, order: Order) -> None:
@@ -262,15 +268,9 @@ class SqlOrderRepository:
         self._seen_lines[order.id] = list(order.line_refunds)
 
     def search(
-        self,
-        *,
-        buyer_id: str | None,
-        seller_id: str | None,
-        status: OrderStatus | None,
-        starting_after: str | None,
-        limit: int,
-        ending_before: str | None = None,
-    ) -> Sequence[Order]:
+        self, *, buyer_id: str | None, seller_id: str | None, status: OrderStatus | None,
+        starting_after: str | None, limit: int, ending_before: str | None = None,
+    ) -> Sequence[Order]:  # fmt: skip
         query = sa.select(t.orders)
         if buyer_id is not None:
             query = query.where(t.orders.c.buyer_id == buyer_id)
@@ -288,7 +288,7 @@ class SqlOrderRepository:
 
     def _load(self, rows: Sequence[RowMapping]) -> list[Order]:
         ids = [row["id"] for row in rows]
-        lines: dict[str, list[tuple[OrderLine, int]]] = {}
+        lines: dict[str, list[tuple[OrderLine, int, int]]] = {}
         for line in self._conn.execute(
             sa.select(t.order_lines)
             .where(t.order_lines.c.order_id.in_(ids))
@@ -305,17 +305,22 @@ class SqlOrderRepository:
         return self._assemble(rows, lines, extensions)
 
     def _assemble(
-        self, rows: Sequence[RowMapping], lines: dict[str, list[tuple[OrderLine, int]]],
+        self, rows: Sequence[RowMapping], lines: dict[str, list[tuple[OrderLine, int, int]]],
         extensions: dict[str, list[ProtectionExtension]],
     ) -> list[Order]:  # fmt: skip
         found = []
+        parcels = self._parcels.load([row["id"] for row in rows])
         for row in rows:
             own_lines = lines.get(row["id"], [])
-            order = self._order(row, [line for line, _ in own_lines], extensions.get(row["id"], []))
+            order = self._order(row, [line for line, _, _ in own_lines],
+                                extensions.get(row["id"], []))  # fmt: skip
             order.line_refunds = [
-                *(refunded for _, refunded in own_lines),
+                *(refunded for _, refunded, _ in own_lines),
                 row["shipping_refunded"],
             ]
+            order.cancelled_units = {line.id: n for line, _, n in own_lines if n}
+            order.parcels = parcels.get(order.id, [])
+            self._parcels.seen_cancelled(order)
             self._seen_lines[order.id] = list(order.line_refunds)
             self._seen_extensions[order.id] = {e.id: replace(e) for e in order.extensions}
             self._seen_values[order.id] = self._order_values(order)

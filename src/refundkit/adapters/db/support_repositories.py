@@ -347,26 +347,24 @@ class SqlTrackingRepository:
         return inserted.first() is not None
 
     def orders_with_tracking(self, carrier: str, tracking_number: str) -> Sequence[str]:
-        return list(
-            self._conn.execute(
-                sa.select(t.orders.c.id)
-                .where(t.orders.c.carrier == carrier, t.orders.c.tracking_number == tracking_number)
-                .order_by(t.orders.c.id)
-            ).scalars()
+        p = t.parcels.c
+        found = sa.select(p.order_id).where(
+            p.carrier == carrier, p.tracking_number == tracking_number
         )
+        return list(self._conn.execute(found.distinct().order_by(p.order_id)).scalars())
 
     def buyers_with_tracking(self, carrier: str, tracking_number: str) -> dict[str, str]:
         """Each order shipped with this carrier and number, and its buyer."""
         rows = self._conn.execute(
-            sa.select(t.orders.c.id, t.orders.c.buyer_id).where(
-                t.orders.c.carrier == carrier, t.orders.c.tracking_number == tracking_number
-            )
+            sa.select(t.orders.c.id, t.orders.c.buyer_id)
+            .join(t.parcels, t.parcels.c.order_id == t.orders.c.id)
+            .where(t.parcels.c.carrier == carrier, t.parcels.c.tracking_number == tracking_number)
         )
         return {order_id: buyer_id for order_id, buyer_id in rows}
 
     def carriers_of(self, tracking_number: str) -> list[str]:
-        orders = sa.select(t.orders.c.carrier.label("carrier")).where(
-            t.orders.c.tracking_number == tracking_number, t.orders.c.carrier.is_not(None)
+        orders = sa.select(t.parcels.c.carrier.label("carrier")).where(
+            t.parcels.c.tracking_number == tracking_number
         )
         returns = sa.select(t.disputes.c.return_carrier.label("carrier")).where(
             t.disputes.c.return_tracking_number == tracking_number,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
+from refundkit.domain.disputes.lines import refund_cap, refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import (
@@ -18,7 +19,6 @@ from refundkit.domain.errors import (
     InvalidTransition,
     ValidationError,
 )
-from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 
@@ -70,7 +70,7 @@ def decide_appeal(
         result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="upheld"))
         return result.merge(_release_hold(ctx, order, d))
     previous = d.refund_amount or 0
-    ceiling = previous + order.refundable
+    ceiling = previous + refund_cap(order, d.units)
     try:
         chosen = DisputeOutcome(outcome or "")
     except ValueError:
@@ -96,7 +96,7 @@ def decide_appeal(
     result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="changed",
                                 outcome=d.outcome.value, refund_amount=total))  # fmt: skip
     if total > previous:
-        result.merge(refund_buyer(ctx, order, total - previous, f"appeal of {d.id}"))
+        result.merge(refund_dispute(ctx, order, d, total - previous, f"appeal of {d.id}"))
     if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

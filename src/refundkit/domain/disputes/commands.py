@@ -10,6 +10,7 @@ from typing import Any
 
 from refundkit.domain.calendar import add_business_days
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes import lines
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.machine import DisputeAction, DisputeTransition, find_transition
 from refundkit.domain.disputes.model import (
@@ -32,7 +33,6 @@ from refundkit.domain.errors import (
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
-from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.machine import DisputeHistory, OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
@@ -48,6 +48,8 @@ class DisputeForm:
     requested_refund: int
     return_goods: bool
     description: str
+    lines: tuple[tuple[str, int], ...] | None = None
+    """(item id, units) the dispute is about; None: the whole order."""
 
 
 def _event(ctx: Context, d: Dispute, kind: str, **data: Any) -> Event:
@@ -63,7 +65,7 @@ def open_dispute(
     # The order's rows ``open_dispute``: its state, no dispute open, inside the window, no
     # dispute before but withdrawn ones, under the cap.
     order_machine.find_transition(order, OrderAction.OPEN_DISPUTE, Role.BUYER, ctx.now,
-                                  ctx.policy, history_of(earlier))  # fmt: skip
+                                  ctx.policy, _history(earlier, form))  # fmt: skip
     try:
         reason = DisputeReason(form.reason)
     except ValueError:
@@ -72,7 +74,11 @@ def open_dispute(
         allowed = ", ".join(sorted(SUB_REASONS[reason])) or "none"
         raise ValidationError(f"sub_reason for {reason.value} is one of: {allowed}",
                               field="sub_reason")  # fmt: skip
-    _check_amount(order, form.requested_refund, field="requested_refund", allow_zero=False)
+    units: dict[str, int] = {}
+    if form.lines is not None:
+        units = lines.read_units(order, form.lines, earlier, reason, form.sub_reason)
+    _check_amount(order, form.requested_refund, field="requested_refund", allow_zero=False,
+                  units=units)  # fmt: skip
     if not form.description.strip() or len(form.description) > policy.max_description_chars:
         raise ValidationError(
             f"description must be 1 to {policy.max_description_chars} characters",
@@ -103,6 +109,7 @@ def open_dispute(
         requested_refund=form.requested_refund,
         return_goods=form.return_goods,
         description=form.description,
+        units=units,
         opened_at=ctx.now,
         respond_by=ctx.now + policy.seller_answer,
         escalate_at=ctx.now + policy.auto_escalate_after,
@@ -124,13 +131,26 @@ def history_of(earlier: Sequence[Dispute]) -> DisputeHistory:
     return DisputeHistory(len(earlier), all(d.status is DisputeStatus.WITHDRAWN for d in earlier))
 
 
-def _check_amount(order: Order, amount: int, *, field: str, allow_zero: bool) -> None:
+def _history(earlier: Sequence[Dispute], form: DisputeForm) -> DisputeHistory:
+    """A dispute on named units may follow others that were not withdrawn: ``lines`` checks
+    that they share no unit; the cap on how many an order may have still holds."""
+    if form.lines is None:
+        return history_of(earlier)
+    return DisputeHistory(len(earlier), True)
+
+
+def _check_amount(
+    order: Order, amount: int, *, field: str, allow_zero: bool, units: dict[str, int]
+) -> None:
+    """At most what the disputed units (or the whole order) may still give back."""
     if amount < 0 or (amount == 0 and not allow_zero):
         raise InvalidAmount(f"{field} must be greater than zero", field=field)
-    if amount > order.refundable:
+    cap = lines.refund_cap(order, units)
+    if amount > cap:
+        what = "those units" if units else "the order"
         raise AmountExceedsRefundable(
-            f"{field} exceeds what is still refundable ({order.refundable})",
-            field=field, refundable=order.refundable,
+            f"{field} exceeds what {what} may still refund ({cap})",
+            field=field, refundable=cap,
         )  # fmt: skip
 
 
@@ -165,7 +185,7 @@ def make_offer(
     """A counter-offer from ``awaiting_seller``, or a new offer while negotiating."""
     first = d.status is DisputeStatus.AWAITING_SELLER
     row = _step(ctx, d, DisputeAction.COUNTER_OFFER if first else DisputeAction.OFFER)
-    _check_amount(order, amount, field="refund_amount", allow_zero=True)
+    _check_amount(order, amount, field="refund_amount", allow_zero=True, units=d.units)
     for earlier in d.offers:
         if earlier.status is OfferStatus.OPEN:
             earlier.status = OfferStatus.SUPERSEDED
@@ -216,11 +236,12 @@ def decide(
         chosen = DisputeOutcome(outcome)
     except ValueError:
         raise ValidationError(f"unknown outcome {outcome!r}", field="outcome") from None
+    cap = lines.refund_cap(order, d.units)
     if chosen is DisputeOutcome.FULL_REFUND:
-        amount = order.refundable
+        amount = cap
     elif chosen is DisputeOutcome.NO_REFUND:
         amount, return_goods = 0, False
-    elif amount is None or not 0 < amount < order.refundable:
+    elif amount is None or not 0 < amount < cap:
         raise InvalidAmount("a partial refund needs an amount below the refundable total",
                             field="refund_amount")  # fmt: skip
     return settle(ctx, d, order, amount, return_goods, DecidedBy.AGENT, rationale=rationale)
@@ -241,7 +262,7 @@ def settle(
 ) -> Outcome:  # fmt: skip
     """Fix the terms. With goods to send back, the dispute waits for the return; otherwise
     the money moves now and the order resumes its course."""
-    _check_amount(order, amount, field="refund_amount", allow_zero=True)
+    _check_amount(order, amount, field="refund_amount", allow_zero=True, units=d.units)
     d.refund_amount = amount
     d.decided_by = decided_by
     d.rule = rule
@@ -256,14 +277,14 @@ def settle(
             timers=[TimerRequest(dispute_timers.RETURN_LAPSE, d.id, d.return_ship_by)],
         )  # fmt: skip
     d.status = DisputeStatus.RESOLVED
-    d.outcome = _outcome_of(amount, order.refundable)
+    d.outcome = _outcome_of(amount, lines.refund_cap(order, d.units))
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
                                     refund_amount=amount, decided_by=decided_by.value,
                                     rule=rule)])  # fmt: skip
     if amount > 0:
-        result.merge(refund_buyer(ctx, order, amount, f"dispute {d.id}"))
+        result.merge(lines.refund_dispute(ctx, order, d, amount, f"dispute {d.id}"))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

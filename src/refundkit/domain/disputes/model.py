@@ -37,7 +37,7 @@ class DisputeReason(StrEnum):
 SUB_REASONS: dict[DisputeReason, frozenset[str]] = {
     DisputeReason.NOT_RECEIVED: frozenset(
         {"no_tracking_info", "tracking_stuck", "returned_to_sender", "wrong_address",
-         "held_by_customs", "tracking_shared"}
+         "held_by_customs", "tracking_shared", "missing_items"}
     ),
     DisputeReason.NOT_AS_DESCRIBED: frozenset(
         {"wrong_item", "wrong_size_or_colour", "poor_quality", "missing_parts"}
@@ -120,6 +120,8 @@ class Dispute:
     return_seller_label: bool = False
     """The buyer shipped on the seller's prepaid label."""
     offers: list[Offer] = field(default_factory=list)
+    units: dict[str, int] = field(default_factory=dict)
+    """Item id -> the units the dispute is about; empty: the whole order."""
     appealed: bool = False
     """An appeal was made: a dispute is appealed once, by either party (docs/decisions.md).
     Read from the appeals kept beside the dispute; ``appeal`` sets it."""

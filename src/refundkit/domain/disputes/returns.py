@@ -15,11 +15,11 @@ from refundkit.domain.disputes.commands import (
     _step,
     settle,
 )
+from refundkit.domain.disputes.lines import refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import InvalidAmount, ValidationError
 from refundkit.domain.events import TimerRequest
-from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
@@ -51,7 +51,7 @@ def ship_return(
     limit = ctx.policy.fast_refund.limit_for(buyer_tier, order.currency)
     if limit is not None and order.total <= limit and d.refund_amount:
         d.fast_refunded_at = ctx.now
-        outcome.merge(refund_buyer(ctx, order, d.refund_amount, f"fast refund {d.id}"))
+        outcome.merge(refund_dispute(ctx, order, d, d.refund_amount, f"fast refund {d.id}"))
         outcome.events.append(_event(ctx, d, "dispute.fast_refunded", amount=d.refund_amount,
                                      rule=fast_refund_rule(str(buyer_tier))))  # fmt: skip
     return outcome

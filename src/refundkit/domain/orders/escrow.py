@@ -47,13 +47,17 @@ def settles_at(ctx: Context, order: Order) -> datetime:
     return order.paid_at + ctx.policy.payment.settlement
 
 
-def refund_buyer(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:
+def refund_buyer(
+    ctx: Context, order: Order, amount: int, reason: str, *, parts: tuple[int, ...] | None = None
+) -> Outcome:
     """Reserve a refund now; the PSP is called once the payment settles.
 
     What escrow still holds pays first. Past that (the seller was already paid), the rest is
     clawed back: from the seller's balance, less the platform's commission on it, which the
     platform gives back. If the seller's balance cannot pay, the platform covers the buyer at
     once and the seller owes it (the service records that cover, as it knows the balances).
+    ``parts`` says what each line (then shipping) gives back, when the refund is for given
+    units; else ``amount`` is split over what the lines may still give back.
 
     Never while a chargeback is open on the order: the bank is repaying the buyer."""
     refuse_while_charged_back(order)
@@ -76,7 +80,7 @@ def refund_buyer(ctx: Context, order: Order, amount: int, reason: str) -> Outcom
     commission_back = min(
         basis_points_of(clawback, ctx.policy.commission.basis_points), order.commission_amount
     )
-    refund.line_amounts = take_from_lines(order, amount)
+    refund.line_amounts = take_from_lines(order, amount, parts)
     refund.clawback_amount = clawback
     refund.commission_back = commission_back
     order.refunded_amount += amount
@@ -147,11 +151,18 @@ def _refund_event(ctx: Context, order: Order, refund: Refund, kind: str, **data:
     )
 
 
-def take_from_lines(order: Order, amount: int) -> tuple[int, ...]:
+def take_from_lines(
+    order: Order, amount: int, given: tuple[int, ...] | None = None
+) -> tuple[int, ...]:
     """Split a refund over what each line (and the shipping fee) may still give back, by
-    largest remainder: the parts add up to the cent and no line gives more than it holds."""
+    largest remainder (or as ``given``): the parts add up to the cent and no line gives more
+    than it holds."""
     room = order.refund_room_by_line
-    parts = allocate(amount, room) if amount else [0] * len(room)
+    if given is not None and (len(given) != len(room) or sum(given) != amount):
+        raise AmountExceedsRefundable("the refund's parts do not add up to it")
+    parts = (
+        list(given) if given is not None else allocate(amount, room) if amount else [0] * len(room)
+    )
     if any(part > left for part, left in zip(parts, room, strict=True)):
         raise AmountExceedsRefundable("the refund does not fit what the lines hold")
     order.line_refunds = [

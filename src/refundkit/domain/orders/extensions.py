@@ -14,6 +14,7 @@ from refundkit.domain.orders.model import (
     Order,
     ProtectionExtension,
 )
+from refundkit.domain.orders.parcels import extend_parcels
 from refundkit.domain.reminders import window_timers
 from refundkit.domain.rules import Rule
 
@@ -65,6 +66,7 @@ def approve_extension(ctx: Context, order: Order, extension_id: str) -> Outcome:
     assert d.delivery_deadline is not None
     d.delivery_deadline += timedelta(days=ext.days)
     d.dispute_closes_at = d.delivery_deadline
+    extend_parcels(order, ext.days)
     return Outcome(
         events=[_event(ctx, order, "order.protection_extension_approved", ext)],
         timers=window_timers(ctx, order),

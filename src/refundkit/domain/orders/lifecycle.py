@@ -3,20 +3,18 @@ the events, timers, ledger entries and refunds that go with the change."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from refundkit.domain.calendar import add_business_days
 from refundkit.domain.context import Context, Outcome
-from refundkit.domain.errors import ValidationError
 from refundkit.domain.events import Event, TimerRequest
-from refundkit.domain.orders import timers
+from refundkit.domain.orders import parcels, timers
 from refundkit.domain.orders.escrow import hold_payment, refund_buyer, release_to_seller
 from refundkit.domain.orders.machine import OrderAction, OrderTransition, find_transition
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
 from refundkit.domain.reminders import window_timers
 from refundkit.domain.rules import Rule
-from refundkit.domain.tracking import counts_as_delivery
 
 
 def _step(ctx: Context, order: Order, action: OrderAction) -> OrderTransition:
@@ -79,6 +77,8 @@ def reject_cancellation(ctx: Context, order: Order, reason: str) -> Outcome:
 
 
 def auto_cancel(ctx: Context, order: Order) -> Outcome:
+    if order.status is OrderStatus.SHIPPED:
+        return cancel_unshipped(ctx, order)
     _move(order, _step(ctx, order, OrderAction.AUTO_CANCEL))
     return _cancelled(
         ctx, order, reason="not shipped within the handling time",
@@ -96,45 +96,61 @@ def _cancelled(ctx: Context, order: Order, *, reason: str, rule: Rule | None) ->
 
 
 def ship(ctx: Context, order: Order, carrier: str, tracking_number: str) -> Outcome:
-    if not carrier.strip() or not tracking_number.strip():
-        raise ValidationError("carrier and tracking_number are required", field="tracking_number")
-    was_requested = order.status is OrderStatus.CANCEL_REQUESTED
-    _move(order, _step(ctx, order, OrderAction.SHIP))
-    order.shipped_at = ctx.now
-    order.carrier = carrier.strip()
-    order.tracking_number = tracking_number.strip()
-    d = order.deadlines
-    d.cancel_respond_by = None
-    d.delivery_deadline = ctx.now + timedelta(days=order.promised_delivery_days)
-    d.dispute_opens_at = ctx.now + ctx.policy.protection.dispute_opens_after_shipment
-    d.dispute_closes_at = d.delivery_deadline
-    events = []
-    if was_requested:
-        events.append(_event(ctx, order, "order.cancellation_rejected", reason="shipped"))
-    events.append(_event(ctx, order, "order.shipped", carrier=order.carrier,
-                         tracking_number=order.tracking_number))  # fmt: skip
-    checks = {ctx.now + ctx.policy.tracking.no_info_after,
-              ctx.now + ctx.policy.tracking.stuck_in_origin_after}  # fmt: skip
-    return Outcome(
-        events=events,
-        timers=[*window_timers(ctx, order),
-                *(TimerRequest(timers.TRACKING_CHECK, order.id, at) for at in sorted(checks))],
-    )  # fmt: skip
+    """Ship everything not shipped yet, as one parcel."""
+    return parcels.ship_parcel(ctx, order, carrier, tracking_number, None)
 
 
-def mark_delivered(ctx: Context, order: Order, delivered_at: datetime) -> Outcome:
-    """A carrier's delivered scan. ``delivered_at`` is when the carrier saw it, capped at now.
-    A scan dated before the shipment changes nothing: it is an earlier parcel's, and the
-    tracking signals flag it (``delivered_before_shipment``)."""
+def mark_delivered(
+    ctx: Context, order: Order, delivered_at: datetime, carrier: str | None = None,
+    tracking_number: str | None = None,
+) -> Outcome:  # fmt: skip
+    """A carrier's delivered scan for ``carrier`` and ``tracking_number`` (None: the order's
+    first parcel's). ``delivered_at`` is when the carrier saw it, capped at now. A scan dated
+    before a parcel's shipment changes nothing of it: it is an earlier parcel's, and the
+    tracking signals flag it (``delivered_before_shipment``). The order is delivered once
+    every parcel is and nothing is left to ship."""
     row = _step(ctx, order, OrderAction.MARK_DELIVERED)
-    assert order.shipped_at is not None
-    if not counts_as_delivery(order.shipped_at, delivered_at):
+    carrier = carrier or order.carrier
+    tracking_number = tracking_number or order.tracking_number
+    assert carrier is not None
+    assert tracking_number is not None
+    found = parcels.deliver_parcels(ctx, order, carrier, tracking_number, delivered_at)
+    if not found:
         return Outcome()
-    _move(order, row)
     at = min(delivered_at, ctx.now)
-    outcome = _delivered(ctx, order, at)
+    outcome = Outcome()
+    if len(order.parcels) > 1:
+        outcome.events.extend(
+            _event(ctx, order, "order.parcel_delivered", parcel_id=p.id,
+                   delivered_at=at.isoformat())
+            for p in found
+        )  # fmt: skip
+    if not parcels.all_delivered(order):
+        return outcome
+    _move(order, row)
+    outcome.merge(_delivered(ctx, order, at))
     event = _event(ctx, order, "order.delivered", source="carrier", delivered_at=at.isoformat())
-    outcome.events.insert(0, event)
+    outcome.events.insert(len(found) if len(order.parcels) > 1 else 0, event)
+    return outcome
+
+
+def cancel_unshipped(ctx: Context, order: Order) -> Outcome:
+    """The handling time ran out on a partly shipped order: what is not shipped is cancelled
+    and refunded (the units and their share of shipping); the parcels go on."""
+    _step(ctx, order, OrderAction.AUTO_CANCEL)
+    units = parcels.units_left(order)
+    for item_id, count in units.items():
+        order.cancelled_units[item_id] = order.cancelled_units.get(item_id, 0) + count
+    outcome = Outcome(events=[_event(ctx, order, "order.units_cancelled", units=dict(units),
+                                     rule=Rule.HANDLING_TIME)])  # fmt: skip
+    parts = parcels.cancellation_parts(order, units)
+    if sum(parts) > 0:
+        outcome.merge(refund_buyer(ctx, order, sum(parts), "not shipped within the handling time",
+                                   parts=parts))  # fmt: skip
+    if parcels.all_delivered(order):
+        _move(order, _step(ctx, order, OrderAction.MARK_DELIVERED))
+        at = max(p.delivered_at for p in order.parcels if p.delivered_at)
+        outcome.merge(_delivered(ctx, order, at))
     return outcome
 
 

@@ -120,6 +120,14 @@ def _all(*checks: OrderCheck) -> OrderCheck:
     return check
 
 
+def _units_left_to_ship(ctx: OrderFacts) -> str | None:
+    return None if not ctx.order.everything_shipped else "every unit is shipped or cancelled"
+
+
+def _everything_shipped(ctx: OrderFacts) -> str | None:
+    return None if ctx.order.everything_shipped else "some units are not shipped yet"
+
+
 def _no_open_dispute(ctx: OrderFacts) -> str | None:
     return "a dispute is open on this order" if ctx.order.open_dispute_id else None
 
@@ -185,7 +193,14 @@ _AFTER_FREE_CANCEL = _guard(
     "free cancellation window over",
     lambda ctx: None if _before("free_cancel_until", "")(ctx) else "still free to cancel",
 )
-_SHIP_WINDOW = _guard("before ship_by", _before("ship_by", "the handling time"), WindowClosed)
+_SHIP_WINDOW = all_of(
+    "units left to ship, before ship_by",
+    _guard("units left to ship", _units_left_to_ship),
+    _guard("before ship_by", _before("ship_by", "the handling time"), WindowClosed),
+)
+_CANCEL_UNSHIPPED = _guard(
+    "ship_by passed, units left to ship", _all(_passed("ship_by"), _units_left_to_ship)
+)
 _SELLER_ANSWER = _guard(
     "before cancel_respond_by",
     _before("cancel_respond_by", "the seller's answer window"),
@@ -265,12 +280,18 @@ _ROWS: tuple[OrderTransition, ...] = (
        _guard("ship_by passed", _passed("ship_by")), timer=timers.AUTO_CANCEL),
     _t(S.CANCEL_REQUESTED, A.AUTO_CANCEL, Role.SYSTEM, S.CANCELLED,
        _guard("ship_by passed", _passed("ship_by")), timer=timers.AUTO_CANCEL),
+    _t(S.SHIPPED, A.SHIP, Role.SELLER, S.SHIPPED, _SHIP_WINDOW,
+       "ship_by", "the units not shipped are cancelled and refunded"),
+    _t(S.SHIPPED, A.AUTO_CANCEL, Role.SYSTEM, S.SHIPPED, _CANCEL_UNSHIPPED,
+       timer=timers.AUTO_CANCEL),
     _t(S.SHIPPED, A.MARK_DELIVERED, Role.PLATFORM, S.DELIVERED, ANYTIME),
     _t(S.SHIPPED, A.CONFIRM_RECEIPT, Role.BUYER, S.DELIVERED,
-       _guard("policy holds money until the window closes", _hold_until_window_closes),
+       _guard("everything shipped; policy holds money until the window closes",
+             _all(_everything_shipped, _hold_until_window_closes)),
        "delivery_deadline", "the order completes and the seller is paid"),
     _t(S.SHIPPED, A.CONFIRM_RECEIPT, Role.BUYER, S.COMPLETED,
-       _guard("policy releases on confirmation", _release_on_confirmation),
+       _guard("everything shipped; policy releases on confirmation",
+             _all(_everything_shipped, _release_on_confirmation)),
        "delivery_deadline", "the order completes and the seller is paid"),
     _t(S.DELIVERED, A.CONFIRM_RECEIPT, Role.BUYER, S.DELIVERED,
        _guard("not confirmed yet; policy holds money", _all(_not_confirmed,

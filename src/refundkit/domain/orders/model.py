@@ -35,10 +35,38 @@ class OrderLine:
     title: str
     quantity: int
     unit_price: int
+    id: str = ""
+    """The item's id (``li_...``), given when the order is placed; parcels and disputes name
+    the units they hold by it."""
 
     @property
     def total(self) -> int:
         return self.quantity * self.unit_price
+
+
+class ParcelStatus(StrEnum):
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+
+
+@dataclass
+class Parcel:
+    """Units of an order shipped together under one tracking number."""
+
+    id: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    delivery_deadline: datetime
+    units: dict[str, int]
+    """Item id -> units of that item in the parcel."""
+    delivered_at: datetime | None = None
+    """When a delivered scan dated after the shipment reached the carrier."""
+    tracking_flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def status(self) -> ParcelStatus:
+        return ParcelStatus.DELIVERED if self.delivered_at else ParcelStatus.IN_TRANSIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +145,11 @@ class Order:
     open_dispute_id: str | None = None
     tracking_flags: list[Flag] = field(default_factory=list)
     """Tracking signals raised on this order, each once, with its evidence."""
+    parcels: list[Parcel] = field(default_factory=list)
+    """Every parcel shipped, in shipping order; the first one's carrier, number and time are
+    also the order's own ``carrier``, ``tracking_number`` and ``shipped_at``."""
+    cancelled_units: dict[str, int] = field(default_factory=dict)
+    """Item id -> units cancelled (and refunded) because they were not shipped in time."""
     line_refunds: list[int] = field(default_factory=list)
     """Refunded so far from each line, then from the shipping fee (one more entry)."""
     version: int = 0
@@ -144,6 +177,25 @@ class Order:
             if extension.status is ExtensionStatus.PENDING:
                 return extension
         return None
+
+    def shipped_units(self, item_id: str) -> int:
+        return sum(p.units.get(item_id, 0) for p in self.parcels)
+
+    def units_to_ship(self, item_id: str) -> int:
+        """Units of the item neither shipped nor cancelled."""
+        line = self.line(item_id)
+        assert line is not None
+        return line.quantity - self.shipped_units(item_id) - self.cancelled_units.get(item_id, 0)
+
+    @property
+    def everything_shipped(self) -> bool:
+        return all(self.units_to_ship(line.id) == 0 for line in self.lines)
+
+    def parcel(self, parcel_id: str) -> Parcel | None:
+        return next((p for p in self.parcels if p.id == parcel_id), None)
+
+    def line(self, item_id: str) -> OrderLine | None:
+        return next((line for line in self.lines if line.id == item_id), None)
 
     def extension(self, extension_id: str) -> ProtectionExtension | None:
         return next((e for e in self.extensions if e.id == extension_id), None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.errors import ValidationError
@@ -40,7 +40,7 @@ def place_order(ctx: Context, draft: OrderDraft) -> tuple[Order, Outcome]:
         buyer_country=draft.buyer_country,
         seller_country=draft.seller_country,
         currency=draft.currency,
-        lines=list(draft.lines),
+        lines=[replace(line, id=ctx.ids.new("li")) for line in draft.lines],
         shipping_fee=draft.shipping_fee,
         payment_method=draft.payment_method,
         ship_to=draft.ship_to,

@@ -21,6 +21,7 @@ from refundkit.entrypoints.api import (
     routes_orders,
     routes_platform,
     routes_psp,
+    routes_shipments,
     routes_webhooks,
 )
 from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
@@ -49,6 +50,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     guards.install(app)  # first: inside every other middleware, so its 408 is a problem
     problems.install(app)
     app.include_router(routes_orders.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_shipments.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_platform.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_aftership.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_money.router, dependencies=[KnownQueryOnly])

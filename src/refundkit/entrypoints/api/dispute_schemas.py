@@ -24,6 +24,11 @@ from refundkit.service.disputes import DisputeDetails
 from refundkit.service.records import DisputeNote
 
 
+class DisputeLineIn(Body):
+    item_id: str = Field(max_length=40)
+    quantity: int
+
+
 class DisputeIn(Body):
     reason: DisputeReason = Field(strict=False)
     """Every reason the domain accepts (the schema lists them from the domain's enum)."""
@@ -33,6 +38,8 @@ class DisputeIn(Body):
     return_goods: bool = False
     description: str = Field(max_length=5000)
     evidence_ids: list[str] = Field(default_factory=list, max_length=20)
+    lines: list[DisputeLineIn] | None = Field(default=None, max_length=100)
+    """The units the dispute is about; absent: the whole order."""
 
 
 class OfferIn(Body):
@@ -142,6 +149,8 @@ class DisputeOut(BaseModel):
     return_postage_payer: Literal["buyer", "seller"] | None
     """``buyer`` (a change of mind) or ``seller`` (the seller's fault), by the policy."""
     return_seller_label: bool
+    lines: list[dict[str, Any]] | None
+    """``[{item_id, quantity}]``: the units the dispute is about; null: the whole order."""
     offers: list[OfferOut]
     next_actions: list[DisputeNextActionOut]
 
@@ -167,6 +176,7 @@ class DisputeOut(BaseModel):
             return_ship_by=d.return_ship_by, return_carrier=d.return_carrier,
             return_tracking_number=d.return_tracking_number,
             return_delivered_at=d.return_delivered_at, return_confirm_by=d.return_confirm_by,
+            lines=[{"item_id": i, "quantity": n} for i, n in d.units.items()] or None,
             return_postage=m(d.return_postage), return_postage_payer=d.return_postage_payer,
             return_seller_label=d.return_seller_label,
             offers=[OfferOut(id=o.id, by=o.by_role, refund_amount=m(o.refund_amount),

@@ -15,6 +15,7 @@ from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.roles import Role
 from refundkit.domain.tracking import Signal
 from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
+from refundkit.entrypoints.api.line_views import order_parts
 from refundkit.entrypoints.api.schemas import Page, money_text
 from refundkit.service.orders import OrderDetails
 
@@ -43,14 +44,6 @@ class ExtensionOut(BaseModel):
         return cls(id=x.id, order_id=order.id, days=x.days, status=x.status.value,
                    requested_at=x.requested_at, respond_by=x.respond_by,
                    decided_at=x.decided_at)  # fmt: skip
-
-
-class LineOut(BaseModel):
-    sku: str
-    title: str
-    quantity: int
-    unit_price: str
-    total: str
 
 
 class AddressOut(BaseModel):
@@ -93,7 +86,8 @@ class OrderOut(BaseModel):
     currency: str
     buyer_id: str
     seller_id: str
-    items: list[LineOut]
+    items: list[dict[str, Any]]
+    """Each item with its id, units (shipped, delivered, disputed, refunded) and amounts."""
     shipping_fee: str
     payment_method: PaymentMethod
     ship_to: AddressOut
@@ -115,6 +109,9 @@ class OrderOut(BaseModel):
     extension_days_granted: int
     tracking_flags: list[TrackingFlagOut]
     dispute_id: str | None
+    disputes: list[dict[str, Any]]
+    parcels: list[dict[str, Any]]
+    late: bool
     chargebacks: list[ChargebackOut]
     """The buyer's bank reversing the payment (docs/chargebacks.md), oldest first."""
     next_actions: list[NextActionOut]
@@ -133,11 +130,7 @@ class OrderOut(BaseModel):
             currency=order.currency,
             buyer_id=order.buyer_id,
             seller_id=order.seller_id,
-            items=[
-                LineOut(sku=li.sku, title=li.title, quantity=li.quantity,
-                        unit_price=m(li.unit_price), total=m(li.total))
-                for li in order.lines
-            ],
+            **order_parts(found, m),
             shipping_fee=m(order.shipping_fee),
             payment_method=order.payment_method.value,
             ship_to=AddressOut(country=order.ship_to.country, city=order.ship_to.city,

@@ -79,8 +79,10 @@ def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep
         order = orders.get_order(deps, uow, user, order_id).order
         amount = _amount(deps, order.currency, body.requested_refund, "requested_refund",
                          positive=True)  # fmt: skip
+        lines = (None if body.lines is None
+                 else tuple((li.item_id, li.quantity) for li in body.lines))  # fmt: skip
         form = DisputeForm(body.reason, body.sub_reason, body.item_received, amount,
-                           body.return_goods, body.description)  # fmt: skip
+                           body.return_goods, body.description, lines)  # fmt: skip
         return disputes.open_dispute(deps, uow, user, order_id, form, body.evidence_ids)
 
     return _act(deps, idem, work, 201)

@@ -34,6 +34,8 @@ from refundkit.adapters.db.tables.operations import (
 from refundkit.adapters.db.tables.orders import (
     order_lines,
     orders,
+    parcel_lines,
+    parcels,
     protection_extensions,
     tracking_events,
 )
@@ -66,6 +68,8 @@ __all__ = [
     "notifications",
     "order_lines",
     "orders",
+    "parcel_lines",
+    "parcels",
     "policies",
     "postings",
     "protection_extensions",

@@ -58,6 +58,7 @@ disputes = sa.Table(
     sa.Column("return_postage", Money, nullable=False, server_default="0"),
     sa.Column("return_postage_payer", sa.String(8)),
     sa.Column("return_seller_label", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("lines", sa.JSON),
     sa.Column("version", sa.Integer, nullable=False),
 )
 

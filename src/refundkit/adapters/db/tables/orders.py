@@ -82,6 +82,32 @@ order_lines = sa.Table(
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price", Money, nullable=False),
     sa.Column("refunded", Money, nullable=False, server_default="0"),
+    sa.Column("item_id", Id, nullable=False),
+    sa.Column("cancelled", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("order_id", "item_id", name="uq_order_lines_order_id_item_id"),
+)
+
+parcels = sa.Table(
+    "parcels",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("order_id", Id, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("carrier", sa.String(100), nullable=False),
+    sa.Column("tracking_number", sa.String(100), nullable=False),
+    _ts("shipped_at", False),
+    _ts("delivery_deadline", False),
+    _ts("delivered_at"),
+    sa.Column("tracking_flags", sa.JSON),
+    sa.Index("ix_parcels_tracking", "carrier", "tracking_number"),
+)
+
+parcel_lines = sa.Table(
+    "parcel_lines",
+    metadata,
+    sa.Column("parcel_id", Id, sa.ForeignKey("parcels.id"), primary_key=True),
+    sa.Column("item_id", Id, primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
 )
 
 protection_extensions = sa.Table(
