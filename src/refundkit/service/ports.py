@@ -81,6 +81,10 @@ class PaymentGateway(Protocol):
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None: ...
+    def get_by_refund(self, refund_id: str, *, for_update: bool = False) -> Order | None:
+        """The order a refund belongs to, found by the refund's id in the same statement."""
+        ...
+
     def seen(self, order_id: str) -> Order | None:
         """The instance this transaction last loaded, added or saved (no query), if any."""
 

@@ -60,11 +60,8 @@ def execute_refund(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
 
     The order's row is locked first (as every command on the order does), so a chargeback
     opening on the order waits for this call, or this call sees it and holds the refund."""
-    found = uow.refunds.get(refund_id)
-    if found is None:
-        return "skipped: not awaiting execution"
-    order = uow.orders.get(found.order_id, for_update=True)
-    refund = uow.refunds.get(refund_id, for_update=True)
+    order = uow.orders.get_by_refund(refund_id, for_update=True)
+    refund = uow.refunds.get(refund_id, for_update=True) if order is not None else None
     if refund is None or refund.status is not RefundStatus.PENDING or refund.executed_at:
         return "skipped: not awaiting execution"
     assert order is not None

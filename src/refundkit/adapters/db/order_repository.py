@@ -148,6 +148,11 @@ class SqlOrderRepository:
         found = self._load_joined(t.orders.c.id == order_id, for_update=for_update)
         return found[0] if found else None
 
+    def get_by_refund(self, refund_id: str, *, for_update: bool = False) -> Order | None:
+        owner = sa.select(t.refunds.c.order_id).where(t.refunds.c.id == refund_id)
+        found = self._load_joined(t.orders.c.id == owner.scalar_subquery(), for_update=for_update)
+        return found[0] if found else None
+
     def seen(self, order_id: str) -> Order | None:
         return self._latest.get(order_id)
 
@@ -309,7 +314,9 @@ class SqlOrderRepository:
         extensions: dict[str, list[ProtectionExtension]],
     ) -> list[Order]:  # fmt: skip
         found = []
-        parcels = self._parcels.load([row["id"] for row in rows])
+        # An order has parcels only once it shipped (the first parcel sets shipped_at).
+        shipped = {row["id"] for row in rows if row["shipped_at"] is not None}
+        parcels = self._parcels.load([row["id"] for row in rows], shipped=shipped)
         for row in rows:
             own_lines = lines.get(row["id"], [])
             order = self._order(row, [line for line, _, _ in own_lines],

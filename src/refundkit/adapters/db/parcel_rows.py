@@ -3,7 +3,7 @@ batch of orders read; a save writes only the parcels that are new or changed).""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -64,14 +64,19 @@ class ParcelRows:
             )
         self._cancelled[order.id] = dict(order.cancelled_units)
 
-    def load(self, order_ids: Sequence[str]) -> dict[str, list[Parcel]]:
-        if not order_ids:
+    def load(self, order_ids: Sequence[str], *, shipped: Set[str]) -> dict[str, list[Parcel]]:
+        """The parcels of ``order_ids``, read only for those in ``shipped`` (no statement
+        when none has shipped)."""
+        for order_id in order_ids:
+            self._seen[order_id] = {}
+        wanted = [order_id for order_id in order_ids if order_id in shipped]
+        if not wanted:
             return {}
         p, pl = t.parcels, t.parcel_lines
         query = (
             sa.select(p, pl.c.item_id, pl.c.quantity)
             .select_from(p.outerjoin(pl, pl.c.parcel_id == p.c.id))
-            .where(p.c.order_id.in_(order_ids))
+            .where(p.c.order_id.in_(wanted))
             .order_by(p.c.order_id, p.c.position, pl.c.item_id)
         )
         found: dict[str, dict[str, Parcel]] = {}
@@ -85,7 +90,7 @@ class ParcelRows:
                 parcels[parcel.id] = parcel
             if row["item_id"] is not None:
                 parcel.units[row["item_id"]] = row["quantity"]
-        for order_id in order_ids:
+        for order_id in wanted:
             self._seen[order_id] = {
                 pid: _copy(parcel) for pid, parcel in found.get(order_id, {}).items()
             }
