@@ -276,14 +276,10 @@ class SqlOrderRepository:
         self, *, buyer_id: str | None, seller_id: str | None, status: OrderStatus | None,
         starting_after: str | None, limit: int, ending_before: str | None = None,
     ) -> Sequence[Order]:  # fmt: skip
-        query = sa.select(t.orders)
-        if buyer_id is not None:
-            query = query.where(t.orders.c.buyer_id == buyer_id)
-        if seller_id is not None:
-            query = query.where(t.orders.c.seller_id == seller_id)
-        if status is not None:
-            query = query.where(t.orders.c.status == status.value)
-        rows = keyset_page(self._conn, query, [t.orders.c.id], t.orders.c.id, descending=True,
+        c, query = t.orders.c, sa.select(t.orders)
+        wanted = {c.buyer_id: buyer_id, c.seller_id: seller_id, c.status: status and status.value}
+        query = query.where(*(col == v for col, v in wanted.items() if v is not None))
+        rows = keyset_page(self._conn, query, [c.id], c.id, descending=True,
                            starting_after=starting_after, ending_before=ending_before,
                            limit=limit)  # fmt: skip
         orders = self._load(rows) if rows else []
