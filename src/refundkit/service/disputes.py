@@ -26,6 +26,7 @@ from refundkit.domain.roles import Role
 from refundkit.service import rate_limits, tracking_signals
 from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
 from refundkit.service.deps import Deps
+from refundkit.service.paging import window
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import DisputeNote, User
 from refundkit.service.transactions import record
@@ -229,15 +230,17 @@ def get_dispute(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> Dis
 
 def list_disputes(
     deps: Deps, uow: UnitOfWork, user: User, *, status: DisputeStatus | None,
-    starting_after: str | None, limit: int,
+    starting_after: str | None, limit: int, ending_before: str | None = None,
 ) -> tuple[list[DisputeDetails], bool]:  # fmt: skip
     queue = status is DisputeStatus.ESCALATED and user.role in (Role.AGENT, Role.ADMIN)
     found = uow.disputes.search(
         buyer_id=user.id if user.role is Role.BUYER else None,
         seller_id=user.id if user.role is Role.SELLER else None,
         status=status, starting_after=starting_after, limit=limit + 1, queue=queue,
+        ending_before=ending_before,
     )  # fmt: skip
-    return [details(deps, d) for d in found[:limit]], len(found) > limit
+    page, more = window(found, limit, backwards=ending_before is not None)
+    return [details(deps, d) for d in page], more
 
 
 def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:
