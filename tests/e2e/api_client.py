@@ -174,6 +174,7 @@ def assert_problem(answer: Response, status: int | tuple[int, ...],
     assert body["status"] == answer.status_code, body
     assert body["code"] in codes, body
     assert isinstance(body["detail"], str) and body["detail"], body
+    assert isinstance(body["instance"], str) and body["instance"], body
     return body
 
 

@@ -48,7 +48,7 @@ def world(api: Api) -> World:
     ext = api.post(f"/v1/orders/{extending}/protection-extensions", {"days": 5},
                    key=buyer["api_key"])  # fmt: skip
     assert ext.status_code == 201, ext.text
-    extension_id = ext.json()["protection_extensions"][0]["id"]
+    extension_id = ext.json()["id"]
     return World(api, buyer, seller, unpaid, paid, asked, shipped, extending, extension_id)
 
 
@@ -412,7 +412,7 @@ def test_bad_tracking_event_is_refused(world: World) -> None:
     def check(event: dict[str, Any]) -> None:
         bad = {"events": [{**body["events"][0], **event}]}
         refused(world.api, lambda: world.api.post(path, bad, key=key), 422, "validation_error",
-                field=f"events.0.{next(iter(event))}")  # fmt: skip
+                field=f"events[0].{next(iter(event))}")  # fmt: skip
 
     each(BAD_EVENTS, check)
 

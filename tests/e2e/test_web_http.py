@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from api_client import snapshot
@@ -16,12 +17,13 @@ from web_client import PASSWORD, csrf, signed_in
 
 from market import Market
 from refundkit.adapters.passwords import hash_password, verify_password
+from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.errors import Unauthenticated
 from refundkit.entrypoints.api.app import create_app
 from refundkit.entrypoints.bootstrap import Runtime
 from refundkit.entrypoints.cli.demo import reissue_passwords, seed
 from refundkit.entrypoints.web.session import wall_now
-from refundkit.service import transactions, web_sessions
+from refundkit.service import disputes, transactions, web_sessions
 from refundkit.service.users import ensure_platform_key
 
 
@@ -70,6 +72,34 @@ def test_the_calendar_feed_lists_the_buyers_deadlines_and_a_new_address_revokes_
     assert again.status_code == 200
     old = anonymous.get(url.group(1).replace("http://testserver", ""))
     assert old.status_code == 401
+
+
+def _feed(market: Market) -> list[Any]:
+    client = signed_in(market, market.buyer)
+    page = client.get("/calendar")
+    made = client.post("/calendar", data={"csrf_token": csrf(page.text)})
+    url = re.search(r'id="feed" value="([^"]+)"', made.text)
+    assert url is not None
+    feed = TestClient(create_app(market.deps)).get(url.group(1).replace("http://testserver", ""))
+    assert feed.status_code == 200
+    return list(Calendar.from_ical(feed.content).walk("VEVENT"))
+
+
+def test_a_buyers_calendar_holds_the_buyers_own_deadlines_once_each(market: Market) -> None:
+    paid = market.paid()
+    shipped = market.shipped()
+    market.advance(days=5)
+    market.tx(lambda uow: disputes.open_dispute(
+        market.deps, uow, market.buyer, shipped.id,
+        DisputeForm("not_received", None, False, 1000, False, "Nothing arrived."), []))  # fmt: skip
+    events = _feed(market)
+    summaries = [str(e["summary"]) for e in events]
+    assert len(summaries) == len(set(summaries)), summaries  # each deadline once
+    ships = [str(e["uid"]) for e in events if str(e["summary"]).startswith("The seller ships")]
+    assert ships == [f"{paid.id}-ship_by@refundkit"]  # none for the order already shipped
+    # The dispute waits on the seller: only the buyer's own steps, none of the seller's.
+    steps = [str(e["uid"]) for e in events if "/disputes/" in str(e["url"])]
+    assert all("-buyer-" in uid for uid in steps), steps
 
 
 def test_the_sign_in_page_lists_demo_people_only_in_demo_mode(market: Market) -> None:

@@ -161,7 +161,8 @@ def test_a_webhook_carries_its_object_as_it_was_when_the_event_happened(
 ) -> None:
     from refundkit.domain.disputes.commands import DisputeForm
     from refundkit.entrypoints.api.dispute_schemas import DisputeOut
-    from refundkit.entrypoints.api.schemas import OrderOut, RefundOut
+    from refundkit.entrypoints.api.order_schemas import OrderOut
+    from refundkit.entrypoints.api.schemas import RefundOut
     from refundkit.service import disputes
 
     with receiver() as shop:

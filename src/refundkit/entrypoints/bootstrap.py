@@ -114,6 +114,7 @@ def build(
         webhook_targets=targets,
         render_object=render_object,
         mailer=mailer_from_env(),
+        wall_clock=SystemClock(),
     )
     deps.attach_evidence = files.attacher(deps)
     transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from refundkit.domain.calendar import HolidayCalendar
@@ -54,6 +55,12 @@ class Deps:
     webhook_targets: WebhookTargetCheck | None = None
     """Vets a webhook endpoint's host when it is registered (resolving it); None: only
     literal addresses and loopback names are vetted then. The sender vets it again."""
+    wall_clock: Clock | None = None
+    """Real time, for what lives by real time whatever the sandbox clock says (idempotency
+    keys: 24 hours of wall-clock time, as Stripe keeps them); None: ``clock``."""
+
+    def real_now(self) -> datetime:
+        return (self.wall_clock or self.clock).now()
 
     def context(self, uow: UnitOfWork, actor: Actor, policy_version: str | None = None) -> Context:
         policy = (

@@ -27,6 +27,7 @@ from refundkit.domain.roles import Role
 from refundkit.service import rate_limits, tracking_signals
 from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
 from refundkit.service.deps import Deps
+from refundkit.service.paging import window
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import DisputeNote, User
 from refundkit.service.transactions import record
@@ -256,17 +257,18 @@ def get_dispute(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> Dis
 
 def list_disputes(
     deps: Deps, uow: UnitOfWork, user: User, *, status: DisputeStatus | None,
-    starting_after: str | None, limit: int,
+    starting_after: str | None, limit: int, ending_before: str | None = None,
 ) -> tuple[list[DisputeDetails], bool]:  # fmt: skip
     queue = status is DisputeStatus.ESCALATED and user.role in (Role.AGENT, Role.ADMIN)
     found = uow.disputes.search(
         buyer_id=user.id if user.role is Role.BUYER else None,
         seller_id=user.id if user.role is Role.SELLER else None,
         status=status, starting_after=starting_after, limit=limit + 1, queue=queue,
+        ending_before=ending_before,
     )  # fmt: skip
-    shown = found[:limit]
-    currency = {o.id: o.currency for o in uow.orders.get_many(sorted({d.order_id for d in shown}))}
-    return [details(deps, d, currency[d.order_id]) for d in shown], len(found) > limit
+    page, more = window(found, limit, backwards=ending_before is not None)
+    currency = {o.id: o.currency for o in uow.orders.get_many(sorted({d.order_id for d in page}))}
+    return [details(deps, d, currency[d.order_id]) for d in page], more
 
 
 def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:

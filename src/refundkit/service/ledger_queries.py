@@ -19,16 +19,19 @@ from refundkit.domain.ledger import (
 )
 from refundkit.domain.roles import Role
 from refundkit.service.access import SEES_EVERYTHING, visible_order
+from refundkit.service.paging import window
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
 
 
 def order_entries(
-    uow: UnitOfWork, user: User, order_id: str, *, starting_after: str | None, limit: int
-) -> tuple[Sequence[JournalEntry], bool]:
+    uow: UnitOfWork, user: User, order_id: str, *, starting_after: str | None, limit: int,
+    ending_before: str | None = None,
+) -> tuple[Sequence[JournalEntry], bool]:  # fmt: skip
     visible_order(uow, user, order_id)
-    found = uow.ledger.entries_for_order(order_id, starting_after=starting_after, limit=limit + 1)
-    return found[:limit], len(found) > limit
+    found = uow.ledger.entries_for_order(order_id, starting_after=starting_after, limit=limit + 1,
+                                         ending_before=ending_before)  # fmt: skip
+    return window(found, limit, backwards=ending_before is not None)
 
 
 def account_balance(

@@ -41,7 +41,7 @@ class NotificationRepository(Protocol):
     def get(self, notification_id: str) -> Notification | None: ...
     def search(
         self, *, recipient_id: str | None, order_id: str | None, kind: str | None,
-        starting_after: str | None, limit: int,
+        starting_after: str | None, limit: int, ending_before: str | None = None,
     ) -> Sequence[Notification]: ...  # fmt: skip
     def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Notification]:
         """Lease queued messages due by ``now`` (skipping ones another worker holds)."""

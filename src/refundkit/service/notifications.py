@@ -25,6 +25,7 @@ from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
 from refundkit.service.deps import Deps
 from refundkit.service.notification_records import Notification
+from refundkit.service.paging import window
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import StoredEvent, User
 
@@ -91,7 +92,7 @@ def _queued(deps: Deps, notice: Notice, user: User, now: datetime) -> Notificati
 
 def list_notifications(
     uow: UnitOfWork, user: User, *, user_id: str | None, order_id: str | None,
-    kind: str | None, starting_after: str | None, limit: int,
+    kind: str | None, starting_after: str | None, limit: int, ending_before: str | None = None,
 ) -> tuple[list[Notification], bool]:  # fmt: skip
     """Newest first. The platform and admins see every message; anyone else only their own
     (a filter on another user's id then finds nothing)."""
@@ -103,8 +104,10 @@ def list_notifications(
             return [], False
         recipient = user.id
     found = uow.notifications.search(recipient_id=recipient, order_id=order_id, kind=kind,
-                                     starting_after=starting_after, limit=limit + 1)  # fmt: skip
-    return [_as_seen_by(user, n) for n in found[:limit]], len(found) > limit
+                                     starting_after=starting_after, limit=limit + 1,
+                                     ending_before=ending_before)  # fmt: skip
+    page, more = window(found, limit, backwards=ending_before is not None)
+    return [_as_seen_by(user, n) for n in page], more
 
 
 def get_notification(uow: UnitOfWork, user: User, notification_id: str) -> Notification:

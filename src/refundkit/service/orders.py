@@ -25,6 +25,7 @@ from refundkit.domain.roles import Role
 from refundkit.service import shipments
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
+from refundkit.service.paging import window
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import StoredEvent, User
 from refundkit.service.transactions import record
@@ -160,6 +161,7 @@ def list_orders(
     status: OrderStatus | None,
     starting_after: str | None,
     limit: int,
+    ending_before: str | None = None,
 ) -> tuple[list[OrderDetails], bool]:
     buyer_id = user.id if user.role is Role.BUYER else None
     seller_id = user.id if user.role is Role.SELLER else None
@@ -169,13 +171,17 @@ def list_orders(
         status=status,
         starting_after=starting_after,
         limit=limit + 1,
+        ending_before=ending_before,
     )
-    return [details(deps, uow, o) for o in found[:limit]], len(found) > limit
+    page, more = window(found, limit, backwards=ending_before is not None)
+    return [details(deps, uow, o) for o in page], more
 
 
 def timeline(
-    uow: UnitOfWork, user: User, order_id: str, *, starting_after: str | None, limit: int
-) -> tuple[Sequence[StoredEvent], bool]:
+    uow: UnitOfWork, user: User, order_id: str, *, starting_after: str | None, limit: int,
+    ending_before: str | None = None,
+) -> tuple[Sequence[StoredEvent], bool]:  # fmt: skip
     visible_order(uow, user, order_id)
-    found = uow.events.for_order(order_id, starting_after=starting_after, limit=limit + 1)
-    return found[:limit], len(found) > limit
+    found = uow.events.for_order(order_id, starting_after=starting_after, limit=limit + 1,
+                                 ending_before=ending_before)  # fmt: skip
+    return window(found, limit, backwards=ending_before is not None)

@@ -105,6 +105,7 @@ class OrderRepository(Protocol):
         status: OrderStatus | None,
         starting_after: str | None,
         limit: int,
+        ending_before: str | None = None,
     ) -> Sequence[Order]: ...
 
 
@@ -119,8 +120,9 @@ class RefundRepository(Protocol):
         """The refund the provider knows by this id (its webhooks name it so)."""
 
     def list_for_order(
-        self, order_id: str, *, starting_after: str | None, limit: int
-    ) -> Sequence[Refund]: ...
+        self, order_id: str, *, starting_after: str | None, limit: int,
+        ending_before: str | None = None,
+    ) -> Sequence[Refund]: ...  # fmt: skip
 
 
 class LedgerRepository(Protocol):
@@ -138,8 +140,9 @@ class LedgerRepository(Protocol):
         """Per currency, counting entries that occurred at or before ``at``."""
 
     def entries_for_order(
-        self, order_id: str, *, starting_after: str | None, limit: int
-    ) -> Sequence[JournalEntry]: ...
+        self, order_id: str, *, starting_after: str | None, limit: int,
+        ending_before: str | None = None,
+    ) -> Sequence[JournalEntry]: ...  # fmt: skip
 
 
 class EventStore(Protocol):
@@ -152,8 +155,9 @@ class EventStore(Protocol):
         """Store, by event id, the object each event is about as it stands now."""
 
     def for_order(
-        self, order_id: str, *, starting_after: str | None, limit: int
-    ) -> Sequence[StoredEvent]: ...
+        self, order_id: str, *, starting_after: str | None, limit: int,
+        ending_before: str | None = None,
+    ) -> Sequence[StoredEvent]: ...  # fmt: skip
 
 
 class TimerStore(Protocol):
@@ -241,6 +245,7 @@ class DisputeRepository(Protocol):
     def search(
         self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
         starting_after: str | None, limit: int, queue: bool = False,
+        ending_before: str | None = None,
     ) -> list[Dispute]: ...  # fmt: skip
     def returns_in_transit(self, carrier: str, tracking_number: str) -> list[Dispute]: ...
     def add_note(self, note: DisputeNote) -> None: ...
@@ -284,8 +289,9 @@ class WebhookRepository(Protocol):
     def redeliver(self, delivery_id: int, now: datetime) -> bool: ...
     def delivery(self, delivery_id: int) -> Delivery | None: ...
     def deliveries(
-        self, endpoint_id: str, *, starting_after: int | None, limit: int
-    ) -> list[Delivery]: ...
+        self, endpoint_id: str, *, starting_after: int | None, limit: int,
+        ending_before: int | None = None,
+    ) -> list[Delivery]: ...  # fmt: skip
 
 
 class SandboxClockStore(Protocol):

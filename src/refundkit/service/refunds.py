@@ -33,6 +33,7 @@ from refundkit.domain.refunds import (
 from refundkit.service import rate_limits
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
+from refundkit.service.paging import window
 from refundkit.service.ports import PspRefund, UnitOfWork
 from refundkit.service.records import User
 from refundkit.service.transactions import record
@@ -178,11 +179,13 @@ def _entry(deps: Deps, refund: Refund, kind: EntryKind, *moves: Move) -> Journal
 
 
 def list_refunds(
-    uow: UnitOfWork, user: User, order_id: str, *, starting_after: str | None, limit: int
-) -> tuple[Sequence[Refund], bool]:
+    uow: UnitOfWork, user: User, order_id: str, *, starting_after: str | None, limit: int,
+    ending_before: str | None = None,
+) -> tuple[Sequence[Refund], bool]:  # fmt: skip
     visible_order(uow, user, order_id)
-    found = uow.refunds.list_for_order(order_id, starting_after=starting_after, limit=limit + 1)
-    return found[:limit], len(found) > limit
+    found = uow.refunds.list_for_order(order_id, starting_after=starting_after, limit=limit + 1,
+                                       ending_before=ending_before)  # fmt: skip
+    return window(found, limit, backwards=ending_before is not None)
 
 
 def seller_debt_due(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:

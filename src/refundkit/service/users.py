@@ -89,6 +89,9 @@ def create_user(deps: Deps, creator: User, new: NewUser) -> tuple[User, str]:
     return transactions.run(deps, lambda uow: add_user(deps, uow, new))
 
 
+PLATFORM_EMAIL = "platform@refundkit.invalid"
+
+
 def ensure_platform_key(deps: Deps, uow: UnitOfWork, api_key: str) -> User:
     """Make ``api_key`` (REFUNDKIT_PLATFORM_KEY) the platform's key, creating the platform.
 
@@ -107,13 +110,13 @@ def ensure_platform_key(deps: Deps, uow: UnitOfWork, api_key: str) -> User:
         if existing.role is Role.PLATFORM:
             uow.users.revoke_api_keys(existing.id, now, keep=key_hash)
         return existing
-    platform = uow.users.by_email("platform@refundkit.invalid")
+    platform = uow.users.by_email(PLATFORM_EMAIL)
     if platform is None:
         platform = User(
             id=deps.ids.new("usr"),
             role=Role.PLATFORM,
             name="Platform",
-            email="platform@refundkit.invalid",
+            email=PLATFORM_EMAIL,
             country="US",
             tier=None,
             created_at=now,

@@ -30,6 +30,7 @@ from refundkit.domain.webhooks import (
     next_attempt,
 )
 from refundkit.service.deps import Deps
+from refundkit.service.paging import window
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import StoredEvent, User
 from refundkit.service.transactions import run
@@ -99,11 +100,13 @@ def enable_endpoint(uow: UnitOfWork, user: User, endpoint_id: str) -> WebhookEnd
 
 
 def list_deliveries(
-    uow: UnitOfWork, user: User, endpoint_id: str, *, starting_after: int | None, limit: int
-) -> tuple[list[Delivery], bool]:
+    uow: UnitOfWork, user: User, endpoint_id: str, *, starting_after: int | None, limit: int,
+    ending_before: int | None = None,
+) -> tuple[list[Delivery], bool]:  # fmt: skip
     get_endpoint(uow, user, endpoint_id)
-    found = uow.webhooks.deliveries(endpoint_id, starting_after=starting_after, limit=limit + 1)
-    return found[:limit], len(found) > limit
+    found = uow.webhooks.deliveries(endpoint_id, starting_after=starting_after, limit=limit + 1,
+                                    ending_before=ending_before)  # fmt: skip
+    return window(found, limit, backwards=ending_before is not None)
 
 
 def redeliver(deps: Deps, uow: UnitOfWork, user: User | None, delivery_id: int) -> Delivery:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
+from refundkit.adapters.db.paging import keyset_page
 from refundkit.domain.disputes.appeals import Appeal
 from refundkit.domain.disputes.model import (
     DecidedBy,
@@ -97,29 +98,21 @@ class SqlDisputeRepository:
     def search(
         self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
         starting_after: str | None, limit: int, queue: bool = False,
+        ending_before: str | None = None,
     ) -> list[Dispute]:  # fmt: skip
         c = t.disputes.c
-        query = sa.select(t.disputes).limit(limit)
+        query = sa.select(t.disputes)
         if buyer_id is not None:
             query = query.where(c.buyer_id == buyer_id)
         if seller_id is not None:
             query = query.where(c.seller_id == seller_id)
         if status is not None:
             query = query.where(c.status == status.value)
-        if queue:
-            # The agent queue: oldest due first; the cursor is the position in that order.
-            query = query.order_by(c.agent_due_by, c.id)
-            if starting_after is not None:
-                after = sa.select(c.agent_due_by).where(c.id == starting_after).scalar_subquery()
-                query = query.where(
-                    sa.or_(c.agent_due_by > after, sa.and_(c.agent_due_by == after,
-                                                           c.id > starting_after))
-                )  # fmt: skip
-        else:
-            query = query.order_by(c.id.desc())
-            if starting_after is not None:
-                query = query.where(c.id < starting_after)
-        rows = self._conn.execute(query).mappings().all()
+        # The agent queue: oldest due first; the cursor is the position in that order.
+        keys = [c.agent_due_by, c.id] if queue else [c.id]
+        rows = keyset_page(self._conn, query, keys, c.id, descending=not queue,
+                           starting_after=starting_after, ending_before=ending_before,
+                           limit=limit)  # fmt: skip
         return self._load(rows) if rows else []
 
     def returns_in_transit(self, carrier: str, tracking_number: str) -> list[Dispute]:

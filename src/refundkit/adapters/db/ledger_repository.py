@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.chargeback_repository import chargeback_violations
 from refundkit.adapters.db.dialects import lock_name
+from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.metrics import LEDGER_ENTRIES, Tally
 from refundkit.domain.ledger import EntryKind, JournalEntry, Posting
 
@@ -107,17 +108,13 @@ class SqlLedgerRepository:
         return found
 
     def entries_for_order(
-        self, order_id: str, *, starting_after: str | None, limit: int
-    ) -> Sequence[JournalEntry]:
-        query = (
-            sa.select(t.journal_entries)
-            .where(t.journal_entries.c.order_id == order_id)
-            .order_by(t.journal_entries.c.id)
-            .limit(limit)
-        )
-        if starting_after is not None:
-            query = query.where(t.journal_entries.c.id > starting_after)
-        heads = self._conn.execute(query).mappings().all()
+        self, order_id: str, *, starting_after: str | None, limit: int,
+        ending_before: str | None = None,
+    ) -> Sequence[JournalEntry]:  # fmt: skip
+        j = t.journal_entries
+        heads = keyset_page(self._conn, sa.select(j).where(j.c.order_id == order_id), [j.c.id],
+                            j.c.id, descending=False, starting_after=starting_after,
+                            ending_before=ending_before, limit=limit)  # fmt: skip
         postings: dict[str, list[Posting]] = defaultdict(list)
         if heads:
             for row in self._conn.execute(

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
+from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.metrics import MAIL_DELIVERIES, Tally
 from refundkit.domain.notifications import NotificationKind, NotificationStatus
 from refundkit.service import request_context
@@ -56,26 +57,19 @@ class SqlNotificationRepository:
 
     def search(
         self, *, recipient_id: str | None, order_id: str | None, kind: str | None,
-        starting_after: str | None, limit: int,
+        starting_after: str | None, limit: int, ending_before: str | None = None,
     ) -> Sequence[Notification]:  # fmt: skip
-        query = sa.select(n).order_by(n.c.created_at.desc(), n.c.id.desc()).limit(limit)
+        query = sa.select(n)
         if recipient_id is not None:
             query = query.where(n.c.recipient_id == recipient_id)
         if order_id is not None:
             query = query.where(n.c.order_id == order_id)
         if kind is not None:
             query = query.where(n.c.kind == kind)
-        if starting_after is not None:
-            cursor = self._conn.execute(
-                sa.select(n.c.created_at).where(n.c.id == starting_after)
-            ).scalar()  # fmt: skip
-            if cursor is None:
-                return []
-            query = query.where(
-                sa.or_(n.c.created_at < cursor,
-                       sa.and_(n.c.created_at == cursor, n.c.id < starting_after))
-            )  # fmt: skip
-        return [_notification(row) for row in self._conn.execute(query).mappings()]
+        rows = keyset_page(self._conn, query, [n.c.created_at, n.c.id], n.c.id, descending=True,
+                           starting_after=starting_after, ending_before=ending_before,
+                           limit=limit)  # fmt: skip
+        return [_notification(row) for row in rows]
 
     def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Notification]:
         """Each claimed message is leased (pushed to ``lease_until``) and its attempt counted,

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
+from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.db.parcel_rows import ParcelRows
 from refundkit.domain.errors import ConcurrentUpdate
 from refundkit.domain.orders.model import (
@@ -272,24 +273,15 @@ class SqlOrderRepository:
         self._seen_lines[order.id] = list(order.line_refunds)
 
     def search(
-        self,
-        *,
-        buyer_id: str | None,
-        seller_id: str | None,
-        status: OrderStatus | None,
-        starting_after: str | None,
-        limit: int,
-    ) -> Sequence[Order]:
-        query = sa.select(t.orders).order_by(t.orders.c.id.desc()).limit(limit)
-        if buyer_id is not None:
-            query = query.where(t.orders.c.buyer_id == buyer_id)
-        if seller_id is not None:
-            query = query.where(t.orders.c.seller_id == seller_id)
-        if status is not None:
-            query = query.where(t.orders.c.status == status.value)
-        if starting_after is not None:
-            query = query.where(t.orders.c.id < starting_after)
-        rows = self._conn.execute(query).mappings().all()
+        self, *, buyer_id: str | None, seller_id: str | None, status: OrderStatus | None,
+        starting_after: str | None, limit: int, ending_before: str | None = None,
+    ) -> Sequence[Order]:  # fmt: skip
+        c, query = t.orders.c, sa.select(t.orders)
+        wanted = {c.buyer_id: buyer_id, c.seller_id: seller_id, c.status: status and status.value}
+        query = query.where(*(col == v for col, v in wanted.items() if v is not None))
+        rows = keyset_page(self._conn, query, [c.id], c.id, descending=True,
+                           starting_after=starting_after, ending_before=ending_before,
+                           limit=limit)  # fmt: skip
         orders = self._load(rows) if rows else []
         for order in orders:
             self._latest[order.id] = order

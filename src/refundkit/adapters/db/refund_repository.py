@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
+from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.metrics import Tally
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundStatus
 
@@ -70,17 +71,14 @@ class SqlRefundRepository:
         return refund
 
     def list_for_order(
-        self, order_id: str, *, starting_after: str | None, limit: int
-    ) -> Sequence[Refund]:
-        query = (
-            sa.select(t.refunds)
-            .where(t.refunds.c.order_id == order_id)
-            .order_by(t.refunds.c.id.desc())
-            .limit(limit)
-        )
-        if starting_after is not None:
-            query = query.where(t.refunds.c.id < starting_after)
-        return [self._refund(row) for row in self._conn.execute(query).mappings()]
+        self, order_id: str, *, starting_after: str | None, limit: int,
+        ending_before: str | None = None,
+    ) -> Sequence[Refund]:  # fmt: skip
+        query = sa.select(t.refunds).where(t.refunds.c.order_id == order_id)
+        rows = keyset_page(self._conn, query, [t.refunds.c.id], t.refunds.c.id, descending=True,
+                           starting_after=starting_after, ending_before=ending_before,
+                           limit=limit)  # fmt: skip
+        return [self._refund(row) for row in rows]
 
     @staticmethod
     def _values(refund: Refund) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
+from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.ids import default_ids
 from refundkit.adapters.metrics import TIMERS_FIRED, Tally
 from refundkit.domain.events import Event, TimerRequest
@@ -69,23 +70,21 @@ class SqlEventStore:
         self._pending = []
 
     def for_order(
-        self, order_id: str, *, starting_after: str | None, limit: int
-    ) -> Sequence[StoredEvent]:
+        self, order_id: str, *, starting_after: str | None, limit: int,
+        ending_before: str | None = None,
+    ) -> Sequence[StoredEvent]:  # fmt: skip
         """The stored events and this transaction's own not yet written, in id order.
         Reading writes nothing: the pending ones still get their object and messages at
         commit (``service/outbox.py``)."""
-        query = (
-            sa.select(t.events)
-            .where(t.events.c.order_id == order_id)
-            .order_by(t.events.c.id)
-            .limit(limit)
-        )
-        if starting_after is not None:
-            query = query.where(t.events.c.id > starting_after)
-        stored = [stored_event(r) for r in self._conn.execute(query).mappings()]
+        ev = t.events
         pending = [e for e in self._pending if e.order_id == order_id
-                   and (starting_after is None or e.id > starting_after)]  # fmt: skip
-        return sorted([*stored, *pending], key=lambda e: e.id)[:limit]
+                   and (starting_after is None or e.id > starting_after)
+                   and (ending_before is None or e.id < ending_before)]  # fmt: skip
+        rows = keyset_page(self._conn, sa.select(ev).where(ev.c.order_id == order_id), [ev.c.id],
+                           ev.c.id, descending=False, starting_after=starting_after,
+                           ending_before=ending_before, limit=limit)  # fmt: skip
+        merged = sorted([*(stored_event(r) for r in rows), *pending], key=lambda e: e.id)
+        return merged[-limit:] if ending_before is not None else merged[:limit]
 
 
 def stored_event(r: RowMapping) -> StoredEvent:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip, skip_locked
+from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.db.support_repositories import stored_event
 from refundkit.adapters.metrics import WEBHOOK_DELIVERIES, Tally
 from refundkit.adapters.secret_box import SecretBox
@@ -186,19 +187,17 @@ class SqlWebhookRepository:
         return found[0] if found else None
 
     def deliveries(self, endpoint_id: str, *, starting_after: int | None,
-                   limit: int) -> list[Delivery]:  # fmt: skip
+                   limit: int, ending_before: int | None = None) -> list[Delivery]:  # fmt: skip
         return self._deliveries(t.webhook_deliveries.c.endpoint_id == endpoint_id,
-                                starting_after, limit)  # fmt: skip
+                                starting_after, limit, ending_before)  # fmt: skip
 
-    def _deliveries(self, where: Any, starting_after: int | None, limit: int) -> list[Delivery]:
+    def _deliveries(self, where: Any, starting_after: int | None, limit: int,
+                    ending_before: int | None = None) -> list[Delivery]:  # fmt: skip
         d, e, a = t.webhook_deliveries, t.events, t.webhook_attempts
-        query = (
-            sa.select(d, e.c.type).join(e, e.c.id == d.c.event_id).where(where)
-            .order_by(d.c.id.desc()).limit(limit)
-        )  # fmt: skip
-        if starting_after is not None:
-            query = query.where(d.c.id < starting_after)
-        rows = self._conn.execute(query).mappings().all()
+        query = sa.select(d, e.c.type).join(e, e.c.id == d.c.event_id).where(where)
+        rows = keyset_page(self._conn, query, [d.c.id], d.c.id, descending=True,
+                           starting_after=starting_after, ending_before=ending_before,
+                           limit=limit)  # fmt: skip
         attempts: dict[int, list[Attempt]] = {row["id"]: [] for row in rows}
         if rows:
             for r in self._conn.execute(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from refundkit.entrypoints.api import (
+    contract,
     docs_page,
     guards,
     health,
     metrics,
     problems,
     routes_aftership,
+    routes_calendar_feed,
     routes_chargebacks,
     routes_disputes,
     routes_files,
@@ -23,6 +25,7 @@ from refundkit.entrypoints.api import (
     routes_webhooks,
 )
 from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
+from refundkit.entrypoints.api.responses import KnownQueryOnly
 from refundkit.entrypoints.web import app as web_app
 from refundkit.service.deps import Deps
 
@@ -38,27 +41,32 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
         docs_url=None,  # docs_page: Swagger UI from this site, not a CDN
         swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
+        # operationId = the route's function name (create_order, open_dispute): what a
+        # generated client names its functions.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.router.route_class = guards.GuardedRoute
     app.state.deps = deps
     guards.install(app)  # first: inside every other middleware, so its 408 is a problem
     problems.install(app)
-    app.include_router(routes_orders.router)
-    app.include_router(routes_shipments.router)
-    app.include_router(routes_platform.router)
-    app.include_router(routes_aftership.router)
-    app.include_router(routes_money.router)
-    app.include_router(routes_webhooks.router)
-    app.include_router(routes_notifications.router)
-    app.include_router(routes_disputes.router)
-    app.include_router(routes_psp.router)
-    app.include_router(routes_chargebacks.router)
+    app.include_router(routes_orders.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_shipments.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_platform.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_aftership.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_money.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_webhooks.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_notifications.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_disputes.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_psp.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_chargebacks.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_calendar_feed.router, dependencies=[KnownQueryOnly])
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)
     docs_page.install(app)
     health.install(app)
     metrics.install(app)
     app.add_middleware(RequestIdMiddleware)  # outermost: last added
+    contract.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from refundkit.domain.disputes.model import DisputeReason
+from refundkit.domain.disputes.machine import DisputeAction
+from refundkit.domain.disputes.model import (
+    DecidedBy,
+    DisputeOutcome,
+    DisputeReason,
+    DisputeStatus,
+    OfferStatus,
+)
 from refundkit.domain.money import CurrencyCatalog
-from refundkit.entrypoints.api.schemas import Body, MoneyText, NextActionOut, money_text
+from refundkit.domain.roles import Role
+from refundkit.entrypoints.api.schemas import Body, MoneyText, Page, money_text
 from refundkit.service.disputes import DisputeDetails
 from refundkit.service.records import DisputeNote
 
@@ -85,12 +95,21 @@ class MessageIn(Body):
 
 class OfferOut(BaseModel):
     id: str
-    by: str
+    by: Role
     refund_amount: str
     return_goods: bool
     note: str
-    status: str
+    status: OfferStatus
     created_at: datetime
+
+
+class DisputeNextActionOut(BaseModel):
+    """Who may do what to the dispute now, by when, and what happens if nobody does."""
+
+    actor: Role
+    action: DisputeAction
+    due_by: datetime | None
+    on_timeout: str | None
 
 
 class DisputeOut(BaseModel):
@@ -99,8 +118,8 @@ class DisputeOut(BaseModel):
     order_id: str
     buyer_id: str
     seller_id: str
-    status: str
-    reason: str
+    status: DisputeStatus
+    reason: DisputeReason
     sub_reason: str | None
     item_received: bool
     currency: str
@@ -113,9 +132,9 @@ class DisputeOut(BaseModel):
     escalated_at: datetime | None
     agent_due_by: datetime | None
     overdue: bool
-    outcome: str | None
+    outcome: DisputeOutcome | None
     refund_amount: str | None
-    decided_by: str | None
+    decided_by: DecidedBy | None
     rule: str | None
     rationale: str | None
     resolved_at: datetime | None
@@ -127,13 +146,13 @@ class DisputeOut(BaseModel):
     return_confirm_by: datetime | None
     return_postage: str
     """What the return's postage cost, as the buyer declared it."""
-    return_postage_payer: str | None
+    return_postage_payer: Literal["buyer", "seller"] | None
     """``buyer`` (a change of mind) or ``seller`` (the seller's fault), by the policy."""
     return_seller_label: bool
     lines: list[dict[str, Any]] | None
     """``[{item_id, quantity}]``: the units the dispute is about; null: the whole order."""
     offers: list[OfferOut]
-    next_actions: list[NextActionOut]
+    next_actions: list[DisputeNextActionOut]
 
     @classmethod
     def of(cls, catalog: CurrencyCatalog, found: DisputeDetails) -> DisputeOut:
@@ -163,7 +182,7 @@ class DisputeOut(BaseModel):
             offers=[OfferOut(id=o.id, by=o.by_role, refund_amount=m(o.refund_amount),
                              return_goods=o.return_goods, note=o.note, status=o.status.value,
                              created_at=o.created_at) for o in d.offers],
-            next_actions=[NextActionOut(actor=a.actor.value, action=a.action.value,
+            next_actions=[DisputeNextActionOut(actor=a.actor.value, action=a.action.value,
                                         due_by=a.due_by, on_timeout=a.on_timeout)
                           for a in found.next_actions],
         )  # fmt: skip
@@ -171,8 +190,9 @@ class DisputeOut(BaseModel):
 
 class MessageOut(BaseModel):
     id: str
+    object: Literal["message"] = "message"
     author_id: str
-    author_role: str
+    author_role: Role
     body: str
     created_at: datetime
 
@@ -182,5 +202,40 @@ class MessageOut(BaseModel):
                    body=note.body, created_at=note.created_at)  # fmt: skip
 
 
-def page(data: list[Any], more: bool) -> dict[str, Any]:
-    return {"object": "list", "data": data, "has_more": more}
+APPEALS_HELD = 1000
+"""The appeals queue is paged from its oldest 1000 of a status."""
+
+
+class AppealStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    CHANGED = "changed"
+
+
+class AppealOut(BaseModel):
+    id: str
+    object: Literal["appeal"] = "appeal"
+    dispute_id: str
+    by_role: Role
+    by_user: str
+    reason: str
+    status: AppealStatus
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> AppealOut:
+        return cls(id=row["id"], dispute_id=row["dispute_id"], by_role=row["by_role"],
+                   by_user=row["by_user"], reason=row["reason"], status=row["status"],
+                   created_at=row["created_at"])  # fmt: skip
+
+
+class DisputePage(Page[DisputeOut]):
+    pass
+
+
+class MessagePage(Page[MessageOut]):
+    pass
+
+
+class AppealPage(Page[AppealOut]):
+    pass

@@ -18,6 +18,8 @@ from refundkit.service.transactions import run
 
 T = TypeVar("T")
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+"""Of wall-clock time (``Deps.real_now``): a sandbox clock moved on a week still replays a
+key sent a minute ago."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ def run_idempotent(
                 request.fingerprint,
                 status_code,
                 redact(result) if redact else body,
-                deps.clock.now(),
+                deps.real_now(),
             )
         )
         return Answer(status_code, body)
@@ -81,7 +83,7 @@ def _live_record(
     stored = uow.idempotency.get(request.principal_id, request.key)
     if stored is None:
         return None
-    if stored.created_at + IDEMPOTENCY_KEY_TTL < deps.clock.now():
+    if stored.created_at + IDEMPOTENCY_KEY_TTL < deps.real_now():
         # Expired: the key is free again; the old row goes in this same transaction.
         uow.idempotency.remove(request.principal_id, request.key)
         return None
@@ -107,7 +109,7 @@ def remember(deps: Deps, request: IdempotentRequest, status_code: int, body: str
         uow.idempotency.add(
             IdempotencyRecord(
                 request.principal_id, request.key, request.fingerprint, status_code, body,
-                deps.clock.now(),
+                deps.real_now(),
             )
         )  # fmt: skip
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
 from refundkit.entrypoints.api.dispute_schemas import DisputeOut
-from refundkit.entrypoints.api.schemas import OrderOut, RefundOut
+from refundkit.entrypoints.api.order_schemas import OrderOut
+from refundkit.entrypoints.api.schemas import RefundOut
 from refundkit.service import disputes, orders
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork

@@ -4,12 +4,13 @@ knows HTTP status codes."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refundkit.adapters.metrics import PROBLEMS
@@ -73,7 +74,7 @@ UNREAD_BODY = frozenset({408, 413})
 """Answers given before the body was read: the connection is closed after them (the rest of
 the body is never read, so the connection cannot carry another request)."""
 
-_RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance"})
+_RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance", "errors"})
 
 
 def problem(
@@ -90,13 +91,18 @@ def problem(
     PROBLEMS.labels(code).inc()
     request_id = request_context.current()
     if request_id is not None:  # this occurrence: ``urn:request:<X-Request-Id>``
-        body["instance"] = f"urn:request:{request_id}"
+        body["instance"] = instance_of(request_id)
         headers = {**(headers or {}), "X-Request-Id": request_id}
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     if status in UNREAD_BODY:
         headers = {**(headers or {}), "Connection": "close"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def instance_of(request_id: str) -> str:
+    """A problem's ``instance``: this occurrence, named by the request's X-Request-Id."""
+    return f"urn:request:{request_id}"
 
 
 def status_of(error: e.RefundkitError) -> int:
@@ -134,21 +140,23 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        issues = [
-            {
-                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
-                "message": err.get("msg", "invalid"),
-            }
-            for err in exc.errors()
-        ]
+        issues = [issue_of(err) for err in exc.errors()]
         first = issues[0] if issues else {"field": "", "message": "invalid request"}
         detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-        return problem(422, "validation_error", detail, errors=issues)
+        return problem(422, "validation_error", detail, field=first["field"], errors=issues)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The framework could not read the body at all (not UTF-8, not a form): as
+            # invalid as malformed JSON, and answered the same way.
+            detail = f"body: the body could not be read ({exc.detail})"
+            return problem(422, "validation_error", detail, field="body")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return problem(exc.status_code, code, str(exc.detail), headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -156,3 +164,41 @@ def install(app: FastAPI) -> None:
         return problem(
             500, "internal_error", "something went wrong on our side; nothing was changed"
         )
+
+
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """``("body", "items", 0, "unit_price")`` as ``items[0].unit_price``: the one form of a
+    field's path in every answer (the same the service's own checks name)."""
+    parts = list(loc)
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def issue_of(err: Mapping[str, Any]) -> dict[str, str]:
+    if err.get("type") == "json_invalid":
+        # pydantic names the failing character's offset: say which input and why instead.
+        reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+        return {"field": "body", "message": f"the body is not valid JSON ({reason})"}
+    return {"field": field_path(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods the requested path answers (RFC 9110 ``Allow`` on a 405)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex, found = getattr(route, "path_regex", None), route.methods
+        if regex is not None and found and regex.match(request.url.path):
+            methods |= found
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))

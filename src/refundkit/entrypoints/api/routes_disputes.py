@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from refundkit.domain.disputes.model import DisputeStatus
 from refundkit.domain.errors import ValidationError
 from refundkit.domain.money import AmountText
+from refundkit.domain.roles import Role
 from refundkit.entrypoints.api import dispute_schemas as ds
 from refundkit.entrypoints.api import routes_files
 from refundkit.entrypoints.api import schemas as s
@@ -21,7 +22,7 @@ from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.bodies import capped_body, check_depth
 from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.idempotency import IdempotentRequest
-from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, query
+from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, page_of, query
 from refundkit.entrypoints.api.routes_files import UploadsDep
 from refundkit.service import disputes, files
 from refundkit.service.deps import Deps
@@ -70,18 +71,21 @@ def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep
     return _act(deps, idem, work, 201)
 
 
-@router.get("/v1/disputes", response_model=s.Page)
-def list_disputes(deps: DepsDep, user: UserDep, page: PageDep,
-                  status: Annotated[DisputeStatus | None, Query()] = None) -> s.Page:  # fmt: skip
+@router.get("/v1/disputes", response_model=ds.DisputePage)
+def list_disputes(
+    deps: DepsDep, user: UserDep, page: PageDep,
+    status: Annotated[DisputeStatus | None, Query()] = None,
+) -> ds.DisputePage:  # fmt: skip
     def work(uow: UnitOfWork) -> tuple[list[ds.DisputeOut], bool]:
         found, more = disputes.list_disputes(deps, uow, user, status=status,
                                              starting_after=page.starting_after,
+                                             ending_before=page.ending_before,
                                              limit=page.limit)  # fmt: skip
         return [ds.DisputeOut.of(deps.currencies, f)
                 for f in found], more  # fmt: skip
 
     data, more = query(deps, work)
-    return s.Page(data=data, has_more=more)
+    return ds.DisputePage(data=data, has_more=more)
 
 
 @router.get("/v1/disputes/{dispute_id}", response_model=ds.DisputeOut)
@@ -91,14 +95,17 @@ def get_dispute(dispute_id: str, deps: DepsDep, user: UserDep) -> ds.DisputeOut:
     )
 
 
-@router.get("/v1/disputes/{dispute_id}/timeline", response_model=s.Page)
-def dispute_timeline(dispute_id: str, deps: DepsDep, user: UserDep) -> s.Page:
+@router.get("/v1/disputes/{dispute_id}/timeline", response_model=s.EventPage)
+def dispute_timeline(dispute_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.EventPage:
+    """The dispute's events, oldest first."""
+
     def work(uow: UnitOfWork) -> list[s.EventOut]:
         d = disputes.visible_dispute(uow, user, dispute_id)
         events = uow.events.for_order(d.order_id, starting_after=None, limit=1000)
         return [s.EventOut.of(e) for e in events if e.subject_id == d.id]
 
-    return s.Page(data=query(deps, work), has_more=False)
+    data, more = page_of(query(deps, work), page, lambda e: e.id)
+    return s.EventPage(data=data, has_more=more)
 
 
 @router.post("/v1/disputes/{dispute_id}/accept", response_model=ds.DisputeOut)
@@ -118,7 +125,7 @@ def make_offer(dispute_id: str, body: ds.OfferIn, deps: DepsDep, user: UserDep,
 
 
 @router.post("/v1/disputes/{dispute_id}/reject", response_model=ds.DisputeOut)
-def reject(dispute_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep,
+def reject(dispute_id: str, body: s.RequiredReasonIn, deps: DepsDep, user: UserDep,
            idem: IdempotencyDep) -> Response:  # fmt: skip
     return _act(deps, idem, lambda uow: disputes.reject(deps, uow, user, dispute_id, body.reason))
 
@@ -200,14 +207,16 @@ def return_received(dispute_id: str, body: ds.ReturnReceivedIn, deps: DepsDep, u
         deps, uow, user, dispute_id, body.condition))  # fmt: skip
 
 
-@router.get("/v1/appeals", response_model=s.Page)
+@router.get("/v1/appeals", response_model=ds.AppealPage)
 def list_appeals(
     deps: DepsDep, user: UserDep, page: PageDep,
-    status: Annotated[str | None, Query(max_length=16)] = "open",
-) -> s.Page:  # fmt: skip
-    found = query(deps, lambda uow: disputes.list_appeals(uow, user, status=status,
-                                                          limit=page.limit))  # fmt: skip
-    return s.Page(data=found, has_more=False)
+    status: Annotated[ds.AppealStatus, Query()] = ds.AppealStatus.OPEN,
+) -> ds.AppealPage:  # fmt: skip
+    """The appeals queue, oldest first (agents, admins, the platform)."""
+    found = query(deps, lambda uow: disputes.list_appeals(uow, user, status=status.value,
+                                                          limit=ds.APPEALS_HELD))  # fmt: skip
+    data, more = page_of([ds.AppealOut.of(a) for a in found], page, lambda a: a.id)
+    return ds.AppealPage(data=data, has_more=more)
 
 
 @router.post("/v1/disputes/{dispute_id}/messages", response_model=ds.MessageOut,
@@ -219,10 +228,12 @@ def post_message(dispute_id: str, body: ds.MessageIn, deps: DepsDep, user: UserD
                    ds.MessageOut.of, 201)  # fmt: skip
 
 
-@router.get("/v1/disputes/{dispute_id}/messages", response_model=s.Page)
-def list_messages(dispute_id: str, deps: DepsDep, user: UserDep) -> s.Page:
+@router.get("/v1/disputes/{dispute_id}/messages", response_model=ds.MessagePage)
+def list_messages(dispute_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> ds.MessagePage:
+    """The dispute's thread, oldest first."""
     notes = query(deps, lambda uow: disputes.messages(uow, user, dispute_id))
-    return s.Page(data=[ds.MessageOut.of(n) for n in notes], has_more=False)
+    data, more = page_of([ds.MessageOut.of(n) for n in notes], page, lambda m: m.id)
+    return ds.MessagePage(data=data, has_more=more)
 
 
 class EvidenceIn(s.Body):
@@ -232,9 +243,10 @@ class EvidenceIn(s.Body):
 
 class EvidenceOut(BaseModel):
     id: str
+    object: Literal["evidence"] = "evidence"
     file_id: str
     note: str
-    added_role: str
+    added_role: Role
     content_type: str
     size: int
     sha256: str
@@ -242,7 +254,31 @@ class EvidenceOut(BaseModel):
     created_at: datetime
 
 
-@router.post("/v1/disputes/{dispute_id}/evidence", response_model=ds.DisputeOut, status_code=201)
+class EvidencePage(s.Page[EvidenceOut]):
+    pass
+
+
+EVIDENCE_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary",
+                             "description": "The file (JPEG, PNG, WebP, MP4, PDF or text)."},
+                    "note": {"type": "string", "maxLength": 1000},
+                },
+                "required": ["file"],
+            }
+        },
+        "application/json": {"schema": EvidenceIn.model_json_schema()},
+    },
+}  # fmt: skip
+
+
+@router.post("/v1/disputes/{dispute_id}/evidence", response_model=ds.DisputeOut, status_code=201,
+             openapi_extra={"requestBody": EVIDENCE_BODY})  # fmt: skip
 @own_body
 async def add_evidence(
     dispute_id: str, request: Request, deps: DepsDep, user: UserDep, uploads: UploadsDep
@@ -275,8 +311,10 @@ async def add_evidence(
     return await run_in_threadpool(lambda: _act(deps, None, work, 201))
 
 
-@router.get("/v1/disputes/{dispute_id}/evidence", response_model=s.Page)
-def list_evidence(dispute_id: str, deps: DepsDep, user: UserDep) -> s.Page:
+@router.get("/v1/disputes/{dispute_id}/evidence", response_model=EvidencePage)
+def list_evidence(dispute_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> EvidencePage:
+    """The dispute's evidence files, oldest first."""
+
     def work(uow: UnitOfWork) -> list[EvidenceOut]:
         d = disputes.visible_dispute(uow, user, dispute_id)
         return [
@@ -287,4 +325,5 @@ def list_evidence(dispute_id: str, deps: DepsDep, user: UserDep) -> s.Page:
             for e in files.evidence_of(uow, d.id)
         ]  # fmt: skip
 
-    return s.Page(data=query(deps, work), has_more=False)
+    data, more = page_of(query(deps, work), page, lambda e: e.id)
+    return EvidencePage(data=data, has_more=more)

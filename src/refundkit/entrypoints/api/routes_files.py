@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -27,7 +27,7 @@ from refundkit.domain.errors import ValidationError
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.bodies import capped_request
 from refundkit.entrypoints.api.guards import GuardedRoute, own_body
-from refundkit.entrypoints.api.responses import query
+from refundkit.entrypoints.api.responses import KnownQueryOnly, query
 from refundkit.service import files
 from refundkit.service.file_ports import FileRecord, StagedBlob, Uploads
 
@@ -61,7 +61,7 @@ def install(app: FastAPI, uploads: Uploads | None = None) -> None:
     if uploads is not None or not hasattr(app.state, "uploads"):
         app.state.uploads = uploads if uploads is not None else uploads_from_env()
     if not any(getattr(route, "path", None) == "/v1/files" for route in app.routes):
-        app.include_router(router)
+        app.include_router(router, dependencies=[KnownQueryOnly])
 
 
 # --- receiving a multipart body ----------------------------------------------------------
@@ -213,9 +213,11 @@ async def received_upload(
 
 class FileOut(BaseModel):
     id: str
-    object: str = "file"
-    purpose: str
-    content_type: str
+    object: Literal["file"] = "file"
+    purpose: Literal["dispute_evidence"]
+    content_type: Literal[
+        "image/jpeg", "image/png", "image/webp", "video/mp4", "application/pdf", "text/plain"
+    ]
     size: int
     sha256: str
     filename: str
@@ -234,7 +236,26 @@ class FileOut(BaseModel):
         )
 
 
-@router.post("", status_code=201, response_model=FileOut)
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary",
+                             "description": "The file (JPEG, PNG, WebP, MP4, PDF or text)."},
+                    "purpose": {"type": "string", "enum": sorted(files.PURPOSES)},
+                },
+                "required": ["file", "purpose"],
+            }
+        }
+    },
+}  # fmt: skip
+
+
+@router.post("", status_code=201, response_model=FileOut,
+             openapi_extra={"requestBody": UPLOAD_BODY})  # fmt: skip
 @own_body
 async def upload_file(
     request: Request, deps: DepsDep, user: UserDep, uploads: UploadsDep

@@ -9,13 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from refundkit.domain.errors import ValidationError
 from refundkit.domain.ledger import seller_debt_account, seller_payable_account
 from refundkit.domain.money import CurrencyCatalog
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.guards import GuardedRoute
-from refundkit.entrypoints.api.responses import IdempotencyDep, command, query
+from refundkit.entrypoints.api.responses import (
+    RequiredIdempotencyDep,
+    command,
+    query,
+)
 from refundkit.service import ledger_queries, payouts
 from refundkit.service.payouts import SellerBalance
 
@@ -41,7 +44,7 @@ def balance(
     account: str,
     deps: DepsDep,
     user: UserDep,
-    at: Annotated[datetime | None, Query()] = None,
+    at: Annotated[s.IsoDateTime | None, Query()] = None,
 ) -> BalanceOut:
     found = query(deps, lambda uow: ledger_queries.account_balance(uow, user, account, at))
     return BalanceOut(account=account, at=at, balances=_postings(deps.currencies, account, found))
@@ -59,7 +62,7 @@ class SummaryOut(BaseModel):
 
 @router.get("/ledger/summary", response_model=SummaryOut, tags=["ledger"])
 def ledger_summary(
-    deps: DepsDep, user: UserDep, at: Annotated[datetime | None, Query()] = None
+    deps: DepsDep, user: UserDep, at: Annotated[s.IsoDateTime | None, Query()] = None
 ) -> SummaryOut:
     """Where the money is, per currency, now or at any past moment (platform, agents)."""
     found = query(deps, lambda uow: ledger_queries.summary(uow, user, at))
@@ -97,7 +100,10 @@ def _seller_out(deps: DepsDep, found: SellerBalance) -> SellerBalanceOut:
 
 @router.get("/sellers/{seller_id}/balance", response_model=SellerBalanceOut, tags=["ledger"])
 def seller_balance(
-    seller_id: str, deps: DepsDep, user: UserDep, at: Annotated[datetime | None, Query()] = None
+    seller_id: str,
+    deps: DepsDep,
+    user: UserDep,
+    at: Annotated[s.IsoDateTime | None, Query()] = None,
 ) -> SellerBalanceOut:
     """The seller's balance and debt, now or at any past moment (the seller, platform, agents)."""
     found = query(deps, lambda uow: payouts.seller_balance(uow, user, seller_id, at))
@@ -115,12 +121,10 @@ class PayoutIn(s.Body):
     tags=["ledger"],
 )  # fmt: skip
 def record_payout(
-    seller_id: str, body: PayoutIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+    seller_id: str, body: PayoutIn, deps: DepsDep, user: UserDep, idem: RequiredIdempotencyDep
 ) -> Response:
     """The platform reports that it paid part of a seller's balance out (never more than the
     balance). Requires an Idempotency-Key."""
-    if idem is None:
-        raise ValidationError("a payout needs an Idempotency-Key header", field="Idempotency-Key")
     amount = s.minor_units(deps.currencies, body.amount, body.currency, "amount", positive=True)
     return command(
         deps, idem,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from refundkit.domain.notifications import NotificationKind, NotificationStatus
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.guards import GuardedRoute
@@ -20,15 +21,15 @@ router = APIRouter(prefix="/v1", tags=["notifications"], route_class=GuardedRout
 
 class NotificationOut(BaseModel):
     id: str
-    object: str = "notification"
-    kind: str
+    object: Literal["notification"] = "notification"
+    kind: NotificationKind
     recipient_id: str
     email: str
     subject: str
     body: str
     order_id: str | None
     dispute_id: str | None
-    status: str
+    status: NotificationStatus
     channel: str | None
     attempts: int
     next_attempt_at: datetime | None
@@ -47,19 +48,24 @@ class NotificationOut(BaseModel):
         )  # fmt: skip
 
 
-@router.get("/notifications", response_model=s.Page)
+class NotificationPage(s.Page[NotificationOut]):
+    pass
+
+
+@router.get("/notifications", response_model=NotificationPage)
 def list_notifications(
     deps: DepsDep, user: UserDep, page: PageDep,
     user_id: Annotated[str | None, Query(max_length=40)] = None,
     order_id: Annotated[str | None, Query(max_length=40)] = None,
-    kind: Annotated[str | None, Query(max_length=40)] = None,
-) -> s.Page:  # fmt: skip
+    kind: Annotated[NotificationKind | None, Query()] = None,
+) -> NotificationPage:  # fmt: skip
     """Newest first. The platform and admins see every message (filter by user_id, order_id,
     kind); a buyer, seller or agent sees only the messages sent to them."""
     found, more = query(deps, lambda uow: notifications.list_notifications(
         uow, user, user_id=user_id, order_id=order_id, kind=kind,
-        starting_after=page.starting_after, limit=page.limit))  # fmt: skip
-    return s.Page(data=[NotificationOut.of(n) for n in found], has_more=more)
+        starting_after=page.starting_after, ending_before=page.ending_before,
+        limit=page.limit))  # fmt: skip
+    return NotificationPage(data=[NotificationOut.of(n) for n in found], has_more=more)
 
 
 @router.get("/notifications/{notification_id}", response_model=NotificationOut)

@@ -7,15 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from refundkit.domain.errors import ValidationError
 from refundkit.domain.money import AmountText
 from refundkit.domain.orders.model import Address, OrderLine, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
+from refundkit.entrypoints.api import order_schemas as o
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.guards import GuardedRoute
-from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, query
+from refundkit.entrypoints.api.responses import (
+    IdempotencyDep,
+    PageDep,
+    RequiredIdempotencyDep,
+    command,
+    query,
+)
 from refundkit.service import ledger_queries, orders, refunds
 from refundkit.service.deps import Deps
 from refundkit.service.orders import OrderDetails
@@ -59,14 +65,14 @@ def _draft_maker(deps: Deps, body: s.OrderIn) -> Callable[[User, User], OrderDra
     return make
 
 
-def _out(deps: Deps) -> Callable[[OrderDetails], s.OrderOut]:
-    def render(found: OrderDetails) -> s.OrderOut:
-        return s.OrderOut.of(deps.currencies, found)
+def _out(deps: Deps) -> Callable[[OrderDetails], o.OrderOut]:
+    def render(found: OrderDetails) -> o.OrderOut:
+        return o.OrderOut.of(deps.currencies, found)
 
     return render
 
 
-@router.post("", status_code=201, response_model=s.OrderOut)
+@router.post("", status_code=201, response_model=o.OrderOut)
 def create_order(body: s.OrderIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep) -> Response:
     make = _draft_maker(deps, body)
     return command(
@@ -76,29 +82,35 @@ def create_order(body: s.OrderIn, deps: DepsDep, user: UserDep, idem: Idempotenc
     )  # fmt: skip
 
 
-@router.get("", response_model=s.Page)
+@router.get("", response_model=o.OrderPage)
 def list_orders(
     deps: DepsDep,
     user: UserDep,
     page: PageDep,
     status: Annotated[OrderStatus | None, Query()] = None,
-) -> s.Page:
+) -> o.OrderPage:
     found, more = query(
         deps,
         lambda uow: orders.list_orders(
-            deps, uow, user, status=status, starting_after=page.starting_after, limit=page.limit
+            deps,
+            uow,
+            user,
+            status=status,
+            starting_after=page.starting_after,
+            ending_before=page.ending_before,
+            limit=page.limit,
         ),
     )
-    return s.Page(data=[s.OrderOut.of(deps.currencies, o) for o in found], has_more=more)
+    return o.OrderPage(data=[o.OrderOut.of(deps.currencies, d) for d in found], has_more=more)
 
 
-@router.get("/{order_id}", response_model=s.OrderOut)
-def get_order(order_id: str, deps: DepsDep, user: UserDep) -> s.OrderOut:
+@router.get("/{order_id}", response_model=o.OrderOut)
+def get_order(order_id: str, deps: DepsDep, user: UserDep) -> o.OrderOut:
     found = query(deps, lambda uow: orders.get_order(deps, uow, user, order_id))
-    return s.OrderOut.of(deps.currencies, found)
+    return o.OrderOut.of(deps.currencies, found)
 
 
-@router.post("/{order_id}/pay", response_model=s.OrderOut)
+@router.post("/{order_id}/pay", response_model=o.OrderOut)
 def pay(
     order_id: str, body: s.PayIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -109,7 +121,7 @@ def pay(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/cancel", response_model=s.OrderOut)
+@router.post("/{order_id}/cancel", response_model=o.OrderOut)
 def cancel(
     order_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -120,7 +132,7 @@ def cancel(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/cancellation/approve", response_model=s.OrderOut)
+@router.post("/{order_id}/cancellation/approve", response_model=o.OrderOut)
 def approve_cancellation(
     order_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -129,7 +141,7 @@ def approve_cancellation(
     )
 
 
-@router.post("/{order_id}/cancellation/reject", response_model=s.OrderOut)
+@router.post("/{order_id}/cancellation/reject", response_model=o.OrderOut)
 def reject_cancellation(
     order_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -140,7 +152,7 @@ def reject_cancellation(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/ship", response_model=s.OrderOut)
+@router.post("/{order_id}/ship", response_model=o.OrderOut)
 def ship(
     order_id: str, body: s.ShipIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -152,7 +164,7 @@ def ship(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/confirm-receipt", response_model=s.OrderOut)
+@router.post("/{order_id}/confirm-receipt", response_model=o.OrderOut)
 def confirm_receipt(
     order_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -161,18 +173,22 @@ def confirm_receipt(
     )
 
 
-@router.post("/{order_id}/protection-extensions", response_model=s.OrderOut, status_code=201)
+@router.post("/{order_id}/protection-extensions", response_model=o.ExtensionOut, status_code=201)
 def request_extension(
     order_id: str, body: s.ExtensionIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
+    """The buyer asks for more protection days; the answer is the new extension (as Stripe
+    answers a created sub-resource), the order it belongs to is at ``order_id``."""
     return command(
         deps, idem,
         lambda uow: orders.request_extension(deps, uow, user, order_id, body.days),
-        _out(deps), 201,
+        lambda found: o.ExtensionOut.of(found.order, max(found.order.extensions,
+                                                         key=lambda x: x.id)),
+        201,
     )  # fmt: skip
 
 
-@router.post("/{order_id}/protection-extensions/{extension_id}/approve", response_model=s.OrderOut)
+@router.post("/{order_id}/protection-extensions/{extension_id}/approve", response_model=o.OrderOut)
 def approve_extension(
     order_id: str, extension_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
     idem: IdempotencyDep,
@@ -184,7 +200,7 @@ def approve_extension(
     )  # fmt: skip
 
 
-@router.post("/{order_id}/protection-extensions/{extension_id}/reject", response_model=s.OrderOut)
+@router.post("/{order_id}/protection-extensions/{extension_id}/reject", response_model=o.OrderOut)
 def reject_extension(
     order_id: str, extension_id: str, body: s.ReasonIn, deps: DepsDep, user: UserDep,
     idem: IdempotencyDep,
@@ -196,26 +212,28 @@ def reject_extension(
     )  # fmt: skip
 
 
-@router.get("/{order_id}/timeline", response_model=s.Page)
-def timeline(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+@router.get("/{order_id}/timeline", response_model=s.EventPage)
+def timeline(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.EventPage:
     found, more = query(
         deps,
         lambda uow: orders.timeline(
-            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+            uow,
+            user,
+            order_id,
+            starting_after=page.starting_after,
+            ending_before=page.ending_before,
+            limit=page.limit,
         ),
     )
-    return s.Page(data=[s.EventOut.of(e) for e in found], has_more=more)
+    return s.EventPage(data=[s.EventOut.of(e) for e in found], has_more=more)
 
 
 @router.post("/{order_id}/refunds", response_model=s.RefundOut, status_code=201)
 def refund(
-    order_id: str, body: s.RefundIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
+    order_id: str, body: s.RefundIn, deps: DepsDep, user: UserDep, idem: RequiredIdempotencyDep
 ) -> Response:
     """Refund part or all of an order outside any dispute (platform, agents). The
     Idempotency-Key header is required: a retried refund must never pay twice."""
-    if idem is None:
-        raise ValidationError("a refund needs an Idempotency-Key header", field="Idempotency-Key")
-
     amount = AmountText(body.amount, "amount")
     return command(
         deps, idem,
@@ -225,23 +243,33 @@ def refund(
     )  # fmt: skip
 
 
-@router.get("/{order_id}/refunds", response_model=s.Page)
-def list_refunds(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+@router.get("/{order_id}/refunds", response_model=s.RefundPage)
+def list_refunds(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.RefundPage:
     found, more = query(
         deps,
         lambda uow: refunds.list_refunds(
-            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+            uow,
+            user,
+            order_id,
+            starting_after=page.starting_after,
+            ending_before=page.ending_before,
+            limit=page.limit,
         ),
     )
-    return s.Page(data=[s.RefundOut.of(deps.currencies, r) for r in found], has_more=more)
+    return s.RefundPage(data=[s.RefundOut.of(deps.currencies, r) for r in found], has_more=more)
 
 
-@router.get("/{order_id}/ledger-entries", response_model=s.Page)
-def ledger_entries(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+@router.get("/{order_id}/ledger-entries", response_model=s.EntryPage)
+def ledger_entries(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.EntryPage:
     found, more = query(
         deps,
         lambda uow: ledger_queries.order_entries(
-            uow, user, order_id, starting_after=page.starting_after, limit=page.limit
+            uow,
+            user,
+            order_id,
+            starting_after=page.starting_after,
+            ending_before=page.ending_before,
+            limit=page.limit,
         ),
     )
     data = [
@@ -262,4 +290,4 @@ def ledger_entries(order_id: str, deps: DepsDep, user: UserDep, page: PageDep) -
         )
         for e in found
     ]
-    return s.Page(data=data, has_more=more)
+    return s.EntryPage(data=data, has_more=more)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import Field
 
+from refundkit.entrypoints.api import order_schemas as o
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.guards import GuardedRoute
@@ -26,7 +27,7 @@ class ShipmentIn(s.Body):
     lines: list[LineIn] = Field(min_length=1, max_length=100)
 
 
-@router.post("/{order_id}/shipments", response_model=s.OrderOut, status_code=201)
+@router.post("/{order_id}/shipments", response_model=o.OrderOut, status_code=201)
 def ship_parcel(
     order_id: str, body: ShipmentIn, deps: DepsDep, user: UserDep, idem: IdempotencyDep
 ) -> Response:
@@ -39,4 +40,4 @@ def ship_parcel(
                                lines)  # fmt: skip
         return orders.details(deps, uow, order)
 
-    return command(deps, idem, run, lambda found: s.OrderOut.of(deps.currencies, found), 201)
+    return command(deps, idem, run, lambda found: o.OrderOut.of(deps.currencies, found), 201)

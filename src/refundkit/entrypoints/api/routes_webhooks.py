@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from refundkit.domain.errors import ValidationError
-from refundkit.domain.webhooks import WebhookEndpoint
+from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from refundkit.entrypoints.api import schemas as s
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.guards import GuardedRoute
-from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, query
+from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, page_of, query
 from refundkit.service import webhooks
 from refundkit.service.webhook_records import Delivery
 
@@ -30,10 +31,10 @@ class EndpointIn(s.Body):
 
 class EndpointOut(BaseModel):
     id: str
-    object: str = "webhook_endpoint"
+    object: Literal["webhook_endpoint"] = "webhook_endpoint"
     url: str
     events: list[str]
-    status: str
+    status: EndpointStatus
     disabled_reason: str | None
     created_at: datetime
     secret: str | None = Field(
@@ -59,11 +60,11 @@ class AttemptOut(BaseModel):
 
 class DeliveryOut(BaseModel):
     id: int
-    object: str = "webhook_delivery"
+    object: Literal["webhook_delivery"] = "webhook_delivery"
     endpoint_id: str
     event_id: str
     event_type: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime | None
     delivered_at: datetime | None
@@ -82,6 +83,14 @@ class DeliveryOut(BaseModel):
         )  # fmt: skip
 
 
+class EndpointPage(s.Page[EndpointOut]):
+    pass
+
+
+class DeliveryPage(s.Page[DeliveryOut]):
+    pass
+
+
 @router.post("/webhook-endpoints", response_model=EndpointOut, status_code=201)
 def create_endpoint(body: EndpointIn, deps: DepsDep, user: UserDep,
                     idem: IdempotencyDep) -> Response:  # fmt: skip
@@ -95,10 +104,11 @@ def create_endpoint(body: EndpointIn, deps: DepsDep, user: UserDep,
     )  # fmt: skip
 
 
-@router.get("/webhook-endpoints", response_model=s.Page)
-def list_endpoints(deps: DepsDep, user: UserDep) -> s.Page:
+@router.get("/webhook-endpoints", response_model=EndpointPage)
+def list_endpoints(deps: DepsDep, user: UserDep, page: PageDep) -> EndpointPage:
     found = query(deps, lambda uow: webhooks.list_endpoints(uow, user))
-    return s.Page(data=[EndpointOut.of(ep) for ep in found], has_more=False)
+    data, more = page_of([EndpointOut.of(ep) for ep in found], page, lambda ep: ep.id)
+    return EndpointPage(data=data, has_more=more)
 
 
 @router.get("/webhook-endpoints/{endpoint_id}", response_model=EndpointOut)
@@ -114,13 +124,15 @@ def enable_endpoint(endpoint_id: str, deps: DepsDep, user: UserDep,
                    EndpointOut.of)  # fmt: skip
 
 
-@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=s.Page)
-def list_deliveries(endpoint_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> s.Page:
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=DeliveryPage)
+def list_deliveries(endpoint_id: str, deps: DepsDep, user: UserDep, page: PageDep) -> DeliveryPage:
     """Newest first, each with every attempt (status code, duration, error)."""
     after = _delivery_id(page.starting_after) if page.starting_after else None
+    before = _delivery_id(page.ending_before) if page.ending_before else None
     found, more = query(deps, lambda uow: webhooks.list_deliveries(
-        uow, user, endpoint_id, starting_after=after, limit=page.limit))  # fmt: skip
-    return s.Page(data=[DeliveryOut.of(d) for d in found], has_more=more)
+        uow, user, endpoint_id, starting_after=after, ending_before=before,
+        limit=page.limit))  # fmt: skip
+    return DeliveryPage(data=[DeliveryOut.of(d) for d in found], has_more=more)
 
 
 @router.post("/webhook-deliveries/{delivery_id}/redeliver", response_model=DeliveryOut)

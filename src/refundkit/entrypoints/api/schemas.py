@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from refundkit.domain.ledger import EntryKind
 from refundkit.domain.money import (
     CurrencyCatalog,
     Money,
@@ -14,12 +16,11 @@ from refundkit.domain.money import (
     parse_major,
     parse_positive_major,
 )
-from refundkit.domain.orders.model import Order
-from refundkit.domain.refunds import Refund
-from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
-from refundkit.entrypoints.api.line_views import order_parts
-from refundkit.service.orders import OrderDetails
-from refundkit.service.records import StoredEvent, User
+from refundkit.domain.refunds import PaymentMethod, Refund, RefundStatus
+from refundkit.domain.roles import Role
+from refundkit.service.records import StoredEvent, Tier, User
+
+ItemT = TypeVar("ItemT")
 
 
 class Body(BaseModel):
@@ -53,6 +54,17 @@ def holds_nul(data: Any) -> bool:
     return False
 
 
+def _iso_8601(value: Any) -> Any:
+    """A time in the query is an ISO 8601 string, not a number read as Unix seconds."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("expected an ISO 8601 time, e.g. 2026-12-01T09:00:00Z")
+    return value
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601)]
+
+
 MoneyText = Field(description='Decimal string in major units, e.g. "12.34"', max_length=32)
 
 
@@ -67,11 +79,11 @@ class UserIn(Body):
 class UserOut(BaseModel):
     id: str
     object: Literal["user"] = "user"
-    role: str
+    role: Role
     name: str
     email: str
     country: str
-    tier: str | None
+    tier: Tier | None
     created_at: datetime
     api_key: str | None = None
 
@@ -119,7 +131,13 @@ class PayIn(Body):
 
 
 class ReasonIn(Body):
-    reason: str = Field(default="", max_length=1000)
+    reason: str = Field(
+        default="", max_length=1000, description="Optional: why, for the other party."
+    )
+
+
+class RequiredReasonIn(Body):
+    reason: str = Field(min_length=1, max_length=1000, description="Why (required).")
 
 
 class RefundIn(Body):
@@ -182,121 +200,6 @@ def minor_units(
     return parse(text, currency, catalog.exponent(currency), field=field).minor
 
 
-class NextActionOut(BaseModel):
-    actor: str
-    action: str
-    due_by: datetime | None
-    on_timeout: str | None
-
-
-class ExtensionOut(BaseModel):
-    id: str
-    days: int
-    status: str
-    requested_at: datetime
-    respond_by: datetime
-    decided_at: datetime | None
-
-
-class OrderOut(BaseModel):
-    id: str
-    object: Literal["order"] = "order"
-    status: str
-    currency: str
-    buyer_id: str
-    seller_id: str
-    items: list[dict[str, Any]]
-    shipping_fee: str
-    payment_method: str
-    ship_to: dict[str, str | None]
-    promised_delivery_days: int
-    handling_days: int
-    policy_version: str
-    amounts: dict[str, str]
-    deadlines: dict[str, datetime | None]
-    carrier: str | None
-    tracking_number: str | None
-    created_at: datetime
-    paid_at: datetime | None
-    shipped_at: datetime | None
-    delivered_at: datetime | None
-    confirmed_at: datetime | None
-    completed_at: datetime | None
-    cancelled_at: datetime | None
-    protection_extensions: list[ExtensionOut]
-    extension_days_granted: int
-    tracking_flags: list[dict[str, Any]]
-    dispute_id: str | None
-    disputes: list[dict[str, Any]]
-    parcels: list[dict[str, Any]]
-    late: bool
-    chargebacks: list[ChargebackOut]
-    """The buyer's bank reversing the payment (docs/chargebacks.md), oldest first."""
-    next_actions: list[NextActionOut]
-
-    @classmethod
-    def of(cls, catalog: CurrencyCatalog, found: OrderDetails) -> OrderOut:
-        order: Order = found.order
-
-        def m(minor: int) -> str:
-            return money_text(catalog, minor, order.currency)
-
-        d = order.deadlines
-        return cls(
-            id=order.id,
-            status=order.status.value,
-            currency=order.currency,
-            buyer_id=order.buyer_id,
-            seller_id=order.seller_id,
-            shipping_fee=m(order.shipping_fee),
-            payment_method=order.payment_method.value,
-            ship_to={"country": order.ship_to.country, "city": order.ship_to.city,
-                     "postcode": order.ship_to.postcode},
-            promised_delivery_days=order.promised_delivery_days,
-            handling_days=order.handling_days,
-            policy_version=order.policy_version,
-            amounts={"total": m(order.total), "paid": m(order.paid_amount),
-                     "refunded": m(order.refunded_amount), "refundable": m(order.refundable),
-                     "released": m(order.released_amount),
-                     "clawed_back": m(order.clawed_back_amount),
-                     "charged_back": m(order.charged_back_amount),
-                     "commission": m(order.commission_amount)},
-            deadlines={"pay_by": d.pay_by, "free_cancel_until": d.free_cancel_until,
-                       "ship_by": d.ship_by, "cancel_respond_by": d.cancel_respond_by,
-                       "delivery_deadline": d.delivery_deadline,
-                       "dispute_opens_at": d.dispute_opens_at,
-                       "dispute_closes_at": d.dispute_closes_at},
-            carrier=order.carrier,
-            tracking_number=order.tracking_number,
-            created_at=order.created_at,
-            paid_at=order.paid_at,
-            shipped_at=order.shipped_at,
-            delivered_at=order.delivered_at,
-            confirmed_at=order.confirmed_at,
-            completed_at=order.completed_at,
-            cancelled_at=order.cancelled_at,
-            protection_extensions=[
-                ExtensionOut(id=x.id, days=x.days, status=x.status.value,
-                             requested_at=x.requested_at, respond_by=x.respond_by,
-                             decided_at=x.decided_at)
-                for x in order.extensions
-            ],
-            extension_days_granted=order.extension_days_granted,
-            tracking_flags=[
-                {"signal": f.signal.value, "raised_at": f.raised_at, "evidence": f.evidence}
-                for f in order.tracking_flags
-            ],
-            dispute_id=order.open_dispute_id,
-            **order_parts(found, m),
-            chargebacks=[ChargebackOut.of(catalog, cb) for cb in found.chargebacks],
-            next_actions=[
-                NextActionOut(actor=a.actor.value, action=a.action.value, due_by=a.due_by,
-                              on_timeout=a.on_timeout)
-                for a in found.next_actions
-            ],
-        )  # fmt: skip
-
-
 class EtaOut(BaseModel):
     earliest: datetime
     latest: datetime
@@ -308,8 +211,8 @@ class RefundOut(BaseModel):
     order_id: str
     amount: str
     currency: str
-    status: str
-    method: str
+    status: RefundStatus
+    method: PaymentMethod
     reason: str
     eta: EtaOut
     created_at: datetime
@@ -355,7 +258,7 @@ class EventOut(BaseModel):
     type: str
     subject_id: str
     occurred_at: datetime
-    actor_role: str
+    actor_role: Role
     actor_id: str | None
     data: dict[str, Any]
 
@@ -380,7 +283,7 @@ class PostingOut(BaseModel):
 
 class EntryOut(BaseModel):
     id: str
-    kind: str
+    kind: EntryKind
     occurred_at: datetime
     order_id: str | None
     memo: str
@@ -391,7 +294,21 @@ class ClockOut(BaseModel):
     now: datetime
 
 
-class Page(BaseModel):
+class Page(BaseModel, Generic[ItemT]):
+    """A page of a list (Stripe's shape); the spec names each kind (``OrderPage``, ...)."""
+
     object: Literal["list"] = "list"
-    data: list[Any]
-    has_more: bool
+    data: list[ItemT]
+    has_more: bool = Field(description="More items lie beyond this page, in its direction.")
+
+
+class EventPage(Page[EventOut]):
+    pass
+
+
+class RefundPage(Page[RefundOut]):
+    pass
+
+
+class EntryPage(Page[EntryOut]):
+    pass

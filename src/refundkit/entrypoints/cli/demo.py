@@ -23,7 +23,13 @@ from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import Tier, User
 from refundkit.service.timers import SandboxClock, advance_clock
-from refundkit.service.users import NewUser, add_user, ensure_platform_key, new_api_key
+from refundkit.service.users import (
+    PLATFORM_EMAIL,
+    NewUser,
+    add_user,
+    ensure_platform_key,
+    new_api_key,
+)
 
 
 @dataclass
@@ -69,12 +75,14 @@ TRY = {
 
 
 def seed(deps: Deps, platform_key: str | None, clock: SandboxClock | None) -> DemoData | None:
-    """Fill an empty database; answers None (and changes nothing) when it holds users."""
+    """Fill an empty database; answers None (and changes nothing) when it holds users. The
+    platform alone (``REFUNDKIT_PLATFORM_KEY`` makes it at start) is no user of a demo."""
     key = platform_key or new_api_key()
     hasher = PasswordHasher()
 
     def people(uow: UnitOfWork) -> tuple[User, list[DemoAccount]] | None:
-        if uow.users.count() > 0:
+        platform_only = 1 if uow.users.by_email(PLATFORM_EMAIL) is not None else 0
+        if uow.users.count() > platform_only:
             return None
         platform = ensure_platform_key(deps, uow, key)
         made = []

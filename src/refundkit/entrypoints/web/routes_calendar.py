@@ -14,7 +14,7 @@ from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import PostedDep, ViewerDep, deps_of, pages_of
-from refundkit.entrypoints.web.views import DEADLINE_LABELS, describe, title_of
+from refundkit.entrypoints.web.views import DEADLINE_LABELS, RELEVANT_WHILE, describe, title_of
 from refundkit.service import page_views, web_sessions
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
@@ -48,8 +48,9 @@ def new_calendar_link(request: Request, posted: PostedDep) -> Response:
 
 
 def deadlines_of(deps: Deps, user: User) -> list[tuple[str, str, datetime, str]]:
-    """(uid, summary, when, link path) of every deadline still ahead on the buyer's orders
-    and disputes."""
+    """(uid, summary, when, link path) of every deadline still ahead for the buyer: an
+    order's deadlines while its status still makes them matter (no "the seller ships by"
+    once shipped), a dispute's steps that are the buyer's own, each once."""
 
     def work(uow: UnitOfWork) -> list[tuple[str, str, datetime, str]]:
         now = deps.clock.now()
@@ -57,8 +58,7 @@ def deadlines_of(deps: Deps, user: User) -> list[tuple[str, str, datetime, str]]
         for o in page_views.my_orders(deps, uow, user):
             for key in FEED_DEADLINES:
                 due = getattr(o.order.deadlines, key)
-                if due is not None and due > now and o.order.status.value not in (
-                        "cancelled", "completed", "refunded", "expired"):  # fmt: skip
+                if due is not None and due > now and o.order.status.value in RELEVANT_WHILE[key]:
                     found.append(
                         (
                             f"{o.order.id}-{key}",
@@ -68,11 +68,16 @@ def deadlines_of(deps: Deps, user: User) -> list[tuple[str, str, datetime, str]]
                         )
                     )
         for case in page_views.my_disputes(deps, uow, user):
+            seen: set[str] = set()
             for a in case.next_actions:
-                if a.due_by is not None and a.due_by > now:
-                    found.append((f"{case.dispute.id}-{a.actor}-{a.action}",
-                                  f"Dispute: {describe(a, user.role)}", a.due_by,
-                                  f"/disputes/{case.dispute.id}"))  # fmt: skip
+                label = describe(a, user.role)
+                if (a.actor is not user.role or a.due_by is None or a.due_by <= now
+                        or label in seen):  # fmt: skip
+                    continue
+                seen.add(label)
+                found.append((f"{case.dispute.id}-{a.actor}-{a.action}",
+                              f"Dispute: {label}", a.due_by,
+                              f"/disputes/{case.dispute.id}"))  # fmt: skip
         return found
 
     result: list[tuple[str, str, datetime, str]] = read(deps, work)
