@@ -116,7 +116,7 @@ class Market:
     def refund(self, order_id: str, amount: int, by: User | None = None) -> Refund:
         who = by or self.platform
         return self.tx(
-            lambda uow: refunds.refund_order(self.deps, uow, who, order_id, lambda _c: amount,
+            lambda uow: refunds.refund_order(self.deps, uow, who, order_id, amount,
                                             "goodwill")
         )  # fmt: skip
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refundkit.domain.errors import InvalidAmount, ValidationError
+from refundkit.adapters.currencies import Iso4217Catalog
+from refundkit.domain.errors import CurrencyMismatch, InvalidAmount, ValidationError
 from refundkit.domain.money import (
     MAX_MINOR,
+    AmountText,
     Money,
     allocate,
     basis_points_of,
     format_major,
+    parse_amount,
     parse_major,
     parse_positive_major,
 )
@@ -99,12 +103,49 @@ def test_money_arithmetic_same_currency_only() -> None:
     assert Money(150, "USD") - Money(200, "USD") == Money(-50, "USD")
     assert Money(1, "USD") < Money(2, "USD") <= Money(2, "USD")
     assert Money.zero("EUR").is_zero
-    with pytest.raises(ValidationError, match="currency"):
+    with pytest.raises(CurrencyMismatch, match="currency"):
         Money(1, "USD") + Money(1, "EUR")
-    with pytest.raises(ValidationError, match="currency"):
+    with pytest.raises(CurrencyMismatch, match="currency"):
         Money(1, "USD") - Money(1, "EUR")
-    with pytest.raises(ValidationError, match="currency"):
+    with pytest.raises(CurrencyMismatch, match="currency"):
         _ = Money(1, "USD") < Money(1, "EUR")
+
+
+def test_money_is_frozen_and_equal_only_in_the_same_currency() -> None:
+    money = Money(100, "USD")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        money.minor = 5  # type: ignore[misc]
+    assert Money(100, "USD") != Money(100, "EUR")
+    with pytest.raises(InvalidAmount):
+        Money(1.5, "USD")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [("12.34", "USD", 1234), ("1200", "JPY", 1200), ("1.234", "KWD", 1234), ("0", "USD", 0)],
+)
+def test_parse_amount_uses_the_currency_exponent_of_the_catalog(
+    text: str, currency: str, minor: int
+) -> None:
+    parsed = parse_amount(AmountText(text, "refund_amount"), currency, Iso4217Catalog(),
+                          positive=False)  # fmt: skip
+    assert parsed == Money(minor, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "positive"),
+    [("1.5", "JPY", False), ("1.500", "USD", False), ("12.5", 12, False), ("0", "USD", True),
+     ("0.00", "USD", True), ("-1", "USD", False), (12.5, "USD", False)],
+)  # fmt: skip
+def test_parse_amount_refuses_over_precise_malformed_or_zero_when_positive(
+    text: object, currency: object, positive: bool
+) -> None:
+    catalog = Iso4217Catalog()
+    with pytest.raises(ValidationError, match=r"postage|currency") as refused:
+        parse_amount(AmountText(text, "postage"), currency, catalog, positive=positive)  # type: ignore[arg-type]
+    if isinstance(currency, str):
+        assert refused.value.code == "invalid_amount"
+        assert refused.value.extra["field"] == "postage"
 
 
 @pytest.mark.parametrize(

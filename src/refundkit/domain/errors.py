@@ -26,6 +26,12 @@ class InvalidAmount(ValidationError):
     code = "invalid_amount"
 
 
+class CurrencyMismatch(ValidationError):
+    """Arithmetic or a comparison between amounts of two currencies (a bug or a bad input)."""
+
+    code = "currency_mismatch"
+
+
 class PolicyError(ValidationError):
     """A policy file that fails its checks; ``key`` names the offending key."""
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from refundkit.domain.errors import InvalidAmount, ValidationError
+from refundkit.domain.errors import CurrencyMismatch, InvalidAmount, ValidationError
 
 # Beyond any real order; also keeps arithmetic and storage in 64-bit comfort.
 MAX_MINOR = 10**15
@@ -75,7 +75,7 @@ class Money:
         if not isinstance(other, Money):
             raise ValidationError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise ValidationError(
+            raise CurrencyMismatch(
                 f"currency mismatch: {self.currency} and {other.currency}", field="currency"
             )
         return other
@@ -150,6 +150,38 @@ def parse_positive_major(
     if money.is_zero:
         raise InvalidAmount(f"{field} must be greater than zero", field=field)
     return money
+
+
+@dataclass(frozen=True, slots=True)
+class AmountText:
+    """An amount as the caller sent it: a decimal string in major units, not yet parsed.
+
+    The edges (API, pages) do not know the order's currency and must not read it; the use
+    case parses this with ``parse_amount`` once the order is loaded under lock. ``field``
+    names the input in the error when the text is refused.
+    """
+
+    text: object
+    field: str = "amount"
+
+
+def parse_amount(
+    raw: AmountText, currency: str, catalog: CurrencyCatalog, *, positive: bool
+) -> Money:
+    """The one parse of an amount sent in major units, in ``currency`` (the order's),
+    with its exponent from ``catalog``; zero refused too when ``positive``."""
+    parse = parse_positive_major if positive else parse_major
+    return parse(raw.text, currency, catalog.exponent(currency), field=raw.field)
+
+
+def minor_units_of(
+    amount: int | AmountText, currency: str, catalog: CurrencyCatalog, *, positive: bool
+) -> int:
+    """Minor units of ``amount``: text from an edge is parsed in ``currency``; an int comes
+    from a caller that already works in the order's minor units (timers, the simulation)."""
+    if isinstance(amount, AmountText):
+        return parse_amount(amount, currency, catalog, positive=positive).minor
+    return amount
 
 
 def format_major(money: Money, exponent: int) -> str:

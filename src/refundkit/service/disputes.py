@@ -21,6 +21,7 @@ from refundkit.domain.errors import (
     ValidationError,
 )
 from refundkit.domain.machine import NextAction
+from refundkit.domain.money import AmountText, minor_units_of
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
 from refundkit.service import rate_limits, tracking_signals
@@ -34,18 +35,41 @@ from refundkit.service.transactions import record
 
 @dataclass(frozen=True, slots=True)
 class DisputeDetails:
+    """A dispute as a use case returns it: with its order's ``currency``, so an edge renders
+    the amounts without reading the order again."""
+
     dispute: Dispute
     next_actions: list[NextAction[DisputeAction]]
     overdue: bool
     now: datetime
+    currency: str
 
 
-def details(deps: Deps, d: Dispute) -> DisputeDetails:
+@dataclass(frozen=True, slots=True)
+class DisputeRequest:
+    """A dispute as an edge sends it: the requested refund still text, parsed by
+    ``open_dispute`` in the order's currency once the order is locked."""
+
+    reason: str
+    sub_reason: str | None
+    item_received: bool
+    requested_refund: AmountText
+    return_goods: bool
+    description: str
+    lines: tuple[tuple[str, int], ...] | None = None
+
+
+def details(deps: Deps, d: Dispute, currency: str) -> DisputeDetails:
     now = deps.clock.now()
     overdue = (
         d.status is DisputeStatus.ESCALATED and d.agent_due_by is not None and now >= d.agent_due_by
     )
-    return DisputeDetails(d, next_actions(d, now), overdue, now)
+    return DisputeDetails(d, next_actions(d, now), overdue, now, currency)
+
+
+def _minor(deps: Deps, amount: int | AmountText, order: Order, *, positive: bool = False) -> int:
+    """The one parse of an amount sent to a dispute command, in its order's currency."""
+    return minor_units_of(amount, order.currency, deps.currencies, positive=positive)
 
 
 def may_see(user: User, d: Dispute) -> bool:
@@ -70,10 +94,14 @@ def visible_dispute(
 
 
 def open_dispute(
-    deps: Deps, uow: UnitOfWork, user: User, order_id: str, form: DisputeForm,
+    deps: Deps, uow: UnitOfWork, user: User, order_id: str, form: DisputeForm | DisputeRequest,
     evidence_ids: Sequence[str],
 ) -> DisputeDetails:  # fmt: skip
     order = visible_order(uow, user, order_id, for_update=True)
+    if isinstance(form, DisputeRequest):
+        form = DisputeForm(form.reason, form.sub_reason, form.item_received,
+                           _minor(deps, form.requested_refund, order, positive=True),
+                           form.return_goods, form.description, form.lines)  # fmt: skip
     refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)
@@ -86,7 +114,7 @@ def open_dispute(
         dispute = uow.disputes.get(dispute.id) or dispute
     uow.orders.save(order)
     rate_limits.charge(deps, uow, user, rate_limits.DISPUTE_OPENED)
-    return details(deps, dispute)
+    return details(deps, dispute, order.currency)
 
 
 def _act(
@@ -104,7 +132,7 @@ def _act(
     uow.disputes.save(d)
     uow.orders.save(order)
     record(uow, outcome)
-    return details(deps, d)
+    return details(deps, d, order.currency)
 
 
 def accept(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
@@ -112,16 +140,13 @@ def accept(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeD
 
 
 def offer(
-    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, amount: int, return_goods: bool,
-    note: str,
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, amount: int | AmountText,
+    return_goods: bool, note: str,
 ) -> DisputeDetails:  # fmt: skip
-    made = _act(
-        deps,
-        uow,
-        user,
-        dispute_id,
-        lambda ctx, d, o: commands.make_offer(ctx, d, o, amount, return_goods, note),
-    )
+    def step(ctx: Context, d: Dispute, o: Order) -> Outcome:
+        return commands.make_offer(ctx, d, o, _minor(deps, amount, o), return_goods, note)
+
+    made = _act(deps, uow, user, dispute_id, step)
     rate_limits.charge(deps, uow, user, rate_limits.OFFER_MADE)
     return made
 
@@ -141,27 +166,27 @@ def withdraw(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> Disput
 
 
 def decide(
-    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, outcome: str, amount: int | None,
-    return_goods: bool, rationale: str,
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, outcome: str,
+    amount: int | AmountText | None, return_goods: bool, rationale: str,
 ) -> DisputeDetails:  # fmt: skip
-    return _act(
-        deps,
-        uow,
-        user,
-        dispute_id,
-        lambda ctx, d, o: commands.decide(ctx, d, o, outcome, amount, return_goods, rationale),
-    )
+    def step(ctx: Context, d: Dispute, o: Order) -> Outcome:
+        minor = None if amount is None else _minor(deps, amount, o)
+        return commands.decide(ctx, d, o, outcome, minor, return_goods, rationale)
+
+    return _act(deps, uow, user, dispute_id, step)
 
 
 def request_evidence(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, party: str, note: str
 ) -> DisputeDetails:
     d = visible_dispute(uow, user, dispute_id, for_update=True)
-    request, outcome = thread.request_evidence(_context(deps, uow, user, d), d, party, note)
+    order = _order_of(uow, d)
+    ctx = deps.context(uow, actor_of(user), order.policy_version)
+    request, outcome = thread.request_evidence(ctx, d, party, note)
     uow.disputes.add_evidence_request(request.id, d.id, request.party, request.requested_by,
                                       request.note, request.due_by, request.created_at)  # fmt: skip
     record(uow, outcome)
-    return details(deps, d)
+    return details(deps, d, order.currency)
 
 
 def appeal(
@@ -183,7 +208,7 @@ def appeal(
 
 def decide_appeal(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, *, uphold: bool,
-    outcome: str | None, amount: int | None, rationale: str,
+    outcome: str | None, amount: int | AmountText | None, rationale: str,
 ) -> DisputeDetails:  # fmt: skip
     visible_dispute(uow, user, dispute_id)
     if user.role not in (Role.AGENT, Role.ADMIN):
@@ -196,8 +221,9 @@ def decide_appeal(
             raise InvalidTransition("this dispute has no open appeal")
         if not uow.disputes.close_appeal(open_appeal["id"], "upheld" if uphold else "changed"):
             raise ConcurrentUpdate("the appeal was decided by someone else")
+        minor = None if amount is None else _minor(deps, amount, order)
         return appeals.decide_appeal(ctx, d, order, uphold=uphold, outcome=outcome,
-                                      amount=amount, rationale=rationale)  # fmt: skip
+                                      amount=minor, rationale=rationale)  # fmt: skip
 
     return _act(deps, uow, user, dispute_id, step)
 
@@ -225,7 +251,8 @@ def messages(uow: UnitOfWork, user: User, dispute_id: str) -> list[DisputeNote]:
 
 
 def get_dispute(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
-    return details(deps, visible_dispute(uow, user, dispute_id))
+    d = visible_dispute(uow, user, dispute_id)
+    return details(deps, d, _order_of(uow, d).currency)
 
 
 def list_disputes(
@@ -240,7 +267,8 @@ def list_disputes(
         ending_before=ending_before,
     )  # fmt: skip
     page, more = window(found, limit, backwards=ending_before is not None)
-    return [details(deps, d) for d in page], more
+    currency = {o.id: o.currency for o in uow.orders.get_many(sorted({d.order_id for d in page}))}
+    return [details(deps, d, currency[d.order_id]) for d in page], more
 
 
 def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:
@@ -273,12 +301,13 @@ def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:
 
 def ship_return(
     deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, carrier: str, tracking: str,
-    *, postage: int = 0, seller_label: bool = False,
+    *, postage: int | AmountText = 0, seller_label: bool = False,
 ) -> DisputeDetails:  # fmt: skip
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
+        paid = _minor(deps, postage, order)
         buyer = uow.users.get(d.buyer_id)
         tier = buyer.tier.value if buyer and buyer.tier else None
-        return returns.ship_return(ctx, d, order, carrier, tracking, tier, postage=postage,
+        return returns.ship_return(ctx, d, order, carrier, tracking, tier, postage=paid,
                                    seller_label=seller_label)  # fmt: skip
 
     return _act(deps, uow, user, dispute_id, step)
@@ -306,11 +335,15 @@ def return_delivered(
         record(uow, outcome)
 
 
-def _context(deps: Deps, uow: UnitOfWork, user: User, d: Dispute) -> Context:
-    """The context of a step on a dispute: its order's pinned policy (DESIGN §5)."""
+def _order_of(uow: UnitOfWork, d: Dispute) -> Order:
     order = uow.orders.get(d.order_id)
     assert order is not None
-    return deps.context(uow, actor_of(user), order.policy_version)
+    return order
+
+
+def _context(deps: Deps, uow: UnitOfWork, user: User, d: Dispute) -> Context:
+    """The context of a step on a dispute: its order's pinned policy (DESIGN §5)."""
+    return deps.context(uow, actor_of(user), _order_of(uow, d).policy_version)
 
 
 def _attach(
@@ -332,8 +365,9 @@ def add_evidence(
 ) -> DisputeDetails:
     """Either party or an agent adds evidence to a dispute that is still open."""
     d = visible_dispute(uow, user, dispute_id, for_update=True)
-    ctx = _context(deps, uow, user, d)
+    order = _order_of(uow, d)
+    ctx = deps.context(uow, actor_of(user), order.policy_version)
     outcome = thread.add_evidence(ctx, d, file_ids)
     _attach(deps, uow, ctx, user, d.id, file_ids, note)
     record(uow, outcome)
-    return details(deps, d)
+    return details(deps, d, order.currency)

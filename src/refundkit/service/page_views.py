@@ -74,9 +74,9 @@ class DisputePage:
 
 
 def dispute_page(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputePage:
-    found = disputes.get_dispute(deps, uow, user, dispute_id)
-    d = found.dispute
+    d = disputes.visible_dispute(uow, user, dispute_id)
     order = order_page(deps, uow, user, d.order_id)
+    found = disputes.details(deps, d, order.found.order.currency)
     evidence = files.evidence_of(uow, d.id)
     staff = None
     if user.role in reports.STAFF:

@@ -4,7 +4,7 @@ the PSP, and reading them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Outcome
@@ -18,6 +18,7 @@ from refundkit.domain.ledger import (
     journal_entry,
     seller_debt_account,
 )
+from refundkit.domain.money import AmountText, minor_units_of
 from refundkit.domain.orders import timers as timer_kinds
 from refundkit.domain.orders.escrow import undo_refund
 from refundkit.domain.orders.platform_refund import refund_by_platform
@@ -41,14 +42,15 @@ log = logging.getLogger(__name__)
 
 
 def refund_order(
-    deps: Deps, uow: UnitOfWork, user: User, order_id: str, amount: Callable[[str], int],
+    deps: Deps, uow: UnitOfWork, user: User, order_id: str, amount: int | AmountText,
     reason: str,
 ) -> Refund:  # fmt: skip
-    """A platform or agent refund outside any dispute. ``amount`` turns the order's currency
-    into minor units (the order is read first, under its row lock)."""
+    """A platform or agent refund outside any dispute. ``amount`` sent as text is parsed
+    here, once, in the order's currency, after the order is read under its row lock."""
     order = visible_order(uow, user, order_id, for_update=True)
+    minor = minor_units_of(amount, order.currency, deps.currencies, positive=True)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
-    outcome = refund_by_platform(ctx, order, amount(order.currency), reason)
+    outcome = refund_by_platform(ctx, order, minor, reason)
     uow.orders.save(order)
     record(uow, outcome)
     rate_limits.charge(deps, uow, user, rate_limits.REFUND_MADE)

@@ -155,8 +155,8 @@ class DisputeOut(BaseModel):
     next_actions: list[DisputeNextActionOut]
 
     @classmethod
-    def of(cls, catalog: CurrencyCatalog, found: DisputeDetails, currency: str) -> DisputeOut:
-        d = found.dispute
+    def of(cls, catalog: CurrencyCatalog, found: DisputeDetails) -> DisputeOut:
+        d, currency = found.dispute, found.currency
 
         def m(minor: int) -> str:
             return money_text(catalog, minor, currency)

@@ -31,8 +31,8 @@ def render_object(deps: Deps, uow: UnitOfWork, kind: str, object_id: str) -> dic
         )
         if dispute is None or owner is None:
             return None
-        found = disputes.details(deps, dispute)
-        return DisputeOut.of(deps.currencies, found, owner.currency).model_dump(mode="json")
+        found = disputes.details(deps, dispute, owner.currency)
+        return DisputeOut.of(deps.currencies, found).model_dump(mode="json")
     if kind == "refund":
         refund = uow.refunds.seen(object_id) or uow.refunds.get(object_id)
         return (

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
-from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.model import DisputeStatus
 from refundkit.domain.errors import ValidationError
+from refundkit.domain.money import AmountText
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api import dispute_schemas as ds
 from refundkit.entrypoints.api import routes_files
@@ -24,43 +24,28 @@ from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.idempotency import IdempotentRequest
 from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, page_of, query
 from refundkit.entrypoints.api.routes_files import UploadsDep
-from refundkit.service import disputes, files, orders
+from refundkit.service import disputes, files
 from refundkit.service.deps import Deps
-from refundkit.service.disputes import DisputeDetails
+from refundkit.service.disputes import DisputeDetails, DisputeRequest
 from refundkit.service.ports import UnitOfWork
-from refundkit.service.records import User
 
 router = APIRouter(tags=["disputes"], route_class=GuardedRoute)
-
-
-def _currency(uow: UnitOfWork, order_id: str) -> str:
-    order = uow.orders.get(order_id)
-    assert order is not None
-    return order.currency
-
-
-def _amount(deps: Deps, currency: str, text: str, field: str, *, positive: bool) -> int:
-    return s.minor_units(deps.currencies, text, currency, field, positive=positive)
-
-
-def _optional_amount(
-    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, text: str | None
-) -> int | None:
-    """A ``refund_amount`` in the currency of the dispute's order, when one was sent."""
-    if text is None:
-        return None
-    d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
-    return _amount(deps, _currency(uow, d.order_id), text, "refund_amount", positive=False)
 
 
 def _rendered(
     deps: Deps, work: Callable[[UnitOfWork], DisputeDetails]
 ) -> Callable[[UnitOfWork], ds.DisputeOut]:
+    """Render what the use case returned (the dispute with its order's currency): the route
+    reads nothing of its own."""
+
     def run(uow: UnitOfWork) -> ds.DisputeOut:
-        found = work(uow)
-        return ds.DisputeOut.of(deps.currencies, found, _currency(uow, found.dispute.order_id))
+        return ds.DisputeOut.of(deps.currencies, work(uow))
 
     return run
+
+
+def _optional(text: str | None, field: str) -> AmountText | None:
+    return None if text is None else AmountText(text, field)
 
 
 def _act(deps: Deps, idem: IdempotentRequest | None,
@@ -76,13 +61,11 @@ def _same(out: ds.DisputeOut) -> ds.DisputeOut:
 def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep,
                  idem: IdempotencyDep) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> DisputeDetails:
-        order = orders.get_order(deps, uow, user, order_id).order
-        amount = _amount(deps, order.currency, body.requested_refund, "requested_refund",
-                         positive=True)  # fmt: skip
         lines = (None if body.lines is None
                  else tuple((li.item_id, li.quantity) for li in body.lines))  # fmt: skip
-        form = DisputeForm(body.reason, body.sub_reason, body.item_received, amount,
-                           body.return_goods, body.description, lines)  # fmt: skip
+        form = DisputeRequest(body.reason, body.sub_reason, body.item_received,
+                              AmountText(body.requested_refund, "requested_refund"),
+                              body.return_goods, body.description, lines)  # fmt: skip
         return disputes.open_dispute(deps, uow, user, order_id, form, body.evidence_ids)
 
     return _act(deps, idem, work, 201)
@@ -98,10 +81,7 @@ def list_disputes(
                                              starting_after=page.starting_after,
                                              ending_before=page.ending_before,
                                              limit=page.limit)  # fmt: skip
-        # The orders' currencies in one read, not one order load per dispute.
-        orders_of = uow.orders.get_many(sorted({f.dispute.order_id for f in found}))
-        currency = {o.id: o.currency for o in orders_of}
-        return [ds.DisputeOut.of(deps.currencies, f, currency[f.dispute.order_id])
+        return [ds.DisputeOut.of(deps.currencies, f)
                 for f in found], more  # fmt: skip
 
     data, more = query(deps, work)
@@ -120,7 +100,7 @@ def dispute_timeline(dispute_id: str, deps: DepsDep, user: UserDep, page: PageDe
     """The dispute's events, oldest first."""
 
     def work(uow: UnitOfWork) -> list[s.EventOut]:
-        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+        d = disputes.visible_dispute(uow, user, dispute_id)
         events = uow.events.for_order(d.order_id, starting_after=None, limit=1000)
         return [s.EventOut.of(e) for e in events if e.subject_id == d.id]
 
@@ -138,9 +118,7 @@ def accept(dispute_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
 def make_offer(dispute_id: str, body: ds.OfferIn, deps: DepsDep, user: UserDep,
                idem: IdempotencyDep) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> DisputeDetails:
-        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
-        amount = _amount(deps, _currency(uow, d.order_id), body.refund_amount, "refund_amount",
-                         positive=False)  # fmt: skip
+        amount = AmountText(body.refund_amount, "refund_amount")
         return disputes.offer(deps, uow, user, dispute_id, amount, body.return_goods, body.note)
 
     return _act(deps, idem, work)
@@ -180,7 +158,7 @@ def request_evidence(dispute_id: str, body: ds.EvidenceRequestIn, deps: DepsDep,
 def decide(dispute_id: str, body: ds.DecisionIn, deps: DepsDep, user: UserDep,
            idem: IdempotencyDep) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> DisputeDetails:
-        amount = _optional_amount(deps, uow, user, dispute_id, body.refund_amount)
+        amount = _optional(body.refund_amount, "refund_amount")
         return disputes.decide(deps, uow, user, dispute_id, body.outcome, amount,
                                body.return_goods, body.rationale)  # fmt: skip
 
@@ -202,7 +180,7 @@ def appeal(dispute_id: str, body: ds.AppealIn, deps: DepsDep, user: UserDep,
 def decide_appeal(dispute_id: str, body: ds.AppealDecisionIn, deps: DepsDep, user: UserDep,
                   idem: IdempotencyDep) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> DisputeDetails:
-        amount = _optional_amount(deps, uow, user, dispute_id, body.refund_amount)
+        amount = _optional(body.refund_amount, "refund_amount")
         return disputes.decide_appeal(deps, uow, user, dispute_id,
                                       uphold=body.decision == "uphold", outcome=body.outcome,
                                       amount=amount, rationale=body.rationale)  # fmt: skip
@@ -214,11 +192,7 @@ def decide_appeal(dispute_id: str, body: ds.AppealDecisionIn, deps: DepsDep, use
 def return_shipment(dispute_id: str, body: ds.ReturnShipmentIn, deps: DepsDep, user: UserDep,
                     idem: IdempotencyDep) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> DisputeDetails:
-        postage = 0
-        if body.postage is not None:
-            d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
-            postage = _amount(deps, _currency(uow, d.order_id), body.postage, "postage",
-                              positive=False)  # fmt: skip
+        postage = _optional(body.postage, "postage") or 0
         return disputes.ship_return(deps, uow, user, dispute_id, body.carrier,
                                     body.tracking_number, postage=postage,
                                     seller_label=body.seller_label)  # fmt: skip
@@ -342,7 +316,7 @@ def list_evidence(dispute_id: str, deps: DepsDep, user: UserDep, page: PageDep) 
     """The dispute's evidence files, oldest first."""
 
     def work(uow: UnitOfWork) -> list[EvidenceOut]:
-        d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
+        d = disputes.visible_dispute(uow, user, dispute_id)
         return [
             EvidenceOut(id=e.record.id, file_id=e.file.id, note=e.record.note,
                         added_role=e.record.added_role, content_type=e.file.content_type,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from refundkit.domain.money import AmountText
 from refundkit.domain.orders.model import Address, OrderLine, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft
 from refundkit.domain.refunds import PaymentMethod
@@ -233,10 +234,7 @@ def refund(
 ) -> Response:
     """Refund part or all of an order outside any dispute (platform, agents). The
     Idempotency-Key header is required: a retried refund must never pay twice."""
-
-    def amount(currency: str) -> int:
-        return s.minor_units(deps.currencies, body.amount, currency, "amount", positive=True)
-
+    amount = AmountText(body.amount, "amount")
     return command(
         deps, idem,
         lambda uow: refunds.refund_order(deps, uow, user, order_id, amount, body.reason),

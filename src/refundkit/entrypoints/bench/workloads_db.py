@@ -83,9 +83,7 @@ def hot_refunds(runtime: Runtime, people: People, hot: int, per_thread: int) -> 
         try:
             transactions.run(
                 deps,
-                lambda uow: refunds.refund_order(
-                    deps, uow, people.platform, oid, lambda _c: amount, "bench"
-                ),
+                lambda uow: refunds.refund_order(deps, uow, people.platform, oid, amount, "bench"),
             )
         except RefundkitError as exc:
             with lock:
@@ -219,9 +217,7 @@ def statement_audit(runtime: Runtime, people: People) -> list[tuple[str, int, in
     with counter.on(runtime.engine):
         refund = transactions.run(
             deps,
-            lambda uow: refunds.refund_order(
-                deps, uow, people.platform, oid, lambda _c: 100, "audit"
-            ),
+            lambda uow: refunds.refund_order(deps, uow, people.platform, oid, 100, "audit"),
         )
     audits.append(("refund request (service, one transaction)", counter.count, 10))
     counter = StatementCounter()

@@ -11,10 +11,10 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from refundkit.domain.errors import NotFound, RefundkitError, ValidationError
+from refundkit.domain.money import AmountText
 from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.problems import status_of
 from refundkit.entrypoints.api.routes_files import content_disposition
-from refundkit.entrypoints.api.schemas import minor_units
 from refundkit.entrypoints.web.actions import DISPUTE_FORMS, OUTCOMES, due_by_form, my_forms
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
@@ -54,24 +54,17 @@ def dispute_page(dispute_id: str, request: Request, viewer: ViewerDep) -> Respon
     return render_dispute(request, viewer.user, dispute_id)
 
 
-def _amount(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str, text: str, field: str
-            ) -> int:  # fmt: skip
-    d = disputes.get_dispute(deps, uow, user, dispute_id).dispute
-    order = uow.orders.get(d.order_id)
-    assert order is not None
-    return minor_units(deps.currencies, text, order.currency, field, positive=False)
-
-
 def _command(deps: Deps, posted: Posted, dispute_id: str, action: str, evidence: list[str]
              ) -> Callable[[UnitOfWork], object]:  # fmt: skip
     user, text = posted.user, posted.text
 
-    def money(uow: UnitOfWork, field: str) -> int:
-        return _amount(deps, uow, user, dispute_id, text(field), field)
+    def money(field: str) -> AmountText:
+        # Parsed by the use case in the order's currency, once the order is locked.
+        return AmountText(text(field), field)
 
     def decide(uow: UnitOfWork) -> object:
         outcome = text("outcome")
-        amount = money(uow, "refund_amount") if outcome == "partial_refund" else None
+        amount = money("refund_amount") if outcome == "partial_refund" else None
         return disputes.decide(
             deps,
             uow,
@@ -86,7 +79,7 @@ def _command(deps: Deps, posted: Posted, dispute_id: str, action: str, evidence:
     def decide_appeal(uow: UnitOfWork) -> object:
         uphold = text("decision") != "new_outcome"
         outcome = None if uphold else text("outcome")
-        amount = money(uow, "refund_amount") if outcome == "partial_refund" else None
+        amount = money("refund_amount") if outcome == "partial_refund" else None
         return disputes.decide_appeal(
             deps,
             uow,
@@ -106,14 +99,14 @@ def _command(deps: Deps, posted: Posted, dispute_id: str, action: str, evidence:
     commands: dict[str, Callable[[UnitOfWork], object]] = {
         "accept": lambda uow: disputes.accept(deps, uow, user, dispute_id),
         "offer": lambda uow: disputes.offer(deps, uow, user, dispute_id,
-                                            money(uow, "refund_amount"),
+                                            money("refund_amount"),
                                             text("return_goods") == "yes", text("note")),
         "reject": lambda uow: disputes.reject(deps, uow, user, dispute_id, text("reason")),
         "escalate": lambda uow: disputes.escalate(deps, uow, user, dispute_id),
         "withdraw": lambda uow: disputes.withdraw(deps, uow, user, dispute_id),
         "return_shipment": lambda uow: disputes.ship_return(
             deps, uow, user, dispute_id, text("carrier"), text("tracking_number"),
-            postage=money(uow, "postage") if text("postage") else 0,
+            postage=money("postage") if text("postage") else 0,
             seller_label=text("seller_label") == "yes"),
         "return_received": lambda uow: disputes.confirm_return(deps, uow, user, dispute_id,
                                                                text("condition")),

@@ -10,12 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.errors import NotFound, RefundkitError, ValidationError
+from refundkit.domain.money import AmountText
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.problems import status_of
-from refundkit.entrypoints.api.schemas import minor_units
 from refundkit.entrypoints.web.actions import ORDER_FORMS, due_by_form, my_forms
 from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
 from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
@@ -28,6 +27,7 @@ from refundkit.entrypoints.web.views import (
 )
 from refundkit.service import disputes, notifications, orders, page_views, reports, transactions
 from refundkit.service.deps import Deps
+from refundkit.service.disputes import DisputeRequest
 from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
@@ -186,15 +186,13 @@ async def open_dispute(order_id: str, request: Request, posted: PostedDep) -> Re
         kept.extend(store_chosen(deps, request.app.state.uploads, user, chosen))
 
         def step(uow: UnitOfWork) -> str:
-            order = orders.get_order(deps, uow, user, order_id).order
             if text("reason") == "":
                 raise ValidationError("choose what went wrong", field="reason")
             received = text("item_received")
             if received not in ("yes", "no"):
                 raise ValidationError("say whether the item arrived", field="item_received")
-            amount = minor_units(deps.currencies, text("requested_refund"), order.currency,
-                                 "requested_refund", positive=True)  # fmt: skip
-            form = DisputeForm(
+            amount = AmountText(text("requested_refund"), "requested_refund")
+            form = DisputeRequest(
                 text("reason"),
                 text("sub_reason") or None,
                 received == "yes",
