@@ -17,6 +17,7 @@ from refundkit.adapters.settings import (
     names,
     shown,
     startup,
+    unknown_names,
 )
 from refundkit.entrypoints.cli.main import app
 
@@ -105,6 +106,17 @@ def test_every_refundkit_name_the_code_reads_is_a_declared_setting() -> None:
         used |= set(re.findall(r"REFUNDKIT_[A-Z0-9_]*[A-Z0-9]", path.read_text()))
     known = set(names()) | {PREFIX + n for n in ELSEWHERE}
     assert used - known == set()
+
+
+def test_every_refundkit_name_the_test_commands_set_is_known() -> None:
+    """`.ci/run` and `./dev` export names the service does not read to the whole test run; each
+    is known, so a worker or API a test starts with that environment is never refused as for
+    a typo (REFUNDKIT_REQUIRE_NODE, set by .ci/run, once stopped every process tests start)."""
+    given = set()
+    for path in (ROOT / ".ci" / "run", ROOT / "dev"):
+        given |= set(re.findall(r"REFUNDKIT_[A-Z0-9_]*[A-Z0-9]", path.read_text()))
+    assert "REFUNDKIT_REQUIRE_NODE" in given
+    assert unknown_names(dict.fromkeys(given, "1")) == []
 
 
 def test_docs_list_every_setting() -> None:

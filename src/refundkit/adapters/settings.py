@@ -25,8 +25,8 @@ from refundkit.domain.errors import ValidationError as RefundkitValidationError
 PREFIX = "REFUNDKIT_"
 
 ELSEWHERE = frozenset({
-    "TEST_POSTGRES_URL", "REQUIRE_POSTGRES", "REQUIRE_BROWSER", "LONG_TESTS", "MODEL_SEED",
-    "RELIABILITY_FIGURES",
+    "TEST_POSTGRES_URL", "REQUIRE_POSTGRES", "REQUIRE_BROWSER", "REQUIRE_NODE", "LONG_TESTS",
+    "MODEL_SEED", "RELIABILITY_FIGURES",
 })  # fmt: skip
 """Names the test suite reads, not the service: known, so never called a typo."""
 
