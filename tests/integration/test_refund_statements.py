@@ -54,3 +54,25 @@ def test_a_refund_and_its_messages_execute_in_at_most_12_statements(market: Mark
     assert {n.recipient_id for n in told} == {market.buyer.id, market.seller.id}
     print(f"\n{len(statements)} statements: " + "; ".join(s.split()[0] for s in statements))
     assert len(statements) <= MAX_STATEMENTS, statements
+
+
+def _listed_statements(market: Market) -> int:
+    with counted(market.rt.engine) as statements:
+        found, _ = transactions.run(
+            market.deps,
+            lambda uow: orders.list_orders(
+                market.deps, uow, market.platform, status=None, starting_after=None, limit=100
+            ),
+        )
+    assert found
+    return len(statements)
+
+
+def test_a_page_of_orders_costs_the_statements_of_one(market: Market) -> None:
+    """An order's answer shows its chargebacks and disputes: read once for a whole page, never
+    once per order (a list of 100 orders is not 100 more reads)."""
+    market.shipped()
+    one = _listed_statements(market)
+    for _ in range(4):
+        market.shipped()
+    assert _listed_statements(market) == one

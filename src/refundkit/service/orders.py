@@ -42,11 +42,26 @@ class OrderDetails:
 
 
 def details(deps: Deps, uow: UnitOfWork, order: Order) -> OrderDetails:
+    return details_many(deps, uow, [order])[0]
+
+
+def details_many(deps: Deps, uow: UnitOfWork, found: Sequence[Order]) -> list[OrderDetails]:
+    """Each order with what its answer shows; their chargebacks and disputes are read once
+    for all of them (a page of orders costs the same statements as one)."""
+    # Only a paid order can be charged back, only a shipped one disputed: the others cost
+    # no statement.
+    chargebacks = uow.chargebacks.for_orders([o.id for o in found if o.paid_at])
+    disputes = uow.disputes.for_orders([o.id for o in found if o.shipped_at])
+    return [_details(deps, uow, o, tuple(chargebacks.get(o.id, ())),
+                     tuple(disputes.get(o.id, ()))) for o in found]  # fmt: skip
+
+
+def _details(
+    deps: Deps, uow: UnitOfWork, order: Order, found: tuple[Chargeback, ...],
+    disputes: tuple[Dispute, ...],
+) -> OrderDetails:  # fmt: skip
     now = deps.clock.now()
     policy = deps.policies.for_version(uow, order.policy_version)
-    found = tuple(uow.chargebacks.for_order(order.id)) if order.paid_at else ()
-    # Only a shipped order can have been disputed: the others cost no query.
-    disputes = tuple(uow.disputes.for_order(order.id)) if order.shipped_at else ()
     history = NO_DISPUTES
     if dispute_window_open(order, now, policy):
         # Only then do its earlier disputes matter (the same rule the API applies).
@@ -174,7 +189,7 @@ def list_orders(
         ending_before=ending_before,
     )
     page, more = window(found, limit, backwards=ending_before is not None)
-    return [details(deps, uow, o) for o in page], more
+    return details_many(deps, uow, page), more
 
 
 def timeline(

@@ -242,6 +242,10 @@ class DisputeRepository(Protocol):
 
     def save(self, d: Dispute) -> None: ...
     def for_order(self, order_id: str) -> list[Dispute]: ...
+    def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Dispute]]:
+        """Every dispute of each order, oldest first, in one read for them all."""
+        ...
+
     def search(
         self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
         starting_after: str | None, limit: int, queue: bool = False,

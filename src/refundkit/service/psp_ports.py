@@ -46,5 +46,9 @@ class ChargebackRepository(Protocol):
     def for_order(self, order_id: str) -> list[Chargeback]:
         """Oldest first."""
 
+    def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Chargeback]]:
+        """The chargebacks of each order, oldest first, in one read for them all."""
+        ...
+
     def order_paid_with(self, references: Sequence[str]) -> str | None:
         """The order whose ``payment_reference`` is one of these (a charge, an intent)."""

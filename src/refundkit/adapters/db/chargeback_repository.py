@@ -45,12 +45,20 @@ class SqlChargebackRepository:
         )
 
     def for_order(self, order_id: str) -> list[Chargeback]:
+        return self.for_orders([order_id]).get(order_id, [])
+
+    def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Chargeback]]:
+        if not order_ids:
+            return {}
         query = (
             sa.select(t.chargebacks)
-            .where(t.chargebacks.c.order_id == order_id)
+            .where(t.chargebacks.c.order_id.in_(order_ids))
             .order_by(t.chargebacks.c.opened_at, t.chargebacks.c.id)
         )
-        return [_chargeback(row) for row in self._conn.execute(query).mappings()]
+        found: dict[str, list[Chargeback]] = {}
+        for row in self._conn.execute(query).mappings():
+            found.setdefault(row["order_id"], []).append(_chargeback(row))
+        return found
 
     def order_paid_with(self, references: Sequence[str]) -> str | None:
         wanted = [r for r in references if r]

@@ -84,16 +84,24 @@ class SqlDisputeRepository:
         self._latest[d.id] = d
 
     def for_order(self, order_id: str) -> list[Dispute]:
+        return self.for_orders([order_id]).get(order_id, [])
+
+    def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Dispute]]:
+        if not order_ids:
+            return {}
         rows = (
             self._conn.execute(
                 sa.select(t.disputes)
-                .where(t.disputes.c.order_id == order_id)
+                .where(t.disputes.c.order_id.in_(order_ids))
                 .order_by(t.disputes.c.id)
             )
             .mappings()
             .all()
         )
-        return self._load(rows) if rows else []
+        found: dict[str, list[Dispute]] = {}
+        for d in self._load(rows) if rows else []:
+            found.setdefault(d.order_id, []).append(d)
+        return found
 
     def search(
         self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
