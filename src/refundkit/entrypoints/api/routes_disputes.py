@@ -261,17 +261,8 @@ class EvidencePage(s.Page[EvidenceOut]):
 EVIDENCE_BODY = {
     "required": True,
     "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "file": {"type": "string", "format": "binary",
-                             "description": "The file (JPEG, PNG, WebP, MP4, PDF or text)."},
-                    "note": {"type": "string", "maxLength": 1000},
-                },
-                "required": ["file"],
-            }
-        },
+        "multipart/form-data": routes_files.multipart_upload(
+            {"note": {"type": "string", "maxLength": 1000}}, []),
         "application/json": {"schema": EvidenceIn.model_json_schema()},
     },
 }  # fmt: skip

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, BinaryIO, Literal
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -236,21 +236,23 @@ class FileOut(BaseModel):
         )
 
 
+def multipart_upload(fields: dict[str, dict[str, Any]], required: list[str]) -> dict[str, Any]:
+    """The ``multipart/form-data`` body of an upload, for the spec: ``file`` and ``fields``."""
+    return {"schema": {
+        "type": "object",
+        "properties": {
+            "file": {"type": "string", "format": "binary",
+                     "description": "The file (JPEG, PNG, WebP, MP4, PDF or text)."},
+            **fields,
+        },
+        "required": ["file", *required],
+    }}  # fmt: skip
+
+
 UPLOAD_BODY = {
     "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "file": {"type": "string", "format": "binary",
-                             "description": "The file (JPEG, PNG, WebP, MP4, PDF or text)."},
-                    "purpose": {"type": "string", "enum": sorted(files.PURPOSES)},
-                },
-                "required": ["file", "purpose"],
-            }
-        }
-    },
+    "content": {"multipart/form-data": multipart_upload(
+        {"purpose": {"type": "string", "enum": sorted(files.PURPOSES)}}, ["purpose"])},
 }  # fmt: skip
 
 
