@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
+from refundkit.adapters.db.hold_rows import holds_of, stored_holds
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.db.parcel_rows import ParcelRows
 from refundkit.domain.errors import ConcurrentUpdate
@@ -27,15 +28,8 @@ from refundkit.domain.orders.model import (
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.tracking import Flag, Signal
 
-_DEADLINES = (
-    "pay_by",
-    "free_cancel_until",
-    "ship_by",
-    "cancel_respond_by",
-    "delivery_deadline",
-    "dispute_opens_at",
-    "dispute_closes_at",
-)
+_DEADLINES = ("pay_by", "free_cancel_until", "ship_by", "cancel_respond_by", "delivery_deadline",
+              "dispute_opens_at", "dispute_closes_at")  # fmt: skip
 _MUTABLE = (
     "status",
     "paid_amount",
@@ -59,7 +53,7 @@ _MUTABLE = (
     "completed_at",
     "released_at",
     "extension_days_granted",
-    "open_dispute_id",
+    "dispute_holds",
     "tracking_flags",
 )
 
@@ -336,6 +330,7 @@ class SqlOrderRepository:
     ) -> Order:
         mutable: dict[str, Any] = {name: row[name] for name in _MUTABLE}
         mutable["status"] = OrderStatus(row["status"])
+        mutable["dispute_holds"] = holds_of(row["dispute_holds"])
         mutable["tracking_flags"] = [
             Flag(Signal(f["signal"]), datetime.fromisoformat(f["raised_at"]), f["evidence"])
             for f in row["tracking_flags"] or []
@@ -365,6 +360,8 @@ class SqlOrderRepository:
     def _order_values(order: Order) -> dict[str, Any]:
         values: dict[str, Any] = {name: getattr(order, name) for name in _MUTABLE}
         values["status"] = order.status.value
+        values["dispute_holds"] = stored_holds(order.dispute_holds)
+        values["open_dispute_id"] = order.open_dispute_id
         values["tracking_flags"] = [
             {"signal": f.signal.value, "raised_at": f.raised_at.isoformat(), "evidence": f.evidence}
             for f in order.tracking_flags

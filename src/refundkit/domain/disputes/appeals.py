@@ -9,7 +9,7 @@ from datetime import datetime
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
-from refundkit.domain.disputes.lines import refund_cap, refund_dispute
+from refundkit.domain.disputes.lines import new_hold, refund_cap, refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import (
@@ -19,6 +19,7 @@ from refundkit.domain.errors import (
     InvalidTransition,
     ValidationError,
 )
+from refundkit.domain.orders import holds
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 
@@ -70,7 +71,7 @@ def decide_appeal(
         result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="upheld"))
         return result.merge(_release_hold(ctx, order, d))
     previous = d.refund_amount or 0
-    ceiling = previous + refund_cap(order, d.units)
+    ceiling = previous + refund_cap(order, d)
     try:
         chosen = DisputeOutcome(outcome or "")
     except ValueError:
@@ -99,14 +100,14 @@ def decide_appeal(
         result.merge(refund_dispute(ctx, order, d, total - previous, f"appeal of {d.id}"))
     if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
         order.status = OrderStatus.REFUNDED
-        order.open_dispute_id = None
+        order.dispute_holds.clear()
         return result
     return result.merge(_release_hold(ctx, order, d))
 
 
 def _hold_for_appeal(order: Order, d: Dispute) -> None:
-    """An appeal keeps the money where it is until an agent has answered it."""
-    if order.open_dispute_id not in (None, d.id):
-        raise InvalidTransition("another dispute is open on this order; appeal once it ends")
+    """An appeal keeps the money where it is until an agent has answered it: the appealed
+    dispute holds the order again, what its units may still give back outside the other
+    disputes' holds (other disputes on other units go on meanwhile)."""
     if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        order.open_dispute_id = d.id
+        holds.hold(order, d.id, new_hold(order, d.units))

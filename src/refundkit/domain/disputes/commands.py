@@ -3,13 +3,12 @@ the order and its money) and returns what goes with the change."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from refundkit.domain.calendar import add_business_days
-from refundkit.domain.context import Context, Outcome
+from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
 from refundkit.domain.disputes import lines
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.machine import DisputeAction, DisputeTransition, find_transition
@@ -31,9 +30,11 @@ from refundkit.domain.errors import (
     ValidationError,
 )
 from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.orders import holds, lifecycle
 from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
-from refundkit.domain.orders.machine import DisputeHistory, OrderAction
+from refundkit.domain.orders.escrow import release_to_seller
+from refundkit.domain.orders.machine import OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
@@ -62,10 +63,10 @@ def open_dispute(
     policy = ctx.policy.disputes
     if ctx.actor.role is not Role.BUYER or ctx.actor.id != order.buyer_id:
         raise Forbidden("only the order's buyer may open a dispute")
-    # The order's rows ``open_dispute``: its state, no dispute open, inside the window, no
-    # dispute before but withdrawn ones, under the cap.
+    # The order's rows ``open_dispute``: its state, inside the window, a unit under no
+    # other dispute, withdrawals under the cap.
     order_machine.find_transition(order, OrderAction.OPEN_DISPUTE, Role.BUYER, ctx.now,
-                                  ctx.policy, _history(earlier, form))  # fmt: skip
+                                  ctx.policy, lines.history_of(order, earlier))  # fmt: skip
     try:
         reason = DisputeReason(form.reason)
     except ValueError:
@@ -74,11 +75,12 @@ def open_dispute(
         allowed = ", ".join(sorted(SUB_REASONS[reason])) or "none"
         raise ValidationError(f"sub_reason for {reason.value} is one of: {allowed}",
                               field="sub_reason")  # fmt: skip
-    units: dict[str, int] = {}
     if form.lines is not None:
         units = lines.read_units(order, form.lines, earlier, reason, form.sub_reason)
+    else:
+        units = lines.whole_order_units(order, earlier)
     _check_amount(order, form.requested_refund, field="requested_refund", allow_zero=False,
-                  units=units)  # fmt: skip
+                  cap=lines.units_cap(order, units), units=bool(units))  # fmt: skip
     if not form.description.strip() or len(form.description) > policy.max_description_chars:
         raise ValidationError(
             f"description must be 1 to {policy.max_description_chars} characters",
@@ -114,7 +116,7 @@ def open_dispute(
         respond_by=ctx.now + policy.seller_answer,
         escalate_at=ctx.now + policy.auto_escalate_after,
     )
-    order.open_dispute_id = dispute.id
+    holds.hold(order, dispute.id, lines.new_hold(order, units))
     assert dispute.respond_by is not None
     assert dispute.escalate_at is not None
     return dispute, Outcome(
@@ -126,32 +128,25 @@ def open_dispute(
     )  # fmt: skip
 
 
-def history_of(earlier: Sequence[Dispute]) -> DisputeHistory:
-    """What opening another dispute on the order needs to know of these."""
-    return DisputeHistory(len(earlier), all(d.status is DisputeStatus.WITHDRAWN for d in earlier))
-
-
-def _history(earlier: Sequence[Dispute], form: DisputeForm) -> DisputeHistory:
-    """A dispute on named units may follow others that were not withdrawn: ``lines`` checks
-    that they share no unit; the cap on how many an order may have still holds."""
-    if form.lines is None:
-        return history_of(earlier)
-    return DisputeHistory(len(earlier), True)
-
-
 def _check_amount(
-    order: Order, amount: int, *, field: str, allow_zero: bool, units: dict[str, int]
+    order: Order, amount: int, *, field: str, allow_zero: bool, cap: int, units: bool
 ) -> None:
     """At most what the disputed units (or the whole order) may still give back."""
     if amount < 0 or (amount == 0 and not allow_zero):
         raise InvalidAmount(f"{field} must be greater than zero", field=field)
-    cap = lines.refund_cap(order, units)
     if amount > cap:
         what = "those units" if units else "the order"
         raise AmountExceedsRefundable(
             f"{field} exceeds what {what} may still refund ({cap})",
             field=field, refundable=cap,
         )  # fmt: skip
+
+
+def _check_dispute_amount(
+    order: Order, d: Dispute, amount: int, *, field: str = "refund_amount"
+) -> None:
+    _check_amount(order, amount, field=field, allow_zero=True, cap=lines.refund_cap(order, d),
+                  units=bool(d.units))  # fmt: skip
 
 
 def _step(ctx: Context, d: Dispute, action: DisputeAction) -> DisputeTransition:
@@ -185,7 +180,7 @@ def make_offer(
     """A counter-offer from ``awaiting_seller``, or a new offer while negotiating."""
     first = d.status is DisputeStatus.AWAITING_SELLER
     row = _step(ctx, d, DisputeAction.COUNTER_OFFER if first else DisputeAction.OFFER)
-    _check_amount(order, amount, field="refund_amount", allow_zero=True, units=d.units)
+    _check_dispute_amount(order, d, amount)
     for earlier in d.offers:
         if earlier.status is OfferStatus.OPEN:
             earlier.status = OfferStatus.SUPERSEDED
@@ -236,7 +231,7 @@ def decide(
         chosen = DisputeOutcome(outcome)
     except ValueError:
         raise ValidationError(f"unknown outcome {outcome!r}", field="outcome") from None
-    cap = lines.refund_cap(order, d.units)
+    cap = lines.refund_cap(order, d)
     if chosen is DisputeOutcome.FULL_REFUND:
         amount = cap
     elif chosen is DisputeOutcome.NO_REFUND:
@@ -262,7 +257,7 @@ def settle(
 ) -> Outcome:  # fmt: skip
     """Fix the terms. With goods to send back, the dispute waits for the return; otherwise
     the money moves now and the order resumes its course."""
-    _check_amount(order, amount, field="refund_amount", allow_zero=True, units=d.units)
+    _check_dispute_amount(order, d, amount)
     d.refund_amount = amount
     d.decided_by = decided_by
     d.rule = rule
@@ -277,7 +272,7 @@ def settle(
             timers=[TimerRequest(dispute_timers.RETURN_LAPSE, d.id, d.return_ship_by)],
         )  # fmt: skip
     d.status = DisputeStatus.RESOLVED
-    d.outcome = _outcome_of(amount, lines.refund_cap(order, d.units))
+    d.outcome = _outcome_of(amount, lines.refund_cap(order, d))
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
@@ -287,7 +282,7 @@ def settle(
         result.merge(lines.refund_dispute(ctx, order, d, amount, f"dispute {d.id}"))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
-        order.open_dispute_id = None
+        order.dispute_holds.clear()
         result.events.append(
             Event(
                 "order.refunded",
@@ -310,11 +305,19 @@ def _outcome_of(amount: int, refundable: int) -> DisputeOutcome:
 
 
 def _release_hold(ctx: Context, order: Order, d: Dispute) -> Outcome:
-    """The order resumes: it completes (and releases escrow) when its window allows. Only
-    this dispute's own hold is lifted, never another's."""
-    if order.open_dispute_id not in (None, d.id):
+    """The dispute no longer holds the order (never another's hold is lifted). The last
+    one to end lets the order resume: it completes (and releases escrow) when its window
+    allows. After its release time came (the undisputed money went to the seller then),
+    what the dispute held and did not refund follows at once."""
+    if not holds.lift(order, d.id):
         return Outcome()
-    order.open_dispute_id = None
+    if holds.partly_released(order) and order.open_chargeback_id is None:
+        system = replace(ctx, actor=SYSTEM_ACTOR)
+        if order_machine.allowed(order, OrderAction.COMPLETE, Role.SYSTEM, ctx.now, ctx.policy):
+            return lifecycle.complete(system, order)
+        return release_to_seller(system, order)
+    if order.disputed:
+        return Outcome()
     closes = order.deadlines.dispute_closes_at
     due: datetime = max(ctx.now, closes) if closes else ctx.now
     return Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)])

@@ -158,6 +158,6 @@ def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: 
                                     fast_refund=True)])  # fmt: skip
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
-        order.open_dispute_id = None
+        order.dispute_holds.clear()
         return result
     return result.merge(_release_hold(ctx, order, d))

@@ -18,7 +18,7 @@ from refundkit.domain.ledger import (
     seller_payable_account,
 )
 from refundkit.domain.money import allocate, basis_points_of
-from refundkit.domain.orders import timers
+from refundkit.domain.orders import holds, timers
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund, plan_refund
 
@@ -154,14 +154,17 @@ def _refund_event(ctx: Context, order: Order, refund: Refund, kind: str, **data:
 def take_from_lines(
     order: Order, amount: int, given: tuple[int, ...] | None = None
 ) -> tuple[int, ...]:
-    """Split a refund over what each line (and the shipping fee) may still give back, by
-    largest remainder (or as ``given``): the parts add up to the cent and no line gives more
-    than it holds."""
+    """Split a refund over what each line (and the shipping fee) may still give back
+    outside the disputes' holds, by largest remainder (or as ``given``, a dispute's refund
+    out of its own hold): the parts add up to the cent and no line gives more than it holds."""
     room = order.refund_room_by_line
     if given is not None and (len(given) != len(room) or sum(given) != amount):
         raise AmountExceedsRefundable("the refund's parts do not add up to it")
+    free = holds.free_room(order)
+    if given is None and amount > sum(free):
+        raise AmountExceedsRefundable("the refund would take money held for a dispute")
     parts = (
-        list(given) if given is not None else allocate(amount, room) if amount else [0] * len(room)
+        list(given) if given is not None else allocate(amount, free) if amount else [0] * len(room)
     )
     if any(part > left for part, left in zip(parts, room, strict=True)):
         raise AmountExceedsRefundable("the refund does not fit what the lines hold")
@@ -180,9 +183,14 @@ def give_back_to_lines(order: Order, parts: tuple[int, ...]) -> None:
 
 def release_to_seller(ctx: Context, order: Order) -> Outcome:
     """Pay what is left in escrow to the seller, less the platform's commission; held while a
-    chargeback is open (the bank may take it back)."""
+    chargeback is open (the bank may take it back). What disputes still hold stays (see
+    ``holds``): ``funds_released`` then says how much was kept back."""
     refuse_while_charged_back(order)
-    amount = escrow_balance(order)
+    balance = escrow_balance(order)
+    kept = min(balance, holds.held_amount(order))
+    amount = balance - kept
+    if kept and amount == 0:
+        return Outcome()
     commission = basis_points_of(amount, ctx.policy.commission.basis_points)
     order.released_amount += amount
     order.commission_amount += commission
@@ -209,6 +217,7 @@ def release_to_seller(ctx: Context, order: Order) -> Outcome:
         ctx.now,
         ctx.actor.role,
         ctx.actor.id,
-        {"amount": amount, "commission": commission, "seller_id": order.seller_id},
+        {"amount": amount, "commission": commission, "seller_id": order.seller_id,
+         **({"held_for_disputes": kept} if kept else {})},
     )
     return Outcome(events=[event], entries=[entry])

@@ -184,9 +184,14 @@ def _delivered(ctx: Context, order: Order, at: datetime) -> Outcome:
 
 
 def complete(ctx: Context, order: Order) -> Outcome:
-    """The worker's timer: the protection ended with no dispute open."""
-    _move(order, _step(ctx, order, OrderAction.COMPLETE))
+    """The worker's timer: the protection ended. With no dispute open the order completes;
+    while disputes hold some units, the money they do not hold goes to the seller now and
+    the order completes when the last one ends (``holds``)."""
+    row = _step(ctx, order, OrderAction.COMPLETE)
     rule = Rule.DISPUTE_WINDOW if order.delivered_at else Rule.MAX_DELIVERY_DAYS
+    if row.target is not OrderStatus.COMPLETED:
+        return release_to_seller(ctx, order)
+    _move(order, row)
     return _complete(ctx, order, rule=rule)
 
 

@@ -43,6 +43,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.Unauthenticated, 401),
     (e.InvalidTransition, 409),
     (e.WindowClosed, 409),
+    (e.UnitsAlreadyDisputed, 409),
     (e.AmountExceedsRefundable, 422),
     (e.IdempotencyKeyReused, 422),
     (e.IdempotencyRequestInProgress, 409),
