@@ -4,12 +4,13 @@ a new one. The rule of who may appeal and when is the dispute table's row ``appe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
-from refundkit.domain.disputes.lines import new_hold, refund_cap, refund_dispute
+from refundkit.domain.disputes.lines import covered_units, new_hold, refund_cap, refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import (
@@ -37,9 +38,12 @@ class Appeal:
 
 
 def appeal(
-    ctx: Context, d: Dispute, order: Order, reason: str, evidence_count: int
-) -> tuple[Appeal, Outcome]:
-    """A party appeals the outcome; the money stays where it is until an agent answers."""
+    ctx: Context, d: Dispute, order: Order, reason: str, evidence_count: int,
+    others: Sequence[Dispute] = (),
+) -> tuple[Appeal, Outcome]:  # fmt: skip
+    """A party appeals the outcome; the money stays where it is until an agent answers.
+    ``others``: the order's other disputes; one that covers a unit of this one since (this
+    one was withdrawn) stops the appeal, as two disputes never cover the same unit."""
     if ctx.actor.role not in (Role.BUYER, Role.SELLER):
         raise Forbidden("only the buyer or the seller may appeal")
     _step(ctx, d, DisputeAction.APPEAL)
@@ -47,6 +51,7 @@ def appeal(
         raise ValidationError("say why you appeal", field="reason")
     if evidence_count < 1:
         raise EvidenceRequired("an appeal brings new evidence", field="evidence_ids")
+    _refuse_shared_units(order, d, others)
     _hold_for_appeal(order, d)
     assert ctx.actor.id is not None
     made = Appeal(ctx.ids.new("apl"), d.id, ctx.actor.role.value, ctx.actor.id, reason.strip(),
@@ -103,6 +108,18 @@ def decide_appeal(
         order.dispute_holds.clear()
         return result
     return result.merge(_release_hold(ctx, order, d))
+
+
+def _refuse_shared_units(order: Order, d: Dispute, others: Sequence[Dispute]) -> None:
+    covered = covered_units(order, [o for o in others if o.id != d.id])
+    mine = covered_units(order, [replace(d, status=DisputeStatus.RESOLVED)])
+    for line in order.lines:
+        if covered.get(line.id, 0) + mine.get(line.id, 0) > line.quantity:
+            raise InvalidTransition(
+                f"another dispute covers units of this one ({line.id}); appeal once it ends"
+                if any(o.is_open for o in others) else
+                f"another dispute covers units of this one since ({line.id})"
+            )  # fmt: skip
 
 
 def _hold_for_appeal(order: Order, d: Dispute) -> None:

@@ -19,8 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("orders") as batch:
-        batch.add_column(sa.Column("dispute_holds", sa.JSON, nullable=True))
+    # A plain ADD COLUMN: SQLite's batch copy of ``orders`` would trip the foreign keys.
+    op.add_column("orders", sa.Column("dispute_holds", sa.JSON, nullable=True))
     orders = sa.table("orders", sa.column("id", sa.String), sa.column("open_dispute_id", sa.String),
                       sa.column("dispute_holds", sa.JSON))  # fmt: skip
     conn = op.get_bind()
