@@ -35,5 +35,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("orders") as batch:
-        batch.drop_column("dispute_holds")
+    op.drop_column("orders", "dispute_holds")
