@@ -217,7 +217,11 @@ def release_to_seller(ctx: Context, order: Order) -> Outcome:
         ctx.now,
         ctx.actor.role,
         ctx.actor.id,
-        {"amount": amount, "commission": commission, "seller_id": order.seller_id,
-         **({"held_for_disputes": kept} if kept else {})},
+        {
+            "amount": amount,
+            "commission": commission,
+            "seller_id": order.seller_id,
+            **({"held_for_disputes": kept} if kept else {}),
+        },
     )
     return Outcome(events=[event], entries=[entry])
