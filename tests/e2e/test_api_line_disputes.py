@@ -81,7 +81,8 @@ def test_disputes_per_line_and_quantity(api: Api) -> None:
     # A dispute without lines now covers every unit the others leave: two cups, the plate.
     whole = api.post(f"/v1/orders/{order_id}/disputes", {
         "reason": "not_received", "item_received": False, "requested_refund": "1.00",
-        "description": "All of it.", "sub_reason": "missing_items"}, key=buyer["api_key"])  # fmt: skip
+        "description": "All of it.", "sub_reason": "missing_items",
+    }, key=buyer["api_key"])  # fmt: skip
     assert whole.status_code == 201, whole.text
     assert whole.json()["lines"] == [{"item_id": cup, "quantity": 2},
                                      {"item_id": plate, "quantity": 1}]  # fmt: skip

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 
+from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.ledger_repository import invariant_violations
 
 # Shipping 5.00 over the items' totals 20.00, 15.00 and 12.34 by largest remainder: 2.11,
@@ -43,7 +45,13 @@ def _png(api: Api, buyer: dict[str, Any]) -> str:
     return file_id
 
 
-def test_two_disputes_on_one_order_at_once_release_the_rest_on_time(api: Api) -> None:
+class Case:
+    def __init__(self, **found: Any) -> None:
+        self.__dict__.update(found)
+
+
+def _two_open_disputes(api: Api) -> Any:
+    """The order, its two disputes escalated to an agent, nothing released yet."""
     buyer, seller, agent = api.user("buyer"), api.user("seller", "CN"), api.user("agent", "IE")
     order = api.create_order(buyer, seller, items=ITEMS, shipping_fee="5.00")
     order_id = order["id"]
@@ -94,7 +102,20 @@ def test_two_disputes_on_one_order_at_once_release_the_rest_on_time(api: Api) ->
         up = api.post(f"/v1/disputes/{d}/escalate", {}, key=buyer["api_key"])
         assert up.json()["status"] == "escalated", up.text
     assert (held["amounts"]["released"], _escrow(api, order_id)) == ("0.00", "52.34")
+    return Case(
+        order_id=order_id,
+        buyer=buyer,
+        agent=agent,
+        lost_id=lost_id,
+        damaged_id=damaged_id,
+        held=held,
+    )
 
+
+def test_two_disputes_on_one_order_at_once_release_the_rest_on_time(api: Api) -> None:
+    case = _two_open_disputes(api)
+    order_id, agent, held = case.order_id, case.agent, case.held
+    lost_id, damaged_id = case.lost_id, case.damaged_id
     # The order's delivery deadline: the sweep pays the seller what no dispute holds (the
     # lamp 20.00 + 2.11 and the other mug 7.50 + 0.79) and keeps 13.64 + 8.30 in escrow.
     deadline = held["deadlines"]["delivery_deadline"]
@@ -131,3 +152,28 @@ def test_two_disputes_on_one_order_at_once_release_the_rest_on_time(api: Api) ->
     assert [i["amounts"]["refunded"] for i in done["items"]] == ["0.00", "4.52", "12.34"]
     with api.rt.engine.connect() as conn:
         assert invariant_violations(conn) == []
+
+
+def test_verify_names_a_hold_past_its_units_and_escrow_that_does_not_match_it(api: Api) -> None:
+    case = _two_open_disputes(api)
+    api.post("/v1/sandbox/clock/advance", {"days": 16})
+    assert api.order(case.order_id)["amounts"]["released"] == "30.40"
+    orders = t.orders
+    with api.rt.engine.begin() as conn:
+        assert invariant_violations(conn) == []
+        holds = conn.execute(
+            sa.select(orders.c.dispute_holds).where(orders.c.id == case.order_id)
+        ).scalar_one()
+        assert holds == [[case.lost_id, [0, 0, 1234, 130]], [case.damaged_id, [0, 750, 0, 80]]]
+        holds[1][1] = [0, 751, 0, 80]
+        conn.execute(orders.update().where(orders.c.id == case.order_id)
+                     .values(dispute_holds=holds))  # fmt: skip
+    with api.rt.engine.connect() as conn:
+        found = invariant_violations(conn)
+    assert any(case.damaged_id in f and "more than its disputed units' 750" in f for f in found)
+    assert any("escrow keeps 2194 after its release" in f and "hold 2195" in f for f in found)
+    holds[1][1] = [0, 750, 0, 80]  # put back: every test's books are verified when it ends
+    with api.rt.engine.begin() as conn:
+        conn.execute(
+            orders.update().where(orders.c.id == case.order_id).values(dispute_holds=holds)
+        )
