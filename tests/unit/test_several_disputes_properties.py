@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from test_order_machine import T0, ctx
 
 from refundkit.domain.context import Outcome
-from refundkit.domain.disputes import commands
+from refundkit.domain.disputes import commands, returns
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.disputes.lines import (
     cap_parts,
@@ -156,6 +156,10 @@ def _check(order: Order, disputes: list[Dispute], books: Books) -> None:
             continue
         worth = cap_parts(_fresh(order), d.units)
         given = [sum(column) for column in zip(*books.by_dispute[d.id], strict=True)] or [0]
+        postage = d.return_postage if d.return_postage_payer == "seller" else 0
+        if postage:  # the seller pays the buyer's postage back, on top of the units
+            assert sum(given) <= sum(worth) + postage
+            continue
         for line, part in zip(order.lines, given, strict=False):
             assert part == 0 or line.id in d.units
         assert all(g <= w for g, w in zip(given, worth, strict=False)), (given, worth)
@@ -210,3 +214,41 @@ def test_several_disputes_never_share_a_unit_nor_release_what_they_hold(
         event(f"open at once: {min(len(order.dispute_holds), 3)}")
         if holds.partly_released(order):
             event("released with disputes open")
+
+
+def test_a_returns_postage_past_its_hold_after_the_release_is_the_sellers_not_escrows() -> None:
+    """Two line disputes open at the release time; one is agreed with a return whose
+    postage the seller bears. Its refund past its hold comes from the released lines, so
+    it is clawed back from the seller: escrow keeps exactly the other dispute's hold."""
+    books = Books()
+    order = _order([OrderLine("s", "lamp", 2, 4000), OrderLine("s", "mug", 1, 1000)], 0, books)
+    _ship(order, [(1, True)], books)
+    lamp, mug = (line.id for line in order.lines)
+    now = T0 + timedelta(days=5)
+    disputes: list[Dispute] = []
+    for item, asked, goods_back in ((lamp, 4000, True), (mug, 500, False)):
+        form = DisputeForm("damaged", None, True, asked, goods_back, "x", ((item, 1),))
+        d, outcome = commands.open_dispute(ctx(Role.BUYER, now), order, disputes, form, 1)
+        disputes.append(d)
+        books.post(outcome, d.id)
+    returned, other = disputes
+    books.post(commands.accept(ctx(Role.SELLER, now), returned, order), returned.id)
+    assert returned.status is DisputeStatus.AWAITING_RETURN
+    ship = returns.ship_return(ctx(Role.BUYER, now), returned, order, "DHL", "R-1", None,
+                               postage=700)  # fmt: skip
+    books.post(ship, returned.id)
+    later = _release_time(order)
+    assert later is not None
+    books.post(lifecycle.complete(ctx(Role.SYSTEM, later), order))
+    assert holds.partly_released(order)
+    assert books.balances[escrow_account(order.id)] == 4000 + 1000  # both holds, no more
+    assert order.released_amount == 4000  # the other lamp
+    assert returned.refund_amount == 4000 + 700
+    done = returns.confirm_return(ctx(Role.SELLER, later), returned, order, "as_sent")
+    books.post(done, returned.id)
+    [refund] = done.refunds
+    # The lamp's whole hold from escrow; the postage from the released lamp, clawed back
+    # from the seller; the mug's 1000 stays held for its own dispute.
+    assert (refund.amount, refund.clawback_amount, refund.line_amounts) == (4700, 700, (4700, 0, 0))
+    assert books.balances[escrow_account(order.id)] == order.dispute_holds[other.id][1] == 1000
+    _check(order, disputes, books)

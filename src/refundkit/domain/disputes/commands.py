@@ -143,10 +143,12 @@ def _check_amount(
 
 
 def _check_dispute_amount(
-    order: Order, d: Dispute, amount: int, *, field: str = "refund_amount"
+    order: Order, d: Dispute, amount: int, *, field: str = "refund_amount", postage: int = 0
 ) -> None:
-    _check_amount(order, amount, field=field, allow_zero=True, cap=lines.refund_cap(order, d),
-                  units=bool(d.units))  # fmt: skip
+    """Within the dispute's cap, and the return postage the seller bears on top of it."""
+    cap = lines.refund_cap(order, d)
+    cap += min(postage, lines.room_past(order, d, cap))
+    _check_amount(order, amount, field=field, allow_zero=True, cap=cap, units=bool(d.units))
 
 
 def _step(ctx: Context, d: Dispute, action: DisputeAction) -> DisputeTransition:
@@ -254,10 +256,12 @@ def withdraw(ctx: Context, d: Dispute, order: Order) -> Outcome:
 def settle(
     ctx: Context, d: Dispute, order: Order, amount: int, return_goods: bool,
     decided_by: DecidedBy, *, rule: str | None = None, rationale: str | None = None,
+    postage: int = 0,
 ) -> Outcome:  # fmt: skip
     """Fix the terms. With goods to send back, the dispute waits for the return; otherwise
-    the money moves now and the order resumes its course."""
-    _check_dispute_amount(order, d, amount)
+    the money moves now and the order resumes its course. ``postage``: the return postage
+    the seller bears, which the refund may add to the dispute's cap."""
+    _check_dispute_amount(order, d, amount, postage=postage)
     d.refund_amount = amount
     d.decided_by = decided_by
     d.rule = rule
@@ -301,7 +305,7 @@ def settle(
 def _outcome_of(amount: int, refundable: int) -> DisputeOutcome:
     if amount == 0:
         return DisputeOutcome.NO_REFUND
-    return DisputeOutcome.FULL_REFUND if amount == refundable else DisputeOutcome.PARTIAL_REFUND
+    return DisputeOutcome.FULL_REFUND if amount >= refundable else DisputeOutcome.PARTIAL_REFUND
 
 
 def _release_hold(ctx: Context, order: Order, d: Dispute) -> Outcome:

@@ -168,17 +168,32 @@ def refund_cap(order: Order, d: Dispute) -> int:
     return min(order.refundable, sum(dispute_parts(order, d)))
 
 
+def room_past(order: Order, d: Dispute, agreed: int) -> int:
+    """What the dispute may refund on top of ``agreed`` (a return's postage the seller
+    bears): the rest of its own parts, then, for a dispute on named units, what no dispute
+    holds; never past what the order may still give back."""
+    own = sum(dispute_parts(order, d))
+    beyond = sum(holds.free_room(order)) if order.dispute_holds.get(d.id) is not None else 0
+    return max(0, min(order.refundable, own + beyond) - agreed)
+
+
 def refund_dispute(ctx: Context, order: Order, d: Dispute, amount: int, reason: str) -> Outcome:
     """The refund of a dispute, out of its own parts (and its hold). What goes past them
-    (a return's postage the seller bears) comes from what no dispute holds."""
+    (a return's postage the seller bears) comes from what no dispute holds: once the
+    undisputed money went to the seller, that part is clawed back from the seller, never
+    taken from escrow, which keeps only the holds."""
     caps = dispute_parts(order, d)
     base = min(amount, sum(caps))
     parts = allocate(base, list(caps)) if base else [0] * len(caps)
     if amount > base:
         free = holds.free_room(order)
-        others = [max(0, f - p) for f, p in zip(free, parts, strict=True)]
+        if order.dispute_holds.get(d.id) is None:  # its parts came out of the free room
+            free = [max(0, f - p) for f, p in zip(free, parts, strict=True)]
+        others = free
         if sum(others) < amount - base:
             raise AmountExceedsRefundable("the refund would take money held for a dispute")
         parts = [p + e for p, e in zip(parts, allocate(amount - base, others), strict=True)]
     holds.take(order, d.id, tuple(parts))
-    return refund_buyer(ctx, order, amount, reason, parts=tuple(parts))
+    escrow_at_most = base if holds.partly_released(order) else None
+    return refund_buyer(ctx, order, amount, reason, parts=tuple(parts),
+                        escrow_at_most=escrow_at_most)  # fmt: skip

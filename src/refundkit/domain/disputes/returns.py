@@ -15,7 +15,7 @@ from refundkit.domain.disputes.commands import (
     _step,
     settle,
 )
-from refundkit.domain.disputes.lines import refund_dispute
+from refundkit.domain.disputes.lines import refund_dispute, room_past
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import InvalidAmount, ValidationError
@@ -69,7 +69,7 @@ def _settle_postage(
     d.return_postage_payer = "buyer" if buyer_pays else "seller"
     agreed = d.refund_amount or 0
     if not buyer_pays and not seller_label:
-        change = min(postage, order.refundable - agreed)  # the seller pays the buyer back
+        change = min(postage, room_past(order, d, agreed))  # the seller pays the buyer back
     elif buyer_pays and seller_label and policy.deduct_seller_label_from_refund:
         change = -min(postage, agreed)  # the buyer pays the seller's label
     else:
@@ -130,18 +130,16 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
     amount = d.refund_amount or 0
     if d.fast_refunded_at is not None:
         return _close_after_fast_refund(ctx, d, order, automatic)
+    postage = d.return_postage if _seller_pays_back_postage(d) else 0
     if automatic:
-        return settle(
-            ctx,
-            d,
-            order,
-            amount,
-            False,
-            DecidedBy.POLICY,
-            rule=Rule.RETURN_CONFIRM_WITHIN,
-            rationale="the seller did not confirm the returned goods in time",
-        )
-    return settle(ctx, d, order, amount, False, DecidedBy.SELLER)  # fmt: skip
+        why = "the seller did not confirm the returned goods in time"
+        return settle(ctx, d, order, amount, False, DecidedBy.POLICY,
+                      rule=Rule.RETURN_CONFIRM_WITHIN, postage=postage, rationale=why)  # fmt: skip
+    return settle(ctx, d, order, amount, False, DecidedBy.SELLER, postage=postage)
+
+
+def _seller_pays_back_postage(d: Dispute) -> bool:
+    return d.return_postage_payer == "seller" and not d.return_seller_label
 
 
 def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: bool) -> Outcome:

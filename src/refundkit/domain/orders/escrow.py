@@ -48,8 +48,9 @@ def settles_at(ctx: Context, order: Order) -> datetime:
 
 
 def refund_buyer(
-    ctx: Context, order: Order, amount: int, reason: str, *, parts: tuple[int, ...] | None = None
-) -> Outcome:
+    ctx: Context, order: Order, amount: int, reason: str, *, parts: tuple[int, ...] | None = None,
+    escrow_at_most: int | None = None,
+) -> Outcome:  # fmt: skip
     """Reserve a refund now; the PSP is called once the payment settles.
 
     What escrow still holds pays first. Past that (the seller was already paid), the rest is
@@ -58,6 +59,8 @@ def refund_buyer(
     once and the seller owes it (the service records that cover, as it knows the balances).
     ``parts`` says what each line (then shipping) gives back, when the refund is for given
     units; else ``amount`` is split over what the lines may still give back.
+    ``escrow_at_most``: the most escrow pays (the rest of a dispute's refund past its hold,
+    once the undisputed money was released, is the seller's to pay back).
 
     Never while a chargeback is open on the order: the bank is repaying the buyer."""
     refuse_while_charged_back(order)
@@ -76,6 +79,8 @@ def refund_buyer(
         calendar=ctx.calendar,
     )
     from_escrow = min(amount, escrow_balance(order))
+    if escrow_at_most is not None:
+        from_escrow = min(from_escrow, escrow_at_most)
     clawback = amount - from_escrow
     commission_back = min(
         basis_points_of(clawback, ctx.policy.commission.basis_points), order.commission_amount
