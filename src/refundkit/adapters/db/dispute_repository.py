@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
-from refundkit.adapters.db.paging import keyset_page
+from refundkit.adapters.db.paging import keyset_query
 from refundkit.domain.disputes.appeals import Appeal
 from refundkit.domain.disputes.model import (
     DecidedBy,
@@ -38,8 +38,11 @@ class SqlDisputeRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._latest: dict[str, Dispute] = {}
+        self._by_order: dict[str, list[Dispute]] = {}
+        """``for_orders`` once per order and transaction; every write here forgets it."""
 
     def add(self, d: Dispute) -> None:
+        self._by_order.clear()
         row = self._values(d)
         row.update(
             id=d.id, order_id=d.order_id, buyer_id=d.buyer_id, seller_id=d.seller_id,
@@ -68,8 +71,10 @@ class SqlDisputeRepository:
     def forget_seen(self) -> None:
         """A savepoint rolled back: instances it changed may hold changes never written."""
         self._latest.clear()
+        self._by_order.clear()
 
     def save(self, d: Dispute) -> None:
+        self._by_order.clear()
         values = self._values(d)
         values["version"] = d.version + 1
         done = self._conn.execute(
@@ -87,29 +92,47 @@ class SqlDisputeRepository:
         return self.for_orders([order_id]).get(order_id, [])
 
     def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Dispute]]:
-        if not order_ids:
-            return {}
-        rows = (
-            self._conn.execute(
-                sa.select(t.disputes)
-                .where(t.disputes.c.order_id.in_(order_ids))
-                .order_by(t.disputes.c.id)
+        missing = [i for i in dict.fromkeys(order_ids) if i not in self._by_order]
+        if missing:
+            rows = (
+                self._conn.execute(
+                    sa.select(t.disputes)
+                    .where(t.disputes.c.order_id.in_(missing))
+                    .order_by(t.disputes.c.id)
+                )
+                .mappings()
+                .all()
             )
-            .mappings()
-            .all()
-        )
-        found: dict[str, list[Dispute]] = {}
-        for d in self._load(rows) if rows else []:
-            found.setdefault(d.order_id, []).append(d)
-        return found
+            read: dict[str, list[Dispute]] = {i: [] for i in missing}
+            for d in self._load(rows) if rows else []:
+                read[d.order_id].append(d)
+            self._by_order.update(read)
+        return {i: list(self._by_order[i]) for i in order_ids if self._by_order[i]}
 
     def search(
         self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
         starting_after: str | None, limit: int, queue: bool = False,
         ending_before: str | None = None,
     ) -> list[Dispute]:  # fmt: skip
+        return [d for d, _ in self.search_with_currency(
+            buyer_id=buyer_id, seller_id=seller_id, status=status,
+            starting_after=starting_after, limit=limit, queue=queue,
+            ending_before=ending_before)]  # fmt: skip
+
+    def search_with_currency(
+        self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
+        starting_after: str | None, limit: int, queue: bool = False,
+        ending_before: str | None = None,
+    ) -> list[tuple[Dispute, str]]:  # fmt: skip
+        """A page of disputes, each with its offers, whether it was appealed and its order's
+        currency, in one statement whatever the page's size (a cursor is looked up in one
+        more): the page of disputes (the agent queue by ``ix_disputes_queue``), joined to
+        its orders' currencies, then to its offers."""
         c = t.disputes.c
-        query = sa.select(t.disputes)
+        appealed = sa.exists().where(t.appeals.c.dispute_id == c.id)
+        query = sa.select(
+            t.disputes, t.orders.c.currency.label("order_currency"), appealed.label("appealed")
+        ).join(t.orders, t.orders.c.id == c.order_id)
         if buyer_id is not None:
             query = query.where(c.buyer_id == buyer_id)
         if seller_id is not None:
@@ -118,10 +141,34 @@ class SqlDisputeRepository:
             query = query.where(c.status == status.value)
         # The agent queue: oldest due first; the cursor is the position in that order.
         keys = [c.agent_due_by, c.id] if queue else [c.id]
-        rows = keyset_page(self._conn, query, keys, c.id, descending=not queue,
-                           starting_after=starting_after, ending_before=ending_before,
-                           limit=limit)  # fmt: skip
-        return self._load(rows) if rows else []
+        inner, backwards = keyset_query(self._conn, query, keys, c.id, descending=not queue,
+                                        starting_after=starting_after,
+                                        ending_before=ending_before, limit=limit)  # fmt: skip
+        page = inner.subquery("page")
+        o = t.dispute_offers
+        offer_columns = [col.label(f"offer_{col.name}") for col in o.c]
+        ordered: list[Any] = [page.c[k.name] for k in keys]
+        if (not queue) != backwards:
+            ordered = [k.desc() for k in ordered]
+        rows = self._conn.execute(
+            sa.select(page, *offer_columns)
+            .select_from(page.outerjoin(o, o.c.dispute_id == page.c.id))
+            .order_by(*ordered, o.c.id)
+        ).mappings().all()  # fmt: skip
+        found: dict[str, tuple[RowMapping, list[Offer]]] = {}
+        for r in rows:
+            _, offers = found.setdefault(r["id"], (r, []))
+            if r["offer_id"] is not None:
+                offers.append(Offer(
+                    r["offer_id"], r["offer_by_role"], r["offer_by_user"],
+                    r["offer_refund_amount"], r["offer_return_goods"], r["offer_note"],
+                    OfferStatus(r["offer_status"]), r["offer_created_at"]))  # fmt: skip
+        disputes = []
+        for r, offers in found.values():
+            d = self._dispute(r, offers)
+            d.appealed = bool(r["appealed"])
+            disputes.append((d, str(r["order_currency"])))
+        return list(reversed(disputes)) if backwards else disputes
 
     def returns_in_transit(self, carrier: str, tracking_number: str) -> list[Dispute]:
         c = t.disputes.c
@@ -139,6 +186,7 @@ class SqlDisputeRepository:
         return self._load(rows) if rows else []
 
     def add_note(self, note: DisputeNote) -> None:
+        self._by_order.clear()
         self._conn.execute(
             t.dispute_messages.insert(),
             {"id": note.id, "dispute_id": note.dispute_id, "author_id": note.author_id,
@@ -158,6 +206,7 @@ class SqlDisputeRepository:
         self, request_id: str, dispute_id: str, party: str, requested_by: str, note: str,
         due_by: datetime, created_at: datetime,
     ) -> None:  # fmt: skip
+        self._by_order.clear()
         self._conn.execute(
             t.evidence_requests.insert(),
             {"id": request_id, "dispute_id": dispute_id, "party": party,
@@ -174,6 +223,7 @@ class SqlDisputeRepository:
         return [dict(r) for r in rows]
 
     def add_appeal(self, appeal: Appeal) -> None:
+        self._by_order.clear()
         self._conn.execute(
             t.appeals.insert(),
             {"id": appeal.id, "dispute_id": appeal.dispute_id, "by_role": appeal.by_role,
@@ -267,6 +317,7 @@ class SqlDisputeRepository:
 
     def close_appeal(self, appeal_id: str, status: str) -> bool:
         """Close an open appeal; False when it was no longer open."""
+        self._by_order.clear()
         done = self._conn.execute(
             t.appeals.update()
             .where(t.appeals.c.id == appeal_id, t.appeals.c.status == "open")

@@ -60,6 +60,8 @@ disputes = sa.Table(
     sa.Column("return_seller_label", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("lines", sa.JSON),
     sa.Column("version", sa.Integer, nullable=False),
+    # The agents' queue (escalated, oldest due first) read in index order: migration 0021.
+    sa.Index("ix_disputes_queue", "status", "agent_due_by", "id"),
 )
 
 dispute_offers = sa.Table(
