@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,6 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
-from refundkit.adapters.db.paging import keyset_query
 from refundkit.domain.disputes.appeals import Appeal
 from refundkit.domain.disputes.model import (
     DecidedBy,
@@ -22,7 +22,7 @@ from refundkit.domain.disputes.model import (
     Offer,
     OfferStatus,
 )
-from refundkit.domain.errors import ConcurrentUpdate
+from refundkit.domain.errors import ConcurrentUpdate, NotFound
 from refundkit.service.records import DisputeNote
 
 _FIELDS = (
@@ -126,37 +126,25 @@ class SqlDisputeRepository:
     ) -> list[tuple[Dispute, str]]:  # fmt: skip
         """A page of disputes, each with its offers, whether it was appealed and its order's
         currency, in one statement whatever the page's size (a cursor is looked up in one
-        more): the page of disputes (the agent queue by ``ix_disputes_queue``), joined to
-        its orders' currencies, then to its offers."""
-        c = t.disputes.c
-        appealed = sa.exists().where(t.appeals.c.dispute_id == c.id)
-        query = sa.select(
-            t.disputes, t.orders.c.currency.label("order_currency"), appealed.label("appealed")
-        ).join(t.orders, t.orders.c.id == c.order_id)
-        if buyer_id is not None:
-            query = query.where(c.buyer_id == buyer_id)
-        if seller_id is not None:
-            query = query.where(c.seller_id == seller_id)
-        if status is not None:
-            query = query.where(c.status == status.value)
-        # The agent queue: oldest due first; the cursor is the position in that order.
-        keys = [c.agent_due_by, c.id] if queue else [c.id]
-        inner, backwards = keyset_query(self._conn, query, keys, c.id, descending=not queue,
-                                        starting_after=starting_after,
-                                        ending_before=ending_before, limit=limit)  # fmt: skip
-        page = inner.subquery("page")
-        o = t.dispute_offers
-        offer_columns = [col.label(f"offer_{col.name}") for col in o.c]
-        ordered: list[Any] = [page.c[k.name] for k in keys]
-        if (not queue) != backwards:
-            ordered = [k.desc() for k in ordered]
-        rows = self._conn.execute(
-            sa.select(page, *offer_columns)
-            .select_from(page.outerjoin(o, o.c.dispute_id == page.c.id))
-            .order_by(*ordered, o.c.id)
-        ).mappings().all()  # fmt: skip
+        more): the page of disputes (the agent queue in the order of ``ix_disputes_queue``),
+        joined to its orders' currencies, then to its offers. The statements are built once
+        for each shape of list and bound to its values (building them cost more than
+        running them)."""
+        cursor = starting_after if starting_after is not None else ending_before
+        backwards = starting_after is None and ending_before is not None
+        find, page = _list_statements(buyer_id is not None, seller_id is not None,
+                                      status is not None, queue, backwards,
+                                      cursor is not None)  # fmt: skip
+        params: dict[str, Any] = {"buyer_id": buyer_id, "seller_id": seller_id, "limit": limit,
+                                  "status": status.value if status else None}  # fmt: skip
+        if cursor is not None:
+            at = self._conn.execute(find, {**params, "cursor": cursor}).first()
+            if at is None:
+                field = "starting_after" if starting_after is not None else "ending_before"
+                raise NotFound(f"no item {cursor!r} in this list", field=field)
+            params.update({f"at_{i}": value for i, value in enumerate(at)})
         found: dict[str, tuple[RowMapping, list[Offer]]] = {}
-        for r in rows:
+        for r in self._conn.execute(page, params).mappings():
             _, offers = found.setdefault(r["id"], (r, []))
             if r["offer_id"] is not None:
                 offers.append(Offer(
@@ -324,3 +312,41 @@ class SqlDisputeRepository:
             .values(status=status)
         )
         return done.rowcount == 1
+
+
+@lru_cache(maxsize=64)
+def _list_statements(
+    buyer: bool, seller: bool, status: bool, queue: bool, backwards: bool, cursor: bool
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The cursor's lookup and the page of one shape of dispute list, with bound values
+    (Stripe's cursors, as ``paging.keyset_page``: the page after or before an id of this
+    very list, in the list's order; the agent queue oldest due first, the others newest
+    first)."""
+    c = t.disputes.c
+    appealed = sa.exists().where(t.appeals.c.dispute_id == c.id)
+    query = sa.select(
+        t.disputes, t.orders.c.currency.label("order_currency"), appealed.label("appealed")
+    ).join(t.orders, t.orders.c.id == c.order_id)
+    if buyer:
+        query = query.where(c.buyer_id == sa.bindparam("buyer_id"))
+    if seller:
+        query = query.where(c.seller_id == sa.bindparam("seller_id"))
+    if status:
+        query = query.where(c.status == sa.bindparam("status"))
+    keys = [c.agent_due_by, c.id] if queue else [c.id]
+    find = query.with_only_columns(*keys).where(c.id == sa.bindparam("cursor")).limit(1)
+    ascending = queue != backwards  # the queue runs oldest first; a page before runs back
+    if cursor:
+        mine = sa.tuple_(*keys)
+        theirs = sa.tuple_(*(sa.bindparam(f"at_{i}", type_=k.type) for i, k in enumerate(keys)))
+        query = query.where(mine > theirs if ascending else mine < theirs)
+    inner = query.order_by(*(k.asc() if ascending else k.desc() for k in keys))
+    listed = inner.limit(sa.bindparam("limit", type_=sa.Integer)).subquery("page")
+    o = t.dispute_offers
+    ordered = [listed.c[k.name] for k in keys]
+    page = (
+        sa.select(listed, *(col.label(f"offer_{col.name}") for col in o.c))
+        .select_from(listed.outerjoin(o, o.c.dispute_id == listed.c.id))
+        .order_by(*(k.asc() if ascending else k.desc() for k in ordered), o.c.id)
+    )
+    return find, page
