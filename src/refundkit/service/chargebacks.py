@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from refundkit.domain.chargebacks import commands
 from refundkit.domain.chargebacks.model import ENDED, Chargeback, ChargebackStatus
-from refundkit.domain.chargebacks.suspension import close_for_chargeback, suspended_event
+from refundkit.domain.chargebacks.suspension import close_for_chargeback, suspend
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
 from refundkit.domain.disputes.model import DisputeStatus
 from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationError
@@ -109,7 +109,7 @@ def _on_withdrawn(deps: Deps, uow: UnitOfWork, ctx: Context, order: Order,
     if cb.suspended_dispute_id:
         d = uow.disputes.get(cb.suspended_dispute_id, for_update=True)
         if d is not None:
-            outcome.events.append(suspended_event(ctx, d, cb))
+            outcome.events.append(suspend(ctx, d, cb))
     made = refunds_made(uow, order.id)
     if made:
         cb.evidence = evidence_text(deps, made)

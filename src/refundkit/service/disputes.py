@@ -126,7 +126,7 @@ def _act(
     d = uow.disputes.get(dispute_id, for_update=True)
     assert order is not None
     assert d is not None
-    refuse_while_suspended(order)
+    # While a chargeback is open, the table's guard refuses (``NO_CHARGEBACK``).
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     outcome = step(ctx, d, order)
     uow.disputes.save(d)
@@ -215,6 +215,7 @@ def decide_appeal(
         raise Forbidden("only an agent decides an appeal")
 
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
+        refuse_while_suspended(order)  # no row of the dispute table: refused here
         # Read under the order and dispute locks: two agents cannot both decide it.
         open_appeal = uow.disputes.open_appeal(d.id)
         if open_appeal is None:

@@ -125,6 +125,10 @@ class Dispute:
     appealed: bool = False
     """An appeal was made: a dispute is appealed once, by either party (docs/decisions.md).
     Read from the appeals kept beside the dispute; ``appeal`` sets it."""
+    open_chargeback_id: str | None = None
+    """Not stored with the dispute: its order's ``open_chargeback_id``, read with the dispute
+    from the order's row. While set, the dispute is suspended: the table's rows a person
+    takes refuse with ``chargeback_open`` and ``next_actions`` lists none of them."""
     version: int = 0
 
     @property
