@@ -207,6 +207,8 @@ class SqlDisputeRepository:
         found = [self._dispute(r, offers[r["id"]]) for r in rows]
         for d in found:
             d.appealed = d.id in appealed
+            for offer in d.offers:
+                offer.currency = d.currency
         return found
 
     @staticmethod
@@ -224,7 +226,7 @@ class SqlDisputeRepository:
             decided_by=DecidedBy(r["decided_by"]) if r["decided_by"] else None,
             rule=r["rule"], rationale=r["rationale"], resolved_at=r["resolved_at"],
             appeal_until=r["appeal_until"], offers=offers, version=r["version"],
-            open_chargeback_id=r["order_chargeback_id"],
+            currency=r["order_currency"], open_chargeback_id=r["order_chargeback_id"],
             units={li["item_id"]: li["quantity"] for li in r["lines"] or []},
             **{name: r[name] for name in _FIELDS if name.startswith(("return_", "fast_"))},
         )  # fmt: skip
