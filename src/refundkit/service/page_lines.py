@@ -10,10 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from refundkit.domain.disputes.lines import MISSING_ITEMS, cap_parts, covered_units, refund_cap
+from refundkit.domain.disputes.lines import (
+    MISSING_ITEMS,
+    cap_parts,
+    covered_units,
+    open_units,
+    refund_cap,
+)
 from refundkit.domain.disputes.model import Dispute
 from refundkit.domain.errors import ValidationError
-from refundkit.domain.orders.lines import holdings
+from refundkit.domain.orders.lines import LineHolding, holdings
 from refundkit.domain.orders.model import Order, OrderLine
 from refundkit.domain.orders.parcels import is_late
 from refundkit.domain.tracking import Flag
@@ -41,6 +47,11 @@ def disputable_items(order: Order, disputes: Sequence[Dispute]) -> list[Disputab
         left = max(0, min(free, h.quantity - h.refunded - h.cancelled))
         found.append(DisputableItem(h.line, h.shipped, h.disputed, h.refunded, left))
     return found
+
+
+def item_holdings(order: Order, disputes: Sequence[Dispute]) -> list[LineHolding]:
+    """Each item with its units shipped, delivered, under an open dispute, refunded."""
+    return holdings(order, open_units(order, disputes))
 
 
 def missing_items_applies(order: Order) -> bool:

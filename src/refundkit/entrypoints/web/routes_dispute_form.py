@@ -71,16 +71,17 @@ def render_dispute_form(
     closes = order.deadlines.dispute_closes_at
     warn = closes is not None and closes - found.now < WINDOW_WARNING
     try:
-        cap = page_lines.picked_cap(order, page_lines.read_dispute_picks(items, chosen))
+        lines = page_lines.read_dispute_picks(items, chosen)
     except ValidationError:
-        cap = order.refundable
+        lines = None  # the maximum of the whole order, said as such
+    cap = page_lines.picked_cap(order, lines)
     return pages_of(request).render(
         request, "dispute_new.html", status, order=order, title=title_of(order),
         window_open=window is not None, closes=closes, warn=warn,
         sub_reasons=page_lines.sub_reasons_for(order, page_views.sub_reasons()),
         missing_items=page_lines.missing_items_applies(order),
         items=items if sum(line.quantity for line in order.lines) > 1 else [],
-        cap=cap, picked=picked, values=values, error=error, field=field,
+        cap=cap, picked=lines is not None, values=values, error=error, field=field,
         evidence_ids=evidence_ids or [],
     )  # fmt: skip
 

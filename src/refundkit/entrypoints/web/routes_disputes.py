@@ -41,6 +41,8 @@ def render_dispute(
     return pages_of(request).render(
         request, "dispute.html", status, page=page, d=d, order=order, title=title_of(order),
         lines=page_lines.disputed_lines(order, d),
+        late_ids=page_lines.late_parcels(order, page.found.now),
+        order_flags=page_lines.order_only_flags(order),
         forms=my_forms(mine, user.role, DISPUTE_FORMS),
         due_of=due_by_form(page.found.next_actions, user.role, DISPUTE_FORMS),
         may=[action for actor, action in mine if actor == user.role.value],

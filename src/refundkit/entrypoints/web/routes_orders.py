@@ -92,6 +92,7 @@ def render_order(
         errors=errors, values=values or {}, done=request.query_params.get("done", ""),
         message_count=message_count, field=field,
         ship_items=page_lines.shippable_items(found.order),
+        holdings=page_lines.item_holdings(found.order, found.disputes),
         late_ids=page_lines.late_parcels(found.order, found.now),
         order_flags=page_lines.order_only_flags(found.order),
     )  # fmt: skip
