@@ -22,7 +22,7 @@ from refundkit.domain.orders.machine import (
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.roles import Role
-from refundkit.service import shipments
+from refundkit.service import shipments, standing
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.paging import window
@@ -85,7 +85,7 @@ def create_order(
     ctx = deps.context(uow, actor_of(user))
     order, outcome = place_order(ctx, make_draft(buyer, seller))
     uow.orders.add(order)
-    record(uow, outcome)
+    record(uow, outcome.merge(standing.on_new_order(deps, uow, ctx, order)))
     return details(deps, uow, order)
 
 
