@@ -15,6 +15,7 @@ from refundkit.domain.orders.model import Order
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.rules import Rule, consequence_rule
 from refundkit.domain.standing.buyer import BuyerReading
+from refundkit.domain.standing.policy import BuyerStanding, SellerStanding
 from refundkit.domain.standing.seller import SellerReading
 
 
@@ -40,8 +41,16 @@ def _event(ctx: Context, subject: str, order_id: str, kind: str, **data: Any) ->
     return Event(kind, subject, order_id, ctx.now, ctx.actor.role, ctx.actor.id, data)
 
 
+def _all_good(seller: SellerReading, buyer: BuyerReading) -> bool:
+    """Nothing applies: no event, so the timelines of the many orders of people in good
+    standing stay as they were (docs/decisions.md)."""
+    return seller.standing is SellerStanding.GOOD and buyer.standing is BuyerStanding.GOOD
+
+
 def on_new_order(ctx: Context, order: Order, seller: SellerReading,
                  buyer: BuyerReading) -> Outcome:  # fmt: skip
+    if _all_good(seller, buyer):
+        return Outcome()
     return Outcome(events=[_event(ctx, order.id, order.id, "order.standing_applied",
                                   **applied(seller, buyer))])  # fmt: skip
 
@@ -52,6 +61,8 @@ def on_new_dispute(
     """A buyer under agent review has every new dispute sent to an agent (that protects the
     seller first); otherwise a seller whose standing approves returns at once has a dispute
     asking for a return accepted as the buyer asked, the goods to come back."""
+    if _all_good(seller, buyer):
+        return Outcome()
     outcome = Outcome(events=[_event(ctx, d.id, order.id, "dispute.standing_applied",
                                      **applied(seller, buyer))])  # fmt: skip
     if d.status is not DisputeStatus.AWAITING_SELLER:
