@@ -91,6 +91,23 @@ def test_a_seller_past_the_threshold_has_the_next_return_approved_at_once(api: A
                and e["data"]["seller_standing"] == "restricted" for e in placed)  # fmt: skip
 
 
+def test_a_restricted_seller_is_paid_for_a_new_order_only_after_the_longer_hold(api: Api) -> None:
+    seller, _, _, _ = _restricted_seller(api)
+    buyer = api.user("buyer")
+    order = _shipped(api, buyer, seller)
+    answer = api.post(f"/v1/orders/{order}/confirm-receipt", {}, key=buyer["api_key"])
+    assert answer.status_code == 200, answer.text
+    api.post("/v1/sandbox/clock/advance", {"days": 15, "minutes": 1})
+    assert api.order(order)["status"] == "delivered"  # the window closed; 14 days of hold
+    api.post("/v1/sandbox/clock/advance", {"days": 13, "hours": 23})
+    assert api.order(order)["status"] == "delivered"
+    api.post("/v1/sandbox/clock/advance", {"hours": 1})
+    assert api.order(order)["status"] == "completed"
+    released = next(e for e in api.get(f"/v1/orders/{order}/timeline").json()["data"]
+                    if e["type"] == "order.funds_released")  # fmt: skip
+    assert released["occurred_at"] >= api.order(order)["deadlines"]["dispute_closes_at"]
+
+
 def test_a_seller_in_good_standing_answers_a_return_themself(api: Api) -> None:
     seller, buyer = api.user("seller", "CN"), api.user("buyer")
     order = _shipped(api, buyer, seller)
@@ -208,7 +225,8 @@ def test_a_used_return_deduction_stops_at_the_policy_cap_exact_to_the_cent(api: 
     assert reported["status"] == "escalated"
     before = api.snapshot()
     over = api.post(f"/v1/disputes/{d}/used-return-report/decision",
-                    {"deduction": "8.75", "note": "half and a cent"}, key=agent["api_key"])  # fmt: skip
+                    {"deduction": "8.75", "note": "half and a cent"},
+                    key=agent["api_key"])  # fmt: skip
     assert_problem(over, 422, "deduction_exceeds_cap")
     assert api.snapshot() == before
     decided = _do(api, agent, d, "used-return-report/decision",

@@ -84,8 +84,9 @@ def create_order(
         raise ValidationError(f"seller_id {seller_id} is not a seller", field="seller_id")
     ctx = deps.context(uow, actor_of(user))
     order, outcome = place_order(ctx, make_draft(buyer, seller))
+    outcome.merge(standing.on_new_order(deps, uow, ctx, order))
     uow.orders.add(order)
-    record(uow, outcome.merge(standing.on_new_order(deps, uow, ctx, order)))
+    record(uow, outcome)
     return details(deps, uow, order)
 
 

@@ -129,5 +129,6 @@ class SqlStandingRepository:
 
     def _insert(self, table: sa.Table, values: dict[str, object], unique: str) -> bool:
         """False when a row with the same ``unique`` column is there already."""
-        result = self._conn.execute(insert_or_skip(self._conn, table).values(**values))
-        return bool(result.rowcount)
+        # RETURNING, not rowcount: PostgreSQL's driver does not count a skipped row as 0.
+        statement = insert_or_skip(self._conn, table).values(**values).returning(table.c.id)
+        return self._conn.execute(statement).first() is not None

@@ -49,6 +49,7 @@ def _all_good(seller: SellerReading, buyer: BuyerReading) -> bool:
 
 def on_new_order(ctx: Context, order: Order, seller: SellerReading,
                  buyer: BuyerReading) -> Outcome:  # fmt: skip
+    order.escrow_hold_days = seller.consequences.extra_escrow_hold_days
     if _all_good(seller, buyer):
         return Outcome()
     return Outcome(events=[_event(ctx, order.id, order.id, "order.standing_applied",

@@ -1,5 +1,6 @@
 """Standing (issue 19): defect exclusions a seller asks for, signal clearances an agent
-makes, used-return reports a seller makes.
+makes, used-return reports a seller makes; an order's extra hold of escrow
+(``orders.escrow_hold_days``, 0 for every order placed before).
 
 Revision ID: 0021_standing
 Revises: 0020
@@ -23,6 +24,9 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKey:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("orders") as batch:
+        batch.add_column(sa.Column("escrow_hold_days", sa.Integer, nullable=False,
+                                   server_default="0"))  # fmt: skip
     op.create_table(
         "defect_exclusions",
         sa.Column("id", sa.String(40), primary_key=True),
@@ -77,3 +81,5 @@ def downgrade() -> None:
     op.drop_table("signal_clearances")
     op.drop_index("ix_defect_exclusions_seller_id", table_name="defect_exclusions")
     op.drop_table("defect_exclusions")
+    with op.batch_alter_table("orders") as batch:
+        batch.drop_column("escrow_hold_days")
