@@ -29,7 +29,6 @@ def applied(seller: SellerReading, buyer: BuyerReading) -> dict[str, Any]:
         "seller_consequences": {
             "approve_returns_at_once": c.approve_returns_at_once,
             "extra_escrow_hold_days": c.extra_escrow_hold_days,
-            "fast_refund_from_seller_balance": c.fast_refund_from_seller_balance,
         },
         "buyer_standing": buyer.standing.value,
         "buyer_rule": buyer.rule,

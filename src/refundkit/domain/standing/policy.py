@@ -42,8 +42,7 @@ class BuyerSignal(StrEnum):
     RETURNS_REPORTED_USED = "returns_reported_used"
 
 
-CONSEQUENCE_KEYS = ("approve_returns_at_once", "extra_escrow_hold_days",
-                    "fast_refund_from_seller_balance")  # fmt: skip
+CONSEQUENCE_KEYS = ("approve_returns_at_once", "extra_escrow_hold_days")
 SELLER_KEYS = ("window_days", "minimum_orders", "defects", "at_risk_from_basis_points",
                "restricted_from_basis_points", "at_risk", "restricted")  # fmt: skip
 BUYER_KEYS = (
@@ -62,8 +61,6 @@ class Consequences:
     """A new dispute asking for a return is accepted at once, as the buyer asked."""
     extra_escrow_hold_days: int = 0
     """Days added to an order's hold of the seller's money, past the dispute window."""
-    fast_refund_from_seller_balance: bool = False
-    """A Fast Refund is taken from the seller's released balance before the order's escrow."""
 
 
 NO_CONSEQUENCES = Consequences()
@@ -130,7 +127,6 @@ def _consequences(t: PolicyTable) -> Consequences:
     return Consequences(
         approve_returns_at_once=t.flag("approve_returns_at_once"),
         extra_escrow_hold_days=t.integer("extra_escrow_hold_days", minimum=0, maximum=MAX_DAYS),
-        fast_refund_from_seller_balance=t.flag("fast_refund_from_seller_balance"),
     )
 
 
