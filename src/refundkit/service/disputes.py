@@ -24,7 +24,7 @@ from refundkit.domain.machine import NextAction
 from refundkit.domain.money import AmountText, Money, money_of
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
-from refundkit.service import rate_limits, tracking_signals
+from refundkit.service import rate_limits, standing, tracking_signals
 from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.paging import window
@@ -106,6 +106,7 @@ def open_dispute(
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)
     dispute, outcome = commands.open_dispute(ctx, order, earlier, form, len(set(evidence_ids)))
+    outcome.merge(standing.on_new_dispute(deps, uow, ctx, dispute, order))
     uow.disputes.add(dispute)
     _attach(deps, uow, ctx, user, dispute.id, evidence_ids)
     record(uow, outcome)
@@ -308,6 +309,7 @@ def ship_return(
         paid = _money(deps, postage, order)
         buyer = uow.users.get(d.buyer_id)
         tier = buyer.tier.value if buyer and buyer.tier else None
+        tier = standing.fast_refund_tier(deps, uow, d.buyer_id, tier)
         return returns.ship_return(ctx, d, order, carrier, tracking, tier, postage=paid,
                                    seller_label=seller_label)  # fmt: skip
 

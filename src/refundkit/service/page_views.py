@@ -10,13 +10,14 @@ from typing import Any
 from refundkit.domain.disputes.model import SUB_REASONS, Dispute, DisputeReason
 from refundkit.domain.disputes.suggestion import Suggestion, suggest_decision
 from refundkit.domain.refunds import Refund
-from refundkit.service import disputes, files, orders, reports
+from refundkit.service import disputes, files, orders, reports, standing
 from refundkit.service.deps import Deps
 from refundkit.service.disputes import DisputeDetails
 from refundkit.service.file_ports import Evidence
 from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import DisputeNote, StoredEvent, TrackingScan, User
+from refundkit.service.standing import BuyerView, SellerView
 from refundkit.service.web_ports import PartyRecord
 
 MAX_LISTED = 100
@@ -70,6 +71,9 @@ class StaffView:
     buyer: PartyRecord
     seller: PartyRecord
     open_appeal: dict[str, Any] | None
+    seller_standing: SellerView | None = None
+    """Both parties' standing and the rules behind it (issue 19)."""
+    buyer_standing: BuyerView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,9 @@ def dispute_page(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> Di
     if user.role in reports.STAFF:
         buyer, seller = reports.party_history(uow, user, d)
         staff = StaffView(suggest_decision(d, order.found.order, len(evidence)), buyer, seller,
-                          uow.disputes.open_appeal(d.id))  # fmt: skip
+                          uow.disputes.open_appeal(d.id),
+                          standing.seller_view(deps, uow, d.seller_id),
+                          standing.buyer_view(deps, uow, d.buyer_id))  # fmt: skip
     return DisputePage(
         found=found,
         order=order,

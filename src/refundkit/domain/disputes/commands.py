@@ -39,6 +39,7 @@ from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
 from refundkit.domain.rules import Rule
+from refundkit.domain.standing.hold import release_due
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,5 +325,5 @@ def _release_hold(ctx: Context, order: Order, d: Dispute) -> Outcome:
         return Outcome()
     order.open_dispute_id = None
     closes = order.deadlines.dispute_closes_at
-    due: datetime = max(ctx.now, closes) if closes else ctx.now
+    due: datetime = max(ctx.now, release_due(order, closes)) if closes else ctx.now
     return Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)])

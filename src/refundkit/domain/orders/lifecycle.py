@@ -8,6 +8,7 @@ from typing import Any
 
 from refundkit.domain.calendar import add_business_days
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.errors import InvalidTransition
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import parcels, timers
 from refundkit.domain.orders.escrow import hold_payment, refund_buyer, release_to_seller
@@ -15,6 +16,7 @@ from refundkit.domain.orders.machine import OrderAction, OrderTransition, find_t
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
 from refundkit.domain.reminders import window_timers
 from refundkit.domain.rules import Rule
+from refundkit.domain.standing.hold import held_until
 
 
 def _step(ctx: Context, order: Order, action: OrderAction) -> OrderTransition:
@@ -185,7 +187,11 @@ def _delivered(ctx: Context, order: Order, at: datetime) -> Outcome:
 
 
 def complete(ctx: Context, order: Order) -> Outcome:
-    """The worker's timer: the protection ended with no dispute open."""
+    """The worker's timer: the protection ended with no dispute open (and the hold the
+    seller's standing set when the order was placed has run out)."""
+    until = held_until(order, ctx.now)
+    if until is not None:
+        raise InvalidTransition(f"the seller's standing holds the money until {until.isoformat()}")
     _move(order, _step(ctx, order, OrderAction.COMPLETE))
     rule = Rule.DISPUTE_WINDOW if order.delivered_at else Rule.MAX_DELIVERY_DAYS
     return _complete(ctx, order, rule=rule)

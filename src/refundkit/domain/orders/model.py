@@ -153,6 +153,9 @@ class Order:
     """Item id -> units cancelled (and refunded) because they were not shipped in time."""
     line_refunds: list[int] = field(default_factory=list)
     """Refunded so far from each line, then from the shipping fee (one more entry)."""
+    escrow_hold_days: int = 0
+    """Days the seller's money stays held past the dispute window's close, set when the order
+    is placed by the seller's standing then (``seller_standing.*.extra_escrow_hold_days``)."""
     version: int = 0
 
     @property

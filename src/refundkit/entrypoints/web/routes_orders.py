@@ -36,6 +36,7 @@ from refundkit.service import (
     page_views,
     reports,
     shipments,
+    standing,
     transactions,
 )
 from refundkit.service.deps import Deps
@@ -193,7 +194,12 @@ def seller_home(request: Request, viewer: ViewerDep) -> Response:
     def work(uow: UnitOfWork) -> dict[str, Any]:
         mine = page_views.my_orders(deps, uow, user)
         cases = page_views.my_disputes(deps, uow, user)
-        return {"orders": mine, "cases": cases, "record": reports.seller_record(uow, user)}
+        return {
+            "orders": mine,
+            "cases": cases,
+            "record": reports.seller_record(uow, user),
+            "standing": standing.seller_view(deps, uow, user.id),
+        }
 
     got = read(deps, work)
 
@@ -213,7 +219,7 @@ def seller_home(request: Request, viewer: ViewerDep) -> Response:
     answer.sort(key=lambda pair: pair[0])
     return pages_of(request).render(
         request, "seller.html", to_ship=to_ship, requests=requests, answer=answer,
-        record=got["record"], title_of=title_of, forms=ORDER_FORMS,
+        record=got["record"], standing=got["standing"], title_of=title_of, forms=ORDER_FORMS,
         orders_by_id={o.order.id: o.order for o in got["orders"]},
         done=request.query_params.get("done", ""),
     )  # fmt: skip
