@@ -108,7 +108,7 @@ def read_dispute_picks(
 
 def picked_cap(order: Order, lines: Sequence[tuple[str, int]] | None) -> int:
     """The most a dispute on those units may ask (None: the whole order)."""
-    return refund_cap(order, dict(lines or ()))
+    return refund_cap(order, dict(lines or ())).minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ def disputed_lines(order: Order, d: Dispute) -> DisputedLines:
         for line, part in zip(order.lines, parts, strict=False)
         if units.get(line.id)
     ]
-    return DisputedLines(shown, parts[-1], refund_cap(order, d.units), not d.units)
+    return DisputedLines(shown, parts[-1], refund_cap(order, d.units).minor, not d.units)
 
 
 def order_only_flags(order: Order) -> list[Flag]:
