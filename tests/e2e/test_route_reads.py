@@ -19,7 +19,7 @@ from web_client import csrf, signed_in
 
 from market import Market
 from refundkit.domain.disputes.commands import DisputeForm
-from refundkit.service import disputes, refunds
+from refundkit.service import chargebacks, disputes, refunds
 
 MARK = "-- use case called"
 _TOUCHES = re.compile(r"\b(FROM|JOIN|UPDATE|INTO)\s+\"?(orders|disputes)\b", re.IGNORECASE)
@@ -142,6 +142,19 @@ def test_a_platform_refund_reads_the_order_only_in_the_use_case(
             idem="route-reads-1",
         )
     assert answer.status_code == 201, answer.text
+    assert_only_the_use_case_reads(seen)
+
+
+def test_a_sandbox_chargeback_with_an_amount_reads_the_order_only_in_the_use_case(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The amount is parsed in the order's currency by ``sandbox_open``, after it has read
+    the order under lock; the route hands it the text, with no parser and no read."""
+    with recorded(case.api.rt.engine, monkeypatch, chargebacks, "sandbox_open") as seen:
+        answer = case.api.post(f"/v1/sandbox/orders/{case.order_id}/chargeback",
+                               {"amount": "12.50", "reason": "fraudulent"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["amount"] == "12.50"
     assert_only_the_use_case_reads(seen)
 
 

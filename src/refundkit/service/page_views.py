@@ -4,7 +4,7 @@ the same visibility rules as the API (a foreign id is the 404 of an unknown one)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from refundkit.domain.disputes.model import SUB_REASONS, Dispute, DisputeReason
@@ -32,6 +32,8 @@ class OrderPage:
     disputes: list[Dispute]
     seller_name: str
     buyer_name: str
+    parcel_scans: dict[str, Sequence[TrackingScan]] = field(default_factory=dict)
+    """Parcel id -> the carrier's scans of its tracking number (one read per number)."""
 
 
 def order_page(deps: Deps, uow: UnitOfWork, user: User, order_id: str) -> OrderPage:
@@ -40,6 +42,13 @@ def order_page(deps: Deps, uow: UnitOfWork, user: User, order_id: str) -> OrderP
     scans: Sequence[TrackingScan] = ()
     if order.carrier and order.tracking_number:
         scans = uow.tracking.for_tracking(order.carrier, order.tracking_number)
+    by_number = {(order.carrier, order.tracking_number): scans}
+    for p in order.parcels:
+        if (p.carrier, p.tracking_number) not in by_number:
+            by_number[p.carrier, p.tracking_number] = uow.tracking.for_tracking(
+                p.carrier, p.tracking_number
+            )
+    parcel_scans = {p.id: by_number[p.carrier, p.tracking_number] for p in order.parcels}
     seller = uow.users.get(order.seller_id)
     buyer = uow.users.get(order.buyer_id)
     return OrderPage(
@@ -50,6 +59,7 @@ def order_page(deps: Deps, uow: UnitOfWork, user: User, order_id: str) -> OrderP
         disputes=uow.disputes.for_order(order.id),
         seller_name=seller.name if seller else order.seller_id,
         buyer_name=buyer.name if buyer else order.buyer_id,
+        parcel_scans=parcel_scans,
     )
 
 

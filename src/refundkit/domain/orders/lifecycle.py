@@ -39,7 +39,7 @@ def pay(ctx: Context, order: Order, payment_reference: str | None = None) -> Out
     d = order.deadlines
     d.free_cancel_until = ctx.now + ctx.policy.cancellation.free_cancel
     d.ship_by = add_business_days(ctx.calendar, order.seller_country, ctx.now, order.handling_days)
-    outcome = hold_payment(ctx, order, order.total)
+    outcome = hold_payment(ctx, order, order.total_money)
     outcome.events.append(_event(ctx, order, "order.paid", amount=order.total))
     outcome.timers.append(TimerRequest(timers.AUTO_CANCEL, order.id, d.ship_by))
     return outcome
@@ -92,8 +92,8 @@ def _cancelled(ctx: Context, order: Order, *, reason: str, rule: Rule | None) ->
     order.cancelled_at = ctx.now
     order.deadlines.cancel_respond_by = None
     outcome = Outcome(events=[_event(ctx, order, "order.cancelled", reason=reason, rule=rule)])
-    if order.refundable > 0:
-        outcome.merge(refund_buyer(ctx, order, order.refundable, "order cancelled"))
+    if order.refundable_money.is_positive:
+        outcome.merge(refund_buyer(ctx, order, order.refundable_money, "order cancelled"))
     return outcome
 
 
@@ -147,7 +147,8 @@ def cancel_unshipped(ctx: Context, order: Order) -> Outcome:
                                      rule=Rule.HANDLING_TIME)])  # fmt: skip
     parts = parcels.cancellation_parts(order, units)
     if sum(parts) > 0:
-        outcome.merge(refund_buyer(ctx, order, sum(parts), "not shipped within the handling time",
+        outcome.merge(refund_buyer(ctx, order, order.money(sum(parts)),
+                                   "not shipped within the handling time",
                                    parts=parts))  # fmt: skip
     if parcels.all_delivered(order):
         _move(order, _step(ctx, order, OrderAction.MARK_DELIVERED))

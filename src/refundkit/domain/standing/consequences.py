@@ -80,6 +80,6 @@ def on_new_dispute(
     if seller.consequences.approve_returns_at_once and d.return_goods:
         rule = consequence_rule(seller.standing.value, "approve_returns_at_once")
         why = f"the seller's standing is {seller.standing.value}"
-        return outcome.merge(settle(ctx, d, order, d.requested_refund, True, DecidedBy.POLICY,
+        return outcome.merge(settle(ctx, d, order, d.requested_money, True, DecidedBy.POLICY,
                                     rule=rule, rationale=why))  # fmt: skip
     return outcome
