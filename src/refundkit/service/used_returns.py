@@ -112,5 +112,5 @@ def _settle(ctx: Context, d: Dispute, order: Order, refund: int, deduction: int,
     rule = Rule.USED_RETURN_DEDUCTION.value if deduction else None
     outcome = Outcome(events=[_event(ctx, d, "return.deduction_decided", deduction=deduction,
                                      refund_amount=refund, rule=rule)])  # fmt: skip
-    return outcome.merge(settle(ctx, d, order, order.money(refund), False, DecidedBy.AGENT, rule=rule,
+    return outcome.merge(settle(ctx, d, order, d.money(refund), False, DecidedBy.AGENT, rule=rule,
                                 rationale=note))  # fmt: skip
