@@ -160,8 +160,7 @@ def test_missing_items_disputes_units_of_a_delivered_parcel(market: Market) -> N
     assert lines is not None
     text = re.sub(r"<[^>]+>", " ", lines.group(0))
     text = re.sub(r"\s+", " ", text)
-    # One cup: 3.33 and its share of the cups' 1.66 of shipping (0.55, the last of 0.56,
-    # 0.55, 0.55 by largest remainder over the three cups).
+    # One cup: 3.33 and its part of the cups' 1.66 of shipping, allocate(166, [1, 2])[0] = 55.
     assert "Items in this dispute" in text
     assert "Cup 1 of 3 3.33 USD 3.33 USD" in text
     assert "Shipping (their share) 0.55 USD" in text

@@ -39,8 +39,9 @@ def readable(detail: str, order: Order) -> str:
     for line in order.lines:
         if line.id:
             text = text.replace(line.id, line.title)
-    text = text.replace("use the sub_reason missing_items",
-                        "choose “missing items” under “More precisely”")
+    text = text.replace(
+        "use the sub_reason missing_items", "choose “missing items” under “More precisely”"
+    )
     text = text.replace("not_received", "“not received”")
     return text[:1].upper() + text[1:]
 
