@@ -19,6 +19,14 @@ from refundkit.domain.errors import PolicyError
 from refundkit.domain.policy_table import MAX_DAYS
 from refundkit.domain.policy_table import PolicyTable as _Table
 from refundkit.domain.policy_table import check_int as _check_int
+from refundkit.domain.standing.policy import (
+    BUYER_KEYS,
+    SELLER_KEYS,
+    BuyerSignalsPolicy,
+    SellerStandingPolicy,
+    parse_buyer_signals,
+    parse_seller_standing,
+)
 from refundkit.domain.tracking import Signal
 
 _COUNTRY_CODE = re.compile(r"[A-Z]{2}")
@@ -168,6 +176,8 @@ class Policy:
     fast_refund: FastRefundPolicy
     tracking: TrackingPolicy
     limits: LimitsPolicy
+    seller_standing: SellerStandingPolicy
+    buyer_signals: BuyerSignalsPolicy
 
     def max_delivery_days_for(self, country: str) -> int:
         """The promised-delivery cap for a destination: its override, else the default."""
@@ -192,6 +202,8 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             "fast_refund",
             "tracking",
             "limits",
+            "seller_standing",
+            "buyer_signals",
         ),
     )
     return Policy(
@@ -242,6 +254,8 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         fast_refund=_fast_refund(root.table("fast_refund", FAST_REFUND_TIERS)),
         tracking=_tracking(root.table("tracking", TRACKING_KEYS)),
         limits=_limits(root.table("limits", LIMITS_KEYS)),
+        seller_standing=parse_seller_standing(root.table("seller_standing", SELLER_KEYS)),
+        buyer_signals=parse_buyer_signals(root.table("buyer_signals", BUYER_KEYS)),
     )
 
 

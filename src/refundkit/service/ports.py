@@ -28,6 +28,7 @@ from refundkit.service.records import (
     TrackingScan,
     User,
 )
+from refundkit.service.standing_ports import StandingRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery
 
@@ -336,6 +337,7 @@ class UnitOfWork(Protocol):
     rate_limits: RateLimitCounters
     psp_events: PspEventRepository
     chargebacks: ChargebackRepository
+    standing: StandingRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -34,6 +34,16 @@ _FIELDS = (
 )  # fmt: skip
 
 
+def _disputes() -> sa.Select[Any]:
+    """Disputes with what they read of their order's row in the same statement: its
+    currency and the chargeback open on it (neither is stored with the dispute)."""
+    return sa.select(
+        t.disputes,
+        t.orders.c.currency.label("order_currency"),
+        t.orders.c.open_chargeback_id.label("order_chargeback_id"),
+    ).join(t.orders, t.orders.c.id == t.disputes.c.order_id)
+
+
 class SqlDisputeRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -56,9 +66,9 @@ class SqlDisputeRepository:
         self._latest[d.id] = d
 
     def get(self, dispute_id: str, *, for_update: bool = False) -> Dispute | None:
-        query = sa.select(t.disputes).where(t.disputes.c.id == dispute_id)
+        query = _disputes().where(t.disputes.c.id == dispute_id)
         if for_update:
-            query = locked(self._conn, query)
+            query = locked(self._conn, query, of=t.disputes)
         row = self._conn.execute(query).mappings().first()
         if row is None:
             return None
@@ -96,9 +106,7 @@ class SqlDisputeRepository:
         if missing:
             rows = (
                 self._conn.execute(
-                    sa.select(t.disputes)
-                    .where(t.disputes.c.order_id.in_(missing))
-                    .order_by(t.disputes.c.id)
+                    _disputes().where(t.disputes.c.order_id.in_(missing)).order_by(t.disputes.c.id)
                 )
                 .mappings()
                 .all()
@@ -155,6 +163,8 @@ class SqlDisputeRepository:
         for r, offers in found.values():
             d = self._dispute(r, offers)
             d.appealed = bool(r["appealed"])
+            for offer in d.offers:
+                offer.currency = d.currency
             disputes.append((d, str(r["order_currency"])))
         return list(reversed(disputes)) if backwards else disputes
 
@@ -162,7 +172,7 @@ class SqlDisputeRepository:
         c = t.disputes.c
         rows = (
             self._conn.execute(
-                sa.select(t.disputes).where(
+                _disputes().where(
                     c.status == DisputeStatus.RETURN_IN_TRANSIT.value,
                     c.return_carrier == carrier,
                     c.return_tracking_number == tracking_number,
@@ -237,6 +247,8 @@ class SqlDisputeRepository:
         found = [self._dispute(r, offers[r["id"]]) for r in rows]
         for d in found:
             d.appealed = d.id in appealed
+            for offer in d.offers:
+                offer.currency = d.currency
         return found
 
     @staticmethod
@@ -254,6 +266,7 @@ class SqlDisputeRepository:
             decided_by=DecidedBy(r["decided_by"]) if r["decided_by"] else None,
             rule=r["rule"], rationale=r["rationale"], resolved_at=r["resolved_at"],
             appeal_until=r["appeal_until"], offers=offers, version=r["version"],
+            currency=r["order_currency"], open_chargeback_id=r["order_chargeback_id"],
             units={li["item_id"]: li["quantity"] for li in r["lines"] or []},
             **{name: r[name] for name in _FIELDS if name.startswith(("return_", "fast_"))},
         )  # fmt: skip
@@ -324,9 +337,7 @@ def _list_statements(
     first)."""
     c = t.disputes.c
     appealed = sa.exists().where(t.appeals.c.dispute_id == c.id)
-    query = sa.select(
-        t.disputes, t.orders.c.currency.label("order_currency"), appealed.label("appealed")
-    ).join(t.orders, t.orders.c.id == c.order_id)
+    query = _disputes().add_columns(appealed.label("appealed"))
     if buyer:
         query = query.where(c.buyer_id == sa.bindparam("buyer_id"))
     if seller:

@@ -19,6 +19,7 @@ from refundkit.adapters.db.order_repository import SqlOrderRepository
 from refundkit.adapters.db.psp_event_repository import SqlPspEventRepository
 from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
 from refundkit.adapters.db.refund_repository import SqlRefundRepository
+from refundkit.adapters.db.standing_repository import SqlStandingRepository
 from refundkit.adapters.db.support_repositories import (
     SqlEventStore,
     SqlIdempotencyStore,
@@ -49,6 +50,7 @@ from refundkit.service.ports import (
     WebhookRepository,
 )
 from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
+from refundkit.service.standing_ports import StandingRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
     rate_limits: RateLimitCounters
     psp_events: PspEventRepository
     chargebacks: ChargebackRepository
+    standing: StandingRepository
 
     def __init__(self, engine: Engine, secrets: SecretBox, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -106,6 +109,7 @@ class SqlUnitOfWork:
         self.rate_limits = SqlRateLimitCounters(conn)
         self.psp_events = SqlPspEventRepository(conn)
         self.chargebacks = self._chargebacks = SqlChargebackRepository(conn)
+        self.standing = SqlStandingRepository(conn)
         return self
 
     def __exit__(

@@ -15,6 +15,7 @@ from refundkit.entrypoints.api.problems import UNREAD_BODY, status_of
 from refundkit.entrypoints.web import (
     routes_auth,
     routes_calendar,
+    routes_dispute_form,
     routes_disputes,
     routes_messages,
     routes_orders,
@@ -39,6 +40,7 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
     for module in (
         routes_auth,
         routes_orders,
+        routes_dispute_form,
         routes_disputes,
         routes_staff,
         routes_calendar,

@@ -46,6 +46,11 @@ from refundkit.adapters.db.tables.people import (
     users,
     web_sessions,
 )
+from refundkit.adapters.db.tables.standing import (
+    defect_exclusions,
+    signal_clearances,
+    used_return_reports,
+)
 
 __all__ = [
     "Id",
@@ -55,6 +60,7 @@ __all__ = [
     "appeals",
     "calendar_feeds",
     "chargebacks",
+    "defect_exclusions",
     "dispute_evidence",
     "dispute_messages",
     "dispute_offers",
@@ -77,8 +83,10 @@ __all__ = [
     "rate_limit_counters",
     "refunds",
     "sandbox_clock",
+    "signal_clearances",
     "timers",
     "tracking_events",
+    "used_return_reports",
     "users",
     "web_sessions",
     "webhook_attempts",

@@ -60,7 +60,7 @@ disputes = sa.Table(
     sa.Column("return_seller_label", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("lines", sa.JSON),
     sa.Column("version", sa.Integer, nullable=False),
-    # The agents' queue (escalated, oldest due first) read in index order: migration 0021.
+    # The agents' queue (escalated, oldest due first) read in index order: migration 0022_queue.
     sa.Index("ix_disputes_queue", "status", "agent_due_by", "id"),
 )
 
