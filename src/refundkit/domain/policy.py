@@ -13,6 +13,14 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from refundkit.domain.credit_policy import (
+    COMPENSATION_KEYS,
+    RETURNLESS_KEYS,
+    CompensationPolicy,
+    ReturnlessPolicy,
+    parse_compensation,
+    parse_returnless,
+)
 from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy, FastRefundPolicy
 from refundkit.domain.disputes.model import DisputeReason
 from refundkit.domain.errors import PolicyError
@@ -168,6 +176,8 @@ class Policy:
     fast_refund: FastRefundPolicy
     tracking: TrackingPolicy
     limits: LimitsPolicy
+    returnless: ReturnlessPolicy
+    compensation: CompensationPolicy
 
     def max_delivery_days_for(self, country: str) -> int:
         """The promised-delivery cap for a destination: its override, else the default."""
@@ -192,6 +202,8 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             "fast_refund",
             "tracking",
             "limits",
+            "returnless",
+            "compensation",
         ),
     )
     return Policy(
@@ -242,6 +254,8 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         fast_refund=_fast_refund(root.table("fast_refund", FAST_REFUND_TIERS)),
         tracking=_tracking(root.table("tracking", TRACKING_KEYS)),
         limits=_limits(root.table("limits", LIMITS_KEYS)),
+        returnless=parse_returnless(root.table("returnless", RETURNLESS_KEYS), DISPUTE_REASONS),
+        compensation=parse_compensation(root.table("compensation", COMPENSATION_KEYS)),
     )
 
 

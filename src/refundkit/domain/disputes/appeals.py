@@ -9,6 +9,7 @@ from datetime import datetime
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
+from refundkit.domain.disputes.compensation import counterfeit_compensation
 from refundkit.domain.disputes.lines import refund_cap, refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
@@ -97,6 +98,7 @@ def decide_appeal(
                                 outcome=d.outcome.value, refund_amount=total))  # fmt: skip
     if total > previous:
         result.merge(refund_dispute(ctx, order, d, total - previous, f"appeal of {d.id}"))
+        result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

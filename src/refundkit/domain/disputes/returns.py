@@ -15,6 +15,7 @@ from refundkit.domain.disputes.commands import (
     _step,
     settle,
 )
+from refundkit.domain.disputes.compensation import counterfeit_compensation
 from refundkit.domain.disputes.lines import refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
@@ -156,6 +157,7 @@ def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: 
     result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
                                     refund_amount=amount, decided_by=d.decided_by.value,
                                     fast_refund=True)])  # fmt: skip
+    result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None
