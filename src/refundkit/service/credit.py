@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from refundkit.domain import compensation
+from refundkit.domain.context import SYSTEM_ACTOR, Outcome
 from refundkit.domain.credit_policy import ReturnlessRule, SellerReturnless
 from refundkit.domain.errors import Forbidden, LooserThanPolicy, NotFound, ValidationError
+from refundkit.domain.events import TimerRequest
+from refundkit.domain.ledger import EntryKind
 from refundkit.domain.money import AmountText, minor_units_of
+from refundkit.domain.orders import timers as order_timers
+from refundkit.domain.orders.model import OrderStatus
 from refundkit.domain.policy import DISPUTE_REASONS
 from refundkit.domain.roles import Role
 from refundkit.service.access import SEES_EVERYTHING
@@ -16,8 +22,14 @@ from refundkit.service.deps import Deps
 from refundkit.service.paging import window
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
+from refundkit.service.transactions import record
 
 SETS_SELLER_RULES = frozenset({Role.PLATFORM, Role.ADMIN})
+LATE_CREDIT_STATUSES = frozenset(
+    {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+)
+"""An order completed at its delivery deadline with nothing showing delivery is still late;
+a cancelled or refunded one earns nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +127,27 @@ def buyer_credit(
                               ending_before=ending_before, limit=limit + 1)  # fmt: skip
     page, more = window(rows, limit, backwards=starting_after is None and bool(ending_before))
     return CreditView(buyer_id, uow.credit.balances(buyer_id), page, more)
+
+
+def late_delivery_timer(deps: Deps, uow: UnitOfWork, order_id: str) -> str:
+    """The worker's look at a parcel's delivery deadline plus the policy's hours: still not
+    delivered (no delivered scan, no confirmation; the order may have completed at the
+    deadline meanwhile), the buyer gets the late-delivery credit, once per order. A deadline moved by
+    an extension sets the timer again for the new moment."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        return "skipped: order gone"
+    if order.status not in LATE_CREDIT_STATUSES:
+        return f"skipped: order {order.status.value}"
+    if uow.credit.granted_for_order(order.id, EntryKind.CREDIT_LATE_DELIVERY.value):
+        return "skipped: already credited"
+    ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
+    outcome = compensation.late_delivery_credit(ctx, order)
+    if outcome.entries:
+        record(uow, outcome)
+        return "fired: late delivery credit"
+    due = compensation.late_delivery_due(ctx, order)
+    if due is None or due <= ctx.now or not ctx.policy.compensation.late_credit_for(order.currency):
+        return "skipped: delivered in time"
+    record(uow, Outcome(timers=[TimerRequest(order_timers.LATE_DELIVERY_CREDIT, order.id, due)]))
+    return f"postponed: {due.isoformat()}"

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
-from refundkit.domain.disputes.compensation import counterfeit_compensation
 from refundkit.domain.disputes.lines import refund_cap, refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from refundkit.domain.calendar import add_business_days
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes import lines, returnless
 from refundkit.domain.disputes import timers as dispute_timers
-from refundkit.domain.disputes.compensation import counterfeit_compensation
 from refundkit.domain.disputes.machine import DisputeAction, DisputeTransition, find_transition
 from refundkit.domain.disputes.model import (
     SUB_REASONS,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from refundkit.domain.calendar import add_business_days
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.commands import (
@@ -15,7 +16,6 @@ from refundkit.domain.disputes.commands import (
     _step,
     settle,
 )
-from refundkit.domain.disputes.compensation import counterfeit_compensation
 from refundkit.domain.disputes.lines import refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus

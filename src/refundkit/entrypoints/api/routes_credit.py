@@ -9,7 +9,6 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from refundkit.domain.credit_policy import MAX_CATEGORY_CHARS, ReturnlessRule
-from refundkit.domain.disputes.model import DisputeReason
 from refundkit.domain.errors import ValidationError
 from refundkit.domain.money import CurrencyCatalog
 from refundkit.entrypoints.api import schemas as s
@@ -26,7 +25,7 @@ class SellerReturnlessIn(s.Body):
     max_price: dict[str, str] = Field(default_factory=dict, max_length=50)
     """Currency -> the highest price (decimal text) of goods refunded without return; a
     currency left out keeps the policy's limit. Never above the policy's."""
-    reasons: list[DisputeReason] | None = Field(default=None, max_length=10)
+    reasons: list[str] | None = Field(default=None, max_length=10)
     """The reasons the seller allows it for (among the policy's); null: the policy's."""
     categories: list[str] | None = Field(default=None, max_length=100)
     """The categories it is allowed for (every disputed item must have one); null: any."""
@@ -132,7 +131,7 @@ def get_returnless_rules(seller_id: str, deps: DepsDep, user: UserDep) -> Seller
 def set_returnless_rules(
     seller_id: str, body: SellerReturnlessIn, deps: DepsDep, user: UserDep
 ) -> Response:
-    reasons = None if body.reasons is None else [r.value for r in body.reasons]
+    reasons = body.reasons
     for category in body.categories or []:
         if not 0 < len(category) <= MAX_CATEGORY_CHARS:
             raise ValidationError(f"categories are 1 to {MAX_CATEGORY_CHARS} characters",
