@@ -132,8 +132,8 @@ def buyer_credit(
 def late_delivery_timer(deps: Deps, uow: UnitOfWork, order_id: str) -> str:
     """The worker's look at a parcel's delivery deadline plus the policy's hours: still not
     delivered (no delivered scan, no confirmation; the order may have completed at the
-    deadline meanwhile), the buyer gets the late-delivery credit, once per order. A deadline moved by
-    an extension sets the timer again for the new moment."""
+    deadline meanwhile), the buyer gets the late-delivery credit, once per order. A deadline
+    moved by an extension sets the timer again for the new moment."""
     order = uow.orders.get(order_id, for_update=True)
     if order is None:
         return "skipped: order gone"
