@@ -178,3 +178,15 @@ class InvalidSignature(RefundkitError):
 
 class WebhooksNotConfigured(RefundkitError):
     code = "psp_webhooks_not_configured"
+
+
+class DefectExclusionExists(Conflict):
+    """The order already has a request to exclude its defect (one per order)."""
+
+    code = "defect_exclusion_exists"
+
+
+class DeductionExceedsCap(ValidationError):
+    """A used return's deduction above the policy's share of the refund."""
+
+    code = "deduction_exceeds_cap"

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from refundkit.domain.calendar import HolidayCalendar, add_business_days
 from refundkit.domain.errors import AmountExceedsRefundable, InvalidAmount, InvalidTransition
+from refundkit.domain.money import Money
 from refundkit.domain.policy import Policy
 
 
@@ -74,6 +75,10 @@ class Refund:
     """``store_credit``: paid at once into the buyer's credit, never sent to a provider."""
 
     @property
+    def amount_money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
     def counts_against_captured(self) -> bool:
         return self.status in (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
 
@@ -103,9 +108,8 @@ def plan_refund(
     *,
     refund_id: str,
     order_id: str,
-    amount: int,
-    currency: str,
-    refundable: int,
+    amount: Money,
+    refundable: Money,
     method: PaymentMethod,
     reason: str,
     now: datetime,
@@ -114,13 +118,14 @@ def plan_refund(
     policy: Policy,
     calendar: HolidayCalendar,
 ) -> Refund:
-    """A pending refund, executed once the payment has settled at the PSP."""
-    if amount <= 0:
+    """A pending refund of ``amount`` (at most ``refundable``, in the same currency),
+    executed once the payment has settled at the PSP."""
+    if not amount.is_positive:
         raise InvalidAmount("a refund must be greater than zero")
     if amount > refundable:
         raise AmountExceedsRefundable(
-            f"refund of {amount} exceeds the refundable {refundable}",
-            refundable=refundable,
+            f"refund of {amount.minor} exceeds the refundable {refundable.minor}",
+            refundable=refundable.minor,
         )
     execute_after = max(now, settles_at)
     eta = estimate_arrival(
@@ -133,8 +138,8 @@ def plan_refund(
     return Refund(
         id=refund_id,
         order_id=order_id,
-        amount=amount,
-        currency=currency,
+        amount=amount.minor,
+        currency=amount.currency,
         method=method,
         reason=reason,
         status=RefundStatus.PENDING,

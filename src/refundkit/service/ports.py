@@ -29,6 +29,7 @@ from refundkit.service.records import (
     TrackingScan,
     User,
 )
+from refundkit.service.standing_ports import StandingRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 from refundkit.service.webhook_records import Attempt, Delivery, DueDelivery
 
@@ -324,6 +325,7 @@ class UnitOfWork(Protocol):
     psp_events: PspEventRepository
     chargebacks: ChargebackRepository
     credit: CreditRepository
+    standing: StandingRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -34,6 +34,16 @@ _FIELDS = (
 )  # fmt: skip
 
 
+def _disputes() -> sa.Select[Any]:
+    """Disputes with what they read of their order's row in the same statement: its
+    currency and the chargeback open on it (neither is stored with the dispute)."""
+    return sa.select(
+        t.disputes,
+        t.orders.c.currency.label("order_currency"),
+        t.orders.c.open_chargeback_id.label("order_chargeback_id"),
+    ).join(t.orders, t.orders.c.id == t.disputes.c.order_id)
+
+
 class SqlDisputeRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -53,9 +63,9 @@ class SqlDisputeRepository:
         self._latest[d.id] = d
 
     def get(self, dispute_id: str, *, for_update: bool = False) -> Dispute | None:
-        query = sa.select(t.disputes).where(t.disputes.c.id == dispute_id)
+        query = _disputes().where(t.disputes.c.id == dispute_id)
         if for_update:
-            query = locked(self._conn, query)
+            query = locked(self._conn, query, of=t.disputes)
         row = self._conn.execute(query).mappings().first()
         if row is None:
             return None
@@ -91,9 +101,7 @@ class SqlDisputeRepository:
             return {}
         rows = (
             self._conn.execute(
-                sa.select(t.disputes)
-                .where(t.disputes.c.order_id.in_(order_ids))
-                .order_by(t.disputes.c.id)
+                _disputes().where(t.disputes.c.order_id.in_(order_ids)).order_by(t.disputes.c.id)
             )
             .mappings()
             .all()
@@ -109,7 +117,7 @@ class SqlDisputeRepository:
         ending_before: str | None = None,
     ) -> list[Dispute]:  # fmt: skip
         c = t.disputes.c
-        query = sa.select(t.disputes)
+        query = _disputes()
         if buyer_id is not None:
             query = query.where(c.buyer_id == buyer_id)
         if seller_id is not None:
@@ -127,7 +135,7 @@ class SqlDisputeRepository:
         c = t.disputes.c
         rows = (
             self._conn.execute(
-                sa.select(t.disputes).where(
+                _disputes().where(
                     c.status == DisputeStatus.RETURN_IN_TRANSIT.value,
                     c.return_carrier == carrier,
                     c.return_tracking_number == tracking_number,
@@ -199,6 +207,8 @@ class SqlDisputeRepository:
         found = [self._dispute(r, offers[r["id"]]) for r in rows]
         for d in found:
             d.appealed = d.id in appealed
+            for offer in d.offers:
+                offer.currency = d.currency
         return found
 
     @staticmethod
@@ -216,6 +226,7 @@ class SqlDisputeRepository:
             decided_by=DecidedBy(r["decided_by"]) if r["decided_by"] else None,
             rule=r["rule"], rationale=r["rationale"], resolved_at=r["resolved_at"],
             appeal_until=r["appeal_until"], offers=offers, version=r["version"],
+            currency=r["order_currency"], open_chargeback_id=r["order_chargeback_id"],
             units={li["item_id"]: li["quantity"] for li in r["lines"] or []},
             refund_destination=r["refund_destination"],
             compensation_credit=r["compensation_credit"],

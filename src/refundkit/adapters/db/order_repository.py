@@ -61,6 +61,7 @@ _MUTABLE = (
     "extension_days_granted",
     "open_dispute_id",
     "tracking_flags",
+    "escrow_hold_days",
 )
 
 

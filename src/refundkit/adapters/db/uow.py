@@ -20,6 +20,7 @@ from refundkit.adapters.db.order_repository import SqlOrderRepository
 from refundkit.adapters.db.psp_event_repository import SqlPspEventRepository
 from refundkit.adapters.db.rate_limit_repository import SqlRateLimitCounters
 from refundkit.adapters.db.refund_repository import SqlRefundRepository
+from refundkit.adapters.db.standing_repository import SqlStandingRepository
 from refundkit.adapters.db.support_repositories import (
     SqlEventStore,
     SqlIdempotencyStore,
@@ -51,6 +52,7 @@ from refundkit.service.ports import (
     WebhookRepository,
 )
 from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
+from refundkit.service.standing_ports import StandingRepository
 from refundkit.service.web_ports import ReportRepository, WebSessionRepository
 
 # PostgreSQL's serialization failure, deadlock and lock-not-available: safe to retry.
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
     psp_events: PspEventRepository
     chargebacks: ChargebackRepository
     credit: CreditRepository
+    standing: StandingRepository
 
     def __init__(self, engine: Engine, secrets: SecretBox, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -110,6 +113,7 @@ class SqlUnitOfWork:
         self.psp_events = SqlPspEventRepository(conn)
         self.chargebacks = SqlChargebackRepository(conn)
         self.credit = SqlCreditRepository(conn)
+        self.standing = SqlStandingRepository(conn)
         return self
 
     def __exit__(

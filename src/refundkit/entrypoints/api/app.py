@@ -23,6 +23,7 @@ from refundkit.entrypoints.api import (
     routes_platform,
     routes_psp,
     routes_shipments,
+    routes_standing,
     routes_webhooks,
 )
 from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
@@ -61,6 +62,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_psp.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_chargebacks.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_credit.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_standing.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_calendar_feed.router, dependencies=[KnownQueryOnly])
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)

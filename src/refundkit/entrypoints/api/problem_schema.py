@@ -40,6 +40,8 @@ class ProblemCode(StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     REQUEST_TIMEOUT = "request_timeout"
     CHARGEBACK_OPEN = "chargeback_open"
+    DEFECT_EXCLUSION_EXISTS = "defect_exclusion_exists"
+    DEDUCTION_EXCEEDS_CAP = "deduction_exceeds_cap"
     INVALID_SIGNATURE = "invalid_signature"
     PSP_WEBHOOKS_NOT_CONFIGURED = "psp_webhooks_not_configured"
     HTTP_ERROR = "http_error"

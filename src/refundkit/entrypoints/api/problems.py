@@ -25,6 +25,8 @@ STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.BodyTooLarge, 413),
     (e.BodyTimedOut, 408),
     (e.ChargebackOpen, 409),
+    (e.DefectExclusionExists, 409),
+    (e.DeductionExceedsCap, 422),
     (e.InvalidSignature, 400),
     (e.WebhooksNotConfigured, 400),
     (e.ValidationError, 422),

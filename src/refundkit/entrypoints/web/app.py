@@ -16,6 +16,7 @@ from refundkit.entrypoints.web import (
     routes_auth,
     routes_calendar,
     routes_credit,
+    routes_dispute_form,
     routes_disputes,
     routes_messages,
     routes_orders,
@@ -40,6 +41,7 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
     for module in (
         routes_auth,
         routes_orders,
+        routes_dispute_form,
         routes_disputes,
         routes_staff,
         routes_calendar,

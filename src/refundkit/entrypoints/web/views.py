@@ -115,7 +115,7 @@ DONE = {
     "cancel": "Your cancellation is recorded; the order's status says what happens next.",
     "confirm_receipt": "Receipt confirmed.",
     "request_extension": "More protection time requested; the seller answers by the date shown.",
-    "ship": "Marked as shipped.",
+    "ship": "Parcel shipped: it is listed under Tracking.",
     "approve_cancellation": "Cancellation approved: the buyer is refunded.",
     "reject_cancellation": "Cancellation refused.",
     "approve_extension": "Extension approved.",

@@ -47,6 +47,11 @@ from refundkit.adapters.db.tables.people import (
     users,
     web_sessions,
 )
+from refundkit.adapters.db.tables.standing import (
+    defect_exclusions,
+    signal_clearances,
+    used_return_reports,
+)
 
 __all__ = [
     "Id",
@@ -56,6 +61,7 @@ __all__ = [
     "appeals",
     "calendar_feeds",
     "chargebacks",
+    "defect_exclusions",
     "dispute_evidence",
     "dispute_messages",
     "dispute_offers",
@@ -79,8 +85,10 @@ __all__ = [
     "refunds",
     "sandbox_clock",
     "seller_returnless_rules",
+    "signal_clearances",
     "timers",
     "tracking_events",
+    "used_return_reports",
     "users",
     "web_sessions",
     "webhook_attempts",

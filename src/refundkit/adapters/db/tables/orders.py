@@ -55,6 +55,7 @@ orders = sa.Table(
     _ts("completed_at"),
     _ts("released_at"),
     sa.Column("extension_days_granted", sa.Integer, nullable=False),
+    sa.Column("escrow_hold_days", sa.Integer, nullable=False, server_default="0"),
     sa.Column("open_dispute_id", Id),
     sa.Column("tracking_flags", sa.JSON),
     sa.Column("version", sa.Integer, nullable=False),

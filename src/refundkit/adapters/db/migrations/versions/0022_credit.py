@@ -3,8 +3,8 @@
 (``disputes.refund_destination``, ``disputes.compensation_credit``), an item's optional
 ``category`` and each seller's own returnless limits (``seller_returnless_rules``).
 
-Revision ID: 0021_credit
-Revises: 0020
+Revision ID: 0022_credit
+Revises: 0021_standing
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 from refundkit.adapters.db.tables import UTCDateTime
 
-revision = "0021_credit"
-down_revision = "0020"
+revision = "0022_credit"
+down_revision = "0021_standing"
 branch_labels = None
 depends_on = None
 
