@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0022_queue"
-down_revision = "0021_standing"
+revision = "0023_queue"
+down_revision = "0022_credit"
 branch_labels = None
 depends_on = None
 
