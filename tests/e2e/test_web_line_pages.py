@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from api_client import snapshot
+from test_route_reads import _TOUCHES, MARK, assert_only_the_use_case_reads, recorded
 from web_client import csrf, signed_in
 
 from market import Market
 from refundkit.domain.orders.model import Order, OrderLine
-from refundkit.service import shipments, tracking, transactions
+from refundkit.service import disputes, shipments, tracking, transactions
 from refundkit.service.records import TrackingScan
 
 # Shipping 5.00 over 9.99, 10.01 and 10.00 by largest remainder: 1.66, 1.67, 1.67.
@@ -122,9 +124,14 @@ def test_bad_units_are_a_message_beside_the_item_and_change_nothing(market: Mark
     for units, message in (
         ({f"qty-{bowl}": "3"}, "Bowl: only 2 of 2 unit(s) can still be disputed"),
         ({f"qty-{bowl}": "0"}, "Bowl: choose at least 1 unit, or “none” to leave the item out"),
-        ({f"qty-{cup}": "two"}, "Cup: the units must be a whole number from 1 to 3"),
+        ({f"qty-{cup}": "two"}, "Cup: the units must be a whole number"),
         # The use case's own check, in the page's words: delivered cups are not "not received".
-        ({f"qty-{cup}": "1"}, "Not_received covers units of parcels not delivered (0 of Cup)"),
+        (
+            {f"qty-{cup}": "1"},
+            "“not received” covers units of parcels not delivered (0 of Cup); "
+            "for units missing from a delivered parcel, choose “missing items” "
+            "under “More precisely”",
+        ),
     ):
         answer = buyer.post(f"/orders/{order.id}/dispute/new", data={
             "csrf_token": token, **_form(requested_refund="1.00"), **units})  # fmt: skip
@@ -153,8 +160,7 @@ def test_missing_items_disputes_units_of_a_delivered_parcel(market: Market) -> N
     assert lines is not None
     text = re.sub(r"<[^>]+>", " ", lines.group(0))
     text = re.sub(r"\s+", " ", text)
-    # One cup: 3.33 and its share of the cups' 1.66 of shipping (0.55, the last of 0.56,
-    # 0.55, 0.55 by largest remainder over the three cups).
+    # One cup: 3.33 and its part of the cups' 1.66 of shipping, allocate(166, [1, 2])[0] = 55.
     assert "Items in this dispute" in text
     assert "Cup 1 of 3 3.33 USD 3.33 USD" in text
     assert "Shipping (their share) 0.55 USD" in text
@@ -232,3 +238,35 @@ def test_the_sellers_list_still_ships_everything_left(market: Market) -> None:
         follow_redirects=False)  # fmt: skip
     assert answer.status_code == 303
     assert market.order(order.id).everything_shipped
+
+
+def test_the_forms_over_items_read_the_order_only_in_their_use_case(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = _two_parcels(market)
+    bowl = order.lines[2].id
+    buyer = signed_in(market, market.buyer)
+    token = csrf(buyer.get(f"/orders/{order.id}/dispute/new").text)
+    with recorded(market.rt.engine, monkeypatch, disputes, "open_dispute") as seen:
+        answer = buyer.post(
+            f"/orders/{order.id}/dispute/new",
+            follow_redirects=False,
+            data={"csrf_token": token, **_form(), f"qty-{bowl}": "2"},
+        )
+    assert answer.status_code == 303, answer.text
+    assert_only_the_use_case_reads(seen)
+
+    paid = market.paid(lines=LINES)
+    cup = paid.lines[0].id
+    seller = signed_in(market, market.seller)
+    token = csrf(seller.get(f"/orders/{paid.id}").text)
+    with recorded(market.rt.engine, monkeypatch, shipments, "ship") as seen:
+        answer = seller.post(f"/orders/{paid.id}/actions/ship", data={
+            "csrf_token": token, "carrier": "DHL", "tracking_number": "R-1",
+            f"ship-{cup}": "1"}, follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    # Shipping also reads the other orders under the same number (tracking signals): only
+    # the part before the use case is checked here.
+    assert seen.count(MARK) == 1
+    assert [s for s in seen[: seen.index(MARK)] if _TOUCHES.search(s)] == []
+    assert [p.units for p in market.order(paid.id).parcels] == [{cup: 1}]

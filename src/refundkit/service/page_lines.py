@@ -70,9 +70,10 @@ def sub_reasons_for(order: Order | None, every: dict[str, list[str]]) -> dict[st
 def read_dispute_picks(
     items: Sequence[DisputableItem], quantities: dict[str, str]
 ) -> tuple[tuple[str, int], ...] | None:
-    """The units of each item a buyer chose (an empty choice: not that item), checked
-    against what is left to dispute (``ValidationError`` with ``field`` ``qty-<item id>`` and
-    the item's title in the message). Nothing chosen: None, the whole order."""
+    """The units of each item chosen (an empty choice: not that item), within what is left
+    to dispute, for the refund field's maximum (``ValidationError`` with ``field``
+    ``qty-<item id>`` and the item's title otherwise). Nothing chosen: None, the whole order.
+    Opening the dispute is the use case's check, not this one."""
     by_id = {i.line.id: i for i in items}
     lines: list[tuple[str, int]] = []
     for item_id, posted in quantities.items():
@@ -83,27 +84,20 @@ def read_dispute_picks(
         if item is None:
             raise ValidationError("an item you chose is not on this order", field="items")
         field = f"qty-{item_id}"
-        title = item.line.title
-        if item.left == 0:
-            raise ValidationError(f"{title}: no unit is left to dispute", field=field)
-        try:
-            quantity = int(text)
-        except ValueError:
-            raise ValidationError(
-                f"{title}: the units must be a whole number from 1 to {item.left}", field=field
-            ) from None
-        if quantity < 1:
-            raise ValidationError(
-                f"{title}: choose at least 1 unit, or “none” to leave the item out", field=field
-            )
-        if quantity > item.left:
-            raise ValidationError(
-                f"{title}: only {item.left} of {item.line.quantity} unit(s) can still be "
-                "disputed (the others are not shipped, under another dispute or refunded)",
-                field=field,
-            )
+        quantity = int(text) if text.isdigit() else 0
+        if not 1 <= quantity <= item.left:
+            raise ValidationError(left_to_dispute(item), field=field)
         lines.append((item_id, quantity))
     return tuple(lines) or None
+
+
+def left_to_dispute(item: DisputableItem) -> str:
+    if item.left == 0:
+        return f"{item.line.title}: no unit is left to dispute"
+    return (
+        f"{item.line.title}: only {item.left} of {item.line.quantity} unit(s) can still be "
+        "disputed (the others are not shipped, under another dispute or refunded)"
+    )
 
 
 def picked_cap(order: Order, lines: Sequence[tuple[str, int]] | None) -> int:

@@ -39,7 +39,10 @@ def readable(detail: str, order: Order) -> str:
     for line in order.lines:
         if line.id:
             text = text.replace(line.id, line.title)
-    text = text.replace("the sub_reason missing_items", "“missing items” (more precisely)")
+    text = text.replace(
+        "use the sub_reason missing_items", "choose “missing items” under “More precisely”"
+    )
+    text = text.replace("not_received", "“not received”")
     return text[:1].upper() + text[1:]
 
 
@@ -60,3 +63,23 @@ def parcel_lines(posted: dict[str, str]) -> tuple[tuple[str, int], ...]:
     if not lines:
         raise ValidationError("put at least one unit in the parcel", field="ship-units")
     return tuple(lines)
+
+
+def dispute_lines(posted: dict[str, str]) -> tuple[tuple[str, int], ...] | None:
+    """The units of each item a buyer chose (an empty choice: not that item; none at all:
+    None, the whole order). Whole numbers of at least 1; what is left to dispute is the use
+    case's check (``lines[i]``), said in the page's words when the form is shown again."""
+    lines: list[tuple[str, int]] = []
+    for item_id, text in posted.items():
+        if not text.strip():
+            continue
+        field = DISPUTE_PREFIX + item_id
+        try:
+            quantity = int(text.strip())
+        except ValueError:
+            raise ValidationError("the units must be a whole number", field=field) from None
+        if quantity < 1:
+            raise ValidationError("choose at least 1 unit, or “none” to leave the item out",
+                                  field=field)  # fmt: skip
+        lines.append((item_id, quantity))
+    return tuple(lines) or None

@@ -21,7 +21,13 @@ from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.problems import status_of
-from refundkit.entrypoints.web.line_forms import DISPUTE_PREFIX, line_field, quantities, readable
+from refundkit.entrypoints.web.line_forms import (
+    DISPUTE_PREFIX,
+    dispute_lines,
+    line_field,
+    quantities,
+    readable,
+)
 from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import PostedDep, ViewerDep, deps_of, pages_of
 from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
@@ -44,14 +50,28 @@ def _buyers_order(request: Request, user: User, order_id: str) -> OrderDetails:
     return found
 
 
-def _message(request: Request, failed: RefundkitError, order: Order, picked: bool) -> str:
-    """A use case's refusal in the page's words: titles for item ids, amounts as money."""
+def _message(
+    request: Request, failed: RefundkitError, order: Order, field: str,
+    items: list[page_lines.DisputableItem], values: dict[str, str],
+) -> str:  # fmt: skip
+    """A refusal in the page's words: titles for item ids, amounts as money; an item's units
+    above what is left now are said with what is left."""
     cap = failed.extra.get("refundable")
+    chose = any(values.get(DISPUTE_PREFIX + i.line.id, "").strip() for i in items)
     if isinstance(failed, AmountExceedsRefundable) and isinstance(cap, int):
-        what = "the units you chose" if picked else "the order"
+        what = "the units you chose" if chose else "the order"
         most = pages_of(request).money(cap, order.currency)
         return f"You ask for more than {what} can still refund: at most {most}."
-    return readable(failed.detail, order)
+    message = readable(failed.detail, order)
+    item = next((i for i in items if DISPUTE_PREFIX + i.line.id == field), None)
+    if item is None:
+        return message
+    sent = values.get(field, "").strip()
+    if str(failed.extra.get("field", "")).startswith("lines[") and sent.isdigit() \
+            and int(sent) > item.left:  # fmt: skip
+        return page_lines.left_to_dispute(item)
+    title = item.line.title
+    return message if title in message else f"{title}: {message[:1].lower()}{message[1:]}"
 
 
 def render_dispute_form(
@@ -64,8 +84,7 @@ def render_dispute_form(
     values = values or {}
     items = page_lines.disputable_items(order, found.disputes)
     chosen = {i.line.id: values.get(DISPUTE_PREFIX + i.line.id, "") for i in items}
-    picked = any(v.strip() for v in chosen.values())
-    error = "" if failed is None else _message(request, failed, order, picked)
+    error = "" if failed is None else _message(request, failed, order, field, items, values)
     status = 200 if failed is None else status_of(failed)
     window = next((a for a in found.next_actions if str(a.action) == "open_dispute"), None)
     closes = order.deadlines.dispute_closes_at
@@ -130,13 +149,7 @@ async def open_dispute(order_id: str, request: Request, posted: PostedDep) -> Re
             received = text("item_received")
             if received not in ("yes", "no"):
                 raise ValidationError("say whether the item arrived", field="item_received")
-            lines = None
-            if any(v.strip() for v in picks.values()):
-                # The page's own bound (units not disputed, not refunded), in its words; the
-                # use case checks the units again under the order's lock.
-                found = orders.get_order(deps, uow, user, order_id)
-                items = page_lines.disputable_items(found.order, found.disputes)
-                lines = page_lines.read_dispute_picks(items, picks)
+            lines = dispute_lines(picks)
             sent[0] = lines
             amount = AmountText(text("requested_refund"), "requested_refund")
             form = DisputeRequest(
