@@ -107,7 +107,7 @@ def _open(order: Order, disputes: list[Dispute], op: Step, now: datetime, books:
     with contextlib.suppress(RefundkitError):
         units = (whole_order_units(order, disputes) if form_lines is None
                  else {item: min(quantity, line.quantity)})  # fmt: skip
-        amount = max(1, units_cap(order, units) * percent // 100)
+        amount = max(1, units_cap(order, units).minor * percent // 100)
         form = DisputeForm("not_received" if reason == "whole" else reason, None,
                            reason == "damaged", amount, False, "x", form_lines)  # fmt: skip
         d, outcome = commands.open_dispute(ctx(Role.BUYER, now), order, disputes, form, 1)
@@ -130,11 +130,12 @@ def _end(order: Order, disputes: list[Dispute], op: Step, now: datetime, books: 
             if d.status is DisputeStatus.AWAITING_SELLER:
                 commands.reject(ctx(Role.SELLER, now), d, "no")
                 commands.escalate(ctx(Role.BUYER, now), d, "DE")
-            cap = refund_cap(order, d)
+            cap = refund_cap(order, d).minor
             outcome, amount = ("no_refund", None) if percent == 0 else (
                 ("full_refund", None) if percent == 100 or cap < 2
                 else ("partial_refund", max(1, min(cap - 1, cap * percent // 100))))  # fmt: skip
-            books.post(commands.decide(ctx(Role.AGENT, now), d, order, outcome, amount, False,
+            money = None if amount is None else order.money(amount)
+            books.post(commands.decide(ctx(Role.AGENT, now), d, order, outcome, money, False,
                                        "r"), d.id)  # fmt: skip
 
 
@@ -235,7 +236,7 @@ def test_a_returns_postage_past_its_hold_after_the_release_is_the_sellers_not_es
     books.post(commands.accept(ctx(Role.SELLER, now), returned, order), returned.id)
     assert returned.status is DisputeStatus.AWAITING_RETURN
     ship = returns.ship_return(ctx(Role.BUYER, now), returned, order, "DHL", "R-1", None,
-                               postage=700)  # fmt: skip
+                               postage=order.money(700))  # fmt: skip
     books.post(ship, returned.id)
     later = _release_time(order)
     assert later is not None
@@ -250,5 +251,6 @@ def test_a_returns_postage_past_its_hold_after_the_release_is_the_sellers_not_es
     # The lamp's whole hold from escrow; the postage from the released lamp, clawed back
     # from the seller; the mug's 1000 stays held for its own dispute.
     assert (refund.amount, refund.clawback_amount, refund.line_amounts) == (4700, 700, (4700, 0, 0))
-    assert books.balances[escrow_account(order.id)] == order.dispute_holds[other.id][1] == 1000
+    assert books.balances[escrow_account(order.id)] == 1000
+    assert order.dispute_holds[other.id] == (0, 1000, 0)
     _check(order, disputes, books)

@@ -24,11 +24,12 @@ from collections.abc import Sequence
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
 from refundkit.domain.errors import AmountExceedsRefundable, UnitsAlreadyDisputed, ValidationError
-from refundkit.domain.money import allocate
+from refundkit.domain.money import Money, allocate
 from refundkit.domain.orders import holds
 from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.machine import DisputeHistory
 from refundkit.domain.orders.model import Order
+from refundkit.domain.refunds import RefundDestination
 
 MISSING_ITEMS = "missing_items"
 
@@ -156,19 +157,20 @@ def dispute_parts(order: Order, d: Dispute) -> tuple[int, ...]:
     return tuple(holds.free_room(order)) if held is None else held
 
 
-def units_cap(order: Order, units: dict[str, int]) -> int:
+def units_cap(order: Order, units: dict[str, int]) -> Money:
     """The most a new dispute on ``units`` may refund (empty: the whole order)."""
     held = new_hold(order, units)
     parts = holds.free_room(order) if held is None else held
-    return min(order.refundable, sum(parts))
+    return min(order.refundable_money, order.money(sum(parts)))
 
 
-def refund_cap(order: Order, d: Dispute) -> int:
+def refund_cap(order: Order, d: Dispute) -> Money:
     """The most the dispute may refund now."""
-    return min(order.refundable, sum(dispute_parts(order, d)))
+    return min(order.refundable_money, order.money(sum(dispute_parts(order, d))))
 
 
 def room_past(order: Order, d: Dispute, agreed: int) -> int:
+    # Minor units: the postage arithmetic of ``returns`` is in the order's own currency.
     """What the dispute may refund on top of ``agreed`` (a return's postage the seller
     bears): the rest of its own parts, then, for a dispute on named units, what no dispute
     holds; never past what the order may still give back."""
@@ -177,11 +179,12 @@ def room_past(order: Order, d: Dispute, agreed: int) -> int:
     return max(0, min(order.refundable, own + beyond) - agreed)
 
 
-def refund_dispute(ctx: Context, order: Order, d: Dispute, amount: int, reason: str) -> Outcome:
+def refund_dispute(ctx: Context, order: Order, d: Dispute, money: Money, reason: str) -> Outcome:
     """The refund of a dispute, out of its own parts (and its hold). What goes past them
     (a return's postage the seller bears) comes from what no dispute holds: once the
     undisputed money went to the seller, that part is clawed back from the seller, never
     taken from escrow, which keeps only the holds."""
+    amount = (order.money(0) + money).minor  # refuses another currency than the order's
     caps = dispute_parts(order, d)
     base = min(amount, sum(caps))
     parts = allocate(base, list(caps)) if base else [0] * len(caps)
@@ -195,5 +198,6 @@ def refund_dispute(ctx: Context, order: Order, d: Dispute, amount: int, reason: 
         parts = [p + e for p, e in zip(parts, allocate(amount - base, others), strict=True)]
     holds.take(order, d.id, tuple(parts))
     escrow_at_most = base if holds.partly_released(order) else None
-    return refund_buyer(ctx, order, amount, reason, parts=tuple(parts),
+    return refund_buyer(ctx, order, money, reason, parts=tuple(parts),
+                        destination=RefundDestination(d.refund_destination),
                         escrow_at_most=escrow_at_most)  # fmt: skip
