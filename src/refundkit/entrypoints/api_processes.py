@@ -16,9 +16,9 @@ from typing import Any
 from refundkit.adapters.settings import Settings
 from refundkit.entrypoints.serving import ServerLimits, uvicorn_config
 
-OPTIONS = "RK_SERVE_API_PROCESS"
+OPTIONS = "RK_API_PROCESS_OPTIONS"
 """What the supervisor hands its API processes (sandbox, policy file), as JSON; not a
-setting (not under the settings' prefix), so never called a typo."""
+setting (not in the settings namespace), so never called a typo."""
 
 
 def app() -> Any:

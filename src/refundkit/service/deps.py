@@ -73,4 +73,5 @@ class Deps:
             if policy_version is None
             else self.policies.for_version(uow, policy_version)
         )
-        return Context(self.clock.now(), actor, policy, self.calendar, self.ids)
+        return Context(self.clock.now(), actor, policy, self.calendar, self.ids,
+                       uow.credit.seller_returnless)  # fmt: skip

@@ -57,6 +57,7 @@ class DisputeRequest:
     return_goods: bool
     description: str
     lines: tuple[tuple[str, int], ...] | None = None
+    refund_destination: str = "original"
 
 
 def details(deps: Deps, d: Dispute, currency: str) -> DisputeDetails:
@@ -101,7 +102,8 @@ def open_dispute(
     if isinstance(form, DisputeRequest):
         form = DisputeForm(form.reason, form.sub_reason, form.item_received,
                            _money(deps, form.requested_refund, order, positive=True).minor,
-                           form.return_goods, form.description, form.lines)  # fmt: skip
+                           form.return_goods, form.description, form.lines,
+                           form.refund_destination)  # fmt: skip
     refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)
@@ -136,8 +138,12 @@ def _act(
     return details(deps, d, order.currency)
 
 
-def accept(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
-    return _act(deps, uow, user, dispute_id, commands.accept)
+def accept(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str,
+    refund_destination: str | None = None,
+) -> DisputeDetails:  # fmt: skip
+    return _act(deps, uow, user, dispute_id,
+                lambda ctx, d, o: commands.accept(ctx, d, o, refund_destination))  # fmt: skip
 
 
 def offer(

@@ -17,6 +17,7 @@ from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund
 from refundkit.domain.roles import Role
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
+from refundkit.service.credit_ports import CreditRepository
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
 from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
@@ -337,6 +338,7 @@ class UnitOfWork(Protocol):
     rate_limits: RateLimitCounters
     psp_events: PspEventRepository
     chargebacks: ChargebackRepository
+    credit: CreditRepository
     standing: StandingRepository
 
     def __enter__(self) -> UnitOfWork: ...

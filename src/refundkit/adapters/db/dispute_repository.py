@@ -30,7 +30,7 @@ _FIELDS = (
     "refund_amount", "decided_by", "rule", "rationale", "resolved_at", "appeal_until",
     "return_ship_by", "return_carrier", "return_tracking_number", "return_shipped_at",
     "return_delivered_at", "return_confirm_by", "fast_refunded_at", "return_postage",
-    "return_postage_payer", "return_seller_label",
+    "return_postage_payer", "return_seller_label", "refund_destination", "compensation_credit",
 )  # fmt: skip
 
 
@@ -268,6 +268,8 @@ class SqlDisputeRepository:
             appeal_until=r["appeal_until"], offers=offers, version=r["version"],
             currency=r["order_currency"], open_chargeback_id=r["order_chargeback_id"],
             units={li["item_id"]: li["quantity"] for li in r["lines"] or []},
+            refund_destination=r["refund_destination"],
+            compensation_credit=r["compensation_credit"],
             **{name: r[name] for name in _FIELDS if name.startswith(("return_", "fast_"))},
         )  # fmt: skip
 

@@ -72,7 +72,8 @@ def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep
                  else tuple((li.item_id, li.quantity) for li in body.lines))  # fmt: skip
         form = DisputeRequest(body.reason, body.sub_reason, body.item_received,
                               AmountText(body.requested_refund, "requested_refund"),
-                              body.return_goods, body.description, lines)  # fmt: skip
+                              body.return_goods, body.description, lines,
+                              body.refund_destination)  # fmt: skip
         return disputes.open_dispute(deps, uow, user, order_id, form, body.evidence_ids)
 
     return _act(deps, idem, work, 201)
@@ -116,9 +117,10 @@ def dispute_timeline(dispute_id: str, deps: DepsDep, user: UserDep, page: PageDe
 
 
 @router.post("/v1/disputes/{dispute_id}/accept", response_model=ds.DisputeOut)
-def accept(dispute_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
+def accept(dispute_id: str, body: ds.AcceptIn, deps: DepsDep, user: UserDep,
            idem: IdempotencyDep) -> Response:  # fmt: skip
-    return _act(deps, idem, lambda uow: disputes.accept(deps, uow, user, dispute_id))
+    return _act(deps, idem, lambda uow: disputes.accept(deps, uow, user, dispute_id,
+                                                        body.refund_destination))  # fmt: skip
 
 
 @router.post("/v1/disputes/{dispute_id}/offers", response_model=ds.DisputeOut)

@@ -41,6 +41,7 @@ def _draft_maker(deps: Deps, body: s.OrderIn) -> Callable[[User, User], OrderDra
             unit_price=s.minor_units(
                 catalog, item.unit_price, body.currency, f"items[{i}].unit_price", positive=True
             ),
+            category=item.category,
         )
         for i, item in enumerate(body.items)
     )

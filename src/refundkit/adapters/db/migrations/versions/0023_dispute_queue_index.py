@@ -2,16 +2,16 @@
 the order of an index on ``(status, agent_due_by, id)``: a page is the index's next rows,
 never a sort of every escalated dispute (issue 16).
 
-Revision ID: 0022_queue
-Revises: 0021_standing
+Revision ID: 0023_queue
+Revises: 0022_credit
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0022_queue"
-down_revision = "0021_standing"
+revision = "0023_queue"
+down_revision = "0022_credit"
 branch_labels = None
 depends_on = None
 
