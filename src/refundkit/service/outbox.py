@@ -13,6 +13,7 @@ from typing import Any
 
 from refundkit.service import notifications
 from refundkit.service.deps import Deps
+from refundkit.service.notification_records import Notification
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import StoredEvent
 
@@ -23,32 +24,39 @@ OBJECT_OF_FAMILY = {"order": "order", "dispute": "dispute", "return": "dispute",
 
 
 def seal(deps: Deps, uow: UnitOfWork) -> None:
-    """All events at once (one read per object, one write of messages); if that fails, each
-    event alone, so one event whose object or messages cannot be made (a bug in a view or a
-    notice) loses only those, logged, and never undoes the work its transaction did (a
-    completion, a refund) or that of the other events with it."""
+    """All events at once (one read per object, one read of recipients, one write of
+    messages); if making them fails, each event alone, so one event whose object or
+    messages cannot be made (a bug in a view or a notice) loses only those, logged, and
+    never undoes the work its transaction did (a completion, a refund) or that of the other
+    events with it. Objects and messages are made first and written after, so no savepoint
+    is needed: what fails while making them wrote nothing (decisions.md, 2026-12-01)."""
     events = uow.events.written()
     if not events:
         return
     try:
-        with uow.savepoint():
-            _seal(deps, uow, events)
-        return
+        objects, queued = _made(deps, uow, events)
     except Exception:
         log.warning("sealing %d events failed; sealing them one by one", len(events))
-    for event in events:
-        try:
-            with uow.savepoint():
-                _seal(deps, uow, [event])
-        except Exception:
-            log.exception("event %s (%s on %s) sealed without its object and messages",
-                          event.id, event.type, event.subject_id)  # fmt: skip
+        objects, queued = {}, []
+        for event in events:
+            try:
+                one, messages = _made(deps, uow, [event])
+            except Exception:
+                log.exception("event %s (%s on %s) sealed without its object and messages",
+                              event.id, event.type, event.subject_id)  # fmt: skip
+                continue
+            objects.update(one)
+            queued += messages
+    if objects:
+        uow.events.attach_objects(objects)
+    uow.notifications.add_all(queued)
 
 
-def _seal(deps: Deps, uow: UnitOfWork, events: list[StoredEvent]) -> None:
-    if deps.render_object is not None:
-        uow.events.attach_objects(_objects(deps, uow, events))
-    notifications.store_for_events(deps, uow, events)
+def _made(
+    deps: Deps, uow: UnitOfWork, events: list[StoredEvent]
+) -> tuple[dict[str, dict[str, Any]], list[Notification]]:
+    objects = _objects(deps, uow, events) if deps.render_object is not None else {}
+    return objects, notifications.for_events(deps, uow, events)
 
 
 def _objects(deps: Deps, uow: UnitOfWork, events: list[StoredEvent]) -> dict[str, dict[str, Any]]:

@@ -88,6 +88,11 @@ class OrderRepository(Protocol):
     def seen(self, order_id: str) -> Order | None:
         """The instance this transaction last loaded, added or saved (no query), if any."""
 
+    def parties(self, order_id: str) -> dict[str, str]:
+        """The buyer's and seller's email addresses by user id, read with the order in this
+        transaction (``get``, ``get_many``), or empty (no query)."""
+        ...
+
     def get_many(self, order_ids: Sequence[str], *, for_update: bool = False) -> list[Order]:
         """The orders that exist among ``order_ids`` (in id order), read together."""
 

@@ -12,13 +12,23 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
+from refundkit.adapters.db.order_rows import (
+    _BUYER,
+    _DEADLINES,
+    _EXTENSION_COLUMNS,
+    _LINE_COLUMNS,
+    _MUTABLE,
+    _PARTY_COLUMNS,
+    _SELLER,
+    _extension,
+    _line,
+)
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.db.parcel_rows import ParcelRows
 from refundkit.domain.errors import ConcurrentUpdate
 from refundkit.domain.orders.model import (
     Address,
     Deadlines,
-    ExtensionStatus,
     Order,
     OrderLine,
     OrderStatus,
@@ -26,67 +36,6 @@ from refundkit.domain.orders.model import (
 )
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.tracking import Flag, Signal
-
-_DEADLINES = (
-    "pay_by",
-    "free_cancel_until",
-    "ship_by",
-    "cancel_respond_by",
-    "delivery_deadline",
-    "dispute_opens_at",
-    "dispute_closes_at",
-)
-_MUTABLE = (
-    "status",
-    "paid_amount",
-    "refunded_amount",
-    "released_amount",
-    "commission_amount",
-    "clawed_back_amount",
-    "charged_back_amount",
-    "charged_back_from_escrow",
-    "open_chargeback_id",
-    "payment_reference",
-    "paid_at",
-    "cancel_requested_at",
-    "cancel_reason",
-    "cancelled_at",
-    "shipped_at",
-    "carrier",
-    "tracking_number",
-    "delivered_at",
-    "confirmed_at",
-    "completed_at",
-    "released_at",
-    "extension_days_granted",
-    "open_dispute_id",
-    "tracking_flags",
-)
-
-
-_LINE_COLUMNS = [c.label(f"line_{c.name}") for c in t.order_lines.c if c.name != "order_id"]
-_EXTENSION_COLUMNS = [
-    c.label(f"ext_{c.name}") for c in t.protection_extensions.c if c.name != "order_id"
-]
-
-
-def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int, int]:
-    """A line, what was refunded of it and its cancelled units, from its columns (named with
-    ``prefix``)."""
-    line = OrderLine(row[f"{prefix}sku"], row[f"{prefix}title"], row[f"{prefix}quantity"],
-                     row[f"{prefix}unit_price"], row[f"{prefix}item_id"])  # fmt: skip
-    return line, row[f"{prefix}refunded"], row[f"{prefix}cancelled"]
-
-
-def _extension(row: RowMapping, prefix: str) -> ProtectionExtension:
-    return ProtectionExtension(
-        id=row[f"{prefix}id"],
-        days=row[f"{prefix}days"],
-        status=ExtensionStatus(row[f"{prefix}status"]),
-        requested_at=row[f"{prefix}requested_at"],
-        respond_by=row[f"{prefix}respond_by"],
-        decided_at=row[f"{prefix}decided_at"],
-    )
 
 
 class SqlOrderRepository:
@@ -100,6 +49,12 @@ class SqlOrderRepository:
         self._latest: dict[str, Order] = {}
         # The order row as read or last written, so a save sets only the columns that changed.
         self._seen_values: dict[str, dict[str, Any]] = {}
+        self._parties: dict[str, dict[str, str]] = {}
+
+    def parties(self, order_id: str) -> dict[str, str]:
+        """The buyer's and seller's email addresses by user id, as this transaction read
+        them with the order (empty when it did not)."""
+        return self._parties.get(order_id, {})
 
     def add(self, order: Order) -> None:
         row = self._order_values(order)
@@ -172,11 +127,13 @@ class SqlOrderRepository:
         extension), in id order. SQLite's single writer needs no lock; PostgreSQL locks the
         order rows in a statement before."""
         query = (
-            sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS)
+            sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS, *_PARTY_COLUMNS)
             .select_from(
                 t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id)
                 .outerjoin(t.protection_extensions,
                            t.protection_extensions.c.order_id == t.orders.c.id)
+                .outerjoin(_BUYER, _BUYER.c.id == t.orders.c.buyer_id)
+                .outerjoin(_SELLER, _SELLER.c.id == t.orders.c.seller_id)
             )
             .where(condition)
             .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
@@ -203,6 +160,11 @@ class SqlOrderRepository:
         )  # fmt: skip
         for order in loaded:
             self._latest[order.id] = order
+            row = orders[order.id]
+            self._parties[order.id] = {
+                uid: email for uid, email in ((order.buyer_id, row["buyer_email"]),
+                                              (order.seller_id, row["seller_email"])) if email
+            }  # fmt: skip
         return loaded
 
     def save(self, order: Order) -> None:
