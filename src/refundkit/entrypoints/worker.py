@@ -35,6 +35,22 @@ def run_worker(
             stop.wait(poll_seconds)
 
 
+def run_sweeper(
+    deps: Deps, stop: threading.Event, *, poll_seconds: float = 1.0, batch: int = 100
+) -> None:
+    """A sweeper beside the worker (``refundkit worker --sweepers N`` on PostgreSQL): due
+    timers only; sweepers share the queue with ``FOR UPDATE SKIP LOCKED``."""
+    while not stop.is_set():
+        fired = 0
+        with request_context.bound(default_ids.new("wrk")):
+            try:
+                fired = fire_due(deps, batch=batch)
+            except Exception:
+                log.exception("sweeper batch failed; retrying after a pause")
+        if not fired:
+            stop.wait(poll_seconds)
+
+
 def deliver_webhooks(deps: Deps) -> bool:
     """One round of the outbox: relay new events, send due deliveries. True if it did work."""
     relayed = webhooks.relay(deps)

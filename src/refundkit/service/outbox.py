@@ -60,17 +60,22 @@ def _made(
 
 
 def _objects(deps: Deps, uow: UnitOfWork, events: list[StoredEvent]) -> dict[str, dict[str, Any]]:
+    """Each event's object, rendered once per object; a renderer with ``many`` renders the
+    objects of one kind together."""
     assert deps.render_object is not None
-    rendered: dict[tuple[str, str], dict[str, Any] | None] = {}
-    objects: dict[str, dict[str, Any]] = {}
+    wanted: dict[tuple[str, str], list[str]] = {}
     for event in events:
         kind = OBJECT_OF_FAMILY.get(event.type.split(".", 1)[0])
-        if kind is None:
-            continue
-        key = (kind, event.subject_id)
-        if key not in rendered:
-            rendered[key] = deps.render_object(deps, uow, kind, event.subject_id)
-        found = rendered[key]
-        if found is not None:
-            objects[event.id] = found
-    return objects
+        if kind is not None:
+            wanted.setdefault((kind, event.subject_id), []).append(event.id)
+    many = getattr(deps.render_object, "many", None)
+    rendered: dict[tuple[str, str], dict[str, Any] | None] = {}
+    for kind in dict.fromkeys(k for k, _ in wanted):
+        ids = [subject for k, subject in wanted if k == kind]
+        if many is not None:
+            done = many(deps, uow, kind, ids)
+            rendered.update(((kind, subject), done.get(subject)) for subject in ids)
+        else:
+            rendered.update(((kind, s), deps.render_object(deps, uow, kind, s)) for s in ids)
+    return {event_id: found for key, found in rendered.items() if found is not None
+            for event_id in wanted[key]}  # fmt: skip

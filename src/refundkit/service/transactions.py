@@ -53,7 +53,9 @@ def record(uow: UnitOfWork, outcome: Outcome, *, held: Mapping[str, int] | None 
     uow.timers.schedule(outcome.timers)
 
 
-def record_many(uow: UnitOfWork, outcomes: Sequence[Outcome]) -> None:
+def record_many(
+    uow: UnitOfWork, outcomes: Sequence[Outcome], *, held: Mapping[str, int] | None = None
+) -> None:
     """``record`` for many commands at once (the timer sweep): escrow checked for every entry
     against one read of the balances, the entries, events and timers each written in one
     statement. An entry that takes from a seller's balance, or pays a seller who owes the
@@ -61,9 +63,12 @@ def record_many(uow: UnitOfWork, outcomes: Sequence[Outcome]) -> None:
     entries = [entry for outcome in outcomes for entry in outcome.entries]
     if any(_debits_payable(entry) for entry in entries):
         for outcome in outcomes:
-            record(uow, outcome)
+            record(uow, outcome, held=held)
         return
-    balances = uow.ledger.balances(sorted({a for e in entries for a in escrow_accounts_touched(e)}))
+    touched = sorted({a for e in entries for a in escrow_accounts_touched(e)})
+    known = held or {}
+    balances = {a: known[a] for a in touched if a in known}
+    balances.update(uow.ledger.balances([a for a in touched if a not in known]))
     for entry in entries:
         assert_escrow_covers(entry, balances)
         for posting in entry.postings:
