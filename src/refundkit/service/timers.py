@@ -12,9 +12,9 @@ from refundkit.domain.context import SYSTEM_ACTOR, Outcome
 from refundkit.domain.disputes import timeouts as dispute_timeouts
 from refundkit.domain.disputes import timers as dispute_kinds
 from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound
+from refundkit.domain.ledger import escrow_account
 from refundkit.domain.orders import timeouts as order_timeouts
 from refundkit.domain.orders import timers as kinds
-from refundkit.domain.ledger import escrow_account
 from refundkit.domain.orders.escrow import escrow_balance
 from refundkit.domain.orders.model import Order
 from refundkit.service import (
