@@ -29,8 +29,9 @@ def test_a_batch_is_in_flight_at_once_and_each_event_arrives_once(market: Market
         sender = market.deps.webhook_sender
         assert sender is not None
         sent: list[int] = []
-        worker = threading.Thread(target=lambda: sent.append(webhooks.send_due(market.deps,
-                                                                               sender)))  # fmt: skip
+        worker = threading.Thread(
+            target=lambda: sent.append(webhooks.send_due(market.deps, sender))
+        )
         worker.start()
         try:
             # The first request is held unanswered: the other eleven still arrive, so they

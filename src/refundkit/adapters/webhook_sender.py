@@ -63,6 +63,7 @@ class HttpWebhookSender:
         self._verify = verify
         self._loop: asyncio.AbstractEventLoop | None = None
         self._clients: OrderedDict[_PoolKey, httpx.AsyncClient] = OrderedDict()
+        self._retired: list[httpx.AsyncClient] = []
 
     def send(self, url: str, secret: str, message_id: str, payload: str) -> SendResult:
         return self.send_many([Outgoing(url, secret, message_id, payload)])[0]
@@ -97,7 +98,11 @@ class HttpWebhookSender:
                 started = time.perf_counter()
                 return await self._post(d, target, started)
 
-        return list(await asyncio.gather(*(one(d) for d in deliveries)))
+        results = list(await asyncio.gather(*(one(d) for d in deliveries)))
+        retired, self._retired = self._retired, []
+        for client in retired:
+            await client.aclose()
+        return results
 
     async def _post(self, d: Outgoing, target: Target, started: float) -> SendResult:
         sent_at = datetime.now(UTC)
@@ -133,7 +138,7 @@ class HttpWebhookSender:
         self._clients[key] = client
         while len(self._clients) > KEPT_CLIENTS:
             _, oldest = self._clients.popitem(last=False)
-            asyncio.ensure_future(oldest.aclose())
+            self._retired.append(oldest)  # closed once the batch is sent
         return client
 
     def close(self) -> None:
