@@ -66,3 +66,24 @@ def test_sending_2n_deliveries_costs_the_statements_of_n(market: Market) -> None
         few = _booking_statements(market, 3)
         many = _booking_statements(market, 6)
     assert many == few, (few, many)
+
+
+def test_the_worker_wakes_when_events_are_written(market: Market) -> None:
+    """PostgreSQL notifies the listening worker when a transaction that wrote events
+    commits (migration 0021); SQLite's wait is a short poll that finds nothing to say."""
+    from refundkit.adapters.db.outbox_wake import OutboxWake
+
+    wake = OutboxWake(market.rt.engine)
+    stop = threading.Event()
+    try:
+        if not wake.listening:
+            assert market.rt.engine.dialect.name == "sqlite"
+            assert wake.wait(stop, 30) is False  # returns after its short poll
+            return
+        assert wake.wait(stop, 0.01) is False  # nothing written yet
+        market.paid()  # commits events
+        assert wake.wait(stop, 30) is True
+        market.tx(lambda uow: uow.webhooks.endpoints())  # a transaction without events
+        assert wake.wait(stop, 0.01) is False
+    finally:
+        wake.close()

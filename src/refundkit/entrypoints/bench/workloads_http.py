@@ -162,7 +162,7 @@ def outbox_relay(url: str, work: Path, runtime: Runtime, people: People, sizes: 
         conn.execute(t.events.update().values(published_at=datetime.now(UTC)))
         conn.commit()
     backlog: list[int] = []
-    with served(url, str(work / "evidence"), worker_poll=0.05) as server:
+    with served(url, str(work / "evidence"), worker_poll=1.0) as server:
         before = server.statements
         stop = threading.Event()
 

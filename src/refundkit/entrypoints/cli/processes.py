@@ -83,7 +83,13 @@ def run_worker_process(runtime: Runtime, *, poll: float, batch: int, sweepers: i
     ]  # fmt: skip
     for thread in extra:
         thread.start()
-    run_worker(runtime.deps, stop, poll_seconds=poll, batch=batch)
+    from refundkit.adapters.db.outbox_wake import OutboxWake
+
+    wake = OutboxWake(runtime.engine)
+    try:
+        run_worker(runtime.deps, stop, poll_seconds=poll, batch=batch, wake=wake)
+    finally:
+        wake.close()
     for thread in extra:
         thread.join()
     runtime.close()
