@@ -23,7 +23,7 @@ class OutboxWake:
         self._conn: Any = None
         if engine.dialect.name == "postgresql":
             pooled = engine.raw_connection()
-            conn = pooled.driver_connection
+            conn: Any = pooled.driver_connection
             pooled.detach()  # its own connection, never back in the pool
             conn.rollback()
             conn.autocommit = True
