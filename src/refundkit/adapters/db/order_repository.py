@@ -37,6 +37,24 @@ from refundkit.domain.orders.model import (
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.tracking import Flag, Signal
 
+_JOINED = (
+    sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS, *_PARTY_COLUMNS)
+    .select_from(
+        t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id)
+        .outerjoin(t.protection_extensions, t.protection_extensions.c.order_id == t.orders.c.id)
+        .outerjoin(_BUYER, _BUYER.c.id == t.orders.c.buyer_id)
+        .outerjoin(_SELLER, _SELLER.c.id == t.orders.c.seller_id)
+    )
+    .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
+)  # fmt: skip
+"""An order's read with its lines, extensions and parties, built once (``where`` per call)."""
+_LINE_REFUNDED = (
+    t.order_lines.update()
+    .where(t.order_lines.c.order_id == sa.bindparam("oid"),
+           t.order_lines.c.position == sa.bindparam("pos"))
+    .values(refunded=sa.bindparam("amount"))
+)  # fmt: skip
+
 
 class SqlOrderRepository:
     def __init__(self, conn: Connection) -> None:
@@ -126,18 +144,7 @@ class SqlOrderRepository:
         """Orders with their lines and extensions in one statement (a row per line and
         extension), in id order. SQLite's single writer needs no lock; PostgreSQL locks the
         order rows in a statement before."""
-        query = (
-            sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS, *_PARTY_COLUMNS)
-            .select_from(
-                t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id)
-                .outerjoin(t.protection_extensions,
-                           t.protection_extensions.c.order_id == t.orders.c.id)
-                .outerjoin(_BUYER, _BUYER.c.id == t.orders.c.buyer_id)
-                .outerjoin(_SELLER, _SELLER.c.id == t.orders.c.seller_id)
-            )
-            .where(condition)
-            .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
-        )  # fmt: skip
+        query = _JOINED.where(condition)
         if for_update and self._conn.dialect.name == "postgresql":
             # Lock first, then read: under READ COMMITTED a locking read that waited for the
             # lock sees the order's new row but the joined lines as they were before.
@@ -224,14 +231,11 @@ class SqlOrderRepository:
             return
         *by_line, _shipping = order.line_refunds
         seen = self._seen_lines.get(order.id)
-        for position, amount in enumerate(by_line):
-            if seen is not None and seen[position] == amount:
-                continue
-            self._conn.execute(
-                t.order_lines.update()
-                .where(t.order_lines.c.order_id == order.id, t.order_lines.c.position == position)
-                .values(refunded=amount)
-            )
+        changed = [{"oid": order.id, "pos": position, "amount": amount}
+                   for position, amount in enumerate(by_line)
+                   if seen is None or seen[position] != amount]  # fmt: skip
+        if changed:  # one statement however many lines changed
+            self._conn.execute(_LINE_REFUNDED, changed)
         self._seen_lines[order.id] = list(order.line_refunds)
 
     def search(
