@@ -107,11 +107,11 @@ def _series(conn: sa.Connection, start: int, stop: int) -> tuple[Any, Any]:
     """The numbers ``start`` .. ``stop`` - 1 as rows (a selectable and its column), and the
     ten-digit text of each (``0000000042``), in the connection's dialect."""
     if conn.dialect.name == "postgresql":
-        rows = sa.select(sa.func.generate_series(start, stop - 1).label("n")).subquery("s")
-        return rows, sa.func.lpad(sa.cast(rows.c.n, sa.Text), 10, "0")
+        series = sa.select(sa.func.generate_series(start, stop - 1).label("n")).subquery("s")
+        return series, sa.func.lpad(sa.cast(series.c.n, sa.Text), 10, "0")
     base = sa.select(sa.literal(start).label("n")).cte("s", recursive=True)
-    rows = base.union_all(sa.select(base.c.n + 1).where(base.c.n < stop - 1))
-    return rows, sa.func.printf("%010d", rows.c.n)
+    counted = base.union_all(sa.select(base.c.n + 1).where(base.c.n < stop - 1))
+    return counted, sa.func.printf("%010d", counted.c.n)
 
 
 def _copy_in_the_database(
