@@ -44,9 +44,42 @@ def _what_if_policy(tmp_path: Path) -> Path:
         f'{key} = ["shared_tracking", "delivered_before_shipment"]',
         f'{key} = ["shared_tracking", "delivered_before_shipment", "no_tracking_info"]',
     )
+    # Issue 19: every seller with a defect restricted, every buyer with a claim flagged.
+    for table, changes in (
+        ("[seller_standing]", STRICT_SELLERS),
+        ("[buyer_signals]", STRICT_BUYERS),
+    ):
+        head, tail = text.split(table, 1)
+        for old, new in changes:
+            tail = tail.replace(old, new, 1)
+        text = head + table + tail
     path = tmp_path / "what-if.toml"
     path.write_text(text)
     return path
+
+
+STRICT_SELLERS = (
+    ("window_days = 60", "window_days = 3650"),
+    ("minimum_orders = 5", "minimum_orders = 1"),
+    ("at_risk_from_basis_points = 100", "at_risk_from_basis_points = 1"),
+    ("restricted_from_basis_points = 200", "restricted_from_basis_points = 1"),
+)
+STRICT_BUYERS = (
+    ("window_days = 90", "window_days = 3650"),
+    ("minimum_orders = 5", "minimum_orders = 1"),
+    ("claim_rate_from_basis_points = 5000", "claim_rate_from_basis_points = 1"),
+)
+DEFECTIVE_SELLERS = (
+    "SELECT count(DISTINCT seller_id) FROM disputes WHERE outcome <> 'no_refund' AND "
+    "(decided_by = 'agent' OR rule IN ('disputes.seller_answer_days', "
+    "'disputes.return_confirm_within_days') OR rule LIKE 'tracking.%')"
+)
+
+
+def _row(report: str, label: str) -> list[str]:
+    """The cells of the report's table row that starts with ``label``."""
+    line = next(x for x in report.splitlines() if x.startswith(f"| {label} |"))
+    return [cell.strip() for cell in line.strip("|").split("|")][1:]
 
 
 def test_simulate_quick_writes_its_report_and_both_ledgers_balance(
@@ -73,13 +106,29 @@ def test_simulate_quick_writes_its_report_and_both_ledgers_balance(
         assert "http" not in chart.read_text().replace("http://www.w3.org/2000/svg", "")
     # The books of both runs, proved again here rather than trusted from the report.
     urls = [tool_database, tool_database.replace("tool.sqlite3", "tool-whatif.sqlite3")]
+    counted: list[tuple[int, int, int]] = []
     for url, schema in zip(urls, ("refundkit_sim", "refundkit_sim_whatif"), strict=True):
         engine = create_engine(_in_schema(url, schema))
         with engine.connect() as conn:
             assert invariant_violations(conn) == []
             disputes = conn.exec_driver_sql("SELECT count(*) FROM disputes").scalar_one()
+            counted.append((
+                conn.exec_driver_sql("SELECT count(*) FROM disputes "
+                                     "WHERE return_shipped_at IS NOT NULL").scalar_one(),
+                conn.exec_driver_sql(DEFECTIVE_SELLERS).scalar_one(),
+                conn.exec_driver_sql("SELECT count(DISTINCT buyer_id) FROM disputes").scalar_one(),
+            ))  # fmt: skip
         engine.dispose()
         assert disputes > 0
+    # The what-if figures (issue 19), against what each database holds.
+    assert "## What the other policy saves" in report
+    base, what_if = counted
+    assert _row(report, "returns avoided") == [str(base[0]), str(what_if[0]),
+                                               f"{base[0] - what_if[0]:+}"]  # fmt: skip
+    assert _row(report, "sellers restricted")[1] == str(what_if[1])
+    assert _row(report, "buyers flagged")[1] == str(what_if[2])
+    assert int(_row(report, "buyers flagged")[1]) > 0
+    assert any(x.startswith("| postage saved (") for x in report.splitlines())
 
 
 def test_bench_quick_prints_every_workload_and_writes_its_table(

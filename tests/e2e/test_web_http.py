@@ -163,8 +163,8 @@ def test_each_role_sees_the_buttons_of_its_own_next_actions_only(market: Market)
     order = market.paid()
     buyer = signed_in(market, market.buyer).get(f"/orders/{order.id}").text
     seller = signed_in(market, market.seller).get(f"/orders/{order.id}").text
-    assert "Cancel the order" in buyer and "Mark as shipped" not in buyer
-    assert "Mark as shipped" in seller and "Cancel the order" not in seller
+    assert "Cancel the order" in buyer and "Ship this parcel" not in buyer
+    assert "Ship this parcel" in seller and "Cancel the order" not in seller
     market.ship(order.id)
     shipped = signed_in(market, market.buyer).get(f"/orders/{order.id}").text
     assert "Cancel the order" not in shipped and "Confirm I received it" in shipped

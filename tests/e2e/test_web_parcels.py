@@ -1,8 +1,10 @@
-"""The order page shows each parcel of an order shipped in several (issue 18, item 5): its
-carrier and number, its status, its deadline or that it is late, and the units it holds."""
+"""The order page shows each parcel of an order (issue 18, item 5): its carrier and number,
+its status, its deadline as a countdown or that it is late, the units it holds, its own
+tracking flags and the carrier's scans of its own number."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from web_client import signed_in
@@ -24,10 +26,32 @@ def test_the_buyer_sees_each_parcel_with_its_tracking_and_countdown(market: Mark
                         market.now)  # fmt: skip
     market.tx(lambda uow: tracking.ingest_scans(market.deps, uow, market.platform, [scan]))
     page = signed_in(market, market.buyer).get(f"/orders/{order.id}").text
-    assert "Parcel 1: DHL <code>PAR-1</code> \u2014 delivered 02 Nov 2026" in page
-    assert "Parcel 2: DHL <code>PAR-2</code> \u2014 in transit, due in 10 d" in page
-    assert "3 \u00d7 Cup" in page and "1 \u00d7 Plate" in page
+    first, second = _parcels(page)
+    assert first.startswith("Parcel 1 of 2 delivered DHL PAR-1 Shipped 02 Nov 2026")
+    assert "Delivered 02 Nov 2026" in first and "Holds 3 \u00d7 Cup" in first
+    assert "Carrier scans (1)" in first and "delivered — Berlin, DE" in first
+    assert second.startswith("Parcel 2 of 2 in transit DHL PAR-2")
+    assert "Due by 12 Nov 2026, 09:00 UTC: in 10 d" in second and "Holds 1 \u00d7 Plate" in second
+    assert "No scan from the carrier yet." in second and "Berlin" not in second
     market.advance(days=10, minutes=1)
     assert market.now > order.paid_at + timedelta(days=10)  # type: ignore[operator]
-    late = signed_in(market, market.buyer).get(f"/orders/{order.id}").text
-    assert '<strong class="warning">late</strong>' in late
+    _, late = _parcels(signed_in(market, market.buyer).get(f"/orders/{order.id}").text)
+    assert late.startswith("Parcel 2 of 2 late DHL PAR-2")
+    assert "Late: it was due 12 Nov 2026, 09:00 UTC ( 1 min ago )." in late
+    # Its own tracking flag, beside it (the delivered parcel has none).
+    assert "⚑ no tracking info" in late
+    assert "You may dispute its items as not received." in late
+
+
+def test_a_single_parcel_shows_its_tracking_and_countdown_too(market: Market) -> None:
+    order = market.shipped()
+    (only,) = _parcels(signed_in(market, market.seller).get(f"/orders/{order.id}").text)
+    assert only.startswith("Parcel 1 in transit DHL T1 Shipped")
+    assert "Due by" in only and ": in 20 d" in only and "Holds 2 \u00d7 Lamp" in only
+
+
+def _parcels(page: str) -> list[str]:
+    """The text of each parcel of the order page, its tags gone and its spaces folded."""
+    found = re.findall(r'<li class="parcel".*?</li>\s*(?=<li class="parcel"|</ol>\s*</section>)',
+                       page, re.S)  # fmt: skip
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", p)).strip() for p in found]

@@ -70,7 +70,7 @@ def test_sending_2n_deliveries_costs_the_statements_of_n(market: Market) -> None
 
 def test_the_worker_wakes_when_events_are_written(market: Market) -> None:
     """PostgreSQL notifies the listening worker when a transaction that wrote events
-    commits (migration 0021); SQLite's wait is a short poll that finds nothing to say."""
+    commits (migration 0024); SQLite's wait is a short poll that finds nothing to say."""
     from refundkit.adapters.db.outbox_wake import OutboxWake
 
     wake = OutboxWake(market.rt.engine)

@@ -21,7 +21,8 @@ UNKNOWN = {"order_id": "ord_00000000000000000000000000", "dispute_id": "dsp_0000
            "seller_id": "usr_0000000000000000", "user_id": "usr_0000000000000000",
            "endpoint_id": "whe_0000000000000000", "delivery_id": "999999",
            "notification_id": "ntf_0000000000000000", "chargeback_id": "cb_0000000000000000",
-           "account": "seller_payable:usr_0000000000000000"}  # fmt: skip
+           "account": "seller_payable:usr_0000000000000000",
+           "buyer_id": "usr_0000000000000000", "exclusion_id": "dex_0000000000000000"}  # fmt: skip
 SECRET = "SECRET-7f3a9c"  # in the victims' description, message, tracking, file and names
 
 BODIES: dict[str, dict[str, Any]] = {
@@ -66,6 +67,14 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/disputes/{dispute_id}/evidence": {"file_id": "FILE", "note": "n"},
     "/v1/sandbox/orders/{order_id}/chargeback": {"reason": "fraudulent"},
     "/v1/sandbox/chargebacks/{chargeback_id}/close": {"outcome": "won"},
+    "/v1/sellers/{seller_id}/standing/exclusions": {"order_id": "ORDER", "reason": "r"},
+    "/v1/sellers/{seller_id}/standing/exclusions/{exclusion_id}/decision": {
+        "accept": True,
+        "note": "n",
+    },
+    "/v1/buyers/{buyer_id}/standing/clearances": {"signal": "claim_rate", "note": "n"},
+    "/v1/disputes/{dispute_id}/used-return-report": {"condition": "used", "note": "n"},
+    "/v1/disputes/{dispute_id}/used-return-report/decision": {"deduction": "0", "note": "n"},
 }
 SMUGGLED = {"status": "refunded", "refund_amount": "999.00", "buyer_id": "usr_x",
             "role": "admin", "seller_id": "usr_y", "paid_amount": "0.00", "owner_id": "usr_z",
@@ -114,7 +123,9 @@ class Victims:
                     "endpoint_id": UNKNOWN["endpoint_id"], "delivery_id": UNKNOWN["delivery_id"],
                     "notification_id": told["data"][0]["id"],
                     "chargeback_id": inquiry.json()["id"],
-                    "account": f"seller_payable:{self.seller['id']}"}  # fmt: skip
+                    "account": f"seller_payable:{self.seller['id']}",
+                    "buyer_id": self.buyer["id"],
+                    "exclusion_id": UNKNOWN["exclusion_id"]}  # fmt: skip
         self.other_orders = {"order_id": extended, "refunded": refunded}
         # Everything that identifies the victims' objects besides the ids a prober sends.
         self.secrets = {SECRET, self.buyer["id"], self.seller["id"], self.buyer["email"],

@@ -75,7 +75,9 @@ def test_line_disputes_never_share_a_unit_nor_refund_past_what_was_paid(
                     units=units)  # fmt: skip
         earlier.append(d)
         with contextlib.suppress(ValidationError):
-            [refund] = refund_dispute(ctx(Role.SELLER, T0), order, d, amount, "x").refunds
+            [refund] = refund_dispute(
+                ctx(Role.SELLER, T0), order, d, order.money(amount), "x"
+            ).refunds
             assert sum(refund.line_amounts) == amount
             for line, part in zip(order.lines, refund.line_amounts, strict=False):
                 assert part == 0 or line.id in units

@@ -140,3 +140,30 @@ def test_every_system_row_of_the_tables_is_taken_by_a_timer() -> None:
         for row in machine.rows:
             if Role.SYSTEM in row.roles and row.action not in by_event:
                 assert row.timer is not None, f"{machine.noun} {row.action} has no timer"
+
+
+def test_a_guard_s_fields_travel_with_its_error_and_allowed_says_no_to_any_refusal() -> None:
+    named = Guard("not worn", _not_worn, Conflict, fields_of=lambda f: {"switched": "3"})
+    lamp: Machine[Lamp, Flip, LampFacts] = Machine(
+        noun="lamp", rows=(Transition(Lamp.OFF, Flip.SWITCH, (Role.BUYER,), Lamp.ON, named),),
+        state_of=lambda f: f.state, deadline_of=lambda f, name: None,
+    )  # fmt: skip
+    with pytest.raises(Conflict) as refused:
+        lamp.find_transition(_facts(switched=3), Flip.SWITCH, Role.BUYER)
+    assert refused.value.extra == {"action": "switch", "switched": "3"}
+    assert not lamp.allowed(_facts(switched=3), Flip.SWITCH, Role.BUYER)
+    assert lamp.allowed(_facts(), Flip.SWITCH, Role.BUYER)
+
+
+def test_every_row_a_person_takes_but_request_evidence_holds_the_chargeback_guard() -> None:
+    """The suspension is in the dispute table: a person's rows (which move the dispute)
+    refuse while a chargeback is open; the system's rows and request_evidence do not."""
+    from refundkit.domain.disputes.machine import NO_CHARGEBACK
+
+    def holds(guard: Guard[object]) -> bool:
+        return guard is NO_CHARGEBACK or NO_CHARGEBACK in guard.parts
+
+    for row in DISPUTE_MACHINE.rows:
+        by_person = Role.SYSTEM not in row.roles
+        expected = by_person and row.action is not DisputeAction.REQUEST_EVIDENCE
+        assert holds(row.guard) is expected, (row.source, row.action)  # type: ignore[arg-type]

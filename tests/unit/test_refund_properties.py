@@ -78,7 +78,7 @@ def test_partial_refunds_stay_exact_and_capped(
         amount = captured * share // 10_000  # a share of the capture, in basis points
         now = T0 + timedelta(minutes=step)
         with contextlib.suppress(AmountExceedsRefundable, InvalidAmount):
-            outcome = refund_buyer(ctx(Role.PLATFORM, now), order, amount, "test")
+            outcome = refund_buyer(ctx(Role.PLATFORM, now), order, order.money(amount), "test")
             [refund] = outcome.refunds
             assert sum(refund.line_amounts) == amount == refund.amount
             entries += outcome.entries
@@ -90,8 +90,8 @@ def test_partial_refunds_stay_exact_and_capped(
     # Refunding whatever is left lands exactly on the capture.
     left = order.refundable
     if left:
-        entries += refund_buyer(ctx(Role.PLATFORM, T0 + timedelta(days=1)), order, left,
-                                "the rest").entries  # fmt: skip
+        later = ctx(Role.PLATFORM, T0 + timedelta(days=1))
+        entries += refund_buyer(later, order, order.money(left), "the rest").entries
     assert order.refunded_amount == captured
     assert order.refund_room_by_line == [0] * (len(lines) + 1)
     books = _balances(entries)
@@ -109,7 +109,9 @@ def test_a_refund_past_the_capture_is_refused_and_changes_nothing(
     order, _ = _order(currency, lines, shipping)
     before = (order.refunded_amount, list(order.line_refunds), order.clawed_back_amount)
     try:
-        refund_buyer(ctx(Role.PLATFORM, T0), order, order.paid_amount + extra, "too much")
+        refund_buyer(
+            ctx(Role.PLATFORM, T0), order, order.money(order.paid_amount + extra), "too much"
+        )
     except AmountExceedsRefundable:
         pass
     else:

@@ -115,7 +115,7 @@ def _dispute_cases() -> dict[DisputeAction, Callable[[], tuple[Order, Dispute, d
 
     def stalled() -> tuple[Order, Dispute, datetime]:
         order, d, at = _disputed()
-        commands.make_offer(ctx(Role.SELLER, at), d, order, 500, False, "half")
+        commands.make_offer(ctx(Role.SELLER, at), d, order, order.money(500), False, "half")
         assert d.escalate_at is not None
         return order, d, d.escalate_at
 

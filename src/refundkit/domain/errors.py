@@ -32,6 +32,13 @@ class CurrencyMismatch(ValidationError):
     code = "currency_mismatch"
 
 
+class LooserThanPolicy(ValidationError):
+    """A seller's own returnless limits that would waive a return the policy does not: a
+    seller's rules may only be stricter than the policy's."""
+
+    code = "looser_than_policy"
+
+
 class PolicyError(ValidationError):
     """A policy file that fails its checks; ``key`` names the offending key."""
 
@@ -171,3 +178,15 @@ class InvalidSignature(RefundkitError):
 
 class WebhooksNotConfigured(RefundkitError):
     code = "psp_webhooks_not_configured"
+
+
+class DefectExclusionExists(Conflict):
+    """The order already has a request to exclude its defect (one per order)."""
+
+    code = "defect_exclusion_exists"
+
+
+class DeductionExceedsCap(ValidationError):
+    """A used return's deduction above the policy's share of the refund."""
+
+    code = "deduction_exceeds_cap"

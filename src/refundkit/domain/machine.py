@@ -40,7 +40,8 @@ Declaring a new machine (a chargeback, an order line, a parcel) takes these step
 
 A guard's check answers None when the action may go ahead, else the reason why not; the
 refusal is raised as the guard's ``error`` (``InvalidTransition`` unless a deadline
-passed, ``WindowClosed``). ``all_of`` chains guards, each keeping its own error. Where
+passed, ``WindowClosed``), carrying the guard's ``fields_of``. ``all_of`` chains
+guards, each keeping its own error. Where
 several rows share a state, an action and a role, the first whose guard holds is taken.
 The module knows no machine in particular: it is standard library only and has no state.
 """
@@ -78,15 +79,29 @@ class Guard(Generic[G]):
     error: type[RefundkitError] = InvalidTransition
     parts: tuple[Guard[G], ...] = ()
     """Guards checked first, in order, each raising its own error (see ``all_of``)."""
+    fields_of: Callable[[G], dict[str, str]] | None = None
+    """Fields the raised error carries besides ``action`` (the problem's extension members,
+    e.g. the ``chargeback_id`` that stops a dispute)."""
 
-    def refusal(self, facts: G, role: Role) -> tuple[type[RefundkitError], str] | None:
+    def refusal(self, facts: G, role: Role) -> Refusal | None:
         """The error and the reason that stop the action, or None."""
         for part in self.parts:
             found = part.refusal(facts, role)
             if found is not None:
                 return found
         reason = self.check(facts, role)
-        return None if reason is None else (self.error, reason)
+        if reason is None:
+            return None
+        return Refusal(self.error, reason, self.fields_of(facts) if self.fields_of else {})
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a guard stops an action: the error to raise, the reason, its extra fields."""
+
+    error: type[RefundkitError]
+    reason: str
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 def all_of(description: str, *guards: Guard[F]) -> Guard[F]:
@@ -175,20 +190,20 @@ class Machine(Generic[S, A, F]):
         mine = [r for r in rows if role in r.roles]
         if not mine:
             raise Forbidden(f"a {role.value} may not {action.value} this {self.noun}")
-        first: tuple[type[RefundkitError], str] | None = None
+        first: Refusal | None = None
         for row in mine:
             refusal = row.guard.refusal(facts, role)
             if refusal is None:
                 return row
             first = first or refusal
         assert first is not None
-        error, reason = first
-        raise error(f"cannot {action.value}: {reason}", action=action.value)
+        raise first.error(f"cannot {action.value}: {first.reason}", action=action.value,
+                          **first.extra)  # fmt: skip
 
     def allowed(self, facts: F, action: A, role: Role) -> bool:
         try:
             self.find_transition(facts, action, role)
-        except (InvalidTransition, Forbidden):
+        except RefundkitError:  # no row, not this role, or a guard's own error
             return False
         return True
 

@@ -174,14 +174,22 @@ def parse_amount(
     return parse(raw.text, currency, catalog.exponent(currency), field=raw.field)
 
 
+def money_of(
+    amount: int | AmountText, currency: str, catalog: CurrencyCatalog, *, positive: bool
+) -> Money:
+    """``amount`` in ``currency`` (the order's): text from an edge is parsed in it; an int
+    comes from a caller that already works in the order's minor units (timers, the
+    simulation)."""
+    if isinstance(amount, AmountText):
+        return parse_amount(amount, currency, catalog, positive=positive)
+    return Money(amount, currency)
+
+
 def minor_units_of(
     amount: int | AmountText, currency: str, catalog: CurrencyCatalog, *, positive: bool
 ) -> int:
-    """Minor units of ``amount``: text from an edge is parsed in ``currency``; an int comes
-    from a caller that already works in the order's minor units (timers, the simulation)."""
-    if isinstance(amount, AmountText):
-        return parse_amount(amount, currency, catalog, positive=positive).minor
-    return amount
+    """Minor units of ``amount`` (see ``money_of``)."""
+    return money_of(amount, currency, catalog, positive=positive).minor
 
 
 def format_major(money: Money, exponent: int) -> str:

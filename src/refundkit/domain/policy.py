@@ -13,12 +13,21 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from refundkit.domain import credit_policy as cp
 from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy, FastRefundPolicy
 from refundkit.domain.disputes.model import DisputeReason
 from refundkit.domain.errors import PolicyError
 from refundkit.domain.policy_table import MAX_DAYS
 from refundkit.domain.policy_table import PolicyTable as _Table
 from refundkit.domain.policy_table import check_int as _check_int
+from refundkit.domain.standing.policy import (
+    BUYER_KEYS,
+    SELLER_KEYS,
+    BuyerSignalsPolicy,
+    SellerStandingPolicy,
+    parse_buyer_signals,
+    parse_seller_standing,
+)
 from refundkit.domain.tracking import Signal
 
 _COUNTRY_CODE = re.compile(r"[A-Z]{2}")
@@ -168,6 +177,10 @@ class Policy:
     fast_refund: FastRefundPolicy
     tracking: TrackingPolicy
     limits: LimitsPolicy
+    returnless: cp.ReturnlessPolicy
+    compensation: cp.CompensationPolicy
+    seller_standing: SellerStandingPolicy
+    buyer_signals: BuyerSignalsPolicy
 
     def max_delivery_days_for(self, country: str) -> int:
         """The promised-delivery cap for a destination: its override, else the default."""
@@ -192,6 +205,10 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             "fast_refund",
             "tracking",
             "limits",
+            "returnless",
+            "compensation",
+            "seller_standing",
+            "buyer_signals",
         ),
     )
     return Policy(
@@ -242,6 +259,12 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         fast_refund=_fast_refund(root.table("fast_refund", FAST_REFUND_TIERS)),
         tracking=_tracking(root.table("tracking", TRACKING_KEYS)),
         limits=_limits(root.table("limits", LIMITS_KEYS)),
+        returnless=cp.parse_returnless(
+            root.table("returnless", cp.RETURNLESS_KEYS), DISPUTE_REASONS
+        ),
+        compensation=cp.parse_compensation(root.table("compensation", cp.COMPENSATION_KEYS)),
+        seller_standing=parse_seller_standing(root.table("seller_standing", SELLER_KEYS)),
+        buyer_signals=parse_buyer_signals(root.table("buyer_signals", BUYER_KEYS)),
     )
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from refundkit.domain.calendar import HolidayCalendar, add_business_days
 from refundkit.domain.errors import AmountExceedsRefundable, InvalidAmount, InvalidTransition
+from refundkit.domain.money import Money
 from refundkit.domain.policy import Policy
 
 
@@ -21,6 +22,20 @@ class RefundStatus(StrEnum):
 class PaymentMethod(StrEnum):
     CARD = "card"
     WALLET = "wallet"
+
+
+class RefundDestination(StrEnum):
+    """Where a refund goes: the original payment method (the default, as card network
+    rules want), or the buyer's store credit, only when the buyer chose it."""
+
+    ORIGINAL = "original"
+    STORE_CREDIT = "store_credit"
+
+
+DESTINATION_SPELLINGS = {"original": RefundDestination.ORIGINAL,
+                         "original_payment": RefundDestination.ORIGINAL,
+                         "store_credit": RefundDestination.STORE_CREDIT}  # fmt: skip
+"""``original_payment`` is read as ``original`` (DESIGN §9 names ``original``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +71,12 @@ class Refund:
     on it), the rest came out of escrow."""
     commission_back: int = 0
     """The platform's commission on the clawed-back part, given back by the platform."""
+    destination: RefundDestination = RefundDestination.ORIGINAL
+    """``store_credit``: paid at once into the buyer's credit, never sent to a provider."""
+
+    @property
+    def amount_money(self) -> Money:
+        return Money(self.amount, self.currency)
 
     @property
     def counts_against_captured(self) -> bool:
@@ -87,9 +108,8 @@ def plan_refund(
     *,
     refund_id: str,
     order_id: str,
-    amount: int,
-    currency: str,
-    refundable: int,
+    amount: Money,
+    refundable: Money,
     method: PaymentMethod,
     reason: str,
     now: datetime,
@@ -98,13 +118,14 @@ def plan_refund(
     policy: Policy,
     calendar: HolidayCalendar,
 ) -> Refund:
-    """A pending refund, executed once the payment has settled at the PSP."""
-    if amount <= 0:
+    """A pending refund of ``amount`` (at most ``refundable``, in the same currency),
+    executed once the payment has settled at the PSP."""
+    if not amount.is_positive:
         raise InvalidAmount("a refund must be greater than zero")
     if amount > refundable:
         raise AmountExceedsRefundable(
-            f"refund of {amount} exceeds the refundable {refundable}",
-            refundable=refundable,
+            f"refund of {amount.minor} exceeds the refundable {refundable.minor}",
+            refundable=refundable.minor,
         )
     execute_after = max(now, settles_at)
     eta = estimate_arrival(
@@ -117,8 +138,8 @@ def plan_refund(
     return Refund(
         id=refund_id,
         order_id=order_id,
-        amount=amount,
-        currency=currency,
+        amount=amount.minor,
+        currency=amount.currency,
         method=method,
         reason=reason,
         status=RefundStatus.PENDING,

@@ -18,6 +18,7 @@ from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.rules import Rule
+from refundkit.domain.standing.hold import release_due
 
 REMINDER_RULE = Rule.REMINDER_BEFORE_CLOSE
 
@@ -27,7 +28,7 @@ def window_timers(ctx: Context, order: Order) -> list[TimerRequest]:
     and a reminder the policy's number of days before it, for each one still ahead."""
     closes = order.deadlines.dispute_closes_at
     assert closes is not None
-    timers = [TimerRequest(order_timers.COMPLETE, order.id, closes)]
+    timers = [TimerRequest(order_timers.COMPLETE, order.id, release_due(order, closes))]
     for days in ctx.policy.reminders.before_dispute_close_days:
         at = closes - timedelta(days=days)
         if at > ctx.now:

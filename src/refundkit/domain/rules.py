@@ -30,6 +30,24 @@ class Rule(StrEnum):
     NOT_RECEIVED_AT_ONCE = "tracking.resolve_not_received_at_once"
     FAST_REFUND = "fast_refund"
     """A table of tiers: cite it with ``fast_refund_rule(tier)``."""
+    RETURNLESS = "returnless.rules"
+    """A list of named rules: cite one with ``returnless_rule(name)``."""
+    COUNTERFEIT_COMPENSATION = "compensation.counterfeit_multiple"
+    LATE_DELIVERY_CREDIT = "compensation.late_delivery_credit"
+    SELLER_AT_RISK_FROM = "seller_standing.at_risk_from_basis_points"
+    SELLER_RESTRICTED_FROM = "seller_standing.restricted_from_basis_points"
+    SELLER_AT_RISK = "seller_standing.at_risk"
+    """A table of consequences: cite one with ``consequence_rule(standing, name)``."""
+    SELLER_RESTRICTED = "seller_standing.restricted"
+    BUYER_CLAIM_RATE = "buyer_signals.claim_rate_from_basis_points"
+    BUYER_NOT_RECEIVED_AFTER_DELIVERY = "buyer_signals.not_received_after_delivery_from"
+    BUYER_CHARGEBACK_AFTER_REFUND = "buyer_signals.chargeback_after_refund_from"
+    BUYER_RETURNS_REPORTED_USED = "buyer_signals.returns_reported_used_from"
+    BUYER_WARN = "buyer_signals.warn_from_signals"
+    BUYER_NO_FAST_REFUND = "buyer_signals.no_fast_refund_from_signals"
+    BUYER_AGENT_REVIEW = "buyer_signals.agent_review_from_signals"
+    USED_RETURN_REPORT_DAYS = "buyer_signals.used_return_report_days"
+    USED_RETURN_DEDUCTION = "buyer_signals.used_return_max_deduction_basis_points"
 
 
 class FixedRule(StrEnum):
@@ -45,9 +63,20 @@ def fast_refund_rule(tier: str) -> str:
     return f"{Rule.FAST_REFUND}.{tier}"
 
 
+def consequence_rule(standing: str, consequence: str) -> str:
+    """A seller standing's consequence, e.g. ``seller_standing.restricted:
+    approve_returns_at_once``."""
+    return f"seller_standing.{standing}: {consequence}"
+
+
 def not_received_rule(signal: str) -> str:
     """The tracking signal that decided a not_received dispute, as the rule names it."""
     return f"{Rule.NOT_RECEIVED_AT_ONCE}: {signal}"
+
+
+def returnless_rule(name: str) -> str:
+    """The returnless rule that waived a return, e.g. ``returnless.rules: low_value``."""
+    return f"{Rule.RETURNLESS}: {name}"
 
 
 def cited_key(rule: str) -> str:

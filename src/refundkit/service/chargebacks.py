@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from refundkit.domain.chargebacks import commands
 from refundkit.domain.chargebacks.model import ENDED, Chargeback, ChargebackStatus
-from refundkit.domain.chargebacks.suspension import close_for_chargeback, suspended_event
+from refundkit.domain.chargebacks.suspension import close_for_chargeback, suspend
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
 from refundkit.domain.disputes.model import DisputeStatus
 from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from refundkit.domain.events import TimerRequest
-from refundkit.domain.money import Money, format_major
+from refundkit.domain.money import AmountText, Money, format_major, minor_units_of
 from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund, RefundStatus
@@ -50,6 +50,11 @@ def report(deps: Deps, uow: UnitOfWork, news: ChargebackReport) -> Chargeback:
     order = uow.orders.get(news.order_id, for_update=True)
     if order is None:
         raise NotFound(f"no order {news.order_id}")
+    return _report_on(deps, uow, order, news)
+
+
+def _report_on(deps: Deps, uow: UnitOfWork, order: Order, news: ChargebackReport) -> Chargeback:
+    """``report`` on the order already read under its row lock."""
     ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
     found = uow.chargebacks.by_psp_reference(news.psp, news.psp_reference, for_update=True)
     outcome = Outcome()
@@ -104,7 +109,7 @@ def _on_withdrawn(deps: Deps, uow: UnitOfWork, ctx: Context, order: Order,
     if cb.suspended_dispute_id:
         d = uow.disputes.get(cb.suspended_dispute_id, for_update=True)
         if d is not None:
-            outcome.events.append(suspended_event(ctx, d, cb))
+            outcome.events.append(suspend(ctx, d, cb))
     made = refunds_made(uow, order.id)
     if made:
         cb.evidence = evidence_text(deps, made)
@@ -202,21 +207,25 @@ SANDBOX_FEE = 1500
 
 
 def sandbox_open(
-    deps: Deps, uow: UnitOfWork, user: User, order_id: str, *, amount: int | None,
-    reason: str, inquiry: bool,
+    deps: Deps, uow: UnitOfWork, user: User, order_id: str, *,
+    amount: int | AmountText | None, reason: str, inquiry: bool,
 ) -> Chargeback:  # fmt: skip
-    """The sandbox bank opens a chargeback (or an inquiry) on an order."""
+    """The sandbox bank opens a chargeback (or an inquiry) on an order. An ``amount`` sent
+    as text is parsed here, in the order's currency, once the order is read under lock."""
     _sandbox_only(deps, user)
-    order = uow.orders.get(order_id)
+    order = uow.orders.get(order_id, for_update=True)
     if order is None:
         raise NotFound(f"no order {order_id}")
     if not reason.strip():
         raise ValidationError("say why the buyer disputes the payment", field="reason")
+    minor = None
+    if amount is not None:
+        minor = minor_units_of(amount, order.currency, deps.currencies, positive=True)
     status = C.INQUIRY if inquiry else C.NEEDS_RESPONSE
     fee = 0 if inquiry else SANDBOX_FEE
-    news = ChargebackReport("sandbox", deps.ids.new("du_sbx"), order.id, status, amount,
+    news = ChargebackReport("sandbox", deps.ids.new("du_sbx"), order.id, status, minor,
                             order.currency, reason.strip(), fee)  # fmt: skip
-    return report(deps, uow, news)
+    return _report_on(deps, uow, order, news)
 
 
 def sandbox_close(

@@ -21,10 +21,10 @@ from refundkit.domain.errors import (
     ValidationError,
 )
 from refundkit.domain.machine import NextAction
-from refundkit.domain.money import AmountText, minor_units_of
+from refundkit.domain.money import AmountText, Money, money_of
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
-from refundkit.service import rate_limits, tracking_signals
+from refundkit.service import rate_limits, standing, tracking_signals
 from refundkit.service.access import SEES_EVERYTHING, actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.paging import window
@@ -57,6 +57,7 @@ class DisputeRequest:
     return_goods: bool
     description: str
     lines: tuple[tuple[str, int], ...] | None = None
+    refund_destination: str = "original"
 
 
 def details(deps: Deps, d: Dispute, currency: str) -> DisputeDetails:
@@ -67,9 +68,9 @@ def details(deps: Deps, d: Dispute, currency: str) -> DisputeDetails:
     return DisputeDetails(d, next_actions(d, now), overdue, now, currency)
 
 
-def _minor(deps: Deps, amount: int | AmountText, order: Order, *, positive: bool = False) -> int:
+def _money(deps: Deps, amount: int | AmountText, order: Order, *, positive: bool = False) -> Money:
     """The one parse of an amount sent to a dispute command, in its order's currency."""
-    return minor_units_of(amount, order.currency, deps.currencies, positive=positive)
+    return money_of(amount, order.currency, deps.currencies, positive=positive)
 
 
 def may_see(user: User, d: Dispute) -> bool:
@@ -100,12 +101,14 @@ def open_dispute(
     order = visible_order(uow, user, order_id, for_update=True)
     if isinstance(form, DisputeRequest):
         form = DisputeForm(form.reason, form.sub_reason, form.item_received,
-                           _minor(deps, form.requested_refund, order, positive=True),
-                           form.return_goods, form.description, form.lines)  # fmt: skip
+                           _money(deps, form.requested_refund, order, positive=True).minor,
+                           form.return_goods, form.description, form.lines,
+                           form.refund_destination)  # fmt: skip
     refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)
     dispute, outcome = commands.open_dispute(ctx, order, earlier, form, len(set(evidence_ids)))
+    outcome.merge(standing.on_new_dispute(deps, uow, ctx, dispute, order))
     uow.disputes.add(dispute)
     _attach(deps, uow, ctx, user, dispute.id, evidence_ids)
     record(uow, outcome)
@@ -126,7 +129,7 @@ def _act(
     d = uow.disputes.get(dispute_id, for_update=True)
     assert order is not None
     assert d is not None
-    refuse_while_suspended(order)
+    # While a chargeback is open, the table's guard refuses (``NO_CHARGEBACK``).
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     outcome = step(ctx, d, order)
     uow.disputes.save(d)
@@ -135,8 +138,12 @@ def _act(
     return details(deps, d, order.currency)
 
 
-def accept(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
-    return _act(deps, uow, user, dispute_id, commands.accept)
+def accept(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str,
+    refund_destination: str | None = None,
+) -> DisputeDetails:  # fmt: skip
+    return _act(deps, uow, user, dispute_id,
+                lambda ctx, d, o: commands.accept(ctx, d, o, refund_destination))  # fmt: skip
 
 
 def offer(
@@ -144,7 +151,7 @@ def offer(
     return_goods: bool, note: str,
 ) -> DisputeDetails:  # fmt: skip
     def step(ctx: Context, d: Dispute, o: Order) -> Outcome:
-        return commands.make_offer(ctx, d, o, _minor(deps, amount, o), return_goods, note)
+        return commands.make_offer(ctx, d, o, _money(deps, amount, o), return_goods, note)
 
     made = _act(deps, uow, user, dispute_id, step)
     rate_limits.charge(deps, uow, user, rate_limits.OFFER_MADE)
@@ -170,8 +177,8 @@ def decide(
     amount: int | AmountText | None, return_goods: bool, rationale: str,
 ) -> DisputeDetails:  # fmt: skip
     def step(ctx: Context, d: Dispute, o: Order) -> Outcome:
-        minor = None if amount is None else _minor(deps, amount, o)
-        return commands.decide(ctx, d, o, outcome, minor, return_goods, rationale)
+        money = None if amount is None else _money(deps, amount, o)
+        return commands.decide(ctx, d, o, outcome, money, return_goods, rationale)
 
     return _act(deps, uow, user, dispute_id, step)
 
@@ -215,15 +222,16 @@ def decide_appeal(
         raise Forbidden("only an agent decides an appeal")
 
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
+        refuse_while_suspended(order)  # no row of the dispute table: refused here
         # Read under the order and dispute locks: two agents cannot both decide it.
         open_appeal = uow.disputes.open_appeal(d.id)
         if open_appeal is None:
             raise InvalidTransition("this dispute has no open appeal")
         if not uow.disputes.close_appeal(open_appeal["id"], "upheld" if uphold else "changed"):
             raise ConcurrentUpdate("the appeal was decided by someone else")
-        minor = None if amount is None else _minor(deps, amount, order)
+        money = None if amount is None else _money(deps, amount, order)
         return appeals.decide_appeal(ctx, d, order, uphold=uphold, outcome=outcome,
-                                      amount=minor, rationale=rationale)  # fmt: skip
+                                      amount=money, rationale=rationale)  # fmt: skip
 
     return _act(deps, uow, user, dispute_id, step)
 
@@ -260,15 +268,14 @@ def list_disputes(
     starting_after: str | None, limit: int, ending_before: str | None = None,
 ) -> tuple[list[DisputeDetails], bool]:  # fmt: skip
     queue = status is DisputeStatus.ESCALATED and user.role in (Role.AGENT, Role.ADMIN)
-    found = uow.disputes.search(
+    found = uow.disputes.search_with_currency(
         buyer_id=user.id if user.role is Role.BUYER else None,
         seller_id=user.id if user.role is Role.SELLER else None,
         status=status, starting_after=starting_after, limit=limit + 1, queue=queue,
         ending_before=ending_before,
     )  # fmt: skip
     page, more = window(found, limit, backwards=ending_before is not None)
-    currency = {o.id: o.currency for o in uow.orders.get_many(sorted({d.order_id for d in page}))}
-    return [details(deps, d, currency[d.order_id]) for d in page], more
+    return [details(deps, d, currency) for d, currency in page], more
 
 
 def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:
@@ -304,9 +311,10 @@ def ship_return(
     *, postage: int | AmountText = 0, seller_label: bool = False,
 ) -> DisputeDetails:  # fmt: skip
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
-        paid = _minor(deps, postage, order)
+        paid = _money(deps, postage, order)
         buyer = uow.users.get(d.buyer_id)
         tier = buyer.tier.value if buyer and buyer.tier else None
+        tier = standing.fast_refund_tier(deps, uow, d.buyer_id, tier)
         return returns.ship_return(ctx, d, order, carrier, tracking, tier, postage=paid,
                                    seller_label=seller_label)  # fmt: skip
 

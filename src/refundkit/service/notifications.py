@@ -33,10 +33,17 @@ SEES_ALL_NOTIFICATIONS = frozenset({Role.PLATFORM, Role.ADMIN})
 AGENTS = "*agents"
 
 
-def for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent]) -> list[Notification]:
-    """The messages these events call for, not yet written (``uow.notifications.add_all``).
-    The buyer's and seller's addresses come from the order's own read when it joined them
-    (``uow.orders.parties``); anyone else in one read of their users."""
+def store_for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent]) -> None:
+    """Queue the messages these events call for (one read of their recipients, one write)."""
+    queued = messages_for_events(deps, uow, events)
+    if queued:
+        uow.notifications.add_all(queued)
+
+
+def messages_for_events(
+    deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent]
+) -> list[Notification]:
+    """The messages these events call for, made but not written (reads only)."""
     notices: list[tuple[Notice, Order]] = []
     now = deps.clock.now()
     for event in events:
@@ -50,15 +57,13 @@ def for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent]) -> li
         notices += [(n, order) for n in notices_for(happened, _facts(deps, uow, event, order, now))]
     if not notices:
         return []
-    people: dict[str, list[tuple[str, str]]] = {}
-    for _, order in notices:
-        people.update((uid, [(uid, email)]) for uid, email in uow.orders.parties(order.id).items())
-    wanted = {_party(n, o) for n, o in notices} - {AGENTS} - set(people)
-    people.update((uid, [(u.id, u.email)]) for uid, u in uow.users.get_many(sorted(wanted)).items())
+    wanted = {_party(n, o) for n, o in notices} - {AGENTS}
+    found = deps.parties.get_many(sorted(wanted), uow.users.get_many)  # never change
+    people = {uid: [u] for uid, u in found.items()}
     if any(n.audience is Audience.AGENTS for n, _ in notices):
-        people[AGENTS] = [(u.id, u.email) for u in uow.users.with_role(Role.AGENT)]
-    return [_queued(deps, n, uid, email, now) for n, order in notices
-            for uid, email in people.get(_party(n, order), [])]  # fmt: skip
+        people[AGENTS] = uow.users.with_role(Role.AGENT)
+    return [_queued(deps, n, user, now) for n, order in notices
+            for user in people.get(_party(n, order), [])]  # fmt: skip
 
 
 def _facts(deps: Deps, uow: UnitOfWork, event: StoredEvent, order: Order,
@@ -84,11 +89,10 @@ def _party(notice: Notice, order: Order) -> str:
     return order.buyer_id if notice.audience is Audience.BUYER else order.seller_id
 
 
-def _queued(deps: Deps, notice: Notice, recipient_id: str, email: str,
-            now: datetime) -> Notification:  # fmt: skip
+def _queued(deps: Deps, notice: Notice, user: User, now: datetime) -> Notification:
     return Notification(
         id=deps.ids.new("ntf"), kind=notice.kind, subject_id=notice.subject_id,
-        recipient_id=recipient_id, occasion=notice.occasion, email=email,
+        recipient_id=user.id, occasion=notice.occasion, email=user.email,
         subject=notice.subject, body=notice.body, order_id=notice.order_id,
         dispute_id=notice.dispute_id, status=NotificationStatus.QUEUED, channel=None,
         attempts=0, next_attempt_at=now, last_error=None, created_at=now, sent_at=None,

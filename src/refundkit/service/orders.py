@@ -22,7 +22,7 @@ from refundkit.domain.orders.machine import (
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.roles import Role
-from refundkit.service import shipments
+from refundkit.service import shipments, standing
 from refundkit.service.access import actor_of, visible_order
 from refundkit.service.deps import Deps
 from refundkit.service.paging import window
@@ -76,7 +76,7 @@ def create_order(
     """The platform reports an order. ``make_draft`` builds it once both parties are known."""
     if user.role not in (Role.PLATFORM, Role.ADMIN):
         raise NotFound("no such endpoint for this key")
-    people = uow.users.get_many([buyer_id, seller_id])
+    people = deps.parties.get_many([buyer_id, seller_id], uow.users.get_many)
     buyer, seller = people.get(buyer_id), people.get(seller_id)
     if buyer is None or buyer.role is not Role.BUYER:
         raise ValidationError(f"buyer_id {buyer_id} is not a buyer", field="buyer_id")
@@ -84,6 +84,7 @@ def create_order(
         raise ValidationError(f"seller_id {seller_id} is not a seller", field="seller_id")
     ctx = deps.context(uow, actor_of(user))
     order, outcome = place_order(ctx, make_draft(buyer, seller))
+    outcome.merge(standing.on_new_order(deps, uow, ctx, order))
     uow.orders.add(order)
     record(uow, outcome)
     return details(deps, uow, order)

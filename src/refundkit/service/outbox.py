@@ -24,44 +24,50 @@ OBJECT_OF_FAMILY = {"order": "order", "dispute": "dispute", "return": "dispute",
 
 
 def seal(deps: Deps, uow: UnitOfWork) -> None:
-    """All events at once (one read per object, one read of recipients, one write of
-    messages); if making them fails, each event alone, so one event whose object or
-    messages cannot be made (a bug in a view or a notice) loses only those, logged, and
-    never undoes the work its transaction did (a completion, a refund) or that of the other
-    events with it. Objects and messages are made first and written after, so no savepoint
-    is needed: what fails while making them wrote nothing (decisions.md, 2026-12-01)."""
+    """All events at once (one read per object, one write of messages); if making them
+    fails, each event alone, so one event whose object or messages cannot be made (a bug in
+    a view or a notice) loses only those, logged, and never undoes the work its transaction
+    did (a completion, a refund) or that of the other events with it.
+
+    The objects and messages are made first, by reads only, outside any savepoint: an error
+    there (Python's) leaves the transaction as it was. Their write then needs no savepoint
+    either (no SAVEPOINT and RELEASE per command, decisions.md 2026-12-01): a database error
+    while writing the messages fails the transaction whole, which changes nothing. (A read
+    the database itself refused would leave a PostgreSQL transaction aborted: the request
+    then fails whole too.)"""
     events = uow.events.written()
     if not events:
         return
     try:
-        objects, queued = _made(deps, uow, events)
+        objects, messages = _prepared(deps, uow, events)
     except Exception:
         log.warning("sealing %d events failed; sealing them one by one", len(events))
-        objects, queued = {}, []
+        objects, messages = {}, []
         for event in events:
             try:
-                one, messages = _made(deps, uow, [event])
+                one, theirs = _prepared(deps, uow, [event])
             except Exception:
                 log.exception("event %s (%s on %s) sealed without its object and messages",
                               event.id, event.type, event.subject_id)  # fmt: skip
                 continue
             objects.update(one)
-            queued += messages
+            messages += theirs
+    if messages:
+        uow.notifications.add_all(messages)
     if objects:
         uow.events.attach_objects(objects)
-    uow.notifications.add_all(queued)
 
 
-def _made(
+def _prepared(
     deps: Deps, uow: UnitOfWork, events: list[StoredEvent]
 ) -> tuple[dict[str, dict[str, Any]], list[Notification]]:
     objects = _objects(deps, uow, events) if deps.render_object is not None else {}
-    return objects, notifications.for_events(deps, uow, events)
+    return objects, notifications.messages_for_events(deps, uow, events)
 
 
 def _objects(deps: Deps, uow: UnitOfWork, events: list[StoredEvent]) -> dict[str, dict[str, Any]]:
     """Each event's object, rendered once per object; a renderer with ``many`` renders the
-    objects of one kind together."""
+    objects of one kind together (a sweep's batch of orders in the statements of one)."""
     assert deps.render_object is not None
     wanted: dict[tuple[str, str], list[str]] = {}
     for event in events:

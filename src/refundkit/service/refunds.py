@@ -19,7 +19,7 @@ from refundkit.domain.ledger import (
     journal_entry,
     seller_debt_account,
 )
-from refundkit.domain.money import AmountText, minor_units_of
+from refundkit.domain.money import AmountText, money_of
 from refundkit.domain.orders import timers as timer_kinds
 from refundkit.domain.orders.escrow import escrow_balance, undo_refund
 from refundkit.domain.orders.platform_refund import refund_by_platform
@@ -49,10 +49,10 @@ def refund_order(
     """A platform or agent refund outside any dispute. ``amount`` sent as text is parsed
     here, once, in the order's currency, after the order is read under its row lock."""
     order = visible_order(uow, user, order_id, for_update=True)
-    minor = minor_units_of(amount, order.currency, deps.currencies, positive=True)
+    money = money_of(amount, order.currency, deps.currencies, positive=True)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     held = {escrow_account(order.id): escrow_balance(order)}  # derived, under the row lock
-    outcome = refund_by_platform(ctx, order, minor, reason)
+    outcome = refund_by_platform(ctx, order, money, reason)
     uow.orders.save(order)
     record(uow, outcome, held=held)
     rate_limits.charge(deps, uow, user, rate_limits.REFUND_MADE)

@@ -9,10 +9,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 
-def locked(conn: Connection, query: sa.Select[Any]) -> sa.Select[Any]:
-    """A row lock on PostgreSQL. SQLite has one writer at a time (BEGIN IMMEDIATE): no row
-    locks needed or supported."""
-    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+def locked(
+    conn: Connection, query: sa.Select[Any], *, of: sa.Table | None = None
+) -> sa.Select[Any]:
+    """A row lock on PostgreSQL (on the rows of ``of`` alone, when the query joins others).
+    SQLite has one writer at a time (BEGIN IMMEDIATE): no row locks needed or supported."""
+    if conn.dialect.name != "postgresql":
+        return query
+    return query.with_for_update(of=of) if of is not None else query.with_for_update()
 
 
 def skip_locked(conn: Connection, query: sa.Select[Any]) -> sa.Select[Any]:

@@ -13,13 +13,10 @@ from sqlalchemy.engine import Connection, RowMapping
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
 from refundkit.adapters.db.order_rows import (
-    _BUYER,
     _DEADLINES,
     _EXTENSION_COLUMNS,
     _LINE_COLUMNS,
     _MUTABLE,
-    _PARTY_COLUMNS,
-    _SELLER,
     _extension,
     _line,
 )
@@ -38,16 +35,14 @@ from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.tracking import Flag, Signal
 
 _JOINED = (
-    sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS, *_PARTY_COLUMNS)
+    sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS)
     .select_from(
         t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id)
         .outerjoin(t.protection_extensions, t.protection_extensions.c.order_id == t.orders.c.id)
-        .outerjoin(_BUYER, _BUYER.c.id == t.orders.c.buyer_id)
-        .outerjoin(_SELLER, _SELLER.c.id == t.orders.c.seller_id)
     )
     .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
 )  # fmt: skip
-"""An order's read with its lines, extensions and parties, built once (``where`` per call)."""
+"""An order's read with its lines and extensions, built once (``where`` per call)."""
 _LINE_REFUNDED = (
     t.order_lines.update()
     .where(t.order_lines.c.order_id == sa.bindparam("oid"),
@@ -67,12 +62,6 @@ class SqlOrderRepository:
         self._latest: dict[str, Order] = {}
         # The order row as read or last written, so a save sets only the columns that changed.
         self._seen_values: dict[str, dict[str, Any]] = {}
-        self._parties: dict[str, dict[str, str]] = {}
-
-    def parties(self, order_id: str) -> dict[str, str]:
-        """The buyer's and seller's email addresses by user id, as this transaction read
-        them with the order (empty when it did not)."""
-        return self._parties.get(order_id, {})
 
     def add(self, order: Order) -> None:
         row = self._order_values(order)
@@ -95,21 +84,12 @@ class SqlOrderRepository:
             version=order.version,
         )
         self._conn.execute(t.orders.insert(), row)
-        self._conn.execute(
-            t.order_lines.insert(),
-            [
-                {
-                    "order_id": order.id,
-                    "position": i,
-                    "item_id": line.id,
-                    "sku": line.sku,
-                    "title": line.title,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                }
-                for i, line in enumerate(order.lines)
-            ],
-        )
+        self._conn.execute(t.order_lines.insert(), [
+            {"order_id": order.id, "position": i, "item_id": line.id, "sku": line.sku,
+             "title": line.title, "quantity": line.quantity, "unit_price": line.unit_price,
+             "category": line.category}
+            for i, line in enumerate(order.lines)
+        ])  # fmt: skip
         self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
         self._parcels.added(order)
         self._seen_extensions[order.id] = {}
@@ -167,11 +147,6 @@ class SqlOrderRepository:
         )  # fmt: skip
         for order in loaded:
             self._latest[order.id] = order
-            row = orders[order.id]
-            self._parties[order.id] = {
-                uid: email for uid, email in ((order.buyer_id, row["buyer_email"]),
-                                              (order.seller_id, row["seller_email"])) if email
-            }  # fmt: skip
         return loaded
 
     def save(self, order: Order) -> None:

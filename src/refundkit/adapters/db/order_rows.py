@@ -42,6 +42,7 @@ _MUTABLE = (
     "extension_days_granted",
     "open_dispute_id",
     "tracking_flags",
+    "escrow_hold_days",
 )
 
 
@@ -49,18 +50,15 @@ _LINE_COLUMNS = [c.label(f"line_{c.name}") for c in t.order_lines.c if c.name !=
 _EXTENSION_COLUMNS = [
     c.label(f"ext_{c.name}") for c in t.protection_extensions.c if c.name != "order_id"
 ]
-_BUYER = t.users.alias("buyer_user")
-_SELLER = t.users.alias("seller_user")
-_PARTY_COLUMNS = [_BUYER.c.email.label("buyer_email"), _SELLER.c.email.label("seller_email")]
-"""The buyer's and seller's addresses, joined to an order's read: the messages its events
-call for need no read of their own."""
+
+
+_LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "item_id", "category")
 
 
 def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int, int]:
     """A line, what was refunded of it and its cancelled units, from its columns (named with
     ``prefix``)."""
-    line = OrderLine(row[f"{prefix}sku"], row[f"{prefix}title"], row[f"{prefix}quantity"],
-                     row[f"{prefix}unit_price"], row[f"{prefix}item_id"])  # fmt: skip
+    line = OrderLine(*(row[f"{prefix}{name}"] for name in _LINE_FIELDS))
     return line, row[f"{prefix}refunded"], row[f"{prefix}cancelled"]
 
 

@@ -1,6 +1,6 @@
 """Waking the worker when events are written, instead of sleeping a fixed interval.
 
-PostgreSQL: the worker ``LISTEN``s on ``refundkit_outbox`` (migration 0021 notifies on
+PostgreSQL: the worker ``LISTEN``s on ``refundkit_outbox`` (migration 0024 notifies on
 every transaction that wrote events) on a connection of its own, and a wait ends when a
 notification comes. SQLite cannot notify: a wait there is a short poll."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
 from refundkit.domain.disputes.lines import refund_cap, refund_dispute
@@ -19,6 +20,7 @@ from refundkit.domain.errors import (
     InvalidTransition,
     ValidationError,
 )
+from refundkit.domain.money import Money
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 
@@ -56,7 +58,7 @@ def appeal(
 
 def decide_appeal(
     ctx: Context, d: Dispute, order: Order, *, uphold: bool, outcome: str | None,
-    amount: int | None, rationale: str,
+    amount: Money | None, rationale: str,
 ) -> Outcome:  # fmt: skip
     """An agent answers an appeal: the outcome stands, or a new one replaces it. Money
     already paid back is never taken from the buyer again, so a new outcome may only add
@@ -69,7 +71,7 @@ def decide_appeal(
     if uphold:
         result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="upheld"))
         return result.merge(_release_hold(ctx, order, d))
-    previous = d.refund_amount or 0
+    previous = d.refund_money or order.money(0)
     ceiling = previous + refund_cap(order, d.units)
     try:
         chosen = DisputeOutcome(outcome or "")
@@ -78,8 +80,8 @@ def decide_appeal(
     if chosen is DisputeOutcome.FULL_REFUND:
         total = ceiling
     elif chosen is DisputeOutcome.NO_REFUND:
-        total = 0
-    elif amount is None or not 0 < amount < ceiling:
+        total = order.money(0)
+    elif amount is None or not (amount.is_positive and amount < ceiling):
         raise InvalidAmount("a partial refund needs an amount below the order's refundable total",
                             field="refund_amount")  # fmt: skip
     else:
@@ -88,15 +90,17 @@ def decide_appeal(
         raise InvalidTransition("money already refunded to the buyer is not taken back")
     d.status = DisputeStatus.RESOLVED
     d.outcome = _outcome_of(total, ceiling)
-    d.refund_amount = total
+    d.refund_amount = total.minor
     d.decided_by = DecidedBy.AGENT
     d.rule = None
     d.rationale = rationale.strip()
     d.resolved_at = ctx.now
     result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="changed",
-                                outcome=d.outcome.value, refund_amount=total))  # fmt: skip
+                                outcome=d.outcome.value,
+                                refund_amount=total.minor))  # fmt: skip
     if total > previous:
         result.merge(refund_dispute(ctx, order, d, total - previous, f"appeal of {d.id}"))
+        result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from refundkit.domain.calendar import add_business_days
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
-from refundkit.domain.disputes import lines
+from refundkit.domain.disputes import lines, returnless
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.machine import DisputeAction, DisputeTransition, find_transition
 from refundkit.domain.disputes.model import (
@@ -31,13 +32,16 @@ from refundkit.domain.errors import (
     ValidationError,
 )
 from refundkit.domain.events import Event, TimerRequest
+from refundkit.domain.money import Money
 from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.machine import DisputeHistory, OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.refunds import DESTINATION_SPELLINGS
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
-from refundkit.domain.rules import Rule
+from refundkit.domain.rules import Rule, returnless_rule
+from refundkit.domain.standing.hold import release_due
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +50,14 @@ class DisputeForm:
     sub_reason: str | None
     item_received: bool
     requested_refund: int
+    """Minor units of the order's currency (the use case parsed the text into them);
+    ``open_dispute`` makes it ``Money`` of the order before any rule reads it."""
     return_goods: bool
     description: str
     lines: tuple[tuple[str, int], ...] | None = None
     """(item id, units) the dispute is about; None: the whole order."""
+    refund_destination: str = "original"
+    """Where the refund goes: ``original`` (the default) or ``store_credit``."""
 
 
 def _event(ctx: Context, d: Dispute, kind: str, **data: Any) -> Event:
@@ -77,8 +85,8 @@ def open_dispute(
     units: dict[str, int] = {}
     if form.lines is not None:
         units = lines.read_units(order, form.lines, earlier, reason, form.sub_reason)
-    _check_amount(order, form.requested_refund, field="requested_refund", allow_zero=False,
-                  units=units)  # fmt: skip
+    _check_amount(order, order.money(form.requested_refund), field="requested_refund",
+                  allow_zero=False, units=units)  # fmt: skip
     if not form.description.strip() or len(form.description) > policy.max_description_chars:
         raise ValidationError(
             f"description must be 1 to {policy.max_description_chars} characters",
@@ -110,6 +118,9 @@ def open_dispute(
         return_goods=form.return_goods,
         description=form.description,
         units=units,
+        refund_destination=read_destination(form.refund_destination),
+        currency=order.currency,
+        open_chargeback_id=order.open_chargeback_id,
         opened_at=ctx.now,
         respond_by=ctx.now + policy.seller_answer,
         escalate_at=ctx.now + policy.auto_escalate_after,
@@ -140,17 +151,18 @@ def _history(earlier: Sequence[Dispute], form: DisputeForm) -> DisputeHistory:
 
 
 def _check_amount(
-    order: Order, amount: int, *, field: str, allow_zero: bool, units: dict[str, int]
+    order: Order, amount: Money, *, field: str, allow_zero: bool, units: dict[str, int]
 ) -> None:
-    """At most what the disputed units (or the whole order) may still give back."""
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidAmount(f"{field} must be greater than zero", field=field)
+    """At most what the disputed units (or the whole order) may still give back, in the
+    order's currency (another raises ``CurrencyMismatch``)."""
     cap = lines.refund_cap(order, units)
+    if amount.is_negative or (amount.is_zero and not allow_zero):
+        raise InvalidAmount(f"{field} must be greater than zero", field=field)
     if amount > cap:
         what = "those units" if units else "the order"
         raise AmountExceedsRefundable(
-            f"{field} exceeds what {what} may still refund ({cap})",
-            field=field, refundable=cap,
+            f"{field} exceeds what {what} may still refund ({cap.minor})",
+            field=field, refundable=cap.minor,
         )  # fmt: skip
 
 
@@ -162,25 +174,64 @@ def _step(ctx: Context, d: Dispute, action: DisputeAction) -> DisputeTransition:
     return find_transition(d, action, ctx.actor.role, ctx.now)
 
 
-def accept(ctx: Context, d: Dispute, order: Order) -> Outcome:
-    """The seller accepts the buyer's request, or a party accepts the other's latest offer."""
+def read_destination(value: str | None) -> str:
+    """``original`` (also spelt ``original_payment``) or ``store_credit``."""
+    found = DESTINATION_SPELLINGS.get(value or "original")
+    if found is None:
+        raise ValidationError("refund_destination is original or store_credit",
+                              field="refund_destination")  # fmt: skip
+    return found.value
+
+
+def accept(
+    ctx: Context, d: Dispute, order: Order, refund_destination: str | None = None
+) -> Outcome:
+    """The seller accepts the buyer's request, or a party accepts the other's latest offer;
+    a buyer accepting may choose where the refund goes. When the seller agrees (or is silent)
+    to a refund with the goods back, a returnless rule may waive the return."""
     action = DisputeAction.AUTO_ACCEPT if ctx.actor.role is Role.SYSTEM else DisputeAction.ACCEPT
     _step(ctx, d, action)
+    if refund_destination is not None:
+        if ctx.actor.role is not Role.BUYER:
+            raise ValidationError("where the refund goes is the buyer's choice",
+                                  field="refund_destination")  # fmt: skip
+        d.refund_destination = read_destination(refund_destination)
+    silent = ctx.actor.role is Role.SYSTEM
     if d.status is DisputeStatus.AWAITING_SELLER:
-        if ctx.actor.role is Role.SYSTEM:
-            return settle(ctx, d, order, d.requested_refund, d.return_goods, DecidedBy.POLICY,
-                          rule=Rule.SELLER_ANSWER,
-                          rationale="the seller did not answer in time")  # fmt: skip
-        return settle(ctx, d, order, d.requested_refund, d.return_goods, DecidedBy.SELLER)
-    offer = d.latest_offer()
-    assert offer is not None
-    offer.status = OfferStatus.ACCEPTED
-    return settle(ctx, d, order, offer.refund_amount, offer.return_goods,
-                  DecidedBy(ctx.actor.role.value))  # fmt: skip
+        amount, goods, by = d.requested_money, d.return_goods, DecidedBy.SELLER
+        rule, why = (Rule.SELLER_ANSWER, "the seller did not answer in time") if silent \
+            else (None, None)  # fmt: skip
+        if silent:
+            by = DecidedBy.POLICY
+    else:
+        offer = d.latest_offer()
+        assert offer is not None
+        offer.status = OfferStatus.ACCEPTED
+        amount, goods, by, rule, why = (offer.refund_money, offer.return_goods,
+                                        DecidedBy(ctx.actor.role.value), None, None)  # fmt: skip
+    waiver = None
+    if goods and amount.is_positive and ctx.actor.role in (Role.SELLER, Role.SYSTEM):
+        waiver = returnless.waiving_rule(ctx, order, d, ctx.seller_returnless(d.seller_id))
+    if waiver is None:
+        return settle(ctx, d, order, amount, goods, by, rule=rule, rationale=why)
+    cited = returnless_rule(waiver.name)
+    done = settle(
+        ctx,
+        d,
+        order,
+        amount,
+        False,
+        by,
+        rule=cited,
+        rationale=f"{why + '; ' if why else ''}refund without return: {cited}",
+    )
+    done.events.insert(0, _event(ctx, d, "dispute.return_waived", rule=cited,
+                                 refund_amount=amount.minor))  # fmt: skip
+    return done
 
 
 def make_offer(
-    ctx: Context, d: Dispute, order: Order, amount: int, return_goods: bool, note: str
+    ctx: Context, d: Dispute, order: Order, amount: Money, return_goods: bool, note: str
 ) -> Outcome:
     """A counter-offer from ``awaiting_seller``, or a new offer while negotiating."""
     first = d.status is DisputeStatus.AWAITING_SELLER
@@ -190,13 +241,15 @@ def make_offer(
         if earlier.status is OfferStatus.OPEN:
             earlier.status = OfferStatus.SUPERSEDED
     assert ctx.actor.id is not None
-    offer = Offer(ctx.ids.new("dpo"), ctx.actor.role.value, ctx.actor.id, amount, return_goods,
-                  note.strip(), OfferStatus.OPEN, ctx.now)  # fmt: skip
+    offer = Offer(ctx.ids.new("dpo"), ctx.actor.role.value, ctx.actor.id, amount.minor,
+                  return_goods, note.strip(), OfferStatus.OPEN, ctx.now,
+                  currency=amount.currency)  # fmt: skip
     d.offers.append(offer)
     assert row.target is not None
     d.status = row.target
     return Outcome(events=[_event(ctx, d, "dispute.offer_made", offer_id=offer.id,
-                                  refund_amount=amount, return_goods=return_goods)])  # fmt: skip
+                                  refund_amount=amount.minor,
+                                  return_goods=return_goods)])  # fmt: skip
 
 
 def reject(ctx: Context, d: Dispute, reason: str) -> Outcome:
@@ -226,7 +279,7 @@ def escalate(ctx: Context, d: Dispute, buyer_country: str) -> Outcome:
 
 
 def decide(
-    ctx: Context, d: Dispute, order: Order, outcome: str, amount: int | None,
+    ctx: Context, d: Dispute, order: Order, outcome: str, amount: Money | None,
     return_goods: bool, rationale: str,
 ) -> Outcome:  # fmt: skip
     _step(ctx, d, DisputeAction.DECIDE)
@@ -240,8 +293,8 @@ def decide(
     if chosen is DisputeOutcome.FULL_REFUND:
         amount = cap
     elif chosen is DisputeOutcome.NO_REFUND:
-        amount, return_goods = 0, False
-    elif amount is None or not 0 < amount < cap:
+        amount, return_goods = order.money(0), False
+    elif amount is None or not (amount.is_positive and amount < cap):
         raise InvalidAmount("a partial refund needs an amount below the refundable total",
                             field="refund_amount")  # fmt: skip
     return settle(ctx, d, order, amount, return_goods, DecidedBy.AGENT, rationale=rationale)
@@ -257,21 +310,21 @@ def withdraw(ctx: Context, d: Dispute, order: Order) -> Outcome:
 
 
 def settle(
-    ctx: Context, d: Dispute, order: Order, amount: int, return_goods: bool,
+    ctx: Context, d: Dispute, order: Order, amount: Money, return_goods: bool,
     decided_by: DecidedBy, *, rule: str | None = None, rationale: str | None = None,
 ) -> Outcome:  # fmt: skip
     """Fix the terms. With goods to send back, the dispute waits for the return; otherwise
     the money moves now and the order resumes its course."""
     _check_amount(order, amount, field="refund_amount", allow_zero=True, units=d.units)
-    d.refund_amount = amount
+    d.refund_amount = amount.minor
     d.decided_by = decided_by
     d.rule = rule
     d.rationale = rationale
-    if return_goods and amount > 0:
+    if return_goods and amount.is_positive:
         d.status = DisputeStatus.AWAITING_RETURN
         d.return_ship_by = ctx.now + ctx.policy.disputes.return_ship_within
         return Outcome(
-            events=[_event(ctx, d, "dispute.return_required", refund_amount=amount,
+            events=[_event(ctx, d, "dispute.return_required", refund_amount=amount.minor,
                            decided_by=decided_by.value, rule=rule,
                            return_ship_by=d.return_ship_by.isoformat())],
             timers=[TimerRequest(dispute_timers.RETURN_LAPSE, d.id, d.return_ship_by)],
@@ -281,10 +334,11 @@ def settle(
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
-                                    refund_amount=amount, decided_by=decided_by.value,
+                                    refund_amount=amount.minor, decided_by=decided_by.value,
                                     rule=rule)])  # fmt: skip
-    if amount > 0:
+    if amount.is_positive:
         result.merge(lines.refund_dispute(ctx, order, d, amount, f"dispute {d.id}"))
+        result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None
@@ -303,8 +357,8 @@ def settle(
     return result.merge(_release_hold(ctx, order, d))
 
 
-def _outcome_of(amount: int, refundable: int) -> DisputeOutcome:
-    if amount == 0:
+def _outcome_of(amount: Money, refundable: Money) -> DisputeOutcome:
+    if amount.is_zero:
         return DisputeOutcome.NO_REFUND
     return DisputeOutcome.FULL_REFUND if amount == refundable else DisputeOutcome.PARTIAL_REFUND
 
@@ -316,5 +370,5 @@ def _release_hold(ctx: Context, order: Order, d: Dispute) -> Outcome:
         return Outcome()
     order.open_dispute_id = None
     closes = order.deadlines.dispute_closes_at
-    due: datetime = max(ctx.now, closes) if closes else ctx.now
+    due: datetime = max(ctx.now, release_due(order, closes)) if closes else ctx.now
     return Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)])

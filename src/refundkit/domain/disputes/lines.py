@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
 from refundkit.domain.errors import InvalidTransition, ValidationError
-from refundkit.domain.money import allocate
+from refundkit.domain.money import Money, allocate
 from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.model import Order
+from refundkit.domain.refunds import RefundDestination
 
 MISSING_ITEMS = "missing_items"
 
@@ -106,17 +107,18 @@ def cap_parts(order: Order, units: dict[str, int]) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def refund_cap(order: Order, units: dict[str, int]) -> int:
+def refund_cap(order: Order, units: dict[str, int]) -> Money:
     """The most a dispute on ``units`` may refund now (empty: the whole order)."""
     if not units:
-        return order.refundable
-    return min(order.refundable, sum(cap_parts(order, units)))
+        return order.refundable_money
+    return min(order.refundable_money, order.money(sum(cap_parts(order, units))))
 
 
-def refund_dispute(ctx: Context, order: Order, d: Dispute, amount: int, reason: str) -> Outcome:
+def refund_dispute(ctx: Context, order: Order, d: Dispute, amount: Money, reason: str) -> Outcome:
     """The refund of a dispute: over its own units' parts, else over the whole order."""
+    destination = RefundDestination(d.refund_destination)
     if not d.units:
-        return refund_buyer(ctx, order, amount, reason)
+        return refund_buyer(ctx, order, amount, reason, destination=destination)
     caps = cap_parts(order, d.units)
-    parts = tuple(allocate(amount, list(caps))) if amount else tuple(0 for _ in caps)
-    return refund_buyer(ctx, order, amount, reason, parts=parts)
+    parts = tuple(allocate(amount.minor, list(caps))) if amount.minor else tuple(0 for _ in caps)
+    return refund_buyer(ctx, order, amount, reason, parts=parts, destination=destination)

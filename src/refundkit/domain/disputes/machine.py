@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from refundkit.domain.disputes import timers
 from refundkit.domain.disputes.model import Dispute, DisputeStatus
-from refundkit.domain.errors import Conflict, WindowClosed
+from refundkit.domain.errors import ChargebackOpen, Conflict, WindowClosed
 from refundkit.domain.machine import (
     ANYTIME,
     Guard,
@@ -97,6 +97,23 @@ def _not_appealed(f: DisputeFacts, role: Role) -> str | None:
     return None
 
 
+def _not_suspended(f: DisputeFacts, role: Role) -> str | None:
+    chargeback = f.dispute.open_chargeback_id
+    if chargeback is None:
+        return None
+    return (f"chargeback {chargeback} is open at the buyer's bank: the dispute is suspended "
+            "until the bank decides, then it closes")  # fmt: skip
+
+
+NO_CHARGEBACK = Guard(
+    "no chargeback open on the order", _not_suspended, ChargebackOpen,
+    fields_of=lambda f: {"chargeback_id": f.dispute.open_chargeback_id or ""},
+)  # fmt: skip
+"""While the buyer's bank decides the payment nobody moves the dispute
+(``domain/chargebacks/suspension.py``): every row a person takes holds this guard first
+but ``request_evidence``, which moves nothing."""
+_MOVES_NOTHING = frozenset({DisputeAction.REQUEST_EVIDENCE})
+
 _SELLER_WINDOW = Guard("before respond_by", _before("respond_by"), WindowClosed)
 _OTHER_OFFER = Guard("the other side's latest offer is open", _other_sides_offer)
 _APPEAL = all_of(
@@ -116,7 +133,19 @@ def _closed_for_chargeback(state: DisputeStatus) -> DisputeTransition:
     return Transition(state, A.CLOSE_FOR_CHARGEBACK, (SY,), S.CLOSED, ANYTIME)
 
 
-_ROWS: tuple[DisputeTransition, ...] = (
+def _suspendable(row: DisputeTransition) -> DisputeTransition:
+    """A person's row holds ``NO_CHARGEBACK`` before its own guard; the system's rows (the
+    timers, which skip while suspended, and the close by the bank's decision) do not."""
+    if Role.SYSTEM in row.roles or row.action in _MOVES_NOTHING:
+        return row
+    if row.guard is ANYTIME:
+        return replace(row, guard=NO_CHARGEBACK)
+    both = all_of(f"{NO_CHARGEBACK.description}; {row.guard.description}", NO_CHARGEBACK,
+                  row.guard)  # fmt: skip
+    return replace(row, guard=both)
+
+
+_TABLE: tuple[DisputeTransition, ...] = (
     Transition(S.AWAITING_SELLER, A.ACCEPT, (SL,), _TERMS, _SELLER_WINDOW,
                "respond_by", _SILENCE),
     Transition(S.AWAITING_SELLER, A.COUNTER_OFFER, (SL,), S.NEGOTIATING, _SELLER_WINDOW,
@@ -158,6 +187,7 @@ _ROWS: tuple[DisputeTransition, ...] = (
                       S.RETURN_IN_TRANSIT)
     ),
 )  # fmt: skip
+_ROWS = tuple(_suspendable(row) for row in _TABLE)
 
 
 def _deadline(facts: DisputeFacts, name: str) -> datetime | None:

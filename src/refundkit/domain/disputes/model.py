@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from refundkit.domain.money import Money
+
 
 class DisputeStatus(StrEnum):
     AWAITING_SELLER = "awaiting_seller"
@@ -79,6 +81,12 @@ class Offer:
     note: str
     status: OfferStatus
     created_at: datetime
+    currency: str = ""
+    """Not stored with the offer: its order's currency (see ``Dispute.currency``)."""
+
+    @property
+    def refund_money(self) -> Money:
+        return Money(self.refund_amount, self.currency)
 
 
 @dataclass
@@ -122,14 +130,42 @@ class Dispute:
     offers: list[Offer] = field(default_factory=list)
     units: dict[str, int] = field(default_factory=dict)
     """Item id -> the units the dispute is about; empty: the whole order."""
+    refund_destination: str = "original"
+    """``store_credit`` only when the buyer chose it (on opening, or accepting an offer)."""
+    compensation_credit: int = 0
+    """Store credit paid on top of the refund (a counterfeit outcome), once."""
     appealed: bool = False
     """An appeal was made: a dispute is appealed once, by either party (docs/decisions.md).
     Read from the appeals kept beside the dispute; ``appeal`` sets it."""
+    currency: str = ""
+    """Not stored with the dispute: its order's currency, read with it from the order's row
+    (and set when it is opened); the amounts above are minor units of it."""
+    open_chargeback_id: str | None = None
+    """Not stored with the dispute: its order's ``open_chargeback_id``, read with the dispute
+    from the order's row. While set, the dispute is suspended: the table's rows a person
+    takes refuse with ``chargeback_open`` and ``next_actions`` lists none of them."""
     version: int = 0
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def money(self, minor: int) -> Money:
+        """``minor`` units of the dispute's (its order's) currency."""
+        return Money(minor, self.currency)
+
+    @property
+    def requested_money(self) -> Money:
+        return self.money(self.requested_refund)
+
+    @property
+    def refund_money(self) -> Money | None:
+        """The refund the terms fixed, None before they are."""
+        return None if self.refund_amount is None else self.money(self.refund_amount)
+
+    @property
+    def return_postage_money(self) -> Money:
+        return self.money(self.return_postage)
 
     def latest_offer(self) -> Offer | None:
         live = [o for o in self.offers if o.status is OfferStatus.OPEN]

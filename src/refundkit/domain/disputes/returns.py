@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from refundkit.domain.calendar import add_business_days
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.commands import (
@@ -20,6 +21,7 @@ from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import InvalidAmount, ValidationError
 from refundkit.domain.events import TimerRequest
+from refundkit.domain.money import Money
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
@@ -29,7 +31,7 @@ from refundkit.domain.tracking import counts_as_delivery
 
 def ship_return(
     ctx: Context, d: Dispute, order: Order, carrier: str, tracking_number: str,
-    buyer_tier: str | None, *, postage: int = 0, seller_label: bool = False,
+    buyer_tier: str | None, *, postage: Money | None = None, seller_label: bool = False,
 ) -> Outcome:  # fmt: skip
     """The buyer gives the return's tracking (and what its postage cost). Under Fast Refund
     (a high tier, an order within the tier's limit) the agreed refund goes out now, before
@@ -37,7 +39,8 @@ def ship_return(
     _step(ctx, d, DisputeAction.SHIP_RETURN)
     if not carrier.strip() or not tracking_number.strip():
         raise ValidationError("carrier and tracking_number are required", field="tracking_number")
-    if postage < 0:
+    postage = postage or order.money(0)
+    if postage.is_negative:
         raise InvalidAmount("postage cannot be negative", field="postage")
     d.status = DisputeStatus.RETURN_IN_TRANSIT
     d.return_carrier, d.return_tracking_number = carrier.strip(), tracking_number.strip()
@@ -45,37 +48,40 @@ def ship_return(
     adjustment = _settle_postage(ctx, d, order, postage, seller_label)
     outcome = Outcome(events=[_event(ctx, d, "return.shipped", carrier=d.return_carrier,
                                      tracking_number=d.return_tracking_number,
-                                     postage=postage, postage_payer=d.return_postage_payer,
+                                     postage=postage.minor,
+                                     postage_payer=d.return_postage_payer,
                                      seller_label=seller_label,
                                      refund_adjustment=adjustment)])  # fmt: skip
     limit = ctx.policy.fast_refund.limit_for(buyer_tier, order.currency)
-    if limit is not None and order.total <= limit and d.refund_amount:
+    agreed = d.refund_money
+    if limit is not None and order.total <= limit and agreed is not None and agreed.is_positive:
         d.fast_refunded_at = ctx.now
-        outcome.merge(refund_dispute(ctx, order, d, d.refund_amount, f"fast refund {d.id}"))
+        outcome.merge(refund_dispute(ctx, order, d, agreed, f"fast refund {d.id}"))
         outcome.events.append(_event(ctx, d, "dispute.fast_refunded", amount=d.refund_amount,
                                      rule=fast_refund_rule(str(buyer_tier))))  # fmt: skip
     return outcome
 
 
 def _settle_postage(
-    ctx: Context, d: Dispute, order: Order, postage: int, seller_label: bool
+    ctx: Context, d: Dispute, order: Order, postage: Money, seller_label: bool
 ) -> int:
     """Who bears the return postage (DESIGN §2, policy): the buyer for a change of mind, the
     seller otherwise. The agreed refund moves by what that means, never past what the order
     may still give back nor below zero; the change is returned (signed)."""
     policy = ctx.policy.disputes
     buyer_pays = policy.buyer_pays_postage(d.reason.value)
-    d.return_postage, d.return_seller_label = postage, seller_label
+    d.return_postage, d.return_seller_label = postage.minor, seller_label
     d.return_postage_payer = "buyer" if buyer_pays else "seller"
-    agreed = d.refund_amount or 0
+    agreed = d.refund_money or order.money(0)
     if not buyer_pays and not seller_label:
-        change = min(postage, order.refundable - agreed)  # the seller pays the buyer back
+        # the seller pays the buyer back
+        change = min(postage, order.refundable_money - agreed)
     elif buyer_pays and seller_label and policy.deduct_seller_label_from_refund:
         change = -min(postage, agreed)  # the buyer pays the seller's label
     else:
-        change = 0
-    d.refund_amount = agreed + change
-    return change
+        change = order.money(0)
+    d.refund_amount = (agreed + change).minor
+    return change.minor
 
 
 def return_lapsed(ctx: Context, d: Dispute, order: Order) -> Outcome:
@@ -127,7 +133,7 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
         return Outcome(events=[_event(ctx, d, "return.contested",
                                       agent_due_by=d.agent_due_by.isoformat())],
                        timers=[agent_timer(d)])  # fmt: skip
-    amount = d.refund_amount or 0
+    amount = d.refund_money or order.money(0)
     if d.fast_refunded_at is not None:
         return _close_after_fast_refund(ctx, d, order, automatic)
     if automatic:
@@ -146,16 +152,17 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
 
 def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: bool) -> Outcome:
     """The goods are back (or the seller kept silent): the refund already went out."""
-    amount = d.refund_amount or 0
+    amount = d.refund_money or order.money(0)
     d.status = DisputeStatus.RESOLVED
-    d.outcome = _outcome_of(amount, order.refundable + amount)
+    d.outcome = _outcome_of(amount, order.refundable_money + amount)
     d.decided_by = DecidedBy.POLICY if automatic else DecidedBy.SELLER
     d.rule = Rule.RETURN_CONFIRM_WITHIN if automatic else d.rule
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
-                                    refund_amount=amount, decided_by=d.decided_by.value,
-                                    fast_refund=True)])  # fmt: skip
+                                    refund_amount=amount.minor,
+                                    decided_by=d.decided_by.value, fast_refund=True)])  # fmt: skip
+    result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

@@ -16,27 +16,47 @@ from refundkit.domain.ledger import (
     escrow_account,
     journal_entry,
     seller_payable_account,
+    store_credit_account,
 )
-from refundkit.domain.money import allocate, basis_points_of
+from refundkit.domain.money import Money, allocate, basis_points_of
 from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order
-from refundkit.domain.refunds import Refund, plan_refund
+from refundkit.domain.refunds import (
+    Eta,
+    Refund,
+    RefundDestination,
+    RefundStatus,
+    plan_refund,
+)
 
 
 def escrow_balance(order: Order) -> int:
+    """What escrow holds for the order, in its minor units (see ``escrow_held``)."""
     from_escrow = order.refunded_amount - order.clawed_back_amount + order.charged_back_from_escrow
     return order.paid_amount - from_escrow - order.released_amount
 
 
-def hold_payment(ctx: Context, order: Order, amount: int) -> Outcome:
-    order.paid_amount += amount
+def escrow_held(order: Order) -> Money:
+    """What escrow holds for the order, in its currency."""
+    return order.money(escrow_balance(order))
+
+
+def _commission_on(ctx: Context, amount: Money) -> Money:
+    """The platform's commission on ``amount`` (basis points, rounded half up)."""
+    return Money(basis_points_of(amount.minor, ctx.policy.commission.basis_points),
+                 amount.currency)  # fmt: skip
+
+
+def hold_payment(ctx: Context, order: Order, amount: Money) -> Outcome:
+    paid = order.paid_money + amount  # refuses another currency than the order's
+    order.paid_amount = paid.minor
     entry = journal_entry(
         entry_id=ctx.ids.new("je"),
         kind=EntryKind.PAYMENT_HELD,
         occurred_at=ctx.now,
         order_id=order.id,
         currency=order.currency,
-        moves=[Move(PSP_CLEARING, escrow_account(order.id), amount)],
+        moves=[Move(PSP_CLEARING, escrow_account(order.id), amount.minor)],
         memo="payment held in escrow",
     )
     return Outcome(entries=[entry])
@@ -48,8 +68,10 @@ def settles_at(ctx: Context, order: Order) -> datetime:
 
 
 def refund_buyer(
-    ctx: Context, order: Order, amount: int, reason: str, *, parts: tuple[int, ...] | None = None
-) -> Outcome:
+    ctx: Context, order: Order, amount: Money, reason: str, *,
+    parts: tuple[int, ...] | None = None,
+    destination: RefundDestination = RefundDestination.ORIGINAL,
+) -> Outcome:  # fmt: skip
     """Reserve a refund now; the PSP is called once the payment settles.
 
     What escrow still holds pays first. Past that (the seller was already paid), the rest is
@@ -59,14 +81,16 @@ def refund_buyer(
     ``parts`` says what each line (then shipping) gives back, when the refund is for given
     units; else ``amount`` is split over what the lines may still give back.
 
-    Never while a chargeback is open on the order: the bank is repaying the buyer."""
+    Never while a chargeback is open on the order: the bank is repaying the buyer.
+
+    To ``store_credit`` (the buyer chose it): the same money, from the same sources, goes
+    into the buyer's credit at once; no provider is called and no timer is set."""
     refuse_while_charged_back(order)
     refund = plan_refund(
         refund_id=ctx.ids.new("re"),
         order_id=order.id,
         amount=amount,
-        currency=order.currency,
-        refundable=order.refundable,
+        refundable=order.refundable_money,
         method=order.payment_method,
         reason=reason,
         now=ctx.now,
@@ -75,17 +99,20 @@ def refund_buyer(
         policy=ctx.policy,
         calendar=ctx.calendar,
     )
-    from_escrow = min(amount, escrow_balance(order))
+    # The split: escrow pays first, the rest is clawed back from the seller, who is spared
+    # the commission on it (never more than the platform took).
+    from_escrow = min(amount, escrow_held(order))
     clawback = amount - from_escrow
-    commission_back = min(
-        basis_points_of(clawback, ctx.policy.commission.basis_points), order.commission_amount
-    )
-    refund.line_amounts = take_from_lines(order, amount, parts)
-    refund.clawback_amount = clawback
-    refund.commission_back = commission_back
-    order.refunded_amount += amount
-    order.clawed_back_amount += clawback
-    order.commission_amount -= commission_back
+    commission_back = min(_commission_on(ctx, clawback), order.commission_money)
+    refund.line_amounts = take_from_lines(order, amount.minor, parts)
+    refund.clawback_amount = clawback.minor
+    refund.commission_back = commission_back.minor
+    order.refunded_amount += amount.minor
+    order.clawed_back_amount += clawback.minor
+    order.commission_amount -= commission_back.minor
+    if destination is RefundDestination.STORE_CREDIT:
+        return _refund_to_credit(ctx, order, refund, reason, clawback.minor,
+                                 commission_back.minor)  # fmt: skip
     entry = journal_entry(
         entry_id=ctx.ids.new("je"),
         kind=EntryKind.REFUND_RESERVED,
@@ -101,15 +128,46 @@ def refund_buyer(
         refunds=[refund],
         timers=[TimerRequest(timers.REFUND_EXECUTE, refund.id, refund.execute_after)],
     )
-    if clawback:
+    if clawback.is_positive:
         due = ctx.now + ctx.policy.refunds.seller_funds_within
         outcome.events.append(
             _refund_event(ctx, order, refund, "refund.clawed_back", seller_id=order.seller_id,
-                          clawback=clawback, commission_back=commission_back,
-                          seller_owes=clawback - commission_back, due_at=due.isoformat())
+                          clawback=clawback.minor, commission_back=commission_back.minor,
+                          seller_owes=(clawback - commission_back).minor,
+                          due_at=due.isoformat())
         )  # fmt: skip
         outcome.timers.append(TimerRequest(timers.SELLER_DEBT_DUE, refund.id, due))
     return outcome
+
+
+def _refund_to_credit(
+    ctx: Context, order: Order, refund: Refund, reason: str, clawback: int, commission_back: int
+) -> Outcome:
+    refund.destination = RefundDestination.STORE_CREDIT
+    refund.status = RefundStatus.SUCCEEDED
+    refund.executed_at = refund.succeeded_at = refund.execute_after = ctx.now
+    refund.eta = Eta(ctx.now, ctx.now)
+    credit = store_credit_account(order.buyer_id)
+    entry = journal_entry(
+        entry_id=ctx.ids.new("je"), kind=EntryKind.REFUND_TO_CREDIT, occurred_at=ctx.now,
+        order_id=order.id, currency=order.currency,
+        moves=[Move(source, credit, part) for source, part in _sources(order, refund)],
+        memo=f"refund {refund.id} to store credit: {reason}",
+    )  # fmt: skip
+    events = [
+        _refund_event(ctx, order, refund, "refund.created", reason=reason,
+                      destination=refund.destination.value),
+        _refund_event(ctx, order, refund, "refund.succeeded", destination=refund.destination.value),
+        Event("credit.granted", order.buyer_id, order.id, ctx.now, ctx.actor.role, ctx.actor.id,
+              {"amount": refund.amount, "currency": order.currency, "kind": "refund",
+               "buyer_id": order.buyer_id, "refund_id": refund.id, "entry_id": entry.id}),
+    ]  # fmt: skip
+    if clawback:
+        events.append(_refund_event(ctx, order, refund, "refund.clawed_back",
+                                    seller_id=order.seller_id, clawback=clawback,
+                                    commission_back=commission_back,
+                                    seller_owes=clawback - commission_back))  # fmt: skip
+    return Outcome(events=events, entries=[entry], refunds=[refund])
 
 
 def refuse_while_charged_back(order: Order) -> None:
@@ -182,12 +240,13 @@ def release_to_seller(ctx: Context, order: Order) -> Outcome:
     """Pay what is left in escrow to the seller, less the platform's commission; held while a
     chargeback is open (the bank may take it back)."""
     refuse_while_charged_back(order)
-    amount = escrow_balance(order)
-    commission = basis_points_of(amount, ctx.policy.commission.basis_points)
+    held = escrow_held(order)
+    fee = _commission_on(ctx, held)
+    amount, commission = held.minor, fee.minor
     order.released_amount += amount
     order.commission_amount += commission
     order.released_at = ctx.now
-    if amount == 0:
+    if held.is_zero:
         return Outcome()
     entry = journal_entry(
         entry_id=ctx.ids.new("je"),
@@ -197,7 +256,7 @@ def release_to_seller(ctx: Context, order: Order) -> Outcome:
         currency=order.currency,
         moves=[
             Move(escrow_account(order.id), seller_payable_account(order.seller_id),
-                 amount - commission),
+                 (held - fee).minor),
             Move(escrow_account(order.id), PLATFORM_COMMISSION, commission),
         ],
         memo="released to the seller less commission",

@@ -8,6 +8,7 @@ from typing import Any
 
 from refundkit.domain.calendar import add_business_days
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.errors import InvalidTransition
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.orders import parcels, timers
 from refundkit.domain.orders.escrow import hold_payment, refund_buyer, release_to_seller
@@ -15,6 +16,7 @@ from refundkit.domain.orders.machine import OrderAction, OrderTransition, find_t
 from refundkit.domain.orders.model import ExtensionStatus, Order, OrderStatus
 from refundkit.domain.reminders import window_timers
 from refundkit.domain.rules import Rule
+from refundkit.domain.standing.hold import held_until
 
 
 def _step(ctx: Context, order: Order, action: OrderAction) -> OrderTransition:
@@ -37,7 +39,7 @@ def pay(ctx: Context, order: Order, payment_reference: str | None = None) -> Out
     d = order.deadlines
     d.free_cancel_until = ctx.now + ctx.policy.cancellation.free_cancel
     d.ship_by = add_business_days(ctx.calendar, order.seller_country, ctx.now, order.handling_days)
-    outcome = hold_payment(ctx, order, order.total)
+    outcome = hold_payment(ctx, order, order.total_money)
     outcome.events.append(_event(ctx, order, "order.paid", amount=order.total))
     outcome.timers.append(TimerRequest(timers.AUTO_CANCEL, order.id, d.ship_by))
     return outcome
@@ -90,8 +92,8 @@ def _cancelled(ctx: Context, order: Order, *, reason: str, rule: Rule | None) ->
     order.cancelled_at = ctx.now
     order.deadlines.cancel_respond_by = None
     outcome = Outcome(events=[_event(ctx, order, "order.cancelled", reason=reason, rule=rule)])
-    if order.refundable > 0:
-        outcome.merge(refund_buyer(ctx, order, order.refundable, "order cancelled"))
+    if order.refundable_money.is_positive:
+        outcome.merge(refund_buyer(ctx, order, order.refundable_money, "order cancelled"))
     return outcome
 
 
@@ -145,7 +147,8 @@ def cancel_unshipped(ctx: Context, order: Order) -> Outcome:
                                      rule=Rule.HANDLING_TIME)])  # fmt: skip
     parts = parcels.cancellation_parts(order, units)
     if sum(parts) > 0:
-        outcome.merge(refund_buyer(ctx, order, sum(parts), "not shipped within the handling time",
+        outcome.merge(refund_buyer(ctx, order, order.money(sum(parts)),
+                                   "not shipped within the handling time",
                                    parts=parts))  # fmt: skip
     if parcels.all_delivered(order):
         _move(order, _step(ctx, order, OrderAction.MARK_DELIVERED))
@@ -184,7 +187,11 @@ def _delivered(ctx: Context, order: Order, at: datetime) -> Outcome:
 
 
 def complete(ctx: Context, order: Order) -> Outcome:
-    """The worker's timer: the protection ended with no dispute open."""
+    """The worker's timer: the protection ended with no dispute open (and the hold the
+    seller's standing set when the order was placed has run out)."""
+    until = held_until(order, ctx.now)
+    if until is not None:
+        raise InvalidTransition(f"the seller's standing holds the money until {until.isoformat()}")
     _move(order, _step(ctx, order, OrderAction.COMPLETE))
     rule = Rule.DISPUTE_WINDOW if order.delivered_at else Rule.MAX_DELIVERY_DAYS
     return _complete(ctx, order, rule=rule)

@@ -135,6 +135,8 @@ def _no_open_dispute(ctx: OrderFacts) -> str | None:
 def _release_on_confirmation(ctx: OrderFacts) -> str | None:
     if not ctx.policy.protection.release_on_confirmation:
         return "policy keeps the money until the dispute window closes"
+    if ctx.order.escrow_hold_days:
+        return "the seller's standing holds the money past the dispute window"
     return _no_open_dispute(ctx)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from refundkit.domain.money import Money
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.tracking import Flag
 
@@ -38,6 +39,8 @@ class OrderLine:
     id: str = ""
     """The item's id (``li_...``), given when the order is placed; parcels and disputes name
     the units they hold by it."""
+    category: str | None = None
+    """The shop's category of the item (optional): returnless rules may name categories."""
 
     @property
     def total(self) -> int:
@@ -152,6 +155,9 @@ class Order:
     """Item id -> units cancelled (and refunded) because they were not shipped in time."""
     line_refunds: list[int] = field(default_factory=list)
     """Refunded so far from each line, then from the shipping fee (one more entry)."""
+    escrow_hold_days: int = 0
+    """Days the seller's money stays held past the dispute window's close, set when the order
+    is placed by the seller's standing then (``seller_standing.*.extra_escrow_hold_days``)."""
     version: int = 0
 
     @property
@@ -163,6 +169,29 @@ class Order:
         """What may still go back to the buyer: paid, less refunds pending or made and what
         chargebacks already gave back."""
         return self.paid_amount - self.refunded_amount - self.charged_back_amount
+
+    # The amounts as ``Money`` in the order's currency: the domain's amount rules compute
+    # with these; the int fields above are what the repository stores and the API renders.
+
+    def money(self, minor: int) -> Money:
+        """``minor`` units of this order's currency."""
+        return Money(minor, self.currency)
+
+    @property
+    def total_money(self) -> Money:
+        return self.money(self.total)
+
+    @property
+    def paid_money(self) -> Money:
+        return self.money(self.paid_amount)
+
+    @property
+    def refundable_money(self) -> Money:
+        return self.money(self.refundable)
+
+    @property
+    def commission_money(self) -> Money:
+        return self.money(self.commission_amount)
 
     @property
     def refund_room_by_line(self) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.errors import Forbidden, InvalidTransition, ValidationError
+from refundkit.domain.money import Money
 from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
@@ -22,7 +23,7 @@ REFUNDABLE_STATES = frozenset(
 )  # fmt: skip
 
 
-def refund_by_platform(ctx: Context, order: Order, amount: int, reason: str) -> Outcome:
+def refund_by_platform(ctx: Context, order: Order, amount: Money, reason: str) -> Outcome:
     """Refund ``amount`` now. Refunding all that is left marks the order refunded (its
     pending deadlines then find nothing to do)."""
     if ctx.actor.role not in REFUNDS_BY:

@@ -14,6 +14,7 @@ from refundkit.entrypoints.api import (
     routes_aftership,
     routes_calendar_feed,
     routes_chargebacks,
+    routes_credit,
     routes_disputes,
     routes_files,
     routes_money,
@@ -22,6 +23,7 @@ from refundkit.entrypoints.api import (
     routes_platform,
     routes_psp,
     routes_shipments,
+    routes_standing,
     routes_webhooks,
 )
 from refundkit.entrypoints.api.request_ids import RequestIdMiddleware
@@ -59,6 +61,8 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_disputes.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_psp.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_chargebacks.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_credit.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_standing.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_calendar_feed.router, dependencies=[KnownQueryOnly])
     routes_files.install(app)
     web_app.install(app, demo_logins=demo_logins)

@@ -41,6 +41,15 @@ SANDBOX_PREFIX = "/v1/sandbox/"
 _FRAMEWORK_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
+STANDING_CODES = {
+    ("POST", "/v1/sellers/{seller_id}/standing/exclusions"): ((409, C.DEFECT_EXCLUSION_EXISTS),),
+    ("POST", "/v1/disputes/{dispute_id}/used-return-report/decision"): (
+        (422, C.DEDUCTION_EXCEEDS_CAP),
+    ),
+}
+"""Issue 19's own refusals, on the operations that give them."""
+
+
 def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -110,6 +119,11 @@ def codes_by_status(route: APIRoute, method: str) -> dict[int, list[ProblemCode]
         if keyed:
             found[409].append(C.IDEMPOTENCY_REQUEST_IN_PROGRESS)
             found[422].append(C.IDEMPOTENCY_KEY_REUSED)
+    if method == "PUT":
+        found[408] = [C.REQUEST_TIMEOUT]
+        found[413] = [C.BODY_TOO_LARGE]
+        found[409] = [C.CONCURRENT_UPDATE]
+        found[422] += [C.INVALID_AMOUNT, C.LOOSER_THAN_POLICY]
     if (method, route.path_format) in UPLOAD_OPERATIONS:
         found[413] += [C.FILE_TOO_LARGE, C.QUOTA_EXCEEDED]
         found[415] = [C.FILE_TYPE_NOT_ALLOWED]
@@ -118,6 +132,8 @@ def codes_by_status(route: APIRoute, method: str) -> dict[int, list[ProblemCode]
         found[400] = [C.INVALID_SIGNATURE, C.PSP_WEBHOOKS_NOT_CONFIGURED]
     if (method, route.path_format) in RATE_LIMITED_OPERATIONS:
         found[429] = [C.RATE_LIMITED]
+    for status, code in STANDING_CODES.get((method, route.path_format), ()):
+        found[status].append(code)
     return dict(sorted(found.items()))
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from refundkit.domain.chargebacks.model import Chargeback
-from refundkit.entrypoints.api import schemas as s
+from refundkit.domain.money import AmountText
 from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
 from refundkit.entrypoints.api.guards import GuardedRoute
@@ -47,13 +47,10 @@ def sandbox_chargeback(
     """The sandbox bank opens a chargeback (or an inquiry) on a paid order. [platform,
     sandbox mode]"""
 
+    # Parsed by the use case in the order's currency, once the order is locked.
+    amount = None if body.amount is None else AmountText(body.amount, "amount")
+
     def work(uow: UnitOfWork) -> Chargeback:
-        amount = None
-        if body.amount is not None:
-            order = uow.orders.get(order_id)
-            currency = order.currency if order else "USD"
-            amount = s.minor_units(deps.currencies, body.amount, currency, "amount",
-                                   positive=True)  # fmt: skip
         return chargebacks.sandbox_open(deps, uow, user, order_id, amount=amount,
                                         reason=body.reason, inquiry=body.inquiry)  # fmt: skip
 

@@ -20,6 +20,7 @@ from refundkit.domain.roles import Role
 from refundkit.entrypoints.simulation.clock import SimulatedClock
 from refundkit.entrypoints.simulation.scenario import (
     CITIES,
+    RETURN_POSTAGE,
     OrderPlan,
     Parcel,
     Scenario,
@@ -299,7 +300,9 @@ class Driver:
     def _ship_return(self, uow: UnitOfWork, plan: OrderPlan, step: _Step) -> None:
         did = plan.ids["dispute"]
         number = f"RET{plan.index:09d}"
-        disputes.ship_return(self.deps, uow, self._buyer(plan), did, "DHL", number)
+        postage = RETURN_POSTAGE[plan.currency]
+        disputes.ship_return(self.deps, uow, self._buyer(plan), did, "DHL", number,
+                             postage=postage)  # fmt: skip
         d = plan.dispute
         assert d is not None
         seller = self._seller(plan)

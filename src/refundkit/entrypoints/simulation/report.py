@@ -4,7 +4,7 @@ the same history side by side."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from refundkit.domain.money import Money, format_major
@@ -17,6 +17,8 @@ from refundkit.entrypoints.simulation.figures import (
     resolution_histogram,
 )
 from refundkit.entrypoints.simulation.scenario import Honesty
+from refundkit.entrypoints.simulation.standing_figures import StandingFigures
+from refundkit.entrypoints.simulation.standing_report import standing_section, what_if_section
 
 OUTCOMES = ("full_refund", "partial_refund", "no_refund", "withdrawn")
 
@@ -28,6 +30,7 @@ class Run:
     figures: Figures
     stats: RunStats
     database: str
+    standing: StandingFigures = field(default_factory=StandingFigures)
 
 
 def write_report(
@@ -40,8 +43,11 @@ def write_report(
     md += _summary(runs)
     for run in runs:
         md += _run_section(out, run, honesty, exponent, prefix="" if len(runs) == 1 else run.name)
+    md += standing_section(runs, lambda v, c: _money(v, c, exponent))
     if len(runs) == 2:
         md += _comparison(out, runs, exponent)
+        md += what_if_section(runs[0].standing, runs[1].standing,
+                              lambda v, c: _money(v, c, exponent))  # fmt: skip
     path = out / "report.md"
     path.write_text("\n".join(md) + "\n")
     return path

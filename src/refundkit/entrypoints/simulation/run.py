@@ -18,6 +18,7 @@ from refundkit.entrypoints.simulation.driver import Driver, Progress
 from refundkit.entrypoints.simulation.figures import read_figures
 from refundkit.entrypoints.simulation.report import Run, write_report
 from refundkit.entrypoints.simulation.scenario import Honesty, Scenario, generate
+from refundkit.entrypoints.simulation.standing_figures import read_standing_figures
 from refundkit.service import files
 from refundkit.service.file_ports import Uploads
 
@@ -80,10 +81,11 @@ def _run_one(
         driver = Driver(deps, clock, scenario, uploads)
         stats = driver.run(progress)
         figures = read_figures(runtime.engine, deps.policies.active.version, clock.now())
+        standing = read_standing_figures(deps, runtime.engine, driver.sellers, driver.buyers)
         honesty = {
             user.id: person.honesty or Honesty.HONEST
             for user, person in zip(driver.sellers, scenario.sellers, strict=True)
         }
-        return Run(name, figures, stats, shown(url)), honesty
+        return Run(name, figures, stats, shown(url), standing), honesty
     finally:
         runtime.close()

@@ -19,6 +19,10 @@ SELLER_COUNTRIES = (("CN", 60), ("US", 10), ("DE", 8), ("TR", 8), ("PT", 4), ("V
 TIERS = (("standard", 70), ("gold", 18), ("platinum", 8), ("diamond", 4))
 # A typical price in each currency's minor units (JPY has no minor unit, KWD three).
 TYPICAL_PRICE = {"USD": 3500, "EUR": 3200, "GBP": 2800, "JPY": 4800, "KWD": 11000}
+# What a buyer pays to post a return back, declared when they ship it (issue 19's what-if
+# counts the postage a policy saves); drawn from no random number, so the history is the
+# same as before it.
+RETURN_POSTAGE = {"USD": 690, "EUR": 590, "GBP": 495, "JPY": 900, "KWD": 2500}
 CITIES = {"US": ("Austin", "73301"), "DE": ("Berlin", "10115"), "FR": ("Lyon", "69001"),
           "GB": ("Leeds", "LS1 1UR"), "ES": ("Sevilla", "41001"), "PL": ("Krakow", "30-001"),
           "BR": ("Recife", "50000-000"), "RU": ("Kazan", "420000"), "JP": ("Osaka", "530-0001"),

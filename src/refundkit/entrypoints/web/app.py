@@ -15,10 +15,13 @@ from refundkit.entrypoints.api.problems import UNREAD_BODY, status_of
 from refundkit.entrypoints.web import (
     routes_auth,
     routes_calendar,
+    routes_credit,
+    routes_dispute_form,
     routes_disputes,
     routes_messages,
     routes_orders,
     routes_staff,
+    routes_standing,
 )
 from refundkit.entrypoints.web.render import Pages
 from refundkit.entrypoints.web.session import FormRefused, SignInRequired, sign_in_url
@@ -39,10 +42,13 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
     for module in (
         routes_auth,
         routes_orders,
+        routes_dispute_form,
         routes_disputes,
         routes_staff,
         routes_calendar,
         routes_messages,
+        routes_credit,
+        routes_standing,
     ):
         app.include_router(module.router)
 

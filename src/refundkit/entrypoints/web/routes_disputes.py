@@ -20,7 +20,7 @@ from refundkit.entrypoints.web.routes_orders import read
 from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
 from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
 from refundkit.entrypoints.web.views import ACTION_LABELS, pairs, title_of, waiting_for
-from refundkit.service import disputes, files, page_views, transactions
+from refundkit.service import disputes, files, page_lines, page_views, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
@@ -40,6 +40,9 @@ def render_dispute(
     mine = pairs(page.found.next_actions)
     return pages_of(request).render(
         request, "dispute.html", status, page=page, d=d, order=order, title=title_of(order),
+        lines=page_lines.disputed_lines(order, d),
+        late_ids=page_lines.late_parcels(order, page.found.now),
+        order_flags=page_lines.order_only_flags(order),
         forms=my_forms(mine, user.role, DISPUTE_FORMS),
         due_of=due_by_form(page.found.next_actions, user.role, DISPUTE_FORMS),
         may=[action for actor, action in mine if actor == user.role.value],

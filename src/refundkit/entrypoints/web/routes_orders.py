@@ -8,16 +8,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from refundkit.domain.errors import NotFound, RefundkitError, ValidationError
-from refundkit.domain.money import AmountText
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.api.guards import GuardedRoute
 from refundkit.entrypoints.api.problems import status_of
 from refundkit.entrypoints.web.actions import ORDER_FORMS, due_by_form, my_forms
+from refundkit.entrypoints.web.line_forms import (
+    SHIP_PREFIX,
+    line_field,
+    parcel_lines,
+    quantities,
+    readable,
+)
 from refundkit.entrypoints.web.session import Posted, PostedDep, ViewerDep, deps_of, pages_of
-from refundkit.entrypoints.web.uploads import chosen_files, store_chosen
 from refundkit.entrypoints.web.views import (
     next_deadline,
     pairs,
@@ -25,9 +29,17 @@ from refundkit.entrypoints.web.views import (
     title_of,
     waiting_for,
 )
-from refundkit.service import disputes, notifications, orders, page_views, reports, transactions
+from refundkit.service import (
+    notifications,
+    orders,
+    page_lines,
+    page_views,
+    reports,
+    shipments,
+    standing,
+    transactions,
+)
 from refundkit.service.deps import Deps
-from refundkit.service.disputes import DisputeRequest
 from refundkit.service.orders import OrderDetails
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
@@ -52,7 +64,7 @@ def order_list(request: Request, viewer: ViewerDep) -> Response:
 
 def render_order(
     request: Request, user: User, order_id: str, *, errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None, status: int = 200,
+    values: dict[str, str] | None = None, status: int = 200, field: str = "",
 ) -> Response:  # fmt: skip
     deps = deps_of(request)
 
@@ -65,6 +77,12 @@ def render_order(
 
     page, message_count = read(deps, work)
     found: OrderDetails = page.found
+    errors = {k: readable(v, found.order) for k, v in (errors or {}).items()}
+    if "ship" in errors and field.startswith(SHIP_PREFIX):
+        # The use case refused an item's units (a page opened before another parcel left):
+        # what is left of it now, in words.
+        left = page_lines.left_to_ship(found.order, field[len(SHIP_PREFIX) :])
+        errors["ship"] = left or errors["ship"]
     return pages_of(request).render(
         request, "order.html", status, page=page, order=found.order, title=title_of(found.order),
         forms=my_forms(pairs(found.next_actions), user.role, ORDER_FORMS),
@@ -72,8 +90,12 @@ def render_order(
         warn_window=_closing_soon(found),
         others=waiting_for(found.next_actions, user.role),
         deadlines=relevant_deadlines(found.order),
-        errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),
-        message_count=message_count,
+        errors=errors, values=values or {}, done=request.query_params.get("done", ""),
+        message_count=message_count, field=field,
+        ship_items=page_lines.shippable_items(found.order),
+        holdings=page_lines.item_holdings(found.order, found.disputes),
+        late_ids=page_lines.late_parcels(found.order, found.now),
+        order_flags=page_lines.order_only_flags(found.order),
     )  # fmt: skip
 
 
@@ -97,9 +119,21 @@ def _days(text: str) -> int:
         raise ValidationError("days must be a whole number", field="days") from None
 
 
-def _order_command(deps: Deps, posted: Posted, order_id: str, action: str
+def _order_command(deps: Deps, posted: Posted, order_id: str, action: str,
+                   sent: list[tuple[tuple[str, int], ...] | None]
                    ) -> Callable[[UnitOfWork], object]:  # fmt: skip
+    """The use case behind an order action; ``sent`` gets the parcel's lines, if any (a
+    refusal about ``lines[i]`` is shown beside that item)."""
     user, text = posted.user, posted.text
+
+    def ship(uow: UnitOfWork) -> object:
+        # The order page's parcel form names the units per item; the seller's list (and a
+        # form without them) ships everything left, as ``POST /v1/orders/{id}/ship``.
+        posted_units = quantities(posted.form, SHIP_PREFIX)
+        lines = parcel_lines(posted_units) if posted_units else None
+        sent[0] = lines
+        return shipments.ship(deps, uow, user, order_id, text("carrier"),
+                              text("tracking_number"), lines)  # fmt: skip
 
     def pending_extension(uow: UnitOfWork) -> str:
         pending = orders.get_order(deps, uow, user, order_id).order.pending_extension
@@ -112,8 +146,7 @@ def _order_command(deps: Deps, posted: Posted, order_id: str, action: str
         "confirm_receipt": lambda uow: orders.confirm_receipt(deps, uow, user, order_id),
         "request_extension": lambda uow: orders.request_extension(
             deps, uow, user, order_id, _days(text("days"))),
-        "ship": lambda uow: orders.ship_order(
-            deps, uow, user, order_id, text("carrier"), text("tracking_number")),
+        "ship": ship,
         "approve_cancellation": lambda uow: orders.approve_cancellation(deps, uow, user, order_id),
         "reject_cancellation": lambda uow: orders.reject_cancellation(
             deps, uow, user, order_id, text("reason")),
@@ -130,7 +163,8 @@ def _order_command(deps: Deps, posted: Posted, order_id: str, action: str
 @router.post("/orders/{order_id}/actions/{action}")
 def order_action(order_id: str, action: str, request: Request, posted: PostedDep) -> Response:
     deps = deps_of(request)
-    command = _order_command(deps, posted, order_id, action)
+    sent: list[tuple[tuple[str, int], ...] | None] = [None]
+    command = _order_command(deps, posted, order_id, action, sent)
     error: RefundkitError | None = None
     try:
         transactions.run(deps, command)
@@ -139,91 +173,13 @@ def order_action(order_id: str, action: str, request: Request, posted: PostedDep
     except RefundkitError as exc:
         error = exc
     if error is not None:
+        field = line_field(str(error.extra.get("field", "")), sent[0], SHIP_PREFIX)
         return render_order(request, posted.user, order_id, errors={action: error.detail},
-                            values=posted.values(), status=status_of(error))  # fmt: skip
+                            values=posted.values(), status=status_of(error),
+                            field=field)  # fmt: skip
     back = posted.text("back")
     target = back if back in ("/seller",) else f"/orders/{order_id}"
     return RedirectResponse(f"{target}?done={action}", 303)
-
-
-# --- opening a dispute -----------------------------------------------------------------------
-
-
-def render_dispute_form(
-    request: Request, user: User, order_id: str, *, error: str = "", field: str = "",
-    values: dict[str, str] | None = None, evidence_ids: list[str] | None = None,
-    status: int = 200,
-) -> Response:  # fmt: skip
-    deps = deps_of(request)
-    found = read(deps, lambda uow: orders.get_order(deps, uow, user, order_id))
-    order = found.order
-    if user.role is not Role.BUYER:
-        raise NotFound(f"no order {order_id}")
-    window = next((a for a in found.next_actions if str(a.action) == "open_dispute"), None)
-    closes = order.deadlines.dispute_closes_at
-    warn = closes is not None and closes - found.now < WINDOW_WARNING
-    return pages_of(request).render(
-        request, "dispute_new.html", status, order=order, title=title_of(order),
-        window_open=window is not None, closes=closes, warn=warn,
-        sub_reasons=page_views.sub_reasons(), values=values or {}, error=error, field=field,
-        evidence_ids=evidence_ids or [],
-    )  # fmt: skip
-
-
-@router.get("/orders/{order_id}/dispute/new")
-def dispute_form(order_id: str, request: Request, viewer: ViewerDep) -> Response:
-    return render_dispute_form(request, viewer.user, order_id)
-
-
-@router.post("/orders/{order_id}/dispute/new")
-async def open_dispute(order_id: str, request: Request, posted: PostedDep) -> Response:
-    deps = deps_of(request)
-    user, text = posted.user, posted.text
-    kept = [i for i in posted.form.getlist("evidence_ids") if isinstance(i, str) and i]
-    chosen = chosen_files(posted.form, "evidence")
-
-    def work() -> str:
-        kept.extend(store_chosen(deps, request.app.state.uploads, user, chosen))
-
-        def step(uow: UnitOfWork) -> str:
-            if text("reason") == "":
-                raise ValidationError("choose what went wrong", field="reason")
-            received = text("item_received")
-            if received not in ("yes", "no"):
-                raise ValidationError("say whether the item arrived", field="item_received")
-            amount = AmountText(text("requested_refund"), "requested_refund")
-            form = DisputeRequest(
-                text("reason"),
-                text("sub_reason") or None,
-                received == "yes",
-                amount,
-                text("return_goods") == "yes",
-                text("description"),
-            )
-            return disputes.open_dispute(deps, uow, user, order_id, form, kept).dispute.id
-
-        dispute_id: str = transactions.run(deps, step)
-        return dispute_id
-
-    try:
-        dispute_id = await run_in_threadpool(work)
-    except NotFound:
-        raise
-    except RefundkitError as exc:
-        failed = exc
-    else:
-        return RedirectResponse(f"/disputes/{dispute_id}?done=opened", 303)
-    field = str(failed.extra.get("field", ""))
-    return await run_in_threadpool(lambda: render_dispute_form(
-        request, user, order_id, error=failed.detail, field=field, values=posted.values(),
-        evidence_ids=kept, status=status_of(failed)))  # fmt: skip
-
-
-@router.get("/dispute-sub-reasons")
-def sub_reason_options(request: Request, viewer: ViewerDep, reason: str = "") -> Response:
-    """The sub-reason choices of a reason (htmx swaps them in when the reason changes)."""
-    options = page_views.sub_reasons().get(reason, [])
-    return pages_of(request).render(request, "_sub_reasons.html", options=options, selected="")
 
 
 # --- the seller's work ---------------------------------------------------------------------
@@ -238,7 +194,12 @@ def seller_home(request: Request, viewer: ViewerDep) -> Response:
     def work(uow: UnitOfWork) -> dict[str, Any]:
         mine = page_views.my_orders(deps, uow, user)
         cases = page_views.my_disputes(deps, uow, user)
-        return {"orders": mine, "cases": cases, "record": reports.seller_record(uow, user)}
+        return {
+            "orders": mine,
+            "cases": cases,
+            "record": reports.seller_record(uow, user),
+            "standing": standing.seller_view(deps, uow, user.id),
+        }
 
     got = read(deps, work)
 
@@ -258,7 +219,7 @@ def seller_home(request: Request, viewer: ViewerDep) -> Response:
     answer.sort(key=lambda pair: pair[0])
     return pages_of(request).render(
         request, "seller.html", to_ship=to_ship, requests=requests, answer=answer,
-        record=got["record"], title_of=title_of, forms=ORDER_FORMS,
+        record=got["record"], standing=got["standing"], title_of=title_of, forms=ORDER_FORMS,
         orders_by_id={o.order.id: o.order for o in got["orders"]},
         done=request.query_params.get("done", ""),
     )  # fmt: skip

@@ -4,6 +4,7 @@ tables; ``from refundkit.adapters.db import tables as t`` then ``t.orders`` read
 from __future__ import annotations
 
 from refundkit.adapters.db.tables.base import Id, Money, UTCDateTime, metadata
+from refundkit.adapters.db.tables.credit import seller_returnless_rules
 from refundkit.adapters.db.tables.disputes import (
     appeals,
     dispute_evidence,
@@ -46,6 +47,11 @@ from refundkit.adapters.db.tables.people import (
     users,
     web_sessions,
 )
+from refundkit.adapters.db.tables.standing import (
+    defect_exclusions,
+    signal_clearances,
+    used_return_reports,
+)
 
 __all__ = [
     "Id",
@@ -55,6 +61,7 @@ __all__ = [
     "appeals",
     "calendar_feeds",
     "chargebacks",
+    "defect_exclusions",
     "dispute_evidence",
     "dispute_messages",
     "dispute_offers",
@@ -77,8 +84,11 @@ __all__ = [
     "rate_limit_counters",
     "refunds",
     "sandbox_clock",
+    "seller_returnless_rules",
+    "signal_clearances",
     "timers",
     "tracking_events",
+    "used_return_reports",
     "users",
     "web_sessions",
     "webhook_attempts",

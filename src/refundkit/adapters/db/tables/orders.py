@@ -55,6 +55,7 @@ orders = sa.Table(
     _ts("completed_at"),
     _ts("released_at"),
     sa.Column("extension_days_granted", sa.Integer, nullable=False),
+    sa.Column("escrow_hold_days", sa.Integer, nullable=False, server_default="0"),
     sa.Column("open_dispute_id", Id),
     sa.Column("tracking_flags", sa.JSON),
     sa.Column("version", sa.Integer, nullable=False),
@@ -84,6 +85,7 @@ order_lines = sa.Table(
     sa.Column("refunded", Money, nullable=False, server_default="0"),
     sa.Column("item_id", Id, nullable=False),
     sa.Column("cancelled", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("category", sa.String(64)),
     sa.UniqueConstraint("order_id", "item_id", name="uq_order_lines_order_id_item_id"),
 )
 

@@ -3,16 +3,16 @@
 per transaction however many events it wrote), so the relay wakes on new rows instead of
 sleeping a fixed interval. SQLite has no such thing: its workers poll briefly.
 
-Revision ID: 0021_w16_outbox_notify
-Revises: 0020
+Revision ID: 0024_outbox_notify
+Revises: 0023_queue
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0021_w16_outbox_notify"
-down_revision = "0020"
+revision = "0024_outbox_notify"
+down_revision = "0023_queue"
 branch_labels = None
 depends_on = None
 

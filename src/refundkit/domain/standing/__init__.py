@@ -1,0 +1,1 @@
+"""Standing of the people over time (issue 19): sellers' defect rate, buyers' signals."""
