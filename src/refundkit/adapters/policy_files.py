@@ -9,6 +9,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from refundkit.domain.credit_policy import OFF_FOR_EARLIER_VERSIONS
 from refundkit.domain.errors import PolicyError
 from refundkit.domain.policy import Policy, parse_policy
 
@@ -23,10 +24,13 @@ def load_policy_text(text: str) -> Policy:
 
 def load_stored_policy_text(text: str) -> Policy:
     """A version stored by an earlier release: the keys added since (a new table, a new
-    key) take the built-in defaults, so the orders placed under it still load. The file a
+    key) take the built-in defaults, so the orders placed under it still load; the tables
+    that change outcomes (``[returnless]``, ``[compensation]``) take values that change
+    nothing (``OFF_FOR_EARLIER_VERSIONS``). The file a
     service starts with is read strictly (``load_policy_text``): a new policy names every
     key."""
-    return parse_policy(with_defaults(_toml(text), _toml(default_policy_text())))
+    data = with_defaults(_toml(text), OFF_FOR_EARLIER_VERSIONS)
+    return parse_policy(with_defaults(data, _toml(default_policy_text())))
 
 
 def with_defaults(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from refundkit.domain.calendar import HolidayCalendar
+from refundkit.domain.credit_policy import SellerReturnless
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import JournalEntry
 from refundkit.domain.policy import Policy
@@ -34,6 +36,11 @@ class Context:
     policy: Policy
     calendar: HolidayCalendar
     ids: IdGenerator
+    seller_returnless: Callable[[str], SellerReturnless | None] = field(
+        default=lambda seller_id: None
+    )
+    """A seller's own returnless limits (read only when a policy rule would waive a
+    return); the default knows none."""
 
 
 @dataclass

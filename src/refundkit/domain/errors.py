@@ -32,6 +32,13 @@ class CurrencyMismatch(ValidationError):
     code = "currency_mismatch"
 
 
+class LooserThanPolicy(ValidationError):
+    """A seller's own returnless limits that would waive a return the policy does not: a
+    seller's rules may only be stricter than the policy's."""
+
+    code = "looser_than_policy"
+
+
 class PolicyError(ValidationError):
     """A policy file that fails its checks; ``key`` names the offending key."""
 

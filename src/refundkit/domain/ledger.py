@@ -34,6 +34,17 @@ PLATFORM_CHARGEBACK_LOSSES = "platform_chargeback_losses"
 repaid money a refund had already given back (negative: a cost)."""
 
 
+STORE_CREDIT_PREFIX = "store_credit:"
+"""A buyer's store credit (issue 19): what the platform owes the buyer to spend in the
+shop, never cashed out; it never goes below zero."""
+PLATFORM_COMPENSATION = "platform_compensation"
+"""What compensation credit cost the platform itself (negative: a cost)."""
+
+
+def store_credit_account(buyer_id: str) -> str:
+    return f"{STORE_CREDIT_PREFIX}{buyer_id}"
+
+
 def chargeback_account(chargeback_id: str) -> str:
     return f"{CHARGEBACK_PREFIX}{chargeback_id}"
 
@@ -68,6 +79,21 @@ class EntryKind(StrEnum):
     CHARGEBACK_REINSTATED = "chargeback_reinstated"
     CHARGEBACK_RECOVERED = "chargeback_recovered"
     CHARGEBACK_BORNE = "chargeback_borne"
+    REFUND_TO_CREDIT = "refund_to_credit"
+    """A refund the buyer chose to take as store credit: paid at once, no provider."""
+    CREDIT_COMPENSATION = "credit_compensation"
+    """Compensation credit recovered from the seller (counterfeit)."""
+    CREDIT_LATE_DELIVERY = "credit_late_delivery"
+    """Compensation credit the platform bears (late delivery)."""
+
+
+CREDIT_FUNDING: dict[EntryKind, tuple[str, ...]] = {
+    EntryKind.REFUND_TO_CREDIT: (ESCROW_PREFIX, SELLER_PAYABLE_PREFIX, PLATFORM_COMMISSION),
+    EntryKind.CREDIT_COMPENSATION: (SELLER_PAYABLE_PREFIX,),
+    EntryKind.CREDIT_LATE_DELIVERY: (PLATFORM_COMPENSATION,),
+}
+"""The only entries that may pay into a store-credit account, and the accounts (prefixes)
+each may take the money from: ``ledger verify`` refuses any other."""
 
 
 @dataclass(frozen=True, slots=True)

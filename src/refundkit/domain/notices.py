@@ -24,7 +24,7 @@ from refundkit.domain.notifications import (
     time_left,
 )
 from refundkit.domain.orders.model import Order
-from refundkit.domain.refunds import Refund
+from refundkit.domain.refunds import Refund, RefundDestination
 
 K = NotificationKind
 OUTCOME_EVENTS = frozenset({"dispute.resolved", "dispute.closed", "dispute.return_required",
@@ -239,7 +239,14 @@ def _refund(event: Happened, facts: Facts, kind: NotificationKind) -> list[Notic
     if refund is None:
         return []
     amount = facts.money(refund.amount)
-    if kind is K.REFUND_CREATED:
+    to_credit = refund.destination is RefundDestination.STORE_CREDIT
+    if to_credit and kind is K.REFUND_CREATED:
+        return []  # paid at once: the one notice is that it was paid
+    if to_credit:
+        title = f"Refund of {amount} on order {order.id} paid"
+        detail = (f"The refund of {amount} on order {order.id} was paid to the buyer's store "
+                  "credit, as the buyer chose.")  # fmt: skip
+    elif kind is K.REFUND_CREATED:
         title = f"Refund of {amount} on order {order.id}"
         detail = (f"A refund of {amount} on order {order.id} is on its way to the buyer's "
                   f"{refund.method.value}. Expected between "

@@ -13,6 +13,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from refundkit.domain import credit_policy as cp
 from refundkit.domain.dispute_policy import DISPUTE_KEYS, DisputesPolicy, FastRefundPolicy
 from refundkit.domain.disputes.model import DisputeReason
 from refundkit.domain.errors import PolicyError
@@ -176,6 +177,8 @@ class Policy:
     fast_refund: FastRefundPolicy
     tracking: TrackingPolicy
     limits: LimitsPolicy
+    returnless: cp.ReturnlessPolicy
+    compensation: cp.CompensationPolicy
     seller_standing: SellerStandingPolicy
     buyer_signals: BuyerSignalsPolicy
 
@@ -202,6 +205,8 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             "fast_refund",
             "tracking",
             "limits",
+            "returnless",
+            "compensation",
             "seller_standing",
             "buyer_signals",
         ),
@@ -254,6 +259,10 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         fast_refund=_fast_refund(root.table("fast_refund", FAST_REFUND_TIERS)),
         tracking=_tracking(root.table("tracking", TRACKING_KEYS)),
         limits=_limits(root.table("limits", LIMITS_KEYS)),
+        returnless=cp.parse_returnless(
+            root.table("returnless", cp.RETURNLESS_KEYS), DISPUTE_REASONS
+        ),
+        compensation=cp.parse_compensation(root.table("compensation", cp.COMPENSATION_KEYS)),
         seller_standing=parse_seller_standing(root.table("seller_standing", SELLER_KEYS)),
         buyer_signals=parse_buyer_signals(root.table("buyer_signals", BUYER_KEYS)),
     )

@@ -24,6 +24,20 @@ class PaymentMethod(StrEnum):
     WALLET = "wallet"
 
 
+class RefundDestination(StrEnum):
+    """Where a refund goes: the original payment method (the default, as card network
+    rules want), or the buyer's store credit, only when the buyer chose it."""
+
+    ORIGINAL = "original"
+    STORE_CREDIT = "store_credit"
+
+
+DESTINATION_SPELLINGS = {"original": RefundDestination.ORIGINAL,
+                         "original_payment": RefundDestination.ORIGINAL,
+                         "store_credit": RefundDestination.STORE_CREDIT}  # fmt: skip
+"""``original_payment`` is read as ``original`` (DESIGN §9 names ``original``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Eta:
     earliest: datetime
@@ -57,6 +71,8 @@ class Refund:
     on it), the rest came out of escrow."""
     commission_back: int = 0
     """The platform's commission on the clawed-back part, given back by the platform."""
+    destination: RefundDestination = RefundDestination.ORIGINAL
+    """``store_credit``: paid at once into the buyer's credit, never sent to a provider."""
 
     @property
     def amount_money(self) -> Money:

@@ -30,6 +30,10 @@ class Rule(StrEnum):
     NOT_RECEIVED_AT_ONCE = "tracking.resolve_not_received_at_once"
     FAST_REFUND = "fast_refund"
     """A table of tiers: cite it with ``fast_refund_rule(tier)``."""
+    RETURNLESS = "returnless.rules"
+    """A list of named rules: cite one with ``returnless_rule(name)``."""
+    COUNTERFEIT_COMPENSATION = "compensation.counterfeit_multiple"
+    LATE_DELIVERY_CREDIT = "compensation.late_delivery_credit"
     SELLER_AT_RISK_FROM = "seller_standing.at_risk_from_basis_points"
     SELLER_RESTRICTED_FROM = "seller_standing.restricted_from_basis_points"
     SELLER_AT_RISK = "seller_standing.at_risk"
@@ -68,6 +72,11 @@ def consequence_rule(standing: str, consequence: str) -> str:
 def not_received_rule(signal: str) -> str:
     """The tracking signal that decided a not_received dispute, as the rule names it."""
     return f"{Rule.NOT_RECEIVED_AT_ONCE}: {signal}"
+
+
+def returnless_rule(name: str) -> str:
+    """The returnless rule that waived a return, e.g. ``returnless.rules: low_value``."""
+    return f"{Rule.RETURNLESS}: {name}"
 
 
 def cited_key(rule: str) -> str:

@@ -19,7 +19,7 @@ GIVE_UP_AFTER = timedelta(days=3)
 RETRIES = Backoff(FIRST_RETRY, RETRY_FACTOR, LONGEST_WAIT, GIVE_UP_AFTER)
 LEASE = timedelta(minutes=2)
 """A claimed delivery not finished within this time (its worker died) is sent again."""
-EVENT_FAMILIES = ("order", "dispute", "refund", "return", "seller", "webhook_endpoint")
+EVENT_FAMILIES = ("order", "dispute", "refund", "return", "seller", "credit", "webhook_endpoint")
 
 
 class EndpointStatus(StrEnum):

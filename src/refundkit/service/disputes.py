@@ -57,6 +57,7 @@ class DisputeRequest:
     return_goods: bool
     description: str
     lines: tuple[tuple[str, int], ...] | None = None
+    refund_destination: str = "original"
 
 
 def details(deps: Deps, d: Dispute, currency: str) -> DisputeDetails:
@@ -101,7 +102,8 @@ def open_dispute(
     if isinstance(form, DisputeRequest):
         form = DisputeForm(form.reason, form.sub_reason, form.item_received,
                            _money(deps, form.requested_refund, order, positive=True).minor,
-                           form.return_goods, form.description, form.lines)  # fmt: skip
+                           form.return_goods, form.description, form.lines,
+                           form.refund_destination)  # fmt: skip
     refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)
@@ -136,8 +138,12 @@ def _act(
     return details(deps, d, order.currency)
 
 
-def accept(deps: Deps, uow: UnitOfWork, user: User, dispute_id: str) -> DisputeDetails:
-    return _act(deps, uow, user, dispute_id, commands.accept)
+def accept(
+    deps: Deps, uow: UnitOfWork, user: User, dispute_id: str,
+    refund_destination: str | None = None,
+) -> DisputeDetails:  # fmt: skip
+    return _act(deps, uow, user, dispute_id,
+                lambda ctx, d, o: commands.accept(ctx, d, o, refund_destination))  # fmt: skip
 
 
 def offer(
@@ -262,15 +268,14 @@ def list_disputes(
     starting_after: str | None, limit: int, ending_before: str | None = None,
 ) -> tuple[list[DisputeDetails], bool]:  # fmt: skip
     queue = status is DisputeStatus.ESCALATED and user.role in (Role.AGENT, Role.ADMIN)
-    found = uow.disputes.search(
+    found = uow.disputes.search_with_currency(
         buyer_id=user.id if user.role is Role.BUYER else None,
         seller_id=user.id if user.role is Role.SELLER else None,
         status=status, starting_after=starting_after, limit=limit + 1, queue=queue,
         ending_before=ending_before,
     )  # fmt: skip
     page, more = window(found, limit, backwards=ending_before is not None)
-    currency = {o.id: o.currency for o in uow.orders.get_many(sorted({d.order_id for d in page}))}
-    return [details(deps, d, currency[d.order_id]) for d in page], more
+    return [details(deps, d, currency) for d, currency in page], more
 
 
 def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:

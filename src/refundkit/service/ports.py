@@ -17,6 +17,7 @@ from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.refunds import Eta, PaymentMethod, Refund
 from refundkit.domain.roles import Role
 from refundkit.domain.webhooks import DeliveryStatus, EndpointStatus, WebhookEndpoint
+from refundkit.service.credit_ports import CreditRepository
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
 from refundkit.service.psp_ports import ChargebackRepository, PspEventRepository
@@ -252,6 +253,20 @@ class DisputeRepository(Protocol):
         starting_after: str | None, limit: int, queue: bool = False,
         ending_before: str | None = None,
     ) -> list[Dispute]: ...  # fmt: skip
+    def search_with_currency(
+        self,
+        *,
+        buyer_id: str | None,
+        seller_id: str | None,
+        status: DisputeStatus | None,
+        starting_after: str | None,
+        limit: int,
+        queue: bool = False,
+        ending_before: str | None = None,
+    ) -> list[tuple[Dispute, str]]:
+        """``search``, each dispute with its order's currency, in one statement."""
+        ...
+
     def returns_in_transit(self, carrier: str, tracking_number: str) -> list[Dispute]: ...
     def add_note(self, note: DisputeNote) -> None: ...
     def notes(self, dispute_id: str) -> list[DisputeNote]: ...
@@ -323,6 +338,7 @@ class UnitOfWork(Protocol):
     rate_limits: RateLimitCounters
     psp_events: PspEventRepository
     chargebacks: ChargebackRepository
+    credit: CreditRepository
     standing: StandingRepository
 
     def __enter__(self) -> UnitOfWork: ...

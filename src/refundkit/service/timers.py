@@ -17,6 +17,7 @@ from refundkit.domain.orders import timers as kinds
 from refundkit.domain.orders.model import Order
 from refundkit.service import (
     chargebacks,
+    credit,
     disputes,
     refunds,
     reminders,
@@ -38,6 +39,7 @@ _OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
     kinds.SELLER_DEBT_DUE: refunds.seller_debt_due,
     kinds.TRACKING_CHECK: tracking_signals.check_timer,
     kinds.CHARGEBACK_EVIDENCE: chargebacks.submit_evidence,
+    kinds.LATE_DELIVERY_CREDIT: credit.late_delivery_timer,
 }
 
 

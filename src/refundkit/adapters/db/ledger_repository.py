@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.chargeback_repository import chargeback_violations
+from refundkit.adapters.db.credit_repository import credit_violations
 from refundkit.adapters.db.dialects import lock_name
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.metrics import LEDGER_ENTRIES, Tally
@@ -223,4 +224,5 @@ def invariant_violations(conn: Connection) -> list[str]:
     ):
         found.append(f"order {order_id}: lines give back {split} but {refunded} was refunded")
     found.extend(chargeback_violations(conn))
+    found.extend(credit_violations(conn))
     return found

@@ -71,11 +71,13 @@ _EXTENSION_COLUMNS = [
 ]
 
 
+_LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "item_id", "category")
+
+
 def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int, int]:
     """A line, what was refunded of it and its cancelled units, from its columns (named with
     ``prefix``)."""
-    line = OrderLine(row[f"{prefix}sku"], row[f"{prefix}title"], row[f"{prefix}quantity"],
-                     row[f"{prefix}unit_price"], row[f"{prefix}item_id"])  # fmt: skip
+    line = OrderLine(*(row[f"{prefix}{name}"] for name in _LINE_FIELDS))
     return line, row[f"{prefix}refunded"], row[f"{prefix}cancelled"]
 
 
@@ -123,21 +125,12 @@ class SqlOrderRepository:
             version=order.version,
         )
         self._conn.execute(t.orders.insert(), row)
-        self._conn.execute(
-            t.order_lines.insert(),
-            [
-                {
-                    "order_id": order.id,
-                    "position": i,
-                    "item_id": line.id,
-                    "sku": line.sku,
-                    "title": line.title,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                }
-                for i, line in enumerate(order.lines)
-            ],
-        )
+        self._conn.execute(t.order_lines.insert(), [
+            {"order_id": order.id, "position": i, "item_id": line.id, "sku": line.sku,
+             "title": line.title, "quantity": line.quantity, "unit_price": line.unit_price,
+             "category": line.category}
+            for i, line in enumerate(order.lines)
+        ])  # fmt: skip
         self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
         self._parcels.added(order)
         self._seen_extensions[order.id] = {}

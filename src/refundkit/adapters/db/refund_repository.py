@@ -12,7 +12,7 @@ from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.metrics import Tally
-from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundStatus
+from refundkit.domain.refunds import Eta, PaymentMethod, Refund, RefundDestination, RefundStatus
 
 
 class SqlRefundRepository:
@@ -103,6 +103,7 @@ class SqlRefundRepository:
             "line_amounts": list(refund.line_amounts),
             "clawback_amount": refund.clawback_amount,
             "commission_back": refund.commission_back,
+            "destination": refund.destination.value,
         }
 
     @staticmethod
@@ -127,4 +128,5 @@ class SqlRefundRepository:
             line_amounts=tuple(row["line_amounts"] or ()),
             clawback_amount=row["clawback_amount"],
             commission_back=row["commission_back"],
+            destination=RefundDestination(row["destination"]),
         )

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from refundkit.adapters.db.chargeback_repository import SqlChargebackRepository
+from refundkit.adapters.db.credit_repository import SqlCreditRepository
 from refundkit.adapters.db.dispute_repository import SqlDisputeRepository
 from refundkit.adapters.db.engine import READONLY_OPTION
 from refundkit.adapters.db.file_repository import SqlFileRepository
@@ -33,6 +34,7 @@ from refundkit.adapters.db.webhook_repository import SqlWebhookRepository
 from refundkit.adapters.metrics import Tally
 from refundkit.adapters.secret_box import SecretBox
 from refundkit.domain.errors import ConcurrentUpdate, Conflict, ValidationError
+from refundkit.service.credit_ports import CreditRepository
 from refundkit.service.file_ports import FileRepository
 from refundkit.service.notification_records import NotificationRepository
 from refundkit.service.ports import (
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
     rate_limits: RateLimitCounters
     psp_events: PspEventRepository
     chargebacks: ChargebackRepository
+    credit: CreditRepository
     standing: StandingRepository
 
     def __init__(self, engine: Engine, secrets: SecretBox, *, readonly: bool = False) -> None:
@@ -108,7 +111,8 @@ class SqlUnitOfWork:
         self.reports = SqlReportRepository(conn)
         self.rate_limits = SqlRateLimitCounters(conn)
         self.psp_events = SqlPspEventRepository(conn)
-        self.chargebacks = SqlChargebackRepository(conn)
+        self.chargebacks = self._chargebacks = SqlChargebackRepository(conn)
+        self.credit = SqlCreditRepository(conn)
         self.standing = SqlStandingRepository(conn)
         return self
 
@@ -142,7 +146,7 @@ class SqlUnitOfWork:
         except BaseException:
             self._events.forget_after(mark)
             self._tally.forget_after(counted)
-            for repository in (self._orders, self._refunds, self._disputes):
+            for repository in (self._orders, self._refunds, self._disputes, self._chargebacks):
                 repository.forget_seen()
             raise
 

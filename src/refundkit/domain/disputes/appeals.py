@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
 from refundkit.domain.disputes.lines import refund_cap, refund_dispute
@@ -99,6 +100,7 @@ def decide_appeal(
                                 refund_amount=total.minor))  # fmt: skip
     if total > previous:
         result.merge(refund_dispute(ctx, order, d, total - previous, f"appeal of {d.id}"))
+        result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from refundkit.domain.calendar import add_business_days
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
-from refundkit.domain.disputes import lines
+from refundkit.domain.disputes import lines, returnless
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.machine import DisputeAction, DisputeTransition, find_transition
 from refundkit.domain.disputes.model import (
@@ -36,9 +37,10 @@ from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.machine import DisputeHistory, OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.refunds import DESTINATION_SPELLINGS
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
-from refundkit.domain.rules import Rule
+from refundkit.domain.rules import Rule, returnless_rule
 from refundkit.domain.standing.hold import release_due
 
 
@@ -54,6 +56,8 @@ class DisputeForm:
     description: str
     lines: tuple[tuple[str, int], ...] | None = None
     """(item id, units) the dispute is about; None: the whole order."""
+    refund_destination: str = "original"
+    """Where the refund goes: ``original`` (the default) or ``store_credit``."""
 
 
 def _event(ctx: Context, d: Dispute, kind: str, **data: Any) -> Event:
@@ -114,6 +118,7 @@ def open_dispute(
         return_goods=form.return_goods,
         description=form.description,
         units=units,
+        refund_destination=read_destination(form.refund_destination),
         currency=order.currency,
         open_chargeback_id=order.open_chargeback_id,
         opened_at=ctx.now,
@@ -169,21 +174,60 @@ def _step(ctx: Context, d: Dispute, action: DisputeAction) -> DisputeTransition:
     return find_transition(d, action, ctx.actor.role, ctx.now)
 
 
-def accept(ctx: Context, d: Dispute, order: Order) -> Outcome:
-    """The seller accepts the buyer's request, or a party accepts the other's latest offer."""
+def read_destination(value: str | None) -> str:
+    """``original`` (also spelt ``original_payment``) or ``store_credit``."""
+    found = DESTINATION_SPELLINGS.get(value or "original")
+    if found is None:
+        raise ValidationError("refund_destination is original or store_credit",
+                              field="refund_destination")  # fmt: skip
+    return found.value
+
+
+def accept(
+    ctx: Context, d: Dispute, order: Order, refund_destination: str | None = None
+) -> Outcome:
+    """The seller accepts the buyer's request, or a party accepts the other's latest offer;
+    a buyer accepting may choose where the refund goes. When the seller agrees (or is silent)
+    to a refund with the goods back, a returnless rule may waive the return."""
     action = DisputeAction.AUTO_ACCEPT if ctx.actor.role is Role.SYSTEM else DisputeAction.ACCEPT
     _step(ctx, d, action)
+    if refund_destination is not None:
+        if ctx.actor.role is not Role.BUYER:
+            raise ValidationError("where the refund goes is the buyer's choice",
+                                  field="refund_destination")  # fmt: skip
+        d.refund_destination = read_destination(refund_destination)
+    silent = ctx.actor.role is Role.SYSTEM
     if d.status is DisputeStatus.AWAITING_SELLER:
-        if ctx.actor.role is Role.SYSTEM:
-            return settle(ctx, d, order, d.requested_money, d.return_goods, DecidedBy.POLICY,
-                          rule=Rule.SELLER_ANSWER,
-                          rationale="the seller did not answer in time")  # fmt: skip
-        return settle(ctx, d, order, d.requested_money, d.return_goods, DecidedBy.SELLER)
-    offer = d.latest_offer()
-    assert offer is not None
-    offer.status = OfferStatus.ACCEPTED
-    return settle(ctx, d, order, offer.refund_money, offer.return_goods,
-                  DecidedBy(ctx.actor.role.value))  # fmt: skip
+        amount, goods, by = d.requested_money, d.return_goods, DecidedBy.SELLER
+        rule, why = (Rule.SELLER_ANSWER, "the seller did not answer in time") if silent \
+            else (None, None)  # fmt: skip
+        if silent:
+            by = DecidedBy.POLICY
+    else:
+        offer = d.latest_offer()
+        assert offer is not None
+        offer.status = OfferStatus.ACCEPTED
+        amount, goods, by, rule, why = (offer.refund_money, offer.return_goods,
+                                        DecidedBy(ctx.actor.role.value), None, None)  # fmt: skip
+    waiver = None
+    if goods and amount.is_positive and ctx.actor.role in (Role.SELLER, Role.SYSTEM):
+        waiver = returnless.waiving_rule(ctx, order, d, ctx.seller_returnless(d.seller_id))
+    if waiver is None:
+        return settle(ctx, d, order, amount, goods, by, rule=rule, rationale=why)
+    cited = returnless_rule(waiver.name)
+    done = settle(
+        ctx,
+        d,
+        order,
+        amount,
+        False,
+        by,
+        rule=cited,
+        rationale=f"{why + '; ' if why else ''}refund without return: {cited}",
+    )
+    done.events.insert(0, _event(ctx, d, "dispute.return_waived", rule=cited,
+                                 refund_amount=amount.minor))  # fmt: skip
+    return done
 
 
 def make_offer(
@@ -294,6 +338,7 @@ def settle(
                                     rule=rule)])  # fmt: skip
     if amount.is_positive:
         result.merge(lines.refund_dispute(ctx, order, d, amount, f"dispute {d.id}"))
+        result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

@@ -22,6 +22,7 @@ from refundkit.domain.errors import InvalidTransition, ValidationError
 from refundkit.domain.money import Money, allocate
 from refundkit.domain.orders.escrow import refund_buyer
 from refundkit.domain.orders.model import Order
+from refundkit.domain.refunds import RefundDestination
 
 MISSING_ITEMS = "missing_items"
 
@@ -115,8 +116,9 @@ def refund_cap(order: Order, units: dict[str, int]) -> Money:
 
 def refund_dispute(ctx: Context, order: Order, d: Dispute, amount: Money, reason: str) -> Outcome:
     """The refund of a dispute: over its own units' parts, else over the whole order."""
+    destination = RefundDestination(d.refund_destination)
     if not d.units:
-        return refund_buyer(ctx, order, amount, reason)
+        return refund_buyer(ctx, order, amount, reason, destination=destination)
     caps = cap_parts(order, d.units)
     parts = tuple(allocate(amount.minor, list(caps))) if amount.minor else tuple(0 for _ in caps)
-    return refund_buyer(ctx, order, amount, reason, parts=parts)
+    return refund_buyer(ctx, order, amount, reason, parts=parts, destination=destination)

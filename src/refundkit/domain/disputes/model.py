@@ -130,6 +130,10 @@ class Dispute:
     offers: list[Offer] = field(default_factory=list)
     units: dict[str, int] = field(default_factory=dict)
     """Item id -> the units the dispute is about; empty: the whole order."""
+    refund_destination: str = "original"
+    """``store_credit`` only when the buyer chose it (on opening, or accepting an offer)."""
+    compensation_credit: int = 0
+    """Store credit paid on top of the refund (a counterfeit outcome), once."""
     appealed: bool = False
     """An appeal was made: a dispute is appealed once, by either party (docs/decisions.md).
     Read from the appeals kept beside the dispute; ``appeal`` sets it."""

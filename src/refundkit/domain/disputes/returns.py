@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from refundkit.domain.calendar import add_business_days
+from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.commands import (
@@ -161,6 +162,7 @@ def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: 
     result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
                                     refund_amount=amount.minor,
                                     decided_by=d.decided_by.value, fast_refund=True)])  # fmt: skip
+    result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
         order.open_dispute_id = None

@@ -16,11 +16,18 @@ from refundkit.domain.ledger import (
     escrow_account,
     journal_entry,
     seller_payable_account,
+    store_credit_account,
 )
 from refundkit.domain.money import Money, allocate, basis_points_of
 from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order
-from refundkit.domain.refunds import Refund, plan_refund
+from refundkit.domain.refunds import (
+    Eta,
+    Refund,
+    RefundDestination,
+    RefundStatus,
+    plan_refund,
+)
 
 
 def escrow_balance(order: Order) -> int:
@@ -63,6 +70,7 @@ def settles_at(ctx: Context, order: Order) -> datetime:
 def refund_buyer(
     ctx: Context, order: Order, amount: Money, reason: str, *,
     parts: tuple[int, ...] | None = None,
+    destination: RefundDestination = RefundDestination.ORIGINAL,
 ) -> Outcome:  # fmt: skip
     """Reserve a refund now; the PSP is called once the payment settles.
 
@@ -73,7 +81,10 @@ def refund_buyer(
     ``parts`` says what each line (then shipping) gives back, when the refund is for given
     units; else ``amount`` is split over what the lines may still give back.
 
-    Never while a chargeback is open on the order: the bank is repaying the buyer."""
+    Never while a chargeback is open on the order: the bank is repaying the buyer.
+
+    To ``store_credit`` (the buyer chose it): the same money, from the same sources, goes
+    into the buyer's credit at once; no provider is called and no timer is set."""
     refuse_while_charged_back(order)
     refund = plan_refund(
         refund_id=ctx.ids.new("re"),
@@ -99,6 +110,9 @@ def refund_buyer(
     order.refunded_amount += amount.minor
     order.clawed_back_amount += clawback.minor
     order.commission_amount -= commission_back.minor
+    if destination is RefundDestination.STORE_CREDIT:
+        return _refund_to_credit(ctx, order, refund, reason, clawback.minor,
+                                 commission_back.minor)  # fmt: skip
     entry = journal_entry(
         entry_id=ctx.ids.new("je"),
         kind=EntryKind.REFUND_RESERVED,
@@ -124,6 +138,36 @@ def refund_buyer(
         )  # fmt: skip
         outcome.timers.append(TimerRequest(timers.SELLER_DEBT_DUE, refund.id, due))
     return outcome
+
+
+def _refund_to_credit(
+    ctx: Context, order: Order, refund: Refund, reason: str, clawback: int, commission_back: int
+) -> Outcome:
+    refund.destination = RefundDestination.STORE_CREDIT
+    refund.status = RefundStatus.SUCCEEDED
+    refund.executed_at = refund.succeeded_at = refund.execute_after = ctx.now
+    refund.eta = Eta(ctx.now, ctx.now)
+    credit = store_credit_account(order.buyer_id)
+    entry = journal_entry(
+        entry_id=ctx.ids.new("je"), kind=EntryKind.REFUND_TO_CREDIT, occurred_at=ctx.now,
+        order_id=order.id, currency=order.currency,
+        moves=[Move(source, credit, part) for source, part in _sources(order, refund)],
+        memo=f"refund {refund.id} to store credit: {reason}",
+    )  # fmt: skip
+    events = [
+        _refund_event(ctx, order, refund, "refund.created", reason=reason,
+                      destination=refund.destination.value),
+        _refund_event(ctx, order, refund, "refund.succeeded", destination=refund.destination.value),
+        Event("credit.granted", order.buyer_id, order.id, ctx.now, ctx.actor.role, ctx.actor.id,
+              {"amount": refund.amount, "currency": order.currency, "kind": "refund",
+               "buyer_id": order.buyer_id, "refund_id": refund.id, "entry_id": entry.id}),
+    ]  # fmt: skip
+    if clawback:
+        events.append(_refund_event(ctx, order, refund, "refund.clawed_back",
+                                    seller_id=order.seller_id, clawback=clawback,
+                                    commission_back=commission_back,
+                                    seller_owes=clawback - commission_back))  # fmt: skip
+    return Outcome(events=events, entries=[entry], refunds=[refund])
 
 
 def refuse_while_charged_back(order: Order) -> None:

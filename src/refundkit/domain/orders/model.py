@@ -39,6 +39,8 @@ class OrderLine:
     id: str = ""
     """The item's id (``li_...``), given when the order is placed; parcels and disputes name
     the units they hold by it."""
+    category: str | None = None
+    """The shop's category of the item (optional): returnless rules may name categories."""
 
     @property
     def total(self) -> int:

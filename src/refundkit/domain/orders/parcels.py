@@ -136,9 +136,19 @@ def ship_parcel(
                          units=dict(units)))  # fmt: skip
     checks = {ctx.now + ctx.policy.tracking.no_info_after,
               ctx.now + ctx.policy.tracking.stuck_in_origin_after}  # fmt: skip
+    late = []
+    if ctx.policy.compensation.late_credit_for(order.currency) > 0:
+        late = [
+            TimerRequest(
+                timers.LATE_DELIVERY_CREDIT,
+                order.id,
+                parcel.delivery_deadline
+                + timedelta(hours=ctx.policy.compensation.late_delivery_after_hours),
+            )
+        ]
     return Outcome(
         events=events,
-        timers=[*window_timers(ctx, order),
+        timers=[*window_timers(ctx, order), *late,
                 *(TimerRequest(timers.TRACKING_CHECK, order.id, at) for at in sorted(checks))],
     )  # fmt: skip
 

@@ -14,6 +14,7 @@ from refundkit.entrypoints.api import (
     routes_aftership,
     routes_calendar_feed,
     routes_chargebacks,
+    routes_credit,
     routes_disputes,
     routes_files,
     routes_money,
@@ -60,6 +61,7 @@ def create_app(deps: Deps, *, demo_logins: list[dict[str, str]] | None = None) -
     app.include_router(routes_disputes.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_psp.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_chargebacks.router, dependencies=[KnownQueryOnly])
+    app.include_router(routes_credit.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_standing.router, dependencies=[KnownQueryOnly])
     app.include_router(routes_calendar_feed.router, dependencies=[KnownQueryOnly])
     routes_files.install(app)

@@ -119,6 +119,11 @@ def codes_by_status(route: APIRoute, method: str) -> dict[int, list[ProblemCode]
         if keyed:
             found[409].append(C.IDEMPOTENCY_REQUEST_IN_PROGRESS)
             found[422].append(C.IDEMPOTENCY_KEY_REUSED)
+    if method == "PUT":
+        found[408] = [C.REQUEST_TIMEOUT]
+        found[413] = [C.BODY_TOO_LARGE]
+        found[409] = [C.CONCURRENT_UPDATE]
+        found[422] += [C.INVALID_AMOUNT, C.LOOSER_THAN_POLICY]
     if (method, route.path_format) in UPLOAD_OPERATIONS:
         found[413] += [C.FILE_TOO_LARGE, C.QUOTA_EXCEEDED]
         found[415] = [C.FILE_TYPE_NOT_ALLOWED]

@@ -23,6 +23,9 @@ from refundkit.entrypoints.api.schemas import Body, MoneyText, Page, money_text
 from refundkit.service.disputes import DisputeDetails
 from refundkit.service.records import DisputeNote
 
+RefundDestinationIn = Literal["original", "original_payment", "store_credit"]
+"""``original_payment`` is read as ``original``."""
+
 
 class DisputeLineIn(Body):
     item_id: str = Field(max_length=40)
@@ -40,6 +43,15 @@ class DisputeIn(Body):
     evidence_ids: list[str] = Field(default_factory=list, max_length=20)
     lines: list[DisputeLineIn] | None = Field(default=None, max_length=100)
     """The units the dispute is about; absent: the whole order."""
+    refund_destination: RefundDestinationIn = "original"
+    """Where the refund goes: ``original`` (the payment method, the default) or
+    ``store_credit`` (paid at once to the buyer's credit, never cashed out)."""
+
+
+class AcceptIn(Body):
+    refund_destination: RefundDestinationIn | None = None
+    """The buyer accepting an offer may choose where the refund goes (``store_credit`` or
+    ``original``); absent: as chosen when the dispute was opened. Only the buyer sends it."""
 
 
 class OfferIn(Body):
@@ -151,6 +163,10 @@ class DisputeOut(BaseModel):
     return_seller_label: bool
     lines: list[dict[str, Any]] | None
     """``[{item_id, quantity}]``: the units the dispute is about; null: the whole order."""
+    refund_destination: Literal["original", "store_credit"]
+    """Where its refund goes; ``store_credit`` only when the buyer chose it."""
+    compensation_credit: str
+    """Store credit paid on top of the refund (a counterfeit outcome; ``0.00``: none)."""
     offers: list[OfferOut]
     next_actions: list[DisputeNextActionOut]
 
@@ -179,6 +195,8 @@ class DisputeOut(BaseModel):
             lines=[{"item_id": i, "quantity": n} for i, n in d.units.items()] or None,
             return_postage=m(d.return_postage), return_postage_payer=d.return_postage_payer,
             return_seller_label=d.return_seller_label,
+            refund_destination=d.refund_destination,
+            compensation_credit=m(d.compensation_credit),
             offers=[OfferOut(id=o.id, by=o.by_role, refund_amount=m(o.refund_amount),
                              return_goods=o.return_goods, note=o.note, status=o.status.value,
                              created_at=o.created_at) for o in d.offers],

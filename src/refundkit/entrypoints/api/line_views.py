@@ -19,7 +19,8 @@ def item_out(h: LineHolding, m: Callable[[int], str]) -> dict[str, Any]:
     amount of the order's currency)."""
     li = h.line
     return {
-        "id": li.id, "sku": li.sku, "title": li.title, "quantity": li.quantity,
+        "id": li.id, "sku": li.sku, "title": li.title, "category": li.category,
+        "quantity": li.quantity,
         "unit_price": m(li.unit_price), "total": m(li.total),
         "units": {"shipped": h.shipped, "delivered": h.delivered, "disputed": h.disputed,
                   "refunded": h.refunded, "cancelled": h.cancelled},

@@ -29,6 +29,7 @@ class ProblemCode(StrEnum):
     IDEMPOTENCY_REQUEST_IN_PROGRESS = "idempotency_request_in_progress"
     AMOUNT_EXCEEDS_REFUNDABLE = "amount_exceeds_refundable"
     CURRENCY_MISMATCH = "currency_mismatch"
+    LOOSER_THAN_POLICY = "looser_than_policy"
     FILE_TOO_LARGE = "file_too_large"
     QUOTA_EXCEEDED = "quota_exceeded"
     TOO_MANY_FILES = "too_many_files"

@@ -32,6 +32,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.ValidationError, 422),
     (e.InvalidAmount, 422),
     (e.CurrencyMismatch, 422),
+    (e.LooserThanPolicy, 422),
     (e.PolicyError, 422),
     (e.EvidenceRequired, 422),
     (e.FileTooLarge, 413),

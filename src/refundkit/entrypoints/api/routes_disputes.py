@@ -22,7 +22,14 @@ from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.bodies import capped_body, check_depth
 from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.idempotency import IdempotentRequest
-from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, page_of, query
+from refundkit.entrypoints.api.responses import (
+    IdempotencyDep,
+    PageDep,
+    answer,
+    command,
+    page_of,
+    query,
+)
 from refundkit.entrypoints.api.routes_files import UploadsDep
 from refundkit.service import disputes, files
 from refundkit.service.deps import Deps
@@ -65,7 +72,8 @@ def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep
                  else tuple((li.item_id, li.quantity) for li in body.lines))  # fmt: skip
         form = DisputeRequest(body.reason, body.sub_reason, body.item_received,
                               AmountText(body.requested_refund, "requested_refund"),
-                              body.return_goods, body.description, lines)  # fmt: skip
+                              body.return_goods, body.description, lines,
+                              body.refund_destination)  # fmt: skip
         return disputes.open_dispute(deps, uow, user, order_id, form, body.evidence_ids)
 
     return _act(deps, idem, work, 201)
@@ -75,7 +83,7 @@ def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep
 def list_disputes(
     deps: DepsDep, user: UserDep, page: PageDep,
     status: Annotated[DisputeStatus | None, Query()] = None,
-) -> ds.DisputePage:  # fmt: skip
+) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> tuple[list[ds.DisputeOut], bool]:
         found, more = disputes.list_disputes(deps, uow, user, status=status,
                                              starting_after=page.starting_after,
@@ -85,7 +93,7 @@ def list_disputes(
                 for f in found], more  # fmt: skip
 
     data, more = query(deps, work)
-    return ds.DisputePage(data=data, has_more=more)
+    return answer(ds.DisputePage(data=data, has_more=more))
 
 
 @router.get("/v1/disputes/{dispute_id}", response_model=ds.DisputeOut)
@@ -109,9 +117,10 @@ def dispute_timeline(dispute_id: str, deps: DepsDep, user: UserDep, page: PageDe
 
 
 @router.post("/v1/disputes/{dispute_id}/accept", response_model=ds.DisputeOut)
-def accept(dispute_id: str, body: s.EmptyIn, deps: DepsDep, user: UserDep,
+def accept(dispute_id: str, body: ds.AcceptIn, deps: DepsDep, user: UserDep,
            idem: IdempotencyDep) -> Response:  # fmt: skip
-    return _act(deps, idem, lambda uow: disputes.accept(deps, uow, user, dispute_id))
+    return _act(deps, idem, lambda uow: disputes.accept(deps, uow, user, dispute_id,
+                                                        body.refund_destination))  # fmt: skip
 
 
 @router.post("/v1/disputes/{dispute_id}/offers", response_model=ds.DisputeOut)

@@ -106,6 +106,8 @@ class ItemIn(Body):
     title: str = Field(max_length=500)
     quantity: int
     unit_price: str = MoneyText
+    category: str | None = Field(default=None, min_length=1, max_length=64)
+    """The shop's category of the item; returnless rules may name categories."""
 
 
 class AddressIn(Body):
@@ -230,6 +232,9 @@ class RefundOut(BaseModel):
     clawed_back: str
     """The part refunded after the seller was paid: taken back from the seller's balance (the
     platform covering what the balance could not), the rest came out of escrow."""
+    destination: Literal["original", "store_credit"] = "original"
+    """``original``: to the payment method (``method``); ``store_credit``: paid at once to the
+    buyer's store credit, as the buyer chose (no provider, never cashed out)."""
 
     @classmethod
     def of(cls, catalog: CurrencyCatalog, refund: Refund) -> RefundOut:
@@ -250,6 +255,7 @@ class RefundOut(BaseModel):
             psp_reference=refund.psp_reference,
             line_amounts=[money_text(catalog, a, refund.currency) for a in refund.line_amounts],
             clawed_back=money_text(catalog, refund.clawback_amount, refund.currency),
+            destination=refund.destination.value,
         )
 
 

@@ -15,6 +15,7 @@ from refundkit.entrypoints.api.problems import UNREAD_BODY, status_of
 from refundkit.entrypoints.web import (
     routes_auth,
     routes_calendar,
+    routes_credit,
     routes_dispute_form,
     routes_disputes,
     routes_messages,
@@ -46,6 +47,7 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
         routes_staff,
         routes_calendar,
         routes_messages,
+        routes_credit,
         routes_standing,
     ):
         app.include_router(module.router)

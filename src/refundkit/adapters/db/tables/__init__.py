@@ -4,6 +4,7 @@ tables; ``from refundkit.adapters.db import tables as t`` then ``t.orders`` read
 from __future__ import annotations
 
 from refundkit.adapters.db.tables.base import Id, Money, UTCDateTime, metadata
+from refundkit.adapters.db.tables.credit import seller_returnless_rules
 from refundkit.adapters.db.tables.disputes import (
     appeals,
     dispute_evidence,
@@ -83,6 +84,7 @@ __all__ = [
     "rate_limit_counters",
     "refunds",
     "sandbox_clock",
+    "seller_returnless_rules",
     "signal_clearances",
     "timers",
     "tracking_events",

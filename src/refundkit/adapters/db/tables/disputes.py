@@ -59,7 +59,11 @@ disputes = sa.Table(
     sa.Column("return_postage_payer", sa.String(8)),
     sa.Column("return_seller_label", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("lines", sa.JSON),
+    sa.Column("refund_destination", sa.String(16), nullable=False, server_default="original"),
+    sa.Column("compensation_credit", Money, nullable=False, server_default="0"),
     sa.Column("version", sa.Integer, nullable=False),
+    # The agents' queue (escalated, oldest due first) read in index order: migration 0023_queue.
+    sa.Index("ix_disputes_queue", "status", "agent_due_by", "id"),
 )
 
 dispute_offers = sa.Table(

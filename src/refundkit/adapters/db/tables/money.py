@@ -31,6 +31,7 @@ refunds = sa.Table(
     sa.Column("line_amounts", sa.JSON),
     sa.Column("clawback_amount", Money, nullable=False, server_default="0"),
     sa.Column("commission_back", Money, nullable=False, server_default="0"),
+    sa.Column("destination", sa.String(16), nullable=False, server_default="original"),
     sa.CheckConstraint("amount > 0", name="positive"),
     sa.CheckConstraint(
         "commission_back >= 0 AND commission_back <= clawback_amount AND clawback_amount <= amount",

@@ -85,6 +85,7 @@ order_lines = sa.Table(
     sa.Column("refunded", Money, nullable=False, server_default="0"),
     sa.Column("item_id", Id, nullable=False),
     sa.Column("cancelled", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("category", sa.String(64)),
     sa.UniqueConstraint("order_id", "item_id", name="uq_order_lines_order_id_item_id"),
 )
 
