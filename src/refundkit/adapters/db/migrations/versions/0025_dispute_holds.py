@@ -3,8 +3,8 @@ disputes holding the order and what escrow keeps back for each, per line then sh
 (null: the whole order). An order held by a dispute before gets that dispute holding the
 whole order, as it did; ``open_dispute_id`` stays, the latest of them.
 
-Revision ID: 0024_holds
-Revises: 0023_queue
+Revision ID: 0025_holds
+Revises: 0024_outbox_notify
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024_holds"
-down_revision = "0023_queue"
+revision = "0025_holds"
+down_revision = "0024_outbox_notify"
 branch_labels = None
 depends_on = None
 
