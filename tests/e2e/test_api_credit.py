@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 
 from refundkit.adapters.db.ledger_repository import invariant_violations
@@ -236,3 +237,31 @@ def test_a_late_delivery_pays_the_policys_credit_once(api: Api) -> None:
     assert api.post("/v1/tracking-events", {"events": [scan]}).status_code == 200
     api.post("/v1/sandbox/clock/advance", {"days": 20})
     assert on_time.credit()["data"] == []
+
+
+def _statements(api: Api, call: Any) -> int:
+    seen: list[str] = []
+
+    def count(_c: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(api.rt.engine, "before_cursor_execute", count)
+    try:
+        assert call().status_code == 200
+    finally:
+        sa.event.remove(api.rt.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_credit_reads_as_many_statements_for_one_entry_as_for_three(api: Api) -> None:
+    shop = Shop(api)
+    counts = []
+    for order_id in (shop.order_id, shop.new_order(), shop.new_order()):
+        chosen = shop.open("not_received", order_id=order_id, refund_destination="store_credit")
+        assert shop.do(shop.seller, chosen["id"], "accept").status_code == 200
+        counts.append(_statements(api, lambda: api.get(f"/v1/buyers/{shop.buyer['id']}/credit",
+                                                       key=shop.buyer["api_key"])))  # fmt: skip
+    assert len(shop.credit()["data"]) == 3
+    # The key, the buyer, the entries, the balance (and BEGIN/COMMIT): never one per entry.
+    assert counts[0] == counts[1] == counts[2], counts
+    print(f"\nGET /v1/buyers/{{id}}/credit: {counts[0]} statements")
