@@ -192,6 +192,8 @@ def test_store_credit_only_when_chosen_and_then_no_provider_refund(api: Api) -> 
     credit = shop.credit(key=api.platform_key)
     assert credit["balances"] == [{"currency": "USD", "amount": "10.00"}]
     assert [e["kind"] for e in credit["data"]] == ["refund_to_credit"]
+    summary = api.get("/v1/ledger/summary").json()
+    assert [(p["currency"], p["amount"]) for p in summary["store_credit"]] == [("USD", "10.00")]
     assert api.order(shop.order_id)["amounts"]["refunded"] == "10.00"
     other = api.user("buyer")
     assert_problem(api.get(f"/v1/buyers/{shop.buyer['id']}/credit", key=other["api_key"]), 404,
@@ -223,6 +225,8 @@ def test_a_late_delivery_pays_the_policys_credit_once(api: Api) -> None:
     api.post("/v1/sandbox/clock/advance", {"hours": 2})
     credit = shop.credit()
     assert [(e["kind"], e["amount"]) for e in credit["data"]] == [("credit_late_delivery", "5.00")]
+    summary = api.get("/v1/ledger/summary").json()
+    assert [p["amount"] for p in summary["platform_compensation"]] == ["5.00"]
     api.post("/v1/sandbox/clock/advance", {"days": 3})
     assert len(shop.credit()["data"]) == 1
     on_time = Shop(api)
