@@ -91,8 +91,9 @@ def test_bad_units_in_the_dispute_form_are_a_message_on_the_page_and_change_noth
 ) -> None:
     order = _two_parcels(market)
     cup, bowl = order.lines[0].id, order.lines[2].id
-    page = sign_in(market.buyer)
+    page = sign_in(market.buyer, PHONE)  # at phone width: nothing wider than the screen
     page.goto(f"/orders/{order.id}/dispute/new")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.get_by_label("What went wrong").select_option("not_received")
     page.get_by_label("No, it never arrived").check()
     page.get_by_label("Describe the problem").fill("Bowls missing.")

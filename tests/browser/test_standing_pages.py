@@ -16,7 +16,7 @@ from market import Market
 from refundkit.domain.disputes.commands import DisputeForm
 from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
-from refundkit.service import disputes, orders
+from refundkit.service import disputes, orders, standing
 from refundkit.service.records import User
 
 
@@ -62,12 +62,22 @@ def test_the_seller_sees_their_standing_and_what_it_costs_them(
     expect(card).to_contain_text("stays held 14 more days")
     expect(card.get_by_role("link", name=lost.id)).to_be_visible()
     _shot(page, tmp_path, "seller-standing")
+    # The seller asks, on the page, to exclude the defect; it waits for an agent.
+    card.get_by_label("Why this was not your fault").fill("The carrier lost the parcel")
+    card.get_by_role("button", name="Ask to exclude this defect").click()
+    expect(page.get_by_role("status")).to_contain_text("an agent answers it")
+    card = page.locator("section", has=page.get_by_role("heading", name="Your standing"))
+    expect(card).to_contain_text("pending")
+    expect(card.get_by_role("button", name="Ask to exclude this defect")).to_have_count(0)
+    asked = market.tx(lambda uow: uow.standing.exclusions(market.seller.id))
+    assert [(x.order_id, x.status, x.reason) for x in asked] == [
+        (lost.id, "pending", "The carrier lost the parcel")]  # fmt: skip
 
 
 def test_an_agents_case_shows_both_parties_standing_and_the_rules(
     market: Market, sign_in: Callable[..., Any], tmp_path: Path
 ) -> None:
-    agent, _ = _restricted(market)
+    agent, lost = _restricted(market)
     buyer = market.user(Role.BUYER, "DE")
     order = _shipped(market, buyer)
     market.advance(days=5)
@@ -84,6 +94,19 @@ def test_an_agents_case_shows_both_parties_standing_and_the_rules(
     expect(card).to_contain_text("Fast Refund")
     expect(card.locator("table.signals tbody tr")).to_have_count(4)
     _shot(page, tmp_path, "agent-case-standing")
+    # The seller asked to exclude their defect; the agent accepts it on the case.
+    seller = market.seller
+    market.tx(lambda uow: standing.request_exclusion(market.deps, uow, seller, seller.id,
+                                                     lost.id, "lost in the post"))  # fmt: skip
+    page.reload()
+    card = page.locator("section", has=page.get_by_role("heading", name="Both parties' standing"))
+    card.get_by_label("Note to the seller").fill("the carrier's own scan shows the loss")
+    card.get_by_role("button", name="Accept the exclusion").click()
+    expect(page.get_by_role("status")).to_contain_text("request is answered")
+    card = page.locator("section", has=page.get_by_role("heading", name="Both parties' standing"))
+    expect(card).to_contain_text("accepted")
+    expect(card.locator("dl.standing").first).to_contain_text("good")
+    _shot(page, tmp_path, "agent-case-exclusion-accepted")
     # The parties do not see it.
     buyer_page = sign_in(buyer)
     buyer_page.goto(f"/disputes/{d.id}")

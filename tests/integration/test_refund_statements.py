@@ -6,36 +6,12 @@ and the seller and one write of their two messages)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import sqlalchemy as sa
-
 from market import Market
 from refundkit.domain.refunds import PaymentMethod, RefundStatus
 from refundkit.service import orders, refunds, transactions
+from statements import counted
 
 MAX_STATEMENTS = 12
-
-
-@contextmanager
-def counted(engine: sa.Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_c: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement.split()[0].upper() + " " + statement[:60])
-
-    def commit(_c: Any) -> None:
-        seen.append("COMMIT")
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    sa.event.listen(engine, "commit", commit)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-        sa.event.remove(engine, "commit", commit)
 
 
 def test_a_refund_and_its_messages_execute_in_at_most_12_statements(market: Market) -> None:

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     body_min_rate: int = Field(
         500, ge=1, description="bytes per second that earn a slow body one more second"
     )
+    api_key_cache_seconds: float = Field(
+        5.0, ge=0, le=300, description="how long an API process keeps the user behind a "
+        "key in memory; a key revoked in another process works here at most this long; 0: "
+        "off")  # fmt: skip
     crash_at: str | None = Field(
         None, description="test instrumentation only: kill the process at this point"
     )

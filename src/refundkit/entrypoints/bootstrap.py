@@ -39,6 +39,7 @@ from refundkit.service.deps import Deps
 from refundkit.service.policy_book import PolicyBook
 from refundkit.service.ports import Clock
 from refundkit.service.timers import SandboxClock
+from refundkit.service.user_cache import KeyCache
 from refundkit.service.users import ensure_platform_key
 
 
@@ -115,6 +116,7 @@ def build(
         render_object=render_object,
         mailer=mailer_from_env(),
         wall_clock=SystemClock(),
+        keys=KeyCache(load_settings().api_key_cache_seconds),
     )
     deps.attach_evidence = files.attacher(deps)
     transactions.run(deps, lambda uow: policies.register_active(uow, deps.clock.now()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -14,6 +14,7 @@ from refundkit.service.notification_records import Mailer
 from refundkit.service.policy_book import PolicyBook
 from refundkit.service.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from refundkit.service.records import User
+from refundkit.service.user_cache import KeyCache, PartyCache
 from refundkit.service.webhook_records import WebhookSender, WebhookTargetCheck
 
 
@@ -58,6 +59,10 @@ class Deps:
     wall_clock: Clock | None = None
     """Real time, for what lives by real time whatever the sandbox clock says (idempotency
     keys: 24 hours of wall-clock time, as Stripe keeps them); None: ``clock``."""
+    keys: KeyCache = field(default_factory=KeyCache)
+    """The users behind API keys, for a few seconds (``service/user_cache.py``)."""
+    parties: PartyCache = field(default_factory=PartyCache)
+    """Buyers and sellers by id as an order placement reads them (they never change)."""
 
     def real_now(self) -> datetime:
         return (self.wall_clock or self.clock).now()

@@ -268,15 +268,14 @@ def list_disputes(
     starting_after: str | None, limit: int, ending_before: str | None = None,
 ) -> tuple[list[DisputeDetails], bool]:  # fmt: skip
     queue = status is DisputeStatus.ESCALATED and user.role in (Role.AGENT, Role.ADMIN)
-    found = uow.disputes.search(
+    found = uow.disputes.search_with_currency(
         buyer_id=user.id if user.role is Role.BUYER else None,
         seller_id=user.id if user.role is Role.SELLER else None,
         status=status, starting_after=starting_after, limit=limit + 1, queue=queue,
         ending_before=ending_before,
     )  # fmt: skip
     page, more = window(found, limit, backwards=ending_before is not None)
-    currency = {o.id: o.currency for o in uow.orders.get_many(sorted({d.order_id for d in page}))}
-    return [details(deps, d, currency[d.order_id]) for d in page], more
+    return [details(deps, d, currency) for d, currency in page], more
 
 
 def fire_timer(deps: Deps, uow: UnitOfWork, dispute_id: str, kind: str) -> str:

@@ -35,6 +35,15 @@ AGENTS = "*agents"
 
 def store_for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent]) -> None:
     """Queue the messages these events call for (one read of their recipients, one write)."""
+    queued = messages_for_events(deps, uow, events)
+    if queued:
+        uow.notifications.add_all(queued)
+
+
+def messages_for_events(
+    deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent]
+) -> list[Notification]:
+    """The messages these events call for, made but not written (reads only)."""
     notices: list[tuple[Notice, Order]] = []
     now = deps.clock.now()
     for event in events:
@@ -47,14 +56,14 @@ def store_for_events(deps: Deps, uow: UnitOfWork, events: Sequence[StoredEvent])
                             event.actor_role, event.data)  # fmt: skip
         notices += [(n, order) for n in notices_for(happened, _facts(deps, uow, event, order, now))]
     if not notices:
-        return
+        return []
     wanted = {_party(n, o) for n, o in notices} - {AGENTS}
-    people = {uid: [u] for uid, u in uow.users.get_many(sorted(wanted)).items()}
+    found = deps.parties.get_many(sorted(wanted), uow.users.get_many)  # never change
+    people = {uid: [u] for uid, u in found.items()}
     if any(n.audience is Audience.AGENTS for n, _ in notices):
         people[AGENTS] = uow.users.with_role(Role.AGENT)
-    queued = [_queued(deps, n, user, now) for n, order in notices
-              for user in people.get(_party(n, order), [])]  # fmt: skip
-    uow.notifications.add_all(queued)
+    return [_queued(deps, n, user, now) for n, order in notices
+            for user in people.get(_party(n, order), [])]  # fmt: skip
 
 
 def _facts(deps: Deps, uow: UnitOfWork, event: StoredEvent, order: Order,

@@ -76,7 +76,7 @@ def create_order(
     """The platform reports an order. ``make_draft`` builds it once both parties are known."""
     if user.role not in (Role.PLATFORM, Role.ADMIN):
         raise NotFound("no such endpoint for this key")
-    people = uow.users.get_many([buyer_id, seller_id])
+    people = deps.parties.get_many([buyer_id, seller_id], uow.users.get_many)
     buyer, seller = people.get(buyer_id), people.get(seller_id)
     if buyer is None or buyer.role is not Role.BUYER:
         raise ValidationError(f"buyer_id {buyer_id} is not a buyer", field="buyer_id")

@@ -253,6 +253,20 @@ class DisputeRepository(Protocol):
         starting_after: str | None, limit: int, queue: bool = False,
         ending_before: str | None = None,
     ) -> list[Dispute]: ...  # fmt: skip
+    def search_with_currency(
+        self,
+        *,
+        buyer_id: str | None,
+        seller_id: str | None,
+        status: DisputeStatus | None,
+        starting_after: str | None,
+        limit: int,
+        queue: bool = False,
+        ending_before: str | None = None,
+    ) -> list[tuple[Dispute, str]]:
+        """``search``, each dispute with its order's currency, in one statement."""
+        ...
+
     def returns_in_transit(self, carrier: str, tracking_number: str) -> list[Dispute]: ...
     def add_note(self, note: DisputeNote) -> None: ...
     def notes(self, dispute_id: str) -> list[DisputeNote]: ...

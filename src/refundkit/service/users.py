@@ -156,13 +156,29 @@ def revoke_api_keys(deps: Deps, uow: UnitOfWork, viewer: User, user_id: str) -> 
     return holder
 
 
+def kept_user(deps: Deps, api_key: str) -> User | None:
+    """The key's user if ``deps.keys`` holds it (no statement, no thread needed)."""
+    return deps.keys.get(hash_api_key(api_key))
+
+
 def authenticate(deps: Deps, api_key: str) -> User:
-    user = transactions.run(
-        deps, lambda uow: uow.users.by_api_key_hash(hash_api_key(api_key)), readonly=True
-    )
+    """The key's user: from ``deps.keys`` when it was read in the last few seconds, else
+    read (a revoked or unknown key is never kept)."""
+    key_hash = hash_api_key(api_key)
+    known = deps.keys.get(key_hash)
+    if known is not None:
+        return known
+    generation = deps.keys.generation()
+    user = transactions.run(deps, lambda uow: uow.users.by_api_key_hash(key_hash), readonly=True)
     if user is None:
         raise Unauthenticated("unknown API key")
+    deps.keys.put(key_hash, user, generation)
     return user
+
+
+def keys_changed(deps: Deps, user_id: str) -> None:
+    """After a rotate or revoke committed: this process forgets the user's keys at once."""
+    deps.keys.forget_user(user_id)
 
 
 def get_user(deps: Deps, viewer: User, user_id: str) -> User:

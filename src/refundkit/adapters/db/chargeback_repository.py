@@ -22,10 +22,18 @@ _FIELDS = (
 
 
 class SqlChargebackRepository:
+    """``for_orders`` is read once per order and transaction (an answer and the webhook
+    object of its event both show the order's chargebacks); a write here forgets it."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._by_order: dict[str, list[Chargeback]] = {}
+
+    def forget_seen(self) -> None:
+        self._by_order.clear()
 
     def add(self, chargeback: Chargeback) -> None:
+        self._by_order.clear()
         self._conn.execute(t.chargebacks.insert(), _values(chargeback))
 
     def get(self, chargeback_id: str, *, for_update: bool = False) -> Chargeback | None:
@@ -38,6 +46,7 @@ class SqlChargebackRepository:
         return self._one(sa.and_(c.psp == psp, c.psp_reference == psp_reference), for_update)
 
     def save(self, chargeback: Chargeback) -> None:
+        self._by_order.clear()
         values = _values(chargeback)
         del values["id"]
         self._conn.execute(
@@ -48,17 +57,18 @@ class SqlChargebackRepository:
         return self.for_orders([order_id]).get(order_id, [])
 
     def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Chargeback]]:
-        if not order_ids:
-            return {}
-        query = (
-            sa.select(t.chargebacks)
-            .where(t.chargebacks.c.order_id.in_(order_ids))
-            .order_by(t.chargebacks.c.opened_at, t.chargebacks.c.id)
-        )
-        found: dict[str, list[Chargeback]] = {}
-        for row in self._conn.execute(query).mappings():
-            found.setdefault(row["order_id"], []).append(_chargeback(row))
-        return found
+        missing = [i for i in dict.fromkeys(order_ids) if i not in self._by_order]
+        if missing:
+            query = (
+                sa.select(t.chargebacks)
+                .where(t.chargebacks.c.order_id.in_(missing))
+                .order_by(t.chargebacks.c.opened_at, t.chargebacks.c.id)
+            )
+            read: dict[str, list[Chargeback]] = {i: [] for i in missing}
+            for row in self._conn.execute(query).mappings():
+                read[row["order_id"]].append(_chargeback(row))
+            self._by_order.update(read)
+        return {i: list(self._by_order[i]) for i in order_ids if self._by_order[i]}
 
     def order_paid_with(self, references: Sequence[str]) -> str | None:
         wanted = [r for r in references if r]

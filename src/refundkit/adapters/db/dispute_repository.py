@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,6 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
-from refundkit.adapters.db.paging import keyset_page
 from refundkit.domain.disputes.appeals import Appeal
 from refundkit.domain.disputes.model import (
     DecidedBy,
@@ -22,7 +22,7 @@ from refundkit.domain.disputes.model import (
     Offer,
     OfferStatus,
 )
-from refundkit.domain.errors import ConcurrentUpdate
+from refundkit.domain.errors import ConcurrentUpdate, NotFound
 from refundkit.service.records import DisputeNote
 
 _FIELDS = (
@@ -48,8 +48,11 @@ class SqlDisputeRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._latest: dict[str, Dispute] = {}
+        self._by_order: dict[str, list[Dispute]] = {}
+        """``for_orders`` once per order and transaction; every write here forgets it."""
 
     def add(self, d: Dispute) -> None:
+        self._by_order.clear()
         row = self._values(d)
         row.update(
             id=d.id, order_id=d.order_id, buyer_id=d.buyer_id, seller_id=d.seller_id,
@@ -78,8 +81,10 @@ class SqlDisputeRepository:
     def forget_seen(self) -> None:
         """A savepoint rolled back: instances it changed may hold changes never written."""
         self._latest.clear()
+        self._by_order.clear()
 
     def save(self, d: Dispute) -> None:
+        self._by_order.clear()
         values = self._values(d)
         values["version"] = d.version + 1
         done = self._conn.execute(
@@ -97,39 +102,71 @@ class SqlDisputeRepository:
         return self.for_orders([order_id]).get(order_id, [])
 
     def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Dispute]]:
-        if not order_ids:
-            return {}
-        rows = (
-            self._conn.execute(
-                _disputes().where(t.disputes.c.order_id.in_(order_ids)).order_by(t.disputes.c.id)
+        missing = [i for i in dict.fromkeys(order_ids) if i not in self._by_order]
+        if missing:
+            rows = (
+                self._conn.execute(
+                    _disputes().where(t.disputes.c.order_id.in_(missing)).order_by(t.disputes.c.id)
+                )
+                .mappings()
+                .all()
             )
-            .mappings()
-            .all()
-        )
-        found: dict[str, list[Dispute]] = {}
-        for d in self._load(rows) if rows else []:
-            found.setdefault(d.order_id, []).append(d)
-        return found
+            read: dict[str, list[Dispute]] = {i: [] for i in missing}
+            for d in self._load(rows) if rows else []:
+                read[d.order_id].append(d)
+            self._by_order.update(read)
+        return {i: list(self._by_order[i]) for i in order_ids if self._by_order[i]}
 
     def search(
         self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
         starting_after: str | None, limit: int, queue: bool = False,
         ending_before: str | None = None,
     ) -> list[Dispute]:  # fmt: skip
-        c = t.disputes.c
-        query = _disputes()
-        if buyer_id is not None:
-            query = query.where(c.buyer_id == buyer_id)
-        if seller_id is not None:
-            query = query.where(c.seller_id == seller_id)
-        if status is not None:
-            query = query.where(c.status == status.value)
-        # The agent queue: oldest due first; the cursor is the position in that order.
-        keys = [c.agent_due_by, c.id] if queue else [c.id]
-        rows = keyset_page(self._conn, query, keys, c.id, descending=not queue,
-                           starting_after=starting_after, ending_before=ending_before,
-                           limit=limit)  # fmt: skip
-        return self._load(rows) if rows else []
+        return [d for d, _ in self.search_with_currency(
+            buyer_id=buyer_id, seller_id=seller_id, status=status,
+            starting_after=starting_after, limit=limit, queue=queue,
+            ending_before=ending_before)]  # fmt: skip
+
+    def search_with_currency(
+        self, *, buyer_id: str | None, seller_id: str | None, status: DisputeStatus | None,
+        starting_after: str | None, limit: int, queue: bool = False,
+        ending_before: str | None = None,
+    ) -> list[tuple[Dispute, str]]:  # fmt: skip
+        """A page of disputes, each with its offers, whether it was appealed and its order's
+        currency, in one statement whatever the page's size (a cursor is looked up in one
+        more): the page of disputes (the agent queue in the order of ``ix_disputes_queue``),
+        joined to its orders' currencies, then to its offers. The statements are built once
+        for each shape of list and bound to its values (building them cost more than
+        running them)."""
+        cursor = starting_after if starting_after is not None else ending_before
+        backwards = starting_after is None and ending_before is not None
+        find, page = _list_statements(buyer_id is not None, seller_id is not None,
+                                      status is not None, queue, backwards,
+                                      cursor is not None)  # fmt: skip
+        params: dict[str, Any] = {"buyer_id": buyer_id, "seller_id": seller_id, "limit": limit,
+                                  "status": status.value if status else None}  # fmt: skip
+        if cursor is not None:
+            at = self._conn.execute(find, {**params, "cursor": cursor}).first()
+            if at is None:
+                field = "starting_after" if starting_after is not None else "ending_before"
+                raise NotFound(f"no item {cursor!r} in this list", field=field)
+            params.update({f"at_{i}": value for i, value in enumerate(at)})
+        found: dict[str, tuple[RowMapping, list[Offer]]] = {}
+        for r in self._conn.execute(page, params).mappings():
+            _, offers = found.setdefault(r["id"], (r, []))
+            if r["offer_id"] is not None:
+                offers.append(Offer(
+                    r["offer_id"], r["offer_by_role"], r["offer_by_user"],
+                    r["offer_refund_amount"], r["offer_return_goods"], r["offer_note"],
+                    OfferStatus(r["offer_status"]), r["offer_created_at"]))  # fmt: skip
+        disputes = []
+        for r, offers in found.values():
+            d = self._dispute(r, offers)
+            d.appealed = bool(r["appealed"])
+            for offer in d.offers:
+                offer.currency = d.currency
+            disputes.append((d, str(r["order_currency"])))
+        return list(reversed(disputes)) if backwards else disputes
 
     def returns_in_transit(self, carrier: str, tracking_number: str) -> list[Dispute]:
         c = t.disputes.c
@@ -147,6 +184,7 @@ class SqlDisputeRepository:
         return self._load(rows) if rows else []
 
     def add_note(self, note: DisputeNote) -> None:
+        self._by_order.clear()
         self._conn.execute(
             t.dispute_messages.insert(),
             {"id": note.id, "dispute_id": note.dispute_id, "author_id": note.author_id,
@@ -166,6 +204,7 @@ class SqlDisputeRepository:
         self, request_id: str, dispute_id: str, party: str, requested_by: str, note: str,
         due_by: datetime, created_at: datetime,
     ) -> None:  # fmt: skip
+        self._by_order.clear()
         self._conn.execute(
             t.evidence_requests.insert(),
             {"id": request_id, "dispute_id": dispute_id, "party": party,
@@ -182,6 +221,7 @@ class SqlDisputeRepository:
         return [dict(r) for r in rows]
 
     def add_appeal(self, appeal: Appeal) -> None:
+        self._by_order.clear()
         self._conn.execute(
             t.appeals.insert(),
             {"id": appeal.id, "dispute_id": appeal.dispute_id, "by_role": appeal.by_role,
@@ -280,9 +320,46 @@ class SqlDisputeRepository:
 
     def close_appeal(self, appeal_id: str, status: str) -> bool:
         """Close an open appeal; False when it was no longer open."""
+        self._by_order.clear()
         done = self._conn.execute(
             t.appeals.update()
             .where(t.appeals.c.id == appeal_id, t.appeals.c.status == "open")
             .values(status=status)
         )
         return done.rowcount == 1
+
+
+@lru_cache(maxsize=64)
+def _list_statements(
+    buyer: bool, seller: bool, status: bool, queue: bool, backwards: bool, cursor: bool
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The cursor's lookup and the page of one shape of dispute list, with bound values
+    (Stripe's cursors, as ``paging.keyset_page``: the page after or before an id of this
+    very list, in the list's order; the agent queue oldest due first, the others newest
+    first)."""
+    c = t.disputes.c
+    appealed = sa.exists().where(t.appeals.c.dispute_id == c.id)
+    query = _disputes().add_columns(appealed.label("appealed"))
+    if buyer:
+        query = query.where(c.buyer_id == sa.bindparam("buyer_id"))
+    if seller:
+        query = query.where(c.seller_id == sa.bindparam("seller_id"))
+    if status:
+        query = query.where(c.status == sa.bindparam("status"))
+    keys = [c.agent_due_by, c.id] if queue else [c.id]
+    find = query.with_only_columns(*keys).where(c.id == sa.bindparam("cursor")).limit(1)
+    ascending = queue != backwards  # the queue runs oldest first; a page before runs back
+    if cursor:
+        mine = sa.tuple_(*keys)
+        theirs = sa.tuple_(*(sa.bindparam(f"at_{i}", type_=k.type) for i, k in enumerate(keys)))
+        query = query.where(mine > theirs if ascending else mine < theirs)
+    inner = query.order_by(*(k.asc() if ascending else k.desc() for k in keys))
+    listed = inner.limit(sa.bindparam("limit", type_=sa.Integer)).subquery("page")
+    o = t.dispute_offers
+    ordered = [listed.c[k.name] for k in keys]
+    page = (
+        sa.select(listed, *(col.label(f"offer_{col.name}") for col in o.c))
+        .select_from(listed.outerjoin(o, o.c.dispute_id == listed.c.id))
+        .order_by(*(k.asc() if ascending else k.desc() for k in ordered), o.c.id)
+    )
+    return find, page

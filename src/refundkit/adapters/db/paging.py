@@ -27,6 +27,26 @@ def keyset_page(
     """Run ``query`` (filters only, no order or limit) as one page ordered by ``keys`` (the
     last being the unique ``id_column``). With ``ending_before`` the ``limit`` items nearest
     before the cursor, in list order."""
+    page, backwards = keyset_query(conn, query, keys, id_column, descending=descending,
+                                   starting_after=starting_after, ending_before=ending_before,
+                                   limit=limit)  # fmt: skip
+    rows = conn.execute(page).mappings().all()
+    return list(reversed(rows)) if backwards else rows
+
+
+def keyset_query(
+    conn: Connection,
+    query: sa.Select[Any],
+    keys: Sequence[sa.ColumnElement[Any]],
+    id_column: sa.ColumnElement[Any],
+    *,
+    descending: bool,
+    starting_after: object | None,
+    ending_before: object | None,
+    limit: int,
+) -> tuple[sa.Select[Any], bool]:
+    """``keyset_page``'s query, not run (to be used as a subquery), and whether its rows come
+    backwards (to be reversed). A cursor is looked up here, in a statement of its own."""
     cursor = starting_after if starting_after is not None else ending_before
     backwards = starting_after is None and ending_before is not None
     ordered = [k.desc() if descending != backwards else k.asc() for k in keys]
@@ -40,5 +60,4 @@ def keyset_page(
         theirs = sa.tuple_(*(sa.literal(v, type_=k.type) for k, v in zip(keys, at, strict=True)))
         mine = sa.tuple_(*keys)
         query = query.where(mine < theirs if descending != backwards else mine > theirs)
-    rows = conn.execute(query.order_by(*ordered).limit(limit)).mappings().all()
-    return list(reversed(rows)) if backwards else rows
+    return query.order_by(*ordered).limit(limit), backwards

@@ -111,7 +111,7 @@ class SqlUnitOfWork:
         self.reports = SqlReportRepository(conn)
         self.rate_limits = SqlRateLimitCounters(conn)
         self.psp_events = SqlPspEventRepository(conn)
-        self.chargebacks = SqlChargebackRepository(conn)
+        self.chargebacks = self._chargebacks = SqlChargebackRepository(conn)
         self.credit = SqlCreditRepository(conn)
         self.standing = SqlStandingRepository(conn)
         return self
@@ -146,7 +146,7 @@ class SqlUnitOfWork:
         except BaseException:
             self._events.forget_after(mark)
             self._tally.forget_after(counted)
-            for repository in (self._orders, self._refunds, self._disputes):
+            for repository in (self._orders, self._refunds, self._disputes, self._chargebacks):
                 repository.forget_seen()
             raise
 

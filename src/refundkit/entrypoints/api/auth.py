@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from refundkit.domain.errors import Unauthenticated
 from refundkit.service.deps import Deps
 from refundkit.service.records import User
-from refundkit.service.users import authenticate
+from refundkit.service.users import authenticate, kept_user
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -31,6 +31,16 @@ def key_user(deps: Deps, credentials: HTTPAuthorizationCredentials | None) -> Us
     return authenticate(deps, credentials.credentials)
 
 
+async def request_user(deps: Deps, credentials: HTTPAuthorizationCredentials | None) -> User:
+    """``key_user``; a key kept in memory is answered here, on the event loop, and only one
+    to be read from the database goes to a worker thread."""
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        kept = kept_user(deps, credentials.credentials)
+        if kept is not None:
+            return kept
+    return await run_in_threadpool(key_user, deps, credentials)
+
+
 async def current_user(
     request: Request,
     deps: DepsDep,
@@ -41,7 +51,7 @@ async def current_user(
     known = getattr(request.state, "api_user", None)
     if isinstance(known, User):
         return known
-    return await run_in_threadpool(key_user, deps, credentials)
+    return await request_user(deps, credentials)
 
 
 UserDep = Annotated[User, Depends(current_user)]

@@ -23,7 +23,6 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,7 +63,7 @@ class GuardedRoute(APIRoute):
             if keyed:
                 credentials = await _bearer(request)
                 deps = auth.get_deps(request)
-                user = await run_in_threadpool(auth.key_user, deps, credentials)
+                user = await auth.request_user(deps, credentials)
                 request.state.api_user = user  # current_user takes it from here
             if reads_body:
                 body = await capped_body(request)

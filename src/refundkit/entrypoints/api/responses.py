@@ -102,6 +102,13 @@ def command(
     return Response(answer.body, answer.status_code, media_type=JSON, headers=headers)
 
 
+def answer(model: BaseModel) -> Response:
+    """A read's answer serialized once, by the model itself: a route that returns its model
+    would have FastAPI validate it again (in another worker thread) and serialize it twice.
+    The route keeps its ``response_model`` for the spec."""
+    return Response(model.model_dump_json(), media_type=JSON)
+
+
 def query(deps: Deps, work: Callable[[UnitOfWork], T]) -> T:
     return transactions.run(deps, work, readonly=True)
 

@@ -22,7 +22,14 @@ from refundkit.entrypoints.api.auth import DepsDep, UserDep
 from refundkit.entrypoints.api.bodies import capped_body, check_depth
 from refundkit.entrypoints.api.guards import GuardedRoute, own_body
 from refundkit.entrypoints.api.idempotency import IdempotentRequest
-from refundkit.entrypoints.api.responses import IdempotencyDep, PageDep, command, page_of, query
+from refundkit.entrypoints.api.responses import (
+    IdempotencyDep,
+    PageDep,
+    answer,
+    command,
+    page_of,
+    query,
+)
 from refundkit.entrypoints.api.routes_files import UploadsDep
 from refundkit.service import disputes, files
 from refundkit.service.deps import Deps
@@ -76,7 +83,7 @@ def open_dispute(order_id: str, body: ds.DisputeIn, deps: DepsDep, user: UserDep
 def list_disputes(
     deps: DepsDep, user: UserDep, page: PageDep,
     status: Annotated[DisputeStatus | None, Query()] = None,
-) -> ds.DisputePage:  # fmt: skip
+) -> Response:  # fmt: skip
     def work(uow: UnitOfWork) -> tuple[list[ds.DisputeOut], bool]:
         found, more = disputes.list_disputes(deps, uow, user, status=status,
                                              starting_after=page.starting_after,
@@ -86,7 +93,7 @@ def list_disputes(
                 for f in found], more  # fmt: skip
 
     data, more = query(deps, work)
-    return ds.DisputePage(data=data, has_more=more)
+    return answer(ds.DisputePage(data=data, has_more=more))
 
 
 @router.get("/v1/disputes/{dispute_id}", response_model=ds.DisputeOut)

@@ -19,6 +19,7 @@ from refundkit.entrypoints.api.responses import (
     IdempotencyDep,
     PageDep,
     RequiredIdempotencyDep,
+    answer,
     command,
     query,
 )
@@ -89,7 +90,7 @@ def list_orders(
     user: UserDep,
     page: PageDep,
     status: Annotated[OrderStatus | None, Query()] = None,
-) -> o.OrderPage:
+) -> Response:
     found, more = query(
         deps,
         lambda uow: orders.list_orders(
@@ -102,13 +103,15 @@ def list_orders(
             limit=page.limit,
         ),
     )
-    return o.OrderPage(data=[o.OrderOut.of(deps.currencies, d) for d in found], has_more=more)
+    return answer(
+        o.OrderPage(data=[o.OrderOut.of(deps.currencies, d) for d in found], has_more=more)
+    )
 
 
 @router.get("/{order_id}", response_model=o.OrderOut)
-def get_order(order_id: str, deps: DepsDep, user: UserDep) -> o.OrderOut:
+def get_order(order_id: str, deps: DepsDep, user: UserDep) -> Response:
     found = query(deps, lambda uow: orders.get_order(deps, uow, user, order_id))
-    return o.OrderOut.of(deps.currencies, found)
+    return answer(o.OrderOut.of(deps.currencies, found))
 
 
 @router.post("/{order_id}/pay", response_model=o.OrderOut)

@@ -55,18 +55,26 @@ def get_user(user_id: str, deps: DepsDep, user: UserDep) -> s.UserOut:
 @router.post("/users/{user_id}/api-keys/rotate", response_model=s.UserOut, tags=["users"])
 def rotate_api_key(user_id: str, deps: DepsDep, user: UserDep, idem: IdempotencyDep) -> Response:
     """A new API key for the user, in this answer only; its earlier keys stop working at
-    once [platform]."""
-    return command(deps, idem, lambda uow: users.rotate_api_key(deps, uow, user, user_id),
-                   lambda made: s.UserOut.of(made[0], api_key=made[1]), 200,
-                   stored=lambda made: s.UserOut.of(made[0]))  # fmt: skip
+    once (another API process may accept them for up to REFUNDKIT_API_KEY_CACHE_SECONDS)
+    [platform]."""
+    try:
+        return command(deps, idem, lambda uow: users.rotate_api_key(deps, uow, user, user_id),
+                       lambda made: s.UserOut.of(made[0], api_key=made[1]), 200,
+                       stored=lambda made: s.UserOut.of(made[0]))  # fmt: skip
+    finally:
+        users.keys_changed(deps, user_id)  # committed (or nothing changed): forget them
 
 
 @router.post("/users/{user_id}/api-keys/revoke", response_model=s.UserOut, tags=["users"])
 def revoke_api_keys(user_id: str, deps: DepsDep, user: UserDep,
                     idem: IdempotencyDep) -> Response:  # fmt: skip
-    """Every API key of the user stops working at once [platform]."""
-    return command(deps, idem, lambda uow: users.revoke_api_keys(deps, uow, user, user_id),
-                   s.UserOut.of)  # fmt: skip
+    """Every API key of the user stops working at once (another API process may accept
+    them for up to REFUNDKIT_API_KEY_CACHE_SECONDS) [platform]."""
+    try:
+        return command(deps, idem, lambda uow: users.revoke_api_keys(deps, uow, user, user_id),
+                       s.UserOut.of)  # fmt: skip
+    finally:
+        users.keys_changed(deps, user_id)
 
 
 @router.get("/me", response_model=s.UserOut, tags=["users"])

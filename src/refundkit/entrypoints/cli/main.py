@@ -62,9 +62,13 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Fill an empty database with demo data")] = False,
     worker: Annotated[bool, typer.Option(help="Run the timer worker in this process")] = True,
     policy: PolicyOption = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="API processes on the port (PostgreSQL only)")
+    ] = 1,
 ) -> None:
-    """Serve the API (and the worker) on one process. SIGTERM: in-flight requests finish
-    (up to REFUNDKIT_SHUTDOWN_GRACE_SECONDS), then it exits 0."""
+    """Serve the API (and the worker) on one process, or the API on ``--workers N``
+    processes (PostgreSQL; the worker then runs beside them in this one). SIGTERM:
+    in-flight requests finish (up to REFUNDKIT_SHUTDOWN_GRACE_SECONDS), then it exits 0."""
     from refundkit.entrypoints.api.app import create_app
     from refundkit.entrypoints.api.guards import body_timeouts_from_env
     from refundkit.entrypoints.bootstrap import build
@@ -89,6 +93,14 @@ def serve(
         runtime = build(sandbox=sandbox, policy_path=policy)
     except RefundkitError as exc:
         raise _fail(exc.detail) from exc
+    if workers > 1:
+        if runtime.engine.dialect.name != "postgresql":
+            runtime.close()
+            raise _fail("--workers needs PostgreSQL: SQLite has one writer, so it is served "
+                        "by one process (--workers 1)")  # fmt: skip
+        if demo:
+            runtime.close()
+            raise _fail("--demo serves one process: leave out --workers")
     url = f"http://{host}:{port}"
     demo_logins = None
     if demo:
@@ -110,6 +122,19 @@ def serve(
                        for a in accounts]  # fmt: skip
     in_process = start_in_thread(runtime.deps) if worker else None
     metrics_listener(settings, runtime)
+    if workers > 1:
+        from refundkit.entrypoints.api_processes import serve_processes
+
+        console.print(f"refundkit is listening on [bold]{url}[/] with {workers} API processes")
+        try:
+            serve_processes(workers, settings, host=host, port=port, limits=limits,
+                            sandbox=sandbox, policy=policy)  # fmt: skip
+        finally:
+            if in_process is not None:
+                in_process[1].set()
+                in_process[0].join(settings.shutdown_grace_seconds)
+            runtime.close()
+        return
     console.print(f"refundkit is listening on [bold]{url}[/] (sign in: {url}/sign-in, "
                   f"API docs: {url}/docs)")  # fmt: skip
     serve_api(create_app(runtime.deps, demo_logins=demo_logins), runtime, settings,

@@ -21,6 +21,7 @@ from refundkit.entrypoints.web import (
     routes_messages,
     routes_orders,
     routes_staff,
+    routes_standing,
 )
 from refundkit.entrypoints.web.render import Pages
 from refundkit.entrypoints.web.session import FormRefused, SignInRequired, sign_in_url
@@ -47,6 +48,7 @@ def install(app: FastAPI, *, demo_logins: list[dict[str, str]] | None = None) ->
         routes_calendar,
         routes_messages,
         routes_credit,
+        routes_standing,
     ):
         app.include_router(module.router)
 

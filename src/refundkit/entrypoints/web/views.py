@@ -112,6 +112,10 @@ def describe(action: HasDue, viewer_role: object = None) -> str:
 
 
 DONE = {
+    "exclusion_asked": "Your request is recorded; an agent answers it, and your standing "
+    "shows the answer.",
+    "decide_exclusion": "The seller's request is answered; the standing below counts it.",
+    "clear_signal": "The buyer's signal is cleared: it counts only what happens from now.",
     "cancel": "Your cancellation is recorded; the order's status says what happens next.",
     "confirm_receipt": "Receipt confirmed.",
     "request_extension": "More protection time requested; the seller answers by the date shown.",

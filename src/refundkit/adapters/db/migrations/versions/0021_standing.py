@@ -24,9 +24,8 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKey:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("orders") as batch:
-        batch.add_column(sa.Column("escrow_hold_days", sa.Integer, nullable=False,
-                                   server_default="0"))  # fmt: skip
+    op.add_column("orders", sa.Column("escrow_hold_days", sa.Integer, nullable=False,
+                               server_default="0"))  # fmt: skip
     op.create_table(
         "defect_exclusions",
         sa.Column("id", sa.String(40), primary_key=True),
@@ -81,5 +80,4 @@ def downgrade() -> None:
     op.drop_table("signal_clearances")
     op.drop_index("ix_defect_exclusions_seller_id", table_name="defect_exclusions")
     op.drop_table("defect_exclusions")
-    with op.batch_alter_table("orders") as batch:
-        batch.drop_column("escrow_hold_days")
+    op.drop_column("orders", "escrow_hold_days")

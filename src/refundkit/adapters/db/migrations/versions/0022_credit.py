@@ -21,16 +21,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("refunds") as batch:
-        batch.add_column(sa.Column("destination", sa.String(16), nullable=False,
-                                   server_default="original"))  # fmt: skip
-    with op.batch_alter_table("disputes") as batch:
-        batch.add_column(sa.Column("refund_destination", sa.String(16), nullable=False,
-                                   server_default="original"))  # fmt: skip
-        batch.add_column(sa.Column("compensation_credit", sa.BigInteger, nullable=False,
-                                   server_default="0"))  # fmt: skip
-    with op.batch_alter_table("order_lines") as batch:
-        batch.add_column(sa.Column("category", sa.String(64), nullable=True))
+    op.add_column("refunds", sa.Column("destination", sa.String(16), nullable=False,
+                               server_default="original"))  # fmt: skip
+    op.add_column("disputes", sa.Column("refund_destination", sa.String(16), nullable=False,
+                               server_default="original"))  # fmt: skip
+    op.add_column("disputes", sa.Column("compensation_credit", sa.BigInteger, nullable=False,
+                               server_default="0"))  # fmt: skip
+    op.add_column("order_lines", sa.Column("category", sa.String(64), nullable=True))
     op.create_table(
         "seller_returnless_rules",
         sa.Column("seller_id", sa.String(40), sa.ForeignKey(
@@ -46,10 +43,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("seller_returnless_rules")
-    with op.batch_alter_table("order_lines") as batch:
-        batch.drop_column("category")
-    with op.batch_alter_table("disputes") as batch:
-        batch.drop_column("compensation_credit")
-        batch.drop_column("refund_destination")
-    with op.batch_alter_table("refunds") as batch:
-        batch.drop_column("destination")
+    op.drop_column("order_lines", "category")
+    op.drop_column("disputes", "compensation_credit")
+    op.drop_column("disputes", "refund_destination")
+    op.drop_column("refunds", "destination")
