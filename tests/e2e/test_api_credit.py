@@ -8,12 +8,16 @@ credit never goes negative and is always funded."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 
+from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.ledger_repository import invariant_violations
+from refundkit.adapters.policy_files import default_policy_text
 
 CHEAP = [{"sku": "mug", "title": "Mug", "quantity": 1, "unit_price": "8.00"}]
 LOW_VALUE = "returnless.rules: low_value"
@@ -269,3 +273,37 @@ def test_the_credit_reads_as_many_statements_for_one_entry_as_for_three(api: Api
     # The key, the buyer, the entries, the balance (and BEGIN/COMMIT): never one per entry.
     assert counts[0] == counts[1] == counts[2], counts
     print(f"\nGET /v1/buyers/{{id}}/credit: {counts[0]} statements")
+
+
+def _pinned_to_an_earlier_release(api: Api, order_id: str) -> None:
+    """The order's policy is a version stored before [returnless] and [compensation]."""
+    text = default_policy_text()
+    text = re.sub(r'^version = ".*"$', 'version = "2026-11.9"', text, flags=re.M)
+    for table in ("returnless", "compensation"):
+        text = re.sub(rf"^\[{table}\]\n(?:(?!\[).*\n?)*", "", text, flags=re.M)
+    assert "[returnless]" not in text and "[compensation]" not in text
+    with api.rt.engine.begin() as conn:
+        conn.execute(t.policies.insert(), {"version": "2026-11.9", "text": text,
+                                           "registered_at": datetime.now(UTC)})  # fmt: skip
+        conn.execute(sa.update(t.orders).where(t.orders.c.id == order_id)
+                     .values(policy_version="2026-11.9"))  # fmt: skip
+
+
+def test_an_order_of_an_earlier_policy_version_keeps_its_returns_and_pays_no_credit(
+    api: Api,
+) -> None:
+    shop = Shop(api)
+    _pinned_to_an_earlier_release(api, shop.order_id)
+    d = shop.do(shop.seller, shop.open("damaged", return_goods=True)["id"], "accept").json()
+    assert (d["status"], d["rule"]) == ("awaiting_return", None)
+    fake = shop.new_order()
+    _pinned_to_an_earlier_release_again(api, fake)
+    d = shop.do(shop.seller, shop.open("counterfeit", order_id=fake)["id"], "accept").json()
+    assert (d["outcome"], d["compensation_credit"]) == ("full_refund", "0.00")
+    assert shop.credit()["data"] == []
+
+
+def _pinned_to_an_earlier_release_again(api: Api, order_id: str) -> None:
+    with api.rt.engine.begin() as conn:
+        conn.execute(sa.update(t.orders).where(t.orders.c.id == order_id)
+                     .values(policy_version="2026-11.9"))  # fmt: skip
