@@ -222,6 +222,8 @@ def test_the_agents_case_shows_the_disputed_lines_with_their_cap(
     expect(buyer.locator(".page-head .status")).to_have_text("escalated")
 
     agent = sign_in(market.user(Role.AGENT, "IE"))
+    row = agent.locator("tr", has=agent.get_by_role("link", name=re.compile("not received")))
+    expect(row).to_contain_text("on 1 \u00d7 Cup")  # the queue names the disputed units
     agent.get_by_role("link", name=re.compile("not received")).click()
     lines = agent.locator(".disputed-lines")
     expect(lines.get_by_role("heading")).to_have_text("Items in this dispute")

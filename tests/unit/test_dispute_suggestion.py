@@ -82,3 +82,16 @@ def test_without_an_offer_what_the_buyer_asked_is_suggested() -> None:
     full = suggest_decision(_dispute(DisputeReason.DAMAGED, 3000), _order(), 1)
     assert (partial.outcome, partial.refund_amount) == (DisputeOutcome.PARTIAL_REFUND, 1800)
     assert (full.outcome, full.refund_amount) == (DisputeOutcome.FULL_REFUND, 3000)
+
+
+def test_units_missing_from_a_delivered_parcel_are_judged_by_their_evidence_not_the_scan() -> None:
+    order = _order()
+    order.delivered_at = NOW
+    d = _dispute(DisputeReason.NOT_RECEIVED)
+    d.sub_reason = "missing_items"
+    with_evidence = suggest_decision(d, order, 1)
+    assert (with_evidence.outcome, with_evidence.refund_amount) == (
+        DisputeOutcome.FULL_REFUND, order.refundable)  # fmt: skip
+    assert "delivered" not in with_evidence.why
+    without = suggest_decision(d, order, 0)
+    assert (without.outcome, without.refund_amount) == (DisputeOutcome.NO_REFUND, 0)

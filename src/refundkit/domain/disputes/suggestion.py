@@ -3,13 +3,15 @@
 A starting point for the decision form, never a decision: the agent reads the case and may
 choose otherwise. The rules follow what the marketplaces' buyer protection programmes do:
 an item the carrier cannot show delivered is refunded; a received item with no evidence is
-not; otherwise the least the seller already conceded, or what the buyer asked for.
+not (units missing from a delivered parcel count as received: their evidence decides);
+otherwise the least the seller already conceded, or what the buyer asked for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from refundkit.domain.disputes.lines import MISSING_ITEMS
 from refundkit.domain.disputes.model import Dispute, DisputeOutcome, DisputeReason
 from refundkit.domain.orders.model import Order
 
@@ -25,7 +27,9 @@ class Suggestion:
 def suggest_decision(d: Dispute, order: Order, evidence_files: int) -> Suggestion:
     refundable = order.refundable
     full = Suggestion(DisputeOutcome.FULL_REFUND, refundable, False, "")
-    if d.reason is DisputeReason.NOT_RECEIVED:
+    # Missing items arrived in a parcel that was delivered: the delivery scan proves nothing
+    # against the claim, the evidence of what the parcel held does (as for a received item).
+    if d.reason is DisputeReason.NOT_RECEIVED and d.sub_reason != MISSING_ITEMS:
         if order.tracking_flags:
             names = ", ".join(f.signal.value.replace("_", " ") for f in order.tracking_flags)
             return _with(full, f"the tracking of this order is flagged ({names})")
