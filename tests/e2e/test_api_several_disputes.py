@@ -177,3 +177,34 @@ def test_verify_names_a_hold_past_its_units_and_escrow_that_does_not_match_it(ap
         conn.execute(
             orders.update().where(orders.c.id == case.order_id).values(dispute_holds=holds)
         )
+
+
+def test_a_chargeback_suspends_every_open_dispute_of_the_order_and_closes_them_all(
+    api: Api,
+) -> None:
+    """The bank decides the whole payment: both disputes wait for it (no party step listed,
+    each refused 409), and when it decides, both close by the rule that names it."""
+    case = _two_open_disputes(api)
+    opened = api.post(f"/v1/sandbox/orders/{case.order_id}/chargeback",
+                      {"amount": "52.34", "reason": "fraudulent"})  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    chargeback = opened.json()
+    assert chargeback["suspended_dispute_id"] == case.damaged_id  # the latest, as before
+    for d in (case.lost_id, case.damaged_id):
+        shown = api.get(f"/v1/disputes/{d}").json()
+        assert shown["status"] == "escalated"
+        assert [a for a in shown["next_actions"] if a["actor"] == "agent"
+                and a["action"] == "decide"] == []  # fmt: skip
+        refused = api.post(f"/v1/disputes/{d}/decision",
+                           {"outcome": "no_refund", "rationale": "the bank decides"},
+                           key=case.agent["api_key"])  # fmt: skip
+        assert assert_problem(refused, 409, "chargeback_open")["chargeback_id"] == chargeback["id"]
+    closed = api.post(f"/v1/sandbox/chargebacks/{chargeback['id']}/close", {"outcome": "lost"})
+    assert closed.status_code == 200, closed.text
+    for d in (case.lost_id, case.damaged_id):
+        ended = api.get(f"/v1/disputes/{d}").json()
+        assert (ended["status"], ended["outcome"], ended["rule"]) == (
+            "closed", "no_refund", "chargeback_decided")  # fmt: skip
+    assert api.order(case.order_id)["dispute_id"] is None
+    with api.rt.engine.connect() as conn:
+        assert invariant_violations(conn) == []

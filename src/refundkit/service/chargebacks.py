@@ -10,7 +10,7 @@ from refundkit.domain.chargebacks import commands
 from refundkit.domain.chargebacks.model import ENDED, Chargeback, ChargebackStatus
 from refundkit.domain.chargebacks.suspension import close_for_chargeback, suspend
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
-from refundkit.domain.disputes.model import DisputeStatus
+from refundkit.domain.disputes.model import Dispute, DisputeStatus
 from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from refundkit.domain.events import TimerRequest
 from refundkit.domain.money import AmountText, Money, format_major, minor_units_of
@@ -104,12 +104,11 @@ def _catch_up(
 
 def _on_withdrawn(deps: Deps, uow: UnitOfWork, ctx: Context, order: Order,
                   cb: Chargeback) -> Outcome:  # fmt: skip
-    """The funds are gone: suspend the open dispute, offer the refunds already made."""
+    """The funds are gone: suspend every dispute holding the order (the bank decides the
+    whole payment), offer the refunds already made."""
     outcome = Outcome()
-    if cb.suspended_dispute_id:
-        d = uow.disputes.get(cb.suspended_dispute_id, for_update=True)
-        if d is not None:
-            outcome.events.append(suspend(ctx, d, cb))
+    for d in _holding_disputes(uow, order):
+        outcome.events.append(suspend(ctx, d, cb))
     made = refunds_made(uow, order.id)
     if made:
         cb.evidence = evidence_text(deps, made)
@@ -126,12 +125,18 @@ def _after_end(uow: UnitOfWork, ctx: Context, order: Order, cb: Chargeback,
         uow.refunds.save(refund)
     for refund in _held_refunds(uow, order.id):
         outcome.timers.append(TimerRequest(order_timers.REFUND_EXECUTE, refund.id, ctx.now))
-    if cb.suspended_dispute_id:
-        d = uow.disputes.get(cb.suspended_dispute_id, for_update=True)
-        if d is not None and d.status in OPEN_DISPUTE:
+    for d in _holding_disputes(uow, order):
+        if d.status in OPEN_DISPUTE:
             outcome.merge(close_for_chargeback(ctx, d, order, cb))
             uow.disputes.save(d)
     return outcome
+
+
+def _holding_disputes(uow: UnitOfWork, order: Order) -> list[Dispute]:
+    """The disputes that hold the order's escrow (several on different units, issue 18),
+    locked; ``suspended_dispute_id`` names the latest of them."""
+    found = [uow.disputes.get(dispute_id, for_update=True) for dispute_id in order.dispute_holds]
+    return [d for d in found if d is not None]
 
 
 def _held_refunds(uow: UnitOfWork, order_id: str) -> list[Refund]:
