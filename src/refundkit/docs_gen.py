@@ -58,6 +58,17 @@ number, dated after its own shipment, delivers it. The order is `delivered` once
 parcel is and nothing is left to ship (or when the buyer confirms receipt); it is *late*
 while any parcel is past its `delivery_deadline` undelivered. At `ship_by`, units not yet
 shipped are cancelled and refunded with their share of shipping, and the parcels go on.
+
+## Several disputes on one order
+
+Several disputes may be open at once on different units of an order (never two on one
+unit). The order has no state of its own for it: it is *disputed* while at least one
+dispute holds it, and each holds its units' money (price and shipping share) in escrow.
+The two `complete` rows of each state say what the order's timer does: with no dispute
+open the order completes and the seller is paid; with disputes open the money they do
+not hold goes to the seller on time and the order stays where it is. When the last
+dispute ends, the order completes (at once if its time has come, else when it comes);
+each dispute ending after that time sends what it held and did not refund to the seller.
 """
 
 

@@ -29,8 +29,11 @@ timer fires.
   completes and releases the rest when its own window closes; a full refund makes it
   `refunded`).
 - Opening a dispute is the order's row `open_dispute` (docs/lifecycle.md): by the order's
-  buyer, inside the order's dispute window, one open dispute per order, a second only
-  after a withdrawal. The message thread and added evidence are not transitions.
+  buyer, inside the order's dispute window, on units no other dispute (but a withdrawn
+  one) covers. Several disputes may be open at once on different units of one order,
+  each moving through this table on its own (offers, decision, return, escalation,
+  appeal, Fast Refund and timers). The message thread and added evidence are not
+  transitions.
 """
 
 

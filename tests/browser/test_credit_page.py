@@ -1,6 +1,7 @@
 """The buyer's store credit page (issue 19, item 6): the balance and every entry that made
 it, a refund taken as credit by the buyer's choice and a counterfeit compensation; the
-order's page says where its refund went. Nobody but a buyer has the page."""
+order's page says where its refund went. Nobody but a buyer has the page. The dispute form
+asks where a refund should go, the payment method chosen unless the buyer picks credit."""
 
 from __future__ import annotations
 
@@ -54,3 +55,24 @@ def test_the_buyer_sees_their_credit_and_its_entries(
     seller = sign_in(market.seller)
     assert seller.goto("/credit").status == 404
     assert credited
+
+
+def test_the_buyer_chooses_store_credit_on_the_dispute_form(
+    market: Market, sign_in: Callable[..., Any], advance_clock: Callable[..., None]
+) -> None:
+    order = market.shipped(lines=(OrderLine("mug", "Mug", 1, 800),), shipping_fee=200)
+    advance_clock(days=6)
+    page = sign_in(market.buyer)
+    page.goto(f"/orders/{order.id}/dispute/new")
+    expect(page.get_by_label("Back to how I paid (card)")).to_be_checked()  # the default
+    page.get_by_label("What went wrong").select_option("not_received")
+    page.get_by_label("No, it never arrived").check()
+    page.get_by_label("Describe the problem").fill("Never came.")
+    page.get_by_label("Store credit, at once").check()
+    page.get_by_role("button", name="Open the dispute").click()
+    page.wait_for_url(lambda url: "/dispute/new" not in url)
+    [d] = market.tx(lambda uow: uow.disputes.for_order(order.id))
+    assert d.refund_destination == "store_credit"
+    market.tx(lambda uow: disputes.accept(market.deps, uow, market.seller, d.id))
+    page.goto("/credit")
+    expect(page.locator(".balance")).to_have_text("10.00 USD")

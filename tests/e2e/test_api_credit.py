@@ -8,11 +8,16 @@ credit never goes negative and is always funded."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from api_client import Api, api_fixture, assert_problem  # noqa: F401
 
+from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.ledger_repository import invariant_violations
+from refundkit.adapters.policy_files import default_policy_text
 
 CHEAP = [{"sku": "mug", "title": "Mug", "quantity": 1, "unit_price": "8.00"}]
 LOW_VALUE = "returnless.rules: low_value"
@@ -191,6 +196,8 @@ def test_store_credit_only_when_chosen_and_then_no_provider_refund(api: Api) -> 
     credit = shop.credit(key=api.platform_key)
     assert credit["balances"] == [{"currency": "USD", "amount": "10.00"}]
     assert [e["kind"] for e in credit["data"]] == ["refund_to_credit"]
+    summary = api.get("/v1/ledger/summary").json()
+    assert [(p["currency"], p["amount"]) for p in summary["store_credit"]] == [("USD", "10.00")]
     assert api.order(shop.order_id)["amounts"]["refunded"] == "10.00"
     other = api.user("buyer")
     assert_problem(api.get(f"/v1/buyers/{shop.buyer['id']}/credit", key=other["api_key"]), 404,
@@ -222,6 +229,8 @@ def test_a_late_delivery_pays_the_policys_credit_once(api: Api) -> None:
     api.post("/v1/sandbox/clock/advance", {"hours": 2})
     credit = shop.credit()
     assert [(e["kind"], e["amount"]) for e in credit["data"]] == [("credit_late_delivery", "5.00")]
+    summary = api.get("/v1/ledger/summary").json()
+    assert [p["amount"] for p in summary["platform_compensation"]] == ["5.00"]
     api.post("/v1/sandbox/clock/advance", {"days": 3})
     assert len(shop.credit()["data"]) == 1
     on_time = Shop(api)
@@ -236,3 +245,65 @@ def test_a_late_delivery_pays_the_policys_credit_once(api: Api) -> None:
     assert api.post("/v1/tracking-events", {"events": [scan]}).status_code == 200
     api.post("/v1/sandbox/clock/advance", {"days": 20})
     assert on_time.credit()["data"] == []
+
+
+def _statements(api: Api, call: Any) -> int:
+    seen: list[str] = []
+
+    def count(_c: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(api.rt.engine, "before_cursor_execute", count)
+    try:
+        assert call().status_code == 200
+    finally:
+        sa.event.remove(api.rt.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_credit_reads_as_many_statements_for_one_entry_as_for_three(api: Api) -> None:
+    shop = Shop(api)
+    counts = []
+    for order_id in (shop.order_id, shop.new_order(), shop.new_order()):
+        chosen = shop.open("not_received", order_id=order_id, refund_destination="store_credit")
+        assert shop.do(shop.seller, chosen["id"], "accept").status_code == 200
+        counts.append(_statements(api, lambda: api.get(f"/v1/buyers/{shop.buyer['id']}/credit",
+                                                       key=shop.buyer["api_key"])))  # fmt: skip
+    assert len(shop.credit()["data"]) == 3
+    # The key, the buyer, the entries, the balance (and BEGIN/COMMIT): never one per entry.
+    assert counts[0] == counts[1] == counts[2], counts
+    print(f"\nGET /v1/buyers/{{id}}/credit: {counts[0]} statements")
+
+
+def _pinned_to_an_earlier_release(api: Api, order_id: str) -> None:
+    """The order's policy is a version stored before [returnless] and [compensation]."""
+    text = default_policy_text()
+    text = re.sub(r'^version = ".*"$', 'version = "2026-11.9"', text, flags=re.M)
+    for table in ("returnless", "compensation"):
+        text = re.sub(rf"^\[{table}\]\n(?:(?!\[).*\n?)*", "", text, flags=re.M)
+    assert "[returnless]" not in text and "[compensation]" not in text
+    with api.rt.engine.begin() as conn:
+        conn.execute(t.policies.insert(), {"version": "2026-11.9", "text": text,
+                                           "registered_at": datetime.now(UTC)})  # fmt: skip
+        conn.execute(sa.update(t.orders).where(t.orders.c.id == order_id)
+                     .values(policy_version="2026-11.9"))  # fmt: skip
+
+
+def test_an_order_of_an_earlier_policy_version_keeps_its_returns_and_pays_no_credit(
+    api: Api,
+) -> None:
+    shop = Shop(api)
+    _pinned_to_an_earlier_release(api, shop.order_id)
+    d = shop.do(shop.seller, shop.open("damaged", return_goods=True)["id"], "accept").json()
+    assert (d["status"], d["rule"]) == ("awaiting_return", None)
+    fake = shop.new_order()
+    _pinned_to_an_earlier_release_again(api, fake)
+    d = shop.do(shop.seller, shop.open("counterfeit", order_id=fake)["id"], "accept").json()
+    assert (d["outcome"], d["compensation_credit"]) == ("full_refund", "0.00")
+    assert shop.credit()["data"] == []
+
+
+def _pinned_to_an_earlier_release_again(api: Api, order_id: str) -> None:
+    with api.rt.engine.begin() as conn:
+        conn.execute(sa.update(t.orders).where(t.orders.c.id == order_id)
+                     .values(policy_version="2026-11.9"))  # fmt: skip

@@ -60,13 +60,9 @@ def test_disputes_per_line_and_quantity(api: Api) -> None:
     [refund] = api.get(f"/v1/orders/{order_id}/refunds").json()["data"]
     assert (refund["amount"], refund["line_amounts"]) == (
         "11.67", ["0.00", "0.00", "10.00", "1.67"])  # fmt: skip
-    # A unit already disputed is never disputed again, nor is the whole order.
+    # A unit already disputed is never disputed again.
     again = _dispute(api, order_id, buyer, "1.00", [{"item_id": bowl, "quantity": 1}])
-    assert_problem(again, 409, "invalid_transition")
-    whole = api.post(f"/v1/orders/{order_id}/disputes", {
-        "reason": "not_received", "item_received": False, "requested_refund": "1.00",
-        "description": "All of it."}, key=buyer["api_key"])  # fmt: skip
-    assert_problem(whole, 409, "invalid_transition")
+    assert_problem(again, 409, "units_already_disputed")
     # One cup missing from the delivered parcel: 3.33 and its 0.55 of the cups' 1.66.
     missing = _dispute(api, order_id, buyer, "3.89", delivered_cup, sub_reason="missing_items")
     assert_problem(missing, 422, "amount_exceeds_refundable")
@@ -82,3 +78,14 @@ def test_disputes_per_line_and_quantity(api: Api) -> None:
     after = api.order(order_id)
     assert [i["amounts"]["refunded"] for i in after["items"]] == ["3.33", "0.00", "10.00"]
     assert after["amounts"]["refunded"] == "15.55"
+    # A dispute without lines now covers every unit the others leave: two cups, the plate.
+    whole = api.post(f"/v1/orders/{order_id}/disputes", {
+        "reason": "not_received", "item_received": False, "requested_refund": "1.00",
+        "description": "All of it.", "sub_reason": "missing_items",
+    }, key=buyer["api_key"])  # fmt: skip
+    assert whole.status_code == 201, whole.text
+    assert whole.json()["lines"] == [{"item_id": cup, "quantity": 2},
+                                     {"item_id": plate, "quantity": 1}]  # fmt: skip
+    none_left = _dispute(api, order_id, buyer, "1.00", [{"item_id": plate, "quantity": 1}],
+                         sub_reason="missing_items")  # fmt: skip
+    assert_problem(none_left, 409, "units_already_disputed")

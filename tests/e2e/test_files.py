@@ -23,7 +23,7 @@ from refundkit.adapters.db import tables
 from refundkit.adapters.db.file_repository import SqlFileRepository
 from refundkit.adapters.db.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from refundkit.adapters.evidence_storage import LocalBlobStore, uploads_from_env
-from refundkit.adapters.metadata_strip import strip_metadata
+from refundkit.adapters.metadata_strip import strip_stream
 from refundkit.domain.errors import RefundkitError
 from refundkit.entrypoints.api import problems, routes_files
 from refundkit.entrypoints.bootstrap import Runtime
@@ -148,7 +148,7 @@ def fx(runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     _wire(runtime, monkeypatch)
     api = Api(runtime)
     store = tmp_path / "evidence"
-    uploads = Uploads(LocalBlobStore(store), strip_metadata, LIMIT)
+    uploads = Uploads(LocalBlobStore(store), strip_stream, LIMIT)
     routes_files.install(api.client.app, uploads)  # type: ignore[arg-type]
     with api.client:
         yield Files(api, store, api.user("buyer"), api.user("seller", "CN"),

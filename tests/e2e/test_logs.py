@@ -17,7 +17,7 @@ from api_client import Api, api_fixture  # noqa: F401
 
 from log_capture import debug_logs_fixture  # noqa: F401
 from refundkit.adapters.evidence_storage import LocalBlobStore
-from refundkit.adapters.metadata_strip import strip_metadata
+from refundkit.adapters.metadata_strip import strip_stream
 from refundkit.adapters.passwords import hash_password
 from refundkit.entrypoints import logs
 from refundkit.entrypoints.api import routes_files
@@ -56,7 +56,7 @@ def test_plain_lines_are_the_default_and_an_unknown_format_is_refused() -> None:
 def test_no_secret_reaches_a_log_line_in_a_whole_flow(
     api: Api, debug_logs: Callable[[], str], tmp_path: Path
 ) -> None:
-    uploads = Uploads(LocalBlobStore(tmp_path / "evidence"), strip_metadata, 1 << 20)
+    uploads = Uploads(LocalBlobStore(tmp_path / "evidence"), strip_stream, 1 << 20)
     routes_files.install(api.client.app, uploads)  # type: ignore[arg-type]
     buyer, seller = api.user("buyer"), api.user("seller")
     secrets = [api.platform_key, buyer["api_key"], seller["api_key"], PASSWORD]

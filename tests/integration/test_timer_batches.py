@@ -83,3 +83,65 @@ def test_a_batch_release_pays_back_what_the_seller_owes_first(market: Market) ->
     released = sum(market.order(o.id).released_amount - market.order(o.id).commission_amount
                    for o in shipped)  # fmt: skip
     assert market.balance(payable) == released - owed
+
+
+def _sweep_statements(market: Market, count: int) -> list[str]:
+    shipped = [market.shipped() for _ in range(count)]
+    _past_deadline(market, shipped[-1])
+    with market.rt.engine.begin() as conn:  # the releases alone (tracking checks fire alone)
+        conn.execute(t.timers.update().where(t.timers.c.kind != kinds.COMPLETE,
+                                             t.timers.c.fired_at.is_(None))
+                     .values(fired_at=market.now, result="not this test's"))  # fmt: skip
+    with counted(market.rt.engine) as statements:
+        fired = timers.fire_due(market.deps, batch=1000)
+    assert all(market.order(o.id).status is OrderStatus.COMPLETED for o in shipped)
+    assert fired >= count
+    return statements
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(market: Market) -> None:
+    """Issue 16: releasing 2N orders costs the statements of releasing N (bulk updates and
+    inserts, one of each per batch), and the ledger still balances."""
+    few = _sweep_statements(market, 4)
+    many = _sweep_statements(market, 8)
+    print("\n" + "\n".join(many))
+    assert len(many) == len(few), (few, many)
+    with market.rt.engine.connect() as conn:
+        from refundkit.adapters.db.ledger_repository import invariant_violations
+
+        assert invariant_violations(conn) == []
+
+
+def test_two_sweepers_on_postgresql_fire_each_due_timer_once(market: Market) -> None:
+    """Issue 16: sweepers side by side (``refundkit worker --sweepers 2``) claim with
+    ``FOR UPDATE SKIP LOCKED``: while one holds its batch, the other fires the rest; every
+    order is released once and the ledger balances."""
+    if market.rt.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has a single writer: one sweeper")
+    shipped = [market.shipped() for _ in range(10)]
+    _past_deadline(market, shipped[-1])
+    deps = market.deps
+    with deps.uow() as first:
+        held = first.timers.claim_due(market.now, 4)  # locked until this one commits
+        assert len(held) == 4
+        # The second sweeper, on its own connection, skips the four and fires the rest.
+        second = timers.fire_due(deps, batch=100)
+        timers._fire_order_timers(deps, first, [h for h in held if h.kind == kinds.COMPLETE])
+        for timer in held:
+            if timer.kind != kinds.COMPLETE:
+                timers._fire_one(deps, first, timer)
+        first.commit()
+    assert second > 0
+    assert timers.fire_due(deps, batch=100) == 0  # nothing left, nothing fired twice
+    with market.rt.engine.connect() as conn:
+        released = conn.execute(
+            sa.select(t.journal_entries.c.order_id, sa.func.count())
+            .where(t.journal_entries.c.kind == "funds_released",
+                   t.journal_entries.c.order_id.in_([o.id for o in shipped]))
+            .group_by(t.journal_entries.c.order_id)
+        ).all()  # fmt: skip
+        from refundkit.adapters.db.ledger_repository import invariant_violations
+
+        assert invariant_violations(conn) == []
+    assert sorted(n for _, n in released) == [1] * 10
+    assert all(market.order(o.id).status is OrderStatus.COMPLETED for o in shipped)

@@ -187,7 +187,7 @@ def test_tls_is_checked_against_the_name_not_the_address(market: Market,
         market.paid()
         named = WebhookTargets(TargetRules(allow_loopback=True),
                                _resolver({"hooks.shop.test": ["127.0.0.1"]}))  # fmt: skip
-        sender = HttpWebhookSender(named, httpx.Client(verify=client, trust_env=False))
+        sender = HttpWebhookSender(named, verify=client)
         _deliver(market, sender)
         sender.close()
     [attempt] = _attempts(market, endpoint)

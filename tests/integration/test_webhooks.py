@@ -216,7 +216,7 @@ def test_a_sender_whose_lease_ran_out_books_nothing(market: Market) -> None:
         market.advance(seconds=webhooks.LEASE.total_seconds() + 1)
         assert _round(market) == 1  # taken over and delivered
         late = Attempt(stalled.id, now, 500, 30_000, "timed out")
-        market.tx(lambda uow: webhooks._book(market.deps, uow, stalled, late))
+        market.tx(lambda uow: webhooks._book_all(market.deps, uow, [stalled], [late]))
         market.advance(days=1)
         assert _round(market) == 0  # still delivered: nothing re-queued
     assert len(shop.got) == 1

@@ -12,10 +12,11 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from refundkit.adapters.metadata_strip import strip_metadata
+from refundkit.adapters.metadata_strip import PIECE, strip_stream
 from refundkit.service.file_ports import StoredBlob, Uploads
 
 DEFAULT_ROOT = Path("var/evidence")
@@ -54,6 +55,61 @@ class LocalStagedBlob:
         data = handle.read()
         handle.seek(0, os.SEEK_END)
         return data
+
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes (what the sniffer needs), not the whole file."""
+        handle = self._open_file()
+        handle.flush()
+        handle.seek(0)
+        data = handle.read(size)
+        handle.seek(0, os.SEEK_END)
+        return data
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file from its start, a bounded piece at a time."""
+        handle = self._open_file()
+        handle.flush()
+        handle.seek(0)
+        try:
+            while piece := handle.read(PIECE):
+                yield piece
+        finally:
+            handle.seek(0, os.SEEK_END)
+
+    def rewrite(self, transform: Callable[[BinaryIO, BinaryIO], bool]) -> bool:
+        """``transform(source, sink)`` writes a new version of the file (streams, so memory
+        stays flat); when it answers True the new version replaces the staged one (its size
+        and SHA-256 computed again), else it is dropped. A failure drops it too."""
+        handle = self._open_file()
+        handle.flush()
+        handle.seek(0)
+        fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".part", dir=self._root)
+        path = Path(name)
+        sink = os.fdopen(fd, "w+b")
+        try:
+            replaced = transform(handle, sink)
+        except BaseException:
+            sink.close()
+            path.unlink(missing_ok=True)
+            handle.seek(0, os.SEEK_END)
+            raise
+        if not replaced:
+            sink.close()
+            path.unlink(missing_ok=True)
+            handle.seek(0, os.SEEK_END)
+            return False
+        sink.flush()
+        sink.seek(0)
+        self._hash, self._size = hashlib.sha256(), 0
+        while piece := sink.read(PIECE):
+            self._hash.update(piece)
+            self._size += len(piece)
+        sink.seek(0, os.SEEK_END)
+        handle.close()
+        assert self._path is not None
+        os.replace(path, self._path)
+        self._file = sink
+        return True
 
     def replace(self, data: bytes) -> None:
         handle = self._open_file()
@@ -125,4 +181,4 @@ def uploads_from_env(environ: dict[str, str] | None = None) -> Uploads:
     limit = DEFAULT_MAX_UPLOAD_BYTES if not raw_limit else int(raw_limit)
     if limit < 1:
         raise ValueError("REFUNDKIT_MAX_UPLOAD_BYTES must be a positive number of bytes")
-    return Uploads(LocalBlobStore(root), strip_metadata, limit)
+    return Uploads(LocalBlobStore(root), strip_stream, limit)

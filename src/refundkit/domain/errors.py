@@ -71,6 +71,13 @@ class WindowClosed(InvalidTransition):
     code = "window_closed"
 
 
+class UnitsAlreadyDisputed(InvalidTransition):
+    """A dispute names units another dispute (not withdrawn) already covers: two disputes
+    never cover the same unit."""
+
+    code = "units_already_disputed"
+
+
 class AmountExceedsRefundable(RefundkitError):
     code = "amount_exceeds_refundable"
 

@@ -44,7 +44,7 @@ def remind_dispute_window(ctx: Context, order: Order, due_at: datetime, *,
         raise InvalidTransition(f"no reminder for an order that is {order.status.value}")
     if order.confirmed_at is not None:
         raise InvalidTransition("no reminder: the buyer confirmed receipt")
-    if order.open_dispute_id is not None or disputed:
+    if order.disputed or disputed:
         raise InvalidTransition("no reminder: the order is disputed")
     closes = order.deadlines.dispute_closes_at
     if closes is None or ctx.now >= closes:

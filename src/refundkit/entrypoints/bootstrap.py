@@ -33,7 +33,7 @@ from refundkit.adapters.settings import load as load_settings
 from refundkit.adapters.webhook_sender import HttpWebhookSender
 from refundkit.adapters.webhook_targets import WebhookTargets
 from refundkit.domain.webhook_targets import parse_allow_list
-from refundkit.entrypoints.api.object_views import render_object
+from refundkit.entrypoints.api.object_views import ObjectViews
 from refundkit.service import files, transactions
 from refundkit.service.deps import Deps
 from refundkit.service.policy_book import PolicyBook
@@ -113,7 +113,7 @@ def build(
         sandbox=sandbox,
         webhook_sender=HttpWebhookSender(targets),
         webhook_targets=targets,
-        render_object=render_object,
+        render_object=ObjectViews(),
         mailer=mailer_from_env(),
         wall_clock=SystemClock(),
         keys=KeyCache(load_settings().api_key_cache_seconds),

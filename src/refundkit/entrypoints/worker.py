@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Protocol
 
 from refundkit.adapters.ids import default_ids
 from refundkit.service import mailing, request_context, webhooks
@@ -14,10 +15,17 @@ from refundkit.service.timers import fire_due
 log = logging.getLogger(__name__)
 
 
+class Wake(Protocol):
+    def wait(self, stop: threading.Event, seconds: float) -> bool: ...
+
+
 def run_worker(
-    deps: Deps, stop: threading.Event, *, poll_seconds: float = 1.0, batch: int = 100
-) -> None:
-    """``batch``: timers fired per transaction (smaller: shorter transactions, more commits)."""
+    deps: Deps, stop: threading.Event, *, poll_seconds: float = 1.0, batch: int = 100,
+    wake: Wake | None = None,
+) -> None:  # fmt: skip
+    """``batch``: timers fired per transaction (smaller: shorter transactions, more commits).
+    ``wake`` (``adapters/db/outbox_wake.py``): an idle worker wakes as soon as events are
+    written (PostgreSQL's ``LISTEN``, a short poll on SQLite), not after ``poll_seconds``."""
     while not stop.is_set():
         busy = False
         # Each batch its own id: its log lines, and the events and messages it causes.
@@ -32,6 +40,25 @@ def run_worker(
                 # Keep the worker alive: the batch rolled back and its timers stay due.
                 log.exception("worker batch failed; retrying after a pause")
         if not busy:
+            if wake is None:
+                stop.wait(poll_seconds)
+            else:
+                wake.wait(stop, poll_seconds)
+
+
+def run_sweeper(
+    deps: Deps, stop: threading.Event, *, poll_seconds: float = 1.0, batch: int = 100
+) -> None:
+    """A sweeper beside the worker (``refundkit worker --sweepers N`` on PostgreSQL): due
+    timers only; sweepers share the queue with ``FOR UPDATE SKIP LOCKED``."""
+    while not stop.is_set():
+        fired = 0
+        with request_context.bound(default_ids.new("wrk")):
+            try:
+                fired = fire_due(deps, batch=batch)
+            except Exception:
+                log.exception("sweeper batch failed; retrying after a pause")
+        if not fired:
             stop.wait(poll_seconds)
 
 

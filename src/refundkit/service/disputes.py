@@ -205,7 +205,8 @@ def appeal(
     the order's money until the agent has answered."""
 
     def step(ctx: Context, d: Dispute, order: Order) -> Outcome:
-        made, outcome = appeals.appeal(ctx, d, order, reason, len(evidence_ids))
+        others = uow.disputes.for_order(order.id)
+        made, outcome = appeals.appeal(ctx, d, order, reason, len(evidence_ids), others)
         uow.disputes.add_appeal(made)
         _attach(deps, uow, ctx, user, d.id, evidence_ids, "appeal")
         return outcome

@@ -3,7 +3,7 @@ store (DESIGN §3 "Evidence", §6 ``POST /v1/files``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Protocol
@@ -81,6 +81,19 @@ class StagedBlob(Protocol):
     def size(self) -> int: ...
     def write(self, chunk: bytes) -> None: ...
     def read(self) -> bytes: ...
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes."""
+        ...
+
+    def chunks(self) -> Iterator[bytes]:
+        """The whole file, a bounded piece at a time."""
+        ...
+
+    def rewrite(self, transform: Callable[[BinaryIO, BinaryIO], bool]) -> bool:
+        """Replace the file with what ``transform(source, sink)`` writes, if it answers
+        True (both streams seekable; memory stays flat)."""
+        ...
+
     def replace(self, data: bytes) -> None: ...
     def commit(self) -> StoredBlob: ...
     def discard(self) -> None: ...
@@ -92,8 +105,10 @@ class BlobStore(Protocol):
     def delete(self, storage_name: str) -> None: ...
 
 
-Stripper = Callable[[str, bytes], bytes]
-"""``(content_type, data) -> data`` without metadata; raises ``ValueError`` on bad input."""
+Stripper = Callable[[str, BinaryIO, BinaryIO], bool]
+"""``(content_type, source, sink)``: writes the file without its metadata to ``sink`` and
+answers True, or False (nothing written) for a type it leaves as it is; raises
+``ValueError`` on bad input. Streams: memory stays flat whatever the file's size."""
 
 
 @dataclass(frozen=True, slots=True)

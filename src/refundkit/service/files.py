@@ -9,8 +9,9 @@ of a dispute it is attached to, and the staff; anyone else gets the 404 of an un
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import filetype
 
@@ -51,8 +52,10 @@ _SNIFF_BYTES = 8192
 # --- what a file is --------------------------------------------------------------------
 
 
-def sniff(data: bytes) -> str:
-    """The content type from the bytes alone, or ``FileTypeNotAllowed``."""
+def sniff(data: bytes, is_text: Callable[[], bool] | None = None) -> str:
+    """The content type from the bytes alone (``data``: the file, or at least its first
+    8 KB), or ``FileTypeNotAllowed``. ``is_text``: whether the whole file is plain text,
+    when ``data`` is only its start."""
     if not data:
         raise EmptyFile("the file is empty", field="file")
     kind = filetype.guess(data[:_SNIFF_BYTES])
@@ -65,7 +68,7 @@ def sniff(data: bytes) -> str:
                 field="file",
             )
         return mime
-    if is_plain_text(data):
+    if is_text() if is_text is not None else is_plain_text(data):
         return "text/plain"
     raise FileTypeNotAllowed(
         "the file's type is not one we accept (JPEG, PNG, WebP, MP4, PDF or plain text); "
@@ -76,14 +79,25 @@ def sniff(data: bytes) -> str:
 
 def is_plain_text(data: bytes) -> bool:
     """UTF-8 without NUL bytes that is not markup (its first visible character is not ``<``)."""
-    if b"\x00" in data:
-        return False
+    return is_plain_text_stream([data])
+
+
+def is_plain_text_stream(pieces: Iterable[bytes]) -> bool:
+    """``is_plain_text`` over a file read a piece at a time (memory stays flat)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first_visible: str | None = None
     try:
-        text = data.decode("utf-8")
+        for piece in pieces:
+            if b"\x00" in piece:
+                return False
+            text = decoder.decode(piece)
+            if first_visible is None:
+                visible = text.lstrip("\ufeff \t\r\n\f\v")
+                first_visible = visible[:1] or None
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
-    visible = text.lstrip("\ufeff \t\r\n\f\v")
-    return not visible.startswith("<")
+    return first_visible != "<"
 
 
 def sanitize_display_name(name: str | None) -> str:
@@ -141,16 +155,16 @@ def store_upload(
         raise EmptyFile("the file is empty", field="file")
     if staged.size > uploads.max_bytes:
         raise too_large(uploads.max_bytes)
-    data = staged.read()
-    content_type = sniff(data)
-    try:
-        cleaned = uploads.strip(content_type, data)
-    except ValueError as exc:
-        raise FileTypeNotAllowed(
-            f"the file starts like {content_type} but is damaged: {exc}", field="file"
-        ) from exc
-    if cleaned != data:
-        staged.replace(cleaned)
+    # Sniffed from its first bytes and stripped as a stream: never the whole file in memory.
+    content_type = sniff(staged.head(_SNIFF_BYTES),
+                         lambda: is_plain_text_stream(staged.chunks()))  # fmt: skip
+    if content_type.startswith("image/"):
+        try:
+            staged.rewrite(lambda source, sink: uploads.strip(content_type, source, sink))
+        except ValueError as exc:
+            raise FileTypeNotAllowed(
+                f"the file starts like {content_type} but is damaged: {exc}", field="file"
+            ) from exc
     blob = staged.commit()
     record = FileRecord(
         id=deps.ids.new("file"),

@@ -10,9 +10,11 @@ from refundkit.domain.errors import NotFound
 from refundkit.domain.ledger import (
     ESCROW_PREFIX,
     PLATFORM_COMMISSION,
+    PLATFORM_COMPENSATION,
     REFUNDS_IN_FLIGHT,
     SELLER_DEBT_PREFIX,
     SELLER_PAYABLE_PREFIX,
+    STORE_CREDIT_PREFIX,
     JournalEntry,
     seller_debt_account,
     seller_payable_account,
@@ -62,6 +64,10 @@ class LedgerSummary:
     platform_commission: dict[str, int]
     platform_cover: dict[str, int]
     """Paid by the platform for refunds the sellers' balances could not: what sellers owe."""
+    store_credit: dict[str, int]
+    """Buyers' store credit: what the platform owes buyers to spend in the shop."""
+    platform_compensation: dict[str, int]
+    """What compensation credit the platform bore itself (late deliveries), positive."""
 
 
 def summary(uow: UnitOfWork, user: User, at: datetime | None) -> LedgerSummary:
@@ -69,7 +75,7 @@ def summary(uow: UnitOfWork, user: User, at: datetime | None) -> LedgerSummary:
         raise NotFound("no such endpoint for this key")
     totals = uow.ledger.totals_by_prefix(
         [ESCROW_PREFIX, SELLER_PAYABLE_PREFIX, SELLER_DEBT_PREFIX, REFUNDS_IN_FLIGHT,
-         PLATFORM_COMMISSION], at=at,
+         PLATFORM_COMMISSION, STORE_CREDIT_PREFIX, PLATFORM_COMPENSATION], at=at,
     )  # fmt: skip
 
     def of(prefix: str, sign: int = 1) -> dict[str, int]:
@@ -82,4 +88,6 @@ def summary(uow: UnitOfWork, user: User, at: datetime | None) -> LedgerSummary:
         refunds_in_flight=of(REFUNDS_IN_FLIGHT),
         platform_commission=of(PLATFORM_COMMISSION),
         platform_cover=of(SELLER_DEBT_PREFIX, -1),
+        store_credit=of(STORE_CREDIT_PREFIX),
+        platform_compensation=of(PLATFORM_COMPENSATION, -1),
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from refundkit.domain.chargebacks.model import Chargeback
 from refundkit.domain.context import Context, Outcome
-from refundkit.domain.disputes import commands
+from refundkit.domain.disputes import lines
 from refundkit.domain.disputes.model import Dispute
 from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.machine import NextAction
@@ -65,7 +65,7 @@ def _details(
     history = NO_DISPUTES
     if dispute_window_open(order, now, policy):
         # Only then do its earlier disputes matter (the same rule the API applies).
-        history = commands.history_of(disputes)
+        history = lines.history_of(order, disputes)
     return OrderDetails(order, next_actions(order, now, policy, history), now, found, disputes)
 
 

@@ -24,33 +24,38 @@ OBJECT_OF_FAMILY = {"order": "order", "dispute": "dispute", "return": "dispute",
 
 
 def seal(deps: Deps, uow: UnitOfWork) -> None:
-    """All events at once (one read per object, one write of messages); if that fails, each
-    event alone, so one event whose object or messages cannot be made (a bug in a view or a
-    notice) loses only those, logged, and never undoes the work its transaction did (a
-    completion, a refund) or that of the other events with it.
+    """All events at once (one read per object, one write of messages); if making them
+    fails, each event alone, so one event whose object or messages cannot be made (a bug in
+    a view or a notice) loses only those, logged, and never undoes the work its transaction
+    did (a completion, a refund) or that of the other events with it.
 
     The objects and messages are made first, by reads only, outside any savepoint: an error
-    there (Python's) leaves the transaction as it was. Only the write of the messages, when
-    there are any, runs in a savepoint, so a transaction whose events call for no message
-    sends no SAVEPOINT and RELEASE. (A read the database itself refused would leave a
-    PostgreSQL transaction aborted: the request then fails whole and changes nothing.)"""
+    there (Python's) leaves the transaction as it was. Their write then needs no savepoint
+    either (no SAVEPOINT and RELEASE per command, decisions.md 2026-12-01): a database error
+    while writing the messages fails the transaction whole, which changes nothing. (A read
+    the database itself refused would leave a PostgreSQL transaction aborted: the request
+    then fails whole too.)"""
     events = uow.events.written()
     if not events:
         return
     try:
         objects, messages = _prepared(deps, uow, events)
-        _write(uow, objects, messages)
-        return
     except Exception:
         log.warning("sealing %d events failed; sealing them one by one", len(events))
-    for event in events:
-        try:
-            with uow.savepoint():
-                objects, messages = _prepared(deps, uow, [event])
-                _write(uow, objects, messages, in_savepoint=True)
-        except Exception:
-            log.exception("event %s (%s on %s) sealed without its object and messages",
-                          event.id, event.type, event.subject_id)  # fmt: skip
+        objects, messages = {}, []
+        for event in events:
+            try:
+                one, theirs = _prepared(deps, uow, [event])
+            except Exception:
+                log.exception("event %s (%s on %s) sealed without its object and messages",
+                              event.id, event.type, event.subject_id)  # fmt: skip
+                continue
+            objects.update(one)
+            messages += theirs
+    if messages:
+        uow.notifications.add_all(messages)
+    if objects:
+        uow.events.attach_objects(objects)
 
 
 def _prepared(
@@ -60,32 +65,23 @@ def _prepared(
     return objects, notifications.messages_for_events(deps, uow, events)
 
 
-def _write(
-    uow: UnitOfWork, objects: dict[str, dict[str, Any]], messages: list[Notification],
-    *, in_savepoint: bool = False,
-) -> None:  # fmt: skip
-    if messages:
-        if in_savepoint:
-            uow.notifications.add_all(messages)
-        else:
-            with uow.savepoint():
-                uow.notifications.add_all(messages)
-    if objects:
-        uow.events.attach_objects(objects)
-
-
 def _objects(deps: Deps, uow: UnitOfWork, events: list[StoredEvent]) -> dict[str, dict[str, Any]]:
+    """Each event's object, rendered once per object; a renderer with ``many`` renders the
+    objects of one kind together (a sweep's batch of orders in the statements of one)."""
     assert deps.render_object is not None
-    rendered: dict[tuple[str, str], dict[str, Any] | None] = {}
-    objects: dict[str, dict[str, Any]] = {}
+    wanted: dict[tuple[str, str], list[str]] = {}
     for event in events:
         kind = OBJECT_OF_FAMILY.get(event.type.split(".", 1)[0])
-        if kind is None:
-            continue
-        key = (kind, event.subject_id)
-        if key not in rendered:
-            rendered[key] = deps.render_object(deps, uow, kind, event.subject_id)
-        found = rendered[key]
-        if found is not None:
-            objects[event.id] = found
-    return objects
+        if kind is not None:
+            wanted.setdefault((kind, event.subject_id), []).append(event.id)
+    many = getattr(deps.render_object, "many", None)
+    rendered: dict[tuple[str, str], dict[str, Any] | None] = {}
+    for kind in dict.fromkeys(k for k, _ in wanted):
+        ids = [subject for k, subject in wanted if k == kind]
+        if many is not None:
+            done = many(deps, uow, kind, ids)
+            rendered.update(((kind, subject), done.get(subject)) for subject in ids)
+        else:
+            rendered.update(((kind, s), deps.render_object(deps, uow, kind, s)) for s in ids)
+    return {event_id: found for key, found in rendered.items() if found is not None
+            for event_id in wanted[key]}  # fmt: skip

@@ -16,6 +16,7 @@ from refundkit.domain.disputes.lines import (
     covered_units,
     open_units,
     refund_cap,
+    units_cap,
 )
 from refundkit.domain.disputes.model import Dispute
 from refundkit.domain.errors import ValidationError
@@ -102,7 +103,7 @@ def left_to_dispute(item: DisputableItem) -> str:
 
 def picked_cap(order: Order, lines: Sequence[tuple[str, int]] | None) -> int:
     """The most a dispute on those units may ask (None: the whole order)."""
-    return refund_cap(order, dict(lines or ())).minor
+    return units_cap(order, dict(lines or ())).minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,7 @@ def disputed_lines(order: Order, d: Dispute) -> DisputedLines:
         for line, part in zip(order.lines, parts, strict=False)
         if units.get(line.id)
     ]
-    return DisputedLines(shown, parts[-1], refund_cap(order, d.units).minor, not d.units)
+    return DisputedLines(shown, parts[-1], refund_cap(order, d).minor, not d.units)
 
 
 def order_only_flags(order: Order) -> list[Flag]:

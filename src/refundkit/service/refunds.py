@@ -15,12 +15,13 @@ from refundkit.domain.ledger import (
     EntryKind,
     JournalEntry,
     Move,
+    escrow_account,
     journal_entry,
     seller_debt_account,
 )
 from refundkit.domain.money import AmountText, money_of
 from refundkit.domain.orders import timers as timer_kinds
-from refundkit.domain.orders.escrow import undo_refund
+from refundkit.domain.orders.escrow import escrow_balance, undo_refund
 from refundkit.domain.orders.platform_refund import refund_by_platform
 from refundkit.domain.refunds import (
     Refund,
@@ -50,9 +51,10 @@ def refund_order(
     order = visible_order(uow, user, order_id, for_update=True)
     money = money_of(amount, order.currency, deps.currencies, positive=True)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
+    held = {escrow_account(order.id): escrow_balance(order)}  # derived, under the row lock
     outcome = refund_by_platform(ctx, order, money, reason)
     uow.orders.save(order)
-    record(uow, outcome)
+    record(uow, outcome, held=held)
     rate_limits.charge(deps, uow, user, rate_limits.REFUND_MADE)
     return outcome.refunds[0]
 

@@ -12,8 +12,10 @@ from refundkit.domain.context import SYSTEM_ACTOR, Outcome
 from refundkit.domain.disputes import timeouts as dispute_timeouts
 from refundkit.domain.disputes import timers as dispute_kinds
 from refundkit.domain.errors import Forbidden, InvalidTransition, NotFound
+from refundkit.domain.ledger import escrow_account
 from refundkit.domain.orders import timeouts as order_timeouts
 from refundkit.domain.orders import timers as kinds
+from refundkit.domain.orders.escrow import escrow_balance
 from refundkit.domain.orders.model import Order
 from refundkit.service import (
     chargebacks,
@@ -151,6 +153,8 @@ def _fire_order_batch(deps: Deps, uow: UnitOfWork, timers: list[DueTimer]) -> li
     results: list[str] = []
     changed: list[Order] = []
     outcomes: list[Outcome] = []
+    # Each order's escrow from its own figures, read under its lock (no ledger read).
+    held = {escrow_account(o.id): escrow_balance(o) for o in found.values()}
     for timer in timers:
         order = found.get(timer.subject_id)
         if order is None:
@@ -165,7 +169,7 @@ def _fire_order_batch(deps: Deps, uow: UnitOfWork, timers: list[DueTimer]) -> li
         changed.append(order)
         results.append(f"fired: {order.status.value}")
     uow.orders.save_many(changed)
-    transactions.record_many(uow, outcomes)
+    transactions.record_many(uow, outcomes, held=held)
     return results
 
 

@@ -68,24 +68,33 @@ def _parcel_signals(
 
 
 def resolve_not_received(deps: Deps, uow: UnitOfWork, order: Order) -> Outcome:
-    """An open ``not_received`` dispute on an order carrying a decisive flag is settled now
-    (when the flag is raised, or when the dispute is opened on a flagged order): a full
-    refund, decided by the policy, naming the rule and the evidence."""
-    if order.open_dispute_id is None:
+    """Every open ``not_received`` dispute on an order carrying a decisive flag is settled
+    now (when the flag is raised, or when the dispute is opened on a flagged order): a full
+    refund, decided by the policy, naming the rule and the evidence. A dispute on named
+    units is settled by a flag of a parcel holding some of them; a whole-order one by any."""
+    if not order.disputed:
         return Outcome()
     ctx = deps.context(uow, SYSTEM_ACTOR, order.policy_version)
-    decisive = [f for f in order.tracking_flags
-                if f.signal.value in ctx.policy.tracking.resolve_not_received_at_once]  # fmt: skip
-    d = uow.disputes.get(order.open_dispute_id, for_update=True)
-    if not decisive or d is None or d.reason is not DisputeReason.NOT_RECEIVED or not d.is_open:
-        return Outcome()
-    flag = decisive[0]
-    outcome = settle(
-        ctx, d, order, refund_cap(order, d.units), False, DecidedBy.POLICY,
-        rule=not_received_rule(flag.signal.value),
-        rationale=f"tracking signal {flag.signal.value}: {flag.evidence}",
-    )  # fmt: skip
-    uow.disputes.save(d)
+    decisive = ctx.policy.tracking.resolve_not_received_at_once
+    outcome = Outcome()
+    for dispute_id in list(order.dispute_holds):
+        d = uow.disputes.get(dispute_id, for_update=True)
+        if d is None or d.reason is not DisputeReason.NOT_RECEIVED or not d.is_open:
+            continue
+        flags = order.tracking_flags if not d.units else [
+            f for p in order.parcels
+            if p.delivered_at is None and any(p.units.get(item) for item in d.units)
+            for f in p.tracking_flags
+        ]  # fmt: skip
+        flag = next((f for f in flags if f.signal.value in decisive), None)
+        if flag is None:
+            continue
+        outcome.merge(settle(
+            ctx, d, order, refund_cap(order, d), False, DecidedBy.POLICY,
+            rule=not_received_rule(flag.signal.value),
+            rationale=f"tracking signal {flag.signal.value}: {flag.evidence}",
+        ))  # fmt: skip
+        uow.disputes.save(d)
     return outcome
 
 

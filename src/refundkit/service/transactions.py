@@ -4,7 +4,7 @@ responses (``entrypoints/api/idempotency.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from refundkit.domain.context import Outcome
@@ -29,11 +29,23 @@ T = TypeVar("T")
 MAX_ATTEMPTS = 8
 
 
-def record(uow: UnitOfWork, outcome: Outcome) -> None:
-    """Write events, timers, ledger entries and refunds of one command, checking escrow."""
+def record(uow: UnitOfWork, outcome: Outcome, *, held: Mapping[str, int] | None = None) -> None:
+    """Write events, timers, ledger entries and refunds of one command, checking escrow.
+
+    ``held``: escrow balances the caller derived from rows it holds locked (an order's own
+    figures, ``escrow.escrow_balance``, as they were before the command): no read of the
+    ledger for those accounts. The ledger proof checks that the two always agree."""
+    known = dict(held or {})
     for entry in outcome.entries:
         touched = sorted(escrow_accounts_touched(entry))
-        assert_escrow_covers(entry, uow.ledger.balances(touched))
+        if all(account in known for account in touched):
+            balances = {account: known[account] for account in touched}
+        else:
+            balances = uow.ledger.balances(touched)
+        assert_escrow_covers(entry, balances)
+        for posting in entry.postings:
+            if posting.account in known:
+                known[posting.account] += posting.amount
         _write_entry(uow, entry)
     for refund in outcome.refunds:
         uow.refunds.add(refund)
@@ -41,7 +53,9 @@ def record(uow: UnitOfWork, outcome: Outcome) -> None:
     uow.timers.schedule(outcome.timers)
 
 
-def record_many(uow: UnitOfWork, outcomes: Sequence[Outcome]) -> None:
+def record_many(
+    uow: UnitOfWork, outcomes: Sequence[Outcome], *, held: Mapping[str, int] | None = None
+) -> None:
     """``record`` for many commands at once (the timer sweep): escrow checked for every entry
     against one read of the balances, the entries, events and timers each written in one
     statement. An entry that takes from a seller's balance, or pays a seller who owes the
@@ -49,9 +63,12 @@ def record_many(uow: UnitOfWork, outcomes: Sequence[Outcome]) -> None:
     entries = [entry for outcome in outcomes for entry in outcome.entries]
     if any(_debits_payable(entry) for entry in entries):
         for outcome in outcomes:
-            record(uow, outcome)
+            record(uow, outcome, held=held)
         return
-    balances = uow.ledger.balances(sorted({a for e in entries for a in escrow_accounts_touched(e)}))
+    touched = sorted({a for e in entries for a in escrow_accounts_touched(e)})
+    known = held or {}
+    balances = {a: known[a] for a in touched if a in known}
+    balances.update(uow.ledger.balances([a for a in touched if a not in known]))
     for entry in entries:
         assert_escrow_covers(entry, balances)
         for posting in entry.postings:

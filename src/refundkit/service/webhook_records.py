@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -53,9 +54,24 @@ class SendResult:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One webhook to send: where, signed with what, under which ``webhook-id``."""
+
+    url: str
+    secret: str
+    message_id: str
+    payload: str
+
+
 class WebhookSender(Protocol):
     def send(self, url: str, secret: str, message_id: str, payload: str) -> SendResult:
         """POST the signed payload; never raises (a failure is in the result)."""
+        ...
+
+    def send_many(self, deliveries: Sequence[Outgoing]) -> list[SendResult]:
+        """POST each, several at once (bounded per endpoint); their results in their
+        order; never raises for a delivery's failure."""
         ...
 
 

@@ -13,6 +13,7 @@ from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.chargeback_repository import chargeback_violations
 from refundkit.adapters.db.credit_repository import credit_violations
 from refundkit.adapters.db.dialects import lock_name
+from refundkit.adapters.db.hold_checks import hold_violations
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.metrics import LEDGER_ENTRIES, Tally
 from refundkit.domain.ledger import EntryKind, JournalEntry, Posting
@@ -141,7 +142,7 @@ class SqlLedgerRepository:
 
 def invariant_violations(conn: Connection) -> list[str]:
     """Every way the books could be wrong, checked over the whole journal at once (and the
-    split of every order's refunds over its lines)."""
+    split of every order's refunds over its lines, and what disputes hold per line)."""
     p, o, r = t.postings, t.orders, t.refunds
     found: list[str] = []
     for entry_id, currency, total in conn.execute(
@@ -225,4 +226,5 @@ def invariant_violations(conn: Connection) -> list[str]:
         found.append(f"order {order_id}: lines give back {split} but {refunded} was refunded")
     found.extend(chargeback_violations(conn))
     found.extend(credit_violations(conn))
+    found.extend(hold_violations(conn))
     return found

@@ -12,13 +12,21 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import locked
+from refundkit.adapters.db.hold_rows import holds_of, stored_holds
+from refundkit.adapters.db.order_rows import (
+    _DEADLINES,
+    _EXTENSION_COLUMNS,
+    _LINE_COLUMNS,
+    _MUTABLE,
+    _extension,
+    _line,
+)
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.db.parcel_rows import ParcelRows
 from refundkit.domain.errors import ConcurrentUpdate
 from refundkit.domain.orders.model import (
     Address,
     Deadlines,
-    ExtensionStatus,
     Order,
     OrderLine,
     OrderStatus,
@@ -27,69 +35,21 @@ from refundkit.domain.orders.model import (
 from refundkit.domain.refunds import PaymentMethod
 from refundkit.domain.tracking import Flag, Signal
 
-_DEADLINES = (
-    "pay_by",
-    "free_cancel_until",
-    "ship_by",
-    "cancel_respond_by",
-    "delivery_deadline",
-    "dispute_opens_at",
-    "dispute_closes_at",
-)
-_MUTABLE = (
-    "status",
-    "paid_amount",
-    "refunded_amount",
-    "released_amount",
-    "commission_amount",
-    "clawed_back_amount",
-    "charged_back_amount",
-    "charged_back_from_escrow",
-    "open_chargeback_id",
-    "payment_reference",
-    "paid_at",
-    "cancel_requested_at",
-    "cancel_reason",
-    "cancelled_at",
-    "shipped_at",
-    "carrier",
-    "tracking_number",
-    "delivered_at",
-    "confirmed_at",
-    "completed_at",
-    "released_at",
-    "extension_days_granted",
-    "open_dispute_id",
-    "tracking_flags",
-    "escrow_hold_days",
-)
-
-
-_LINE_COLUMNS = [c.label(f"line_{c.name}") for c in t.order_lines.c if c.name != "order_id"]
-_EXTENSION_COLUMNS = [
-    c.label(f"ext_{c.name}") for c in t.protection_extensions.c if c.name != "order_id"
-]
-
-
-_LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "item_id", "category")
-
-
-def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int, int]:
-    """A line, what was refunded of it and its cancelled units, from its columns (named with
-    ``prefix``)."""
-    line = OrderLine(*(row[f"{prefix}{name}"] for name in _LINE_FIELDS))
-    return line, row[f"{prefix}refunded"], row[f"{prefix}cancelled"]
-
-
-def _extension(row: RowMapping, prefix: str) -> ProtectionExtension:
-    return ProtectionExtension(
-        id=row[f"{prefix}id"],
-        days=row[f"{prefix}days"],
-        status=ExtensionStatus(row[f"{prefix}status"]),
-        requested_at=row[f"{prefix}requested_at"],
-        respond_by=row[f"{prefix}respond_by"],
-        decided_at=row[f"{prefix}decided_at"],
+_JOINED = (
+    sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS)
+    .select_from(
+        t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id)
+        .outerjoin(t.protection_extensions, t.protection_extensions.c.order_id == t.orders.c.id)
     )
+    .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
+)  # fmt: skip
+"""An order's read with its lines and extensions, built once (``where`` per call)."""
+_LINE_REFUNDED = (
+    t.order_lines.update()
+    .where(t.order_lines.c.order_id == sa.bindparam("oid"),
+           t.order_lines.c.position == sa.bindparam("pos"))
+    .values(refunded=sa.bindparam("amount"))
+)  # fmt: skip
 
 
 class SqlOrderRepository:
@@ -165,16 +125,7 @@ class SqlOrderRepository:
         """Orders with their lines and extensions in one statement (a row per line and
         extension), in id order. SQLite's single writer needs no lock; PostgreSQL locks the
         order rows in a statement before."""
-        query = (
-            sa.select(t.orders, *_LINE_COLUMNS, *_EXTENSION_COLUMNS)
-            .select_from(
-                t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id)
-                .outerjoin(t.protection_extensions,
-                           t.protection_extensions.c.order_id == t.orders.c.id)
-            )
-            .where(condition)
-            .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
-        )  # fmt: skip
+        query = _JOINED.where(condition)
         if for_update and self._conn.dialect.name == "postgresql":
             # Lock first, then read: under READ COMMITTED a locking read that waited for the
             # lock sees the order's new row but the joined lines as they were before.
@@ -256,14 +207,11 @@ class SqlOrderRepository:
             return
         *by_line, _shipping = order.line_refunds
         seen = self._seen_lines.get(order.id)
-        for position, amount in enumerate(by_line):
-            if seen is not None and seen[position] == amount:
-                continue
-            self._conn.execute(
-                t.order_lines.update()
-                .where(t.order_lines.c.order_id == order.id, t.order_lines.c.position == position)
-                .values(refunded=amount)
-            )
+        changed = [{"oid": order.id, "pos": position, "amount": amount}
+                   for position, amount in enumerate(by_line)
+                   if seen is None or seen[position] != amount]  # fmt: skip
+        if changed:  # one statement however many lines changed
+            self._conn.execute(_LINE_REFUNDED, changed)
         self._seen_lines[order.id] = list(order.line_refunds)
 
     def search(
@@ -330,6 +278,7 @@ class SqlOrderRepository:
     ) -> Order:
         mutable: dict[str, Any] = {name: row[name] for name in _MUTABLE}
         mutable["status"] = OrderStatus(row["status"])
+        mutable["dispute_holds"] = holds_of(row["dispute_holds"])
         mutable["tracking_flags"] = [
             Flag(Signal(f["signal"]), datetime.fromisoformat(f["raised_at"]), f["evidence"])
             for f in row["tracking_flags"] or []
@@ -359,6 +308,8 @@ class SqlOrderRepository:
     def _order_values(order: Order) -> dict[str, Any]:
         values: dict[str, Any] = {name: getattr(order, name) for name in _MUTABLE}
         values["status"] = order.status.value
+        values["dispute_holds"] = stored_holds(order.dispute_holds)
+        values["open_dispute_id"] = order.open_dispute_id
         values["tracking_flags"] = [
             {"signal": f.signal.value, "raised_at": f.raised_at.isoformat(), "evidence": f.evidence}
             for f in order.tracking_flags

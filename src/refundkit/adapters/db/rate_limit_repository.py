@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from refundkit.adapters.db import tables as t
+
+
+def _hit_statement(insert: Any) -> Any:
+    """Built once per dialect (building it is a good part of its cost), bound per call."""
+    c = t.rate_limit_counters.c
+    return (
+        insert(t.rate_limit_counters)
+        .values(principal_id=sa.bindparam("principal"), action=sa.bindparam("action"),
+                window_start=sa.bindparam("window", type_=c.window_start.type), count=1)
+        .on_conflict_do_update(
+            index_elements=[c.principal_id, c.action, c.window_start],
+            set_={"count": c.count + 1},
+        )
+        .returning(c.count)
+    )  # fmt: skip
+
+
+_HIT = {"postgresql": _hit_statement(postgresql.insert), "sqlite": _hit_statement(sqlite.insert)}
 
 
 class SqlRateLimitCounters:
@@ -18,18 +37,8 @@ class SqlRateLimitCounters:
     def hit(self, principal_id: str, action: str, window_start: datetime) -> int:
         """Count one more in the window and answer the new count, in one statement (the row
         lock it takes on PostgreSQL orders concurrent hits; SQLite has one writer)."""
-        c = t.rate_limit_counters.c
-        insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
-        statement = (
-            insert(t.rate_limit_counters)
-            .values(principal_id=principal_id, action=action, window_start=window_start, count=1)
-            .on_conflict_do_update(
-                index_elements=[c.principal_id, c.action, c.window_start],
-                set_={"count": c.count + 1},
-            )
-            .returning(c.count)
-        )
-        return int(self._conn.execute(statement).scalar_one())
+        params = {"principal": principal_id, "action": action, "window": window_start}
+        return int(self._conn.execute(_HIT[self._conn.dialect.name], params).scalar_one())
 
     def forget_before(self, principal_id: str, moment: datetime) -> None:
         c = t.rate_limit_counters.c

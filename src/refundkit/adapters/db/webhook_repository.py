@@ -155,11 +155,33 @@ class SqlWebhookRepository:
         ]  # fmt: skip
 
     def record_attempt(self, attempt: Attempt) -> None:
-        self._conn.execute(t.webhook_attempts.insert(), {
-            "delivery_id": attempt.delivery_id, "attempted_at": attempt.attempted_at,
-            "status_code": attempt.status_code, "duration_ms": attempt.duration_ms,
-            "error": (attempt.error or "")[:1000] or None,
-        })  # fmt: skip
+        self.record_attempts([attempt])
+
+    def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        """Every attempt of a batch in one statement."""
+        if not attempts:
+            return
+        self._conn.execute(t.webhook_attempts.insert(), [{
+            "delivery_id": a.delivery_id, "attempted_at": a.attempted_at,
+            "status_code": a.status_code, "duration_ms": a.duration_ms,
+            "error": (a.error or "")[:1000] or None,
+        } for a in attempts])  # fmt: skip
+
+    def finish_succeeded(self, claimed: Sequence[tuple[int, int]], now: datetime) -> int:
+        """Mark delivered, in one statement, the ``(delivery id, claimed attempt)`` pairs
+        still pending at that attempt (a later claim after a lost lease is not undone)."""
+        if not claimed:
+            return 0
+        d = t.webhook_deliveries
+        done = self._conn.execute(
+            d.update().where(sa.tuple_(d.c.id, d.c.attempts).in_(list(claimed)),
+                             d.c.status == DeliveryStatus.PENDING.value)
+            .values(status=DeliveryStatus.SUCCEEDED.value, next_attempt_at=now,
+                    delivered_at=now)
+        )  # fmt: skip
+        for _ in range(done.rowcount):
+            self._tally.add(WEBHOOK_DELIVERIES, DeliveryStatus.SUCCEEDED.value)
+        return int(done.rowcount)
 
     def finish(self, delivery_id: int, claimed_attempt: int, status: DeliveryStatus, *,
                next_attempt_at: datetime, delivered_at: datetime | None) -> bool:  # fmt: skip

@@ -4,13 +4,14 @@ a new one. The rule of who may appeal and when is the dispute table's row ``appe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.commands import _event, _outcome_of, _release_hold, _step
-from refundkit.domain.disputes.lines import refund_cap, refund_dispute
+from refundkit.domain.disputes.lines import covered_units, new_hold, refund_cap, refund_dispute
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import (
@@ -21,6 +22,7 @@ from refundkit.domain.errors import (
     ValidationError,
 )
 from refundkit.domain.money import Money
+from refundkit.domain.orders import holds
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.roles import Role
 
@@ -38,9 +40,12 @@ class Appeal:
 
 
 def appeal(
-    ctx: Context, d: Dispute, order: Order, reason: str, evidence_count: int
-) -> tuple[Appeal, Outcome]:
-    """A party appeals the outcome; the money stays where it is until an agent answers."""
+    ctx: Context, d: Dispute, order: Order, reason: str, evidence_count: int,
+    others: Sequence[Dispute] = (),
+) -> tuple[Appeal, Outcome]:  # fmt: skip
+    """A party appeals the outcome; the money stays where it is until an agent answers.
+    ``others``: the order's other disputes; one that covers a unit of this one since (this
+    one was withdrawn) stops the appeal, as two disputes never cover the same unit."""
     if ctx.actor.role not in (Role.BUYER, Role.SELLER):
         raise Forbidden("only the buyer or the seller may appeal")
     _step(ctx, d, DisputeAction.APPEAL)
@@ -48,6 +53,7 @@ def appeal(
         raise ValidationError("say why you appeal", field="reason")
     if evidence_count < 1:
         raise EvidenceRequired("an appeal brings new evidence", field="evidence_ids")
+    _refuse_shared_units(order, d, others)
     _hold_for_appeal(order, d)
     assert ctx.actor.id is not None
     made = Appeal(ctx.ids.new("apl"), d.id, ctx.actor.role.value, ctx.actor.id, reason.strip(),
@@ -72,7 +78,7 @@ def decide_appeal(
         result.events.append(_event(ctx, d, "dispute.appeal_decided", decision="upheld"))
         return result.merge(_release_hold(ctx, order, d))
     previous = d.refund_money or order.money(0)
-    ceiling = previous + refund_cap(order, d.units)
+    ceiling = previous + refund_cap(order, d)
     try:
         chosen = DisputeOutcome(outcome or "")
     except ValueError:
@@ -103,14 +109,26 @@ def decide_appeal(
         result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0 and order.status is not OrderStatus.REFUNDED:
         order.status = OrderStatus.REFUNDED
-        order.open_dispute_id = None
+        order.dispute_holds.clear()
         return result
     return result.merge(_release_hold(ctx, order, d))
 
 
+def _refuse_shared_units(order: Order, d: Dispute, others: Sequence[Dispute]) -> None:
+    covered = covered_units(order, [o for o in others if o.id != d.id])
+    mine = covered_units(order, [replace(d, status=DisputeStatus.RESOLVED)])
+    for line in order.lines:
+        if covered.get(line.id, 0) + mine.get(line.id, 0) > line.quantity:
+            raise InvalidTransition(
+                f"another dispute covers units of this one ({line.id}); appeal once it ends"
+                if any(o.is_open for o in others) else
+                f"another dispute covers units of this one since ({line.id})"
+            )  # fmt: skip
+
+
 def _hold_for_appeal(order: Order, d: Dispute) -> None:
-    """An appeal keeps the money where it is until an agent has answered it."""
-    if order.open_dispute_id not in (None, d.id):
-        raise InvalidTransition("another dispute is open on this order; appeal once it ends")
+    """An appeal keeps the money where it is until an agent has answered it: the appealed
+    dispute holds the order again, what its units may still give back outside the other
+    disputes' holds (other disputes on other units go on meanwhile)."""
     if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        order.open_dispute_id = d.id
+        holds.hold(order, d.id, new_hold(order, d.units))

@@ -3,14 +3,13 @@ the order and its money) and returns what goes with the change."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from refundkit.domain.calendar import add_business_days
 from refundkit.domain.compensation import counterfeit_compensation
-from refundkit.domain.context import Context, Outcome
+from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
 from refundkit.domain.disputes import lines, returnless
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.machine import DisputeAction, DisputeTransition, find_transition
@@ -33,15 +32,17 @@ from refundkit.domain.errors import (
 )
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.money import Money
+from refundkit.domain.orders import holds, lifecycle
 from refundkit.domain.orders import machine as order_machine
 from refundkit.domain.orders import timers as order_timers
-from refundkit.domain.orders.machine import DisputeHistory, OrderAction
+from refundkit.domain.orders.escrow import release_to_seller
+from refundkit.domain.orders.machine import OrderAction
 from refundkit.domain.orders.model import Order, OrderStatus
 from refundkit.domain.refunds import DESTINATION_SPELLINGS
 from refundkit.domain.reminders import agent_timer
 from refundkit.domain.roles import Role
 from refundkit.domain.rules import Rule, returnless_rule
-from refundkit.domain.standing.hold import release_due
+from refundkit.domain.standing.hold import held_until, release_due
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ def open_dispute(
     # The order's rows ``open_dispute``: its state, no dispute open, inside the window, no
     # dispute before but withdrawn ones, under the cap.
     order_machine.find_transition(order, OrderAction.OPEN_DISPUTE, Role.BUYER, ctx.now,
-                                  ctx.policy, _history(earlier, form))  # fmt: skip
+                                  ctx.policy, lines.history_of(order, earlier))  # fmt: skip
     try:
         reason = DisputeReason(form.reason)
     except ValueError:
@@ -82,11 +83,13 @@ def open_dispute(
         allowed = ", ".join(sorted(SUB_REASONS[reason])) or "none"
         raise ValidationError(f"sub_reason for {reason.value} is one of: {allowed}",
                               field="sub_reason")  # fmt: skip
-    units: dict[str, int] = {}
     if form.lines is not None:
         units = lines.read_units(order, form.lines, earlier, reason, form.sub_reason)
+    else:
+        units = lines.whole_order_units(order, earlier)
+    cap = lines.units_cap(order, units)
     _check_amount(order, order.money(form.requested_refund), field="requested_refund",
-                  allow_zero=False, units=units)  # fmt: skip
+                  allow_zero=False, cap=cap, units=bool(units))  # fmt: skip
     if not form.description.strip() or len(form.description) > policy.max_description_chars:
         raise ValidationError(
             f"description must be 1 to {policy.max_description_chars} characters",
@@ -125,7 +128,7 @@ def open_dispute(
         respond_by=ctx.now + policy.seller_answer,
         escalate_at=ctx.now + policy.auto_escalate_after,
     )
-    order.open_dispute_id = dispute.id
+    holds.hold(order, dispute.id, lines.new_hold(order, units))
     assert dispute.respond_by is not None
     assert dispute.escalate_at is not None
     return dispute, Outcome(
@@ -137,25 +140,11 @@ def open_dispute(
     )  # fmt: skip
 
 
-def history_of(earlier: Sequence[Dispute]) -> DisputeHistory:
-    """What opening another dispute on the order needs to know of these."""
-    return DisputeHistory(len(earlier), all(d.status is DisputeStatus.WITHDRAWN for d in earlier))
-
-
-def _history(earlier: Sequence[Dispute], form: DisputeForm) -> DisputeHistory:
-    """A dispute on named units may follow others that were not withdrawn: ``lines`` checks
-    that they share no unit; the cap on how many an order may have still holds."""
-    if form.lines is None:
-        return history_of(earlier)
-    return DisputeHistory(len(earlier), True)
-
-
 def _check_amount(
-    order: Order, amount: Money, *, field: str, allow_zero: bool, units: dict[str, int]
+    order: Order, amount: Money, *, field: str, allow_zero: bool, cap: Money, units: bool
 ) -> None:
-    """At most what the disputed units (or the whole order) may still give back, in the
-    order's currency (another raises ``CurrencyMismatch``)."""
-    cap = lines.refund_cap(order, units)
+    """At most ``cap``, what the disputed units (or the whole order) may still give back, in
+    the order's currency (another raises ``CurrencyMismatch``)."""
     if amount.is_negative or (amount.is_zero and not allow_zero):
         raise InvalidAmount(f"{field} must be greater than zero", field=field)
     if amount > cap:
@@ -164,6 +153,15 @@ def _check_amount(
             f"{field} exceeds what {what} may still refund ({cap.minor})",
             field=field, refundable=cap.minor,
         )  # fmt: skip
+
+
+def _check_dispute_amount(
+    order: Order, d: Dispute, amount: Money, *, field: str = "refund_amount", postage: int = 0
+) -> None:
+    """Within the dispute's cap, and the return postage the seller bears on top of it."""
+    cap = lines.refund_cap(order, d)
+    cap += order.money(min(postage, lines.room_past(order, d, cap.minor)))
+    _check_amount(order, amount, field=field, allow_zero=True, cap=cap, units=bool(d.units))
 
 
 def _step(ctx: Context, d: Dispute, action: DisputeAction) -> DisputeTransition:
@@ -236,7 +234,7 @@ def make_offer(
     """A counter-offer from ``awaiting_seller``, or a new offer while negotiating."""
     first = d.status is DisputeStatus.AWAITING_SELLER
     row = _step(ctx, d, DisputeAction.COUNTER_OFFER if first else DisputeAction.OFFER)
-    _check_amount(order, amount, field="refund_amount", allow_zero=True, units=d.units)
+    _check_dispute_amount(order, d, amount)
     for earlier in d.offers:
         if earlier.status is OfferStatus.OPEN:
             earlier.status = OfferStatus.SUPERSEDED
@@ -289,7 +287,7 @@ def decide(
         chosen = DisputeOutcome(outcome)
     except ValueError:
         raise ValidationError(f"unknown outcome {outcome!r}", field="outcome") from None
-    cap = lines.refund_cap(order, d.units)
+    cap = lines.refund_cap(order, d)
     if chosen is DisputeOutcome.FULL_REFUND:
         amount = cap
     elif chosen is DisputeOutcome.NO_REFUND:
@@ -312,10 +310,12 @@ def withdraw(ctx: Context, d: Dispute, order: Order) -> Outcome:
 def settle(
     ctx: Context, d: Dispute, order: Order, amount: Money, return_goods: bool,
     decided_by: DecidedBy, *, rule: str | None = None, rationale: str | None = None,
+    postage: int = 0,
 ) -> Outcome:  # fmt: skip
     """Fix the terms. With goods to send back, the dispute waits for the return; otherwise
-    the money moves now and the order resumes its course."""
-    _check_amount(order, amount, field="refund_amount", allow_zero=True, units=d.units)
+    the money moves now and the order resumes its course. ``postage``: the return postage
+    the seller bears, which the refund may add to the dispute's cap."""
+    _check_dispute_amount(order, d, amount, postage=postage)
     d.refund_amount = amount.minor
     d.decided_by = decided_by
     d.rule = rule
@@ -330,7 +330,7 @@ def settle(
             timers=[TimerRequest(dispute_timers.RETURN_LAPSE, d.id, d.return_ship_by)],
         )  # fmt: skip
     d.status = DisputeStatus.RESOLVED
-    d.outcome = _outcome_of(amount, lines.refund_cap(order, d.units))
+    d.outcome = _outcome_of(amount, lines.refund_cap(order, d))
     d.resolved_at = ctx.now
     d.appeal_until = ctx.now + ctx.policy.disputes.appeal_window
     result = Outcome(events=[_event(ctx, d, "dispute.resolved", outcome=d.outcome.value,
@@ -341,7 +341,7 @@ def settle(
         result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
-        order.open_dispute_id = None
+        order.dispute_holds.clear()
         result.events.append(
             Event(
                 "order.refunded",
@@ -360,15 +360,25 @@ def settle(
 def _outcome_of(amount: Money, refundable: Money) -> DisputeOutcome:
     if amount.is_zero:
         return DisputeOutcome.NO_REFUND
-    return DisputeOutcome.FULL_REFUND if amount == refundable else DisputeOutcome.PARTIAL_REFUND
+    return DisputeOutcome.FULL_REFUND if amount >= refundable else DisputeOutcome.PARTIAL_REFUND
 
 
 def _release_hold(ctx: Context, order: Order, d: Dispute) -> Outcome:
-    """The order resumes: it completes (and releases escrow) when its window allows. Only
-    this dispute's own hold is lifted, never another's."""
-    if order.open_dispute_id not in (None, d.id):
+    """The dispute no longer holds the order (never another's hold is lifted). The last
+    one to end lets the order resume: it completes (and releases escrow) when its window
+    allows. After its release time came (the undisputed money went to the seller then),
+    what the dispute held and did not refund follows at once (unless the bank or the
+    seller's standing holds the money: the order's timer does it then)."""
+    if not holds.lift(order, d.id):
         return Outcome()
-    order.open_dispute_id = None
+    if (holds.partly_released(order) and order.open_chargeback_id is None
+            and held_until(order, ctx.now) is None):  # fmt: skip
+        system = replace(ctx, actor=SYSTEM_ACTOR)
+        if order_machine.allowed(order, OrderAction.COMPLETE, Role.SYSTEM, ctx.now, ctx.policy):
+            return lifecycle.complete(system, order)
+        return release_to_seller(system, order)
+    if order.disputed:
+        return Outcome()
     closes = order.deadlines.dispute_closes_at
     due: datetime = max(ctx.now, release_due(order, closes)) if closes else ctx.now
     return Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)])

@@ -1,8 +1,11 @@
 """Disputes per line and quantity (issue 18, item 3): a dispute may name the units it is
 about (``Dispute.units``, item id -> units; empty: the whole order, as before).
 
-- Two disputes never cover the same unit: the units an earlier dispute covers (any but a
-  withdrawn one; a whole-order dispute covers every unit) cannot be named again.
+- Several disputes may be open at once on different units; two disputes never cover the
+  same unit: the units an earlier dispute covers (any but a withdrawn one; a whole-order
+  dispute covers every unit) cannot be named again (409 ``units_already_disputed``). A
+  dispute without ``lines`` after others covers every shipped unit they leave
+  (``whole_order_units``).
 - A ``not_received`` dispute covers units of parcels not delivered, unless its sub-reason
   is ``missing_items`` (a parcel arrived without some units).
 - Its cap is what those units can still give back: their price and their share of
@@ -10,6 +13,8 @@ about (``Dispute.units``, item id -> units; empty: the whole order, as before).
   largest remainder), each within what its line (and the fee) may still give back. Its
   refund is split over those same parts by largest remainder, so it adds up to the cent and
   takes nothing from the other lines.
+- While it is open, its cap stays in escrow as the dispute's hold (``orders/holds.py``);
+  its refunds come out of that hold, and what it leaves goes to the seller when it ends.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from collections.abc import Sequence
 
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.model import Dispute, DisputeReason, DisputeStatus
-from refundkit.domain.errors import InvalidTransition, ValidationError
+from refundkit.domain.errors import AmountExceedsRefundable, UnitsAlreadyDisputed, ValidationError
 from refundkit.domain.money import Money, allocate
+from refundkit.domain.orders import holds
 from refundkit.domain.orders.escrow import refund_buyer
+from refundkit.domain.orders.machine import DisputeHistory
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import RefundDestination
 
@@ -42,6 +49,32 @@ def covered_units(order: Order, disputes: Sequence[Dispute]) -> dict[str, int]:
 def open_units(order: Order, disputes: Sequence[Dispute]) -> dict[str, int]:
     """Units each item has under a dispute still open."""
     return covered_units(order, [d for d in disputes if d.is_open])
+
+
+def free_units(order: Order, earlier: Sequence[Dispute]) -> dict[str, int]:
+    """Shipped units of each item under no dispute but withdrawn ones (items with none
+    omitted)."""
+    covered = covered_units(order, earlier)
+    left = {line.id: order.shipped_units(line.id) - covered.get(line.id, 0) for line in order.lines}
+    return {item_id: n for item_id, n in left.items() if n > 0}
+
+
+def history_of(order: Order, earlier: Sequence[Dispute]) -> DisputeHistory:
+    """What opening another dispute on the order needs to know of these."""
+    withdrawn = sum(d.status is DisputeStatus.WITHDRAWN for d in earlier)
+    return DisputeHistory(withdrawn, not free_units(order, earlier))
+
+
+def whole_order_units(order: Order, earlier: Sequence[Dispute]) -> dict[str, int]:
+    """What a dispute without ``lines`` covers: the whole order (empty) when no other
+    dispute stands, else every shipped unit the others leave."""
+    if all(d.status is DisputeStatus.WITHDRAWN for d in earlier):
+        return {}
+    left = free_units(order, earlier)
+    if not left:
+        raise UnitsAlreadyDisputed("every unit of this order is under a dispute already",
+                                   field="lines")  # fmt: skip
+    return left
 
 
 def _undelivered(order: Order, item_id: str) -> int:
@@ -76,9 +109,9 @@ def read_units(
             )
         free = shipped - covered.get(item_id, 0)
         if quantity > free:
-            raise InvalidTransition(
+            raise UnitsAlreadyDisputed(
                 f"{where}: only {max(free, 0)} unit(s) of {item_id} are not under another "
-                "dispute", field=where,
+                "dispute", field=where, item_id=item_id, free=max(free, 0),
             )  # fmt: skip
         lost = _undelivered(order, item_id)
         if reason is DisputeReason.NOT_RECEIVED and sub_reason != MISSING_ITEMS and quantity > lost:
@@ -107,18 +140,64 @@ def cap_parts(order: Order, units: dict[str, int]) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def refund_cap(order: Order, units: dict[str, int]) -> Money:
-    """The most a dispute on ``units`` may refund now (empty: the whole order)."""
+def new_hold(order: Order, units: dict[str, int]) -> tuple[int, ...] | None:
+    """What a dispute on ``units`` holds of each part (their caps, outside the other
+    disputes' holds); None for the whole order."""
     if not units:
-        return order.refundable_money
-    return min(order.refundable_money, order.money(sum(cap_parts(order, units))))
+        return None
+    free = holds.free_room(order)
+    return tuple(min(cap, left) for cap, left in zip(cap_parts(order, units), free, strict=True))
 
 
-def refund_dispute(ctx: Context, order: Order, d: Dispute, amount: Money, reason: str) -> Outcome:
-    """The refund of a dispute: over its own units' parts, else over the whole order."""
-    destination = RefundDestination(d.refund_destination)
-    if not d.units:
-        return refund_buyer(ctx, order, amount, reason, destination=destination)
-    caps = cap_parts(order, d.units)
-    parts = tuple(allocate(amount.minor, list(caps))) if amount.minor else tuple(0 for _ in caps)
-    return refund_buyer(ctx, order, amount, reason, parts=parts, destination=destination)
+def dispute_parts(order: Order, d: Dispute) -> tuple[int, ...]:
+    """What the dispute may still refund from each line, then from shipping: its hold while
+    it holds the order, else what its units may give back outside the others' holds."""
+    holding = d.id in order.dispute_holds
+    held = order.dispute_holds[d.id] if holding else new_hold(order, d.units)
+    return tuple(holds.free_room(order)) if held is None else held
+
+
+def units_cap(order: Order, units: dict[str, int]) -> Money:
+    """The most a new dispute on ``units`` may refund (empty: the whole order)."""
+    held = new_hold(order, units)
+    parts = holds.free_room(order) if held is None else held
+    return min(order.refundable_money, order.money(sum(parts)))
+
+
+def refund_cap(order: Order, d: Dispute) -> Money:
+    """The most the dispute may refund now."""
+    return min(order.refundable_money, order.money(sum(dispute_parts(order, d))))
+
+
+def room_past(order: Order, d: Dispute, agreed: int) -> int:
+    # Minor units: the postage arithmetic of ``returns`` is in the order's own currency.
+    """What the dispute may refund on top of ``agreed`` (a return's postage the seller
+    bears): the rest of its own parts, then, for a dispute on named units, what no dispute
+    holds; never past what the order may still give back."""
+    own = sum(dispute_parts(order, d))
+    beyond = sum(holds.free_room(order)) if order.dispute_holds.get(d.id) is not None else 0
+    return max(0, min(order.refundable, own + beyond) - agreed)
+
+
+def refund_dispute(ctx: Context, order: Order, d: Dispute, money: Money, reason: str) -> Outcome:
+    """The refund of a dispute, out of its own parts (and its hold). What goes past them
+    (a return's postage the seller bears) comes from what no dispute holds: once the
+    undisputed money went to the seller, that part is clawed back from the seller, never
+    taken from escrow, which keeps only the holds."""
+    amount = (order.money(0) + money).minor  # refuses another currency than the order's
+    caps = dispute_parts(order, d)
+    base = min(amount, sum(caps))
+    parts = allocate(base, list(caps)) if base else [0] * len(caps)
+    if amount > base:
+        free = holds.free_room(order)
+        if order.dispute_holds.get(d.id) is None:  # its parts came out of the free room
+            free = [max(0, f - p) for f, p in zip(free, parts, strict=True)]
+        others = free
+        if sum(others) < amount - base:
+            raise AmountExceedsRefundable("the refund would take money held for a dispute")
+        parts = [p + e for p, e in zip(parts, allocate(amount - base, others), strict=True)]
+    holds.take(order, d.id, tuple(parts))
+    escrow_at_most = base if holds.partly_released(order) else None
+    return refund_buyer(ctx, order, money, reason, parts=tuple(parts),
+                        destination=RefundDestination(d.refund_destination),
+                        escrow_at_most=escrow_at_most)  # fmt: skip

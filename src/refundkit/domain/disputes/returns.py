@@ -16,7 +16,7 @@ from refundkit.domain.disputes.commands import (
     _step,
     settle,
 )
-from refundkit.domain.disputes.lines import refund_dispute
+from refundkit.domain.disputes.lines import refund_dispute, room_past
 from refundkit.domain.disputes.machine import DisputeAction
 from refundkit.domain.disputes.model import DecidedBy, Dispute, DisputeOutcome, DisputeStatus
 from refundkit.domain.errors import InvalidAmount, ValidationError
@@ -74,8 +74,8 @@ def _settle_postage(
     d.return_postage_payer = "buyer" if buyer_pays else "seller"
     agreed = d.refund_money or order.money(0)
     if not buyer_pays and not seller_label:
-        # the seller pays the buyer back
-        change = min(postage, order.refundable_money - agreed)
+        # the seller pays the buyer back, past the dispute's cap from what no dispute holds
+        change = min(postage, order.money(room_past(order, d, agreed.minor)))
     elif buyer_pays and seller_label and policy.deduct_seller_label_from_refund:
         change = -min(postage, agreed)  # the buyer pays the seller's label
     else:
@@ -136,18 +136,16 @@ def confirm_return(ctx: Context, d: Dispute, order: Order, condition: str) -> Ou
     amount = d.refund_money or order.money(0)
     if d.fast_refunded_at is not None:
         return _close_after_fast_refund(ctx, d, order, automatic)
+    postage = d.return_postage if _seller_pays_back_postage(d) else 0
     if automatic:
-        return settle(
-            ctx,
-            d,
-            order,
-            amount,
-            False,
-            DecidedBy.POLICY,
-            rule=Rule.RETURN_CONFIRM_WITHIN,
-            rationale="the seller did not confirm the returned goods in time",
-        )
-    return settle(ctx, d, order, amount, False, DecidedBy.SELLER)  # fmt: skip
+        why = "the seller did not confirm the returned goods in time"
+        return settle(ctx, d, order, amount, False, DecidedBy.POLICY,
+                      rule=Rule.RETURN_CONFIRM_WITHIN, postage=postage, rationale=why)  # fmt: skip
+    return settle(ctx, d, order, amount, False, DecidedBy.SELLER, postage=postage)
+
+
+def _seller_pays_back_postage(d: Dispute) -> bool:
+    return d.return_postage_payer == "seller" and not d.return_seller_label
 
 
 def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: bool) -> Outcome:
@@ -165,6 +163,6 @@ def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: 
     result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
-        order.open_dispute_id = None
+        order.dispute_holds.clear()
         return result
     return result.merge(_release_hold(ctx, order, d))

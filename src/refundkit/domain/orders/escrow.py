@@ -19,7 +19,7 @@ from refundkit.domain.ledger import (
     store_credit_account,
 )
 from refundkit.domain.money import Money, allocate, basis_points_of
-from refundkit.domain.orders import timers
+from refundkit.domain.orders import holds, timers
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import (
     Eta,
@@ -71,6 +71,7 @@ def refund_buyer(
     ctx: Context, order: Order, amount: Money, reason: str, *,
     parts: tuple[int, ...] | None = None,
     destination: RefundDestination = RefundDestination.ORIGINAL,
+    escrow_at_most: int | None = None,
 ) -> Outcome:  # fmt: skip
     """Reserve a refund now; the PSP is called once the payment settles.
 
@@ -80,6 +81,8 @@ def refund_buyer(
     once and the seller owes it (the service records that cover, as it knows the balances).
     ``parts`` says what each line (then shipping) gives back, when the refund is for given
     units; else ``amount`` is split over what the lines may still give back.
+    ``escrow_at_most``: the most escrow pays (the rest of a dispute's refund past its hold,
+    once the undisputed money was released, is the seller's to pay back).
 
     Never while a chargeback is open on the order: the bank is repaying the buyer.
 
@@ -102,6 +105,8 @@ def refund_buyer(
     # The split: escrow pays first, the rest is clawed back from the seller, who is spared
     # the commission on it (never more than the platform took).
     from_escrow = min(amount, escrow_held(order))
+    if escrow_at_most is not None:
+        from_escrow = min(from_escrow, order.money(escrow_at_most))
     clawback = amount - from_escrow
     commission_back = min(_commission_on(ctx, clawback), order.commission_money)
     refund.line_amounts = take_from_lines(order, amount.minor, parts)
@@ -212,14 +217,17 @@ def _refund_event(ctx: Context, order: Order, refund: Refund, kind: str, **data:
 def take_from_lines(
     order: Order, amount: int, given: tuple[int, ...] | None = None
 ) -> tuple[int, ...]:
-    """Split a refund over what each line (and the shipping fee) may still give back, by
-    largest remainder (or as ``given``): the parts add up to the cent and no line gives more
-    than it holds."""
+    """Split a refund over what each line (and the shipping fee) may still give back
+    outside the disputes' holds, by largest remainder (or as ``given``, a dispute's refund
+    out of its own hold): the parts add up to the cent and no line gives more than it holds."""
     room = order.refund_room_by_line
     if given is not None and (len(given) != len(room) or sum(given) != amount):
         raise AmountExceedsRefundable("the refund's parts do not add up to it")
+    free = holds.free_room(order)
+    if given is None and amount > sum(free):
+        raise AmountExceedsRefundable("the refund would take money held for a dispute")
     parts = (
-        list(given) if given is not None else allocate(amount, room) if amount else [0] * len(room)
+        list(given) if given is not None else allocate(amount, free) if amount else [0] * len(room)
     )
     if any(part > left for part, left in zip(parts, room, strict=True)):
         raise AmountExceedsRefundable("the refund does not fit what the lines hold")
@@ -238,9 +246,14 @@ def give_back_to_lines(order: Order, parts: tuple[int, ...]) -> None:
 
 def release_to_seller(ctx: Context, order: Order) -> Outcome:
     """Pay what is left in escrow to the seller, less the platform's commission; held while a
-    chargeback is open (the bank may take it back)."""
+    chargeback is open (the bank may take it back). What disputes still hold stays (see
+    ``holds``): ``funds_released`` then says how much was kept back."""
     refuse_while_charged_back(order)
-    held = escrow_held(order)
+    balance = escrow_held(order)
+    kept = min(balance, order.money(holds.held_amount(order)))
+    held = balance - kept
+    if kept.is_positive and held.is_zero:
+        return Outcome()
     fee = _commission_on(ctx, held)
     amount, commission = held.minor, fee.minor
     order.released_amount += amount
@@ -268,6 +281,11 @@ def release_to_seller(ctx: Context, order: Order) -> Outcome:
         ctx.now,
         ctx.actor.role,
         ctx.actor.id,
-        {"amount": amount, "commission": commission, "seller_id": order.seller_id},
+        {
+            "amount": amount,
+            "commission": commission,
+            "seller_id": order.seller_id,
+            **({"held_for_disputes": kept.minor} if kept.is_positive else {}),
+        },
     )
     return Outcome(events=[event], entries=[entry])

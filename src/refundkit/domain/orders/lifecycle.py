@@ -187,13 +187,18 @@ def _delivered(ctx: Context, order: Order, at: datetime) -> Outcome:
 
 
 def complete(ctx: Context, order: Order) -> Outcome:
-    """The worker's timer: the protection ended with no dispute open (and the hold the
-    seller's standing set when the order was placed has run out)."""
+    """The worker's timer: the protection ended (and the hold the seller's standing set
+    when the order was placed has run out). With no dispute open the order completes;
+    while disputes hold some units, the money they do not hold goes to the seller now and
+    the order completes when the last one ends (``holds``)."""
     until = held_until(order, ctx.now)
     if until is not None:
         raise InvalidTransition(f"the seller's standing holds the money until {until.isoformat()}")
-    _move(order, _step(ctx, order, OrderAction.COMPLETE))
+    row = _step(ctx, order, OrderAction.COMPLETE)
     rule = Rule.DISPUTE_WINDOW if order.delivered_at else Rule.MAX_DELIVERY_DAYS
+    if row.target is not OrderStatus.COMPLETED:
+        return release_to_seller(ctx, order)
+    _move(order, row)
     return _complete(ctx, order, rule=rule)
 
 

@@ -58,7 +58,7 @@ def holdings(order: Order, disputed: dict[str, int] | None = None) -> list[LineH
         if disputed is not None:
             under_dispute = disputed.get(line.id, 0)
         else:
-            under_dispute = line.quantity if order.open_dispute_id is not None else 0
+            under_dispute = line.quantity if order.disputed else 0
         refunded = min(line.quantity, refunded_amount // line.unit_price)
         cancelled = order.cancelled_units.get(line.id, 0)
         found.append(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from refundkit.domain.errors import InvalidTransition, WindowClosed
+from refundkit.domain.errors import InvalidTransition, UnitsAlreadyDisputed, WindowClosed
 from refundkit.domain.machine import ANYTIME, Guard, Machine, NextAction, Transition, all_of
 from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order, OrderStatus
@@ -46,9 +46,11 @@ A = OrderAction
 class DisputeHistory:
     """The disputes an order had so far, as opening another one needs to know."""
 
-    opened: int = 0
-    all_withdrawn: bool = True
-    """Every earlier dispute was withdrawn (one that ended otherwise is appealed instead)."""
+    withdrawn: int = 0
+    """Disputes withdrawn: re-opening after a withdrawal is capped by the policy."""
+    every_unit_disputed: bool = False
+    """No shipped unit is left outside a dispute that was not withdrawn (one that ended is
+    appealed instead; an open one is answered)."""
 
 
 NO_DISPUTES = DisputeHistory()
@@ -129,7 +131,11 @@ def _everything_shipped(ctx: OrderFacts) -> str | None:
 
 
 def _no_open_dispute(ctx: OrderFacts) -> str | None:
-    return "a dispute is open on this order" if ctx.order.open_dispute_id else None
+    return "a dispute is open on this order" if ctx.order.disputed else None
+
+
+def _disputed(ctx: OrderFacts) -> str | None:
+    return None if ctx.order.disputed else "no dispute is open on this order"
 
 
 def _release_on_confirmation(ctx: OrderFacts) -> str | None:
@@ -229,30 +235,30 @@ def _completed_by_confirmation(ctx: OrderFacts) -> str | None:
     return None
 
 
-_NO_DISPUTE_OPEN = _guard("no dispute open", _no_open_dispute)
 _IN_DISPUTE_WINDOW = _guard("inside the dispute window", _dispute_window, WindowClosed)
 
 
 def _room_for_a_dispute(ctx: OrderFacts) -> str | None:
-    """One dispute per order; another only after withdrawals, up to
-    ``disputes.max_disputes_per_order`` in all (docs/decisions.md)."""
-    if not ctx.disputes.all_withdrawn:
-        return "this order already had a dispute; appeal its outcome instead"
-    if ctx.disputes.opened >= ctx.policy.disputes.max_disputes_per_order:
-        return f"an order may have {ctx.policy.disputes.max_disputes_per_order} disputes"
+    """Several disputes at once on different units; a unit under a dispute that was not
+    withdrawn is never disputed again (an ended one is appealed instead); re-opening after
+    withdrawals up to ``disputes.max_disputes_per_order`` (docs/decisions.md)."""
+    if ctx.disputes.every_unit_disputed:
+        return "every unit is under a dispute already; answer it, or appeal its outcome"
+    if ctx.disputes.withdrawn >= ctx.policy.disputes.max_disputes_per_order:
+        return (f"{ctx.policy.disputes.max_disputes_per_order} disputes were withdrawn on this "
+                "order; no more may be opened")  # fmt: skip
     return None
 
 
-_ROOM_FOR_A_DISPUTE = _guard("none before but withdrawn ones, under the cap",
-                             _room_for_a_dispute)  # fmt: skip
-_OPEN_DISPUTE = all_of("inside the dispute window, no dispute open, none before but "
-                       "withdrawn ones, under max_disputes_per_order",
-                       _NO_DISPUTE_OPEN, _IN_DISPUTE_WINDOW, _ROOM_FOR_A_DISPUTE)  # fmt: skip
+_ROOM_FOR_A_DISPUTE = _guard("a unit under no dispute, withdrawals under the cap",
+                             _room_for_a_dispute, UnitsAlreadyDisputed)  # fmt: skip
+_OPEN_DISPUTE = all_of("inside the dispute window, a unit under no other dispute, "
+                       "withdrawals under max_disputes_per_order",
+                       _IN_DISPUTE_WINDOW, _ROOM_FOR_A_DISPUTE)  # fmt: skip
 _OPEN_DISPUTE_AFTER_EARLY_RELEASE = all_of(
     "completed early by the buyer's confirmation (release_on_confirmation), inside the "
-    "dispute window, no dispute open, none before but withdrawn ones, under "
+    "dispute window, a unit under no other dispute, withdrawals under "
     "max_disputes_per_order",
-    _NO_DISPUTE_OPEN,
     _guard("completed by confirmation", _completed_by_confirmation),
     _IN_DISPUTE_WINDOW,
     _ROOM_FOR_A_DISPUTE,
@@ -307,6 +313,16 @@ _ROWS: tuple[OrderTransition, ...] = (
     _t(S.DELIVERED, A.COMPLETE, Role.SYSTEM, S.COMPLETED,
        _guard("dispute window closed, no open dispute",
              _all(_passed("dispute_closes_at"), _no_open_dispute)), timer=timers.COMPLETE),
+    # Disputes hold some units: the rest of the money goes to the seller on time; the
+    # order completes when the last dispute ends (docs/decisions.md, issue 18).
+    _t(S.SHIPPED, A.COMPLETE, Role.SYSTEM, S.SHIPPED,
+       _guard("delivery_deadline passed, disputes open: the undisputed units' money is "
+              "released", _all(_passed("delivery_deadline"), _disputed)),
+       timer=timers.COMPLETE),
+    _t(S.DELIVERED, A.COMPLETE, Role.SYSTEM, S.DELIVERED,
+       _guard("dispute window closed, disputes open: the undisputed units' money is "
+              "released", _all(_passed("dispute_closes_at"), _disputed)),
+       timer=timers.COMPLETE),
     _t(S.SHIPPED, A.REQUEST_EXTENSION, Role.BUYER, S.SHIPPED, _REQUEST_EXTENSION,
        "delivery_deadline", "the order completes and the seller is paid"),
     _t(S.SHIPPED, A.APPROVE_EXTENSION, Role.SELLER, S.SHIPPED,

@@ -145,7 +145,11 @@ class Order:
     released_at: datetime | None = None
     extension_days_granted: int = 0
     extensions: list[ProtectionExtension] = field(default_factory=list)
-    open_dispute_id: str | None = None
+    dispute_holds: dict[str, tuple[int, ...] | None] = field(default_factory=dict)
+    """Every dispute holding the order (open, or its appeal waiting for an agent), in the
+    order they began to hold it: what escrow keeps back for it from each line, then from
+    shipping (``domain/orders/holds.py``); None: a whole-order dispute, which holds all
+    that is left."""
     tracking_flags: list[Flag] = field(default_factory=list)
     """Tracking signals raised on this order, each once, with its evidence."""
     parcels: list[Parcel] = field(default_factory=list)
@@ -199,6 +203,16 @@ class Order:
         totals = [line.total for line in self.lines] + [self.shipping_fee]
         taken = self.line_refunds or [0] * len(totals)
         return [total - done for total, done in zip(totals, taken, strict=True)]
+
+    @property
+    def open_dispute_id(self) -> str | None:
+        """The latest dispute holding the order (the order JSON's ``dispute_id``)."""
+        return next(reversed(self.dispute_holds), None)
+
+    @property
+    def disputed(self) -> bool:
+        """At least one dispute holds the order: it does not complete until the last ends."""
+        return bool(self.dispute_holds)
 
     @property
     def pending_extension(self) -> ProtectionExtension | None:

@@ -23,7 +23,7 @@ from refundkit.domain.errors import ValidationError
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.machine import Guard, Machine, Transition
 from refundkit.domain.money import allocate
-from refundkit.domain.orders import timers
+from refundkit.domain.orders import holds, timers
 from refundkit.domain.orders.machine import OrderAction, find_transition
 from refundkit.domain.orders.model import Order, OrderStatus, Parcel, ParcelStatus
 from refundkit.domain.reminders import window_timers
@@ -214,7 +214,7 @@ def cancellation_parts(order: Order, units: dict[str, int]) -> tuple[int, ...]:
     price and their shipping share (the last units of each item), within what each line and
     the fee may still give back."""
     shares = unit_shipping_shares(order)
-    room = order.refund_room_by_line
+    room = holds.free_room(order)  # never what a dispute holds
     parts = []
     shipping = 0
     for line, left in zip(order.lines, room, strict=False):

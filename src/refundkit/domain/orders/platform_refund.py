@@ -35,9 +35,9 @@ def refund_by_platform(ctx: Context, order: Order, amount: Money, reason: str) -
     if order.paid_at is None:
         # Cancelled before it was paid: there is no money to give back.
         raise InvalidTransition("an order that was never paid cannot be refunded")
-    if order.open_dispute_id is not None:
+    if order.disputed:
         raise InvalidTransition(
-            f"dispute {order.open_dispute_id} is open on this order; refund through it"
+            f"{', '.join(order.dispute_holds)}: open on this order; refund through the dispute"
         )
     outcome = refund_buyer(ctx, order, amount, reason.strip())
     if order.refundable == 0:

@@ -115,6 +115,8 @@ def codes_by_status(route: APIRoute, method: str) -> dict[int, list[ProblemCode]
         found[413] = [C.BODY_TOO_LARGE]
         found[409] = [C.INVALID_TRANSITION, C.WINDOW_CLOSED, C.CONFLICT, C.CONCURRENT_UPDATE,
                       C.CHARGEBACK_OPEN]  # fmt: skip
+        if (method, route.path_format) == ("POST", "/v1/orders/{order_id}/disputes"):
+            found[409].append(C.UNITS_ALREADY_DISPUTED)
         found[422] += [C.INVALID_AMOUNT, C.EVIDENCE_REQUIRED, C.AMOUNT_EXCEEDS_REFUNDABLE]
         if keyed:
             found[409].append(C.IDEMPOTENCY_REQUEST_IN_PROGRESS)

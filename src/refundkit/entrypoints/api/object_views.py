@@ -3,6 +3,7 @@ the same response models, when the event's transaction commits (service/outbox.p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from refundkit.entrypoints.api.chargeback_schemas import ChargebackOut
@@ -12,6 +13,28 @@ from refundkit.entrypoints.api.schemas import RefundOut
 from refundkit.service import disputes, orders
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
+
+
+class ObjectViews:
+    """``Deps.render_object``: one object, or (``many``) the objects of a transaction's
+    events together: its orders' chargebacks and disputes read once for all of them, so a
+    sweep's batch renders in the statements of one order."""
+
+    def __call__(
+        self, deps: Deps, uow: UnitOfWork, kind: str, object_id: str
+    ) -> dict[str, Any] | None:
+        return render_object(deps, uow, kind, object_id)
+
+    def many(
+        self, deps: Deps, uow: UnitOfWork, kind: str, object_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any] | None]:
+        if kind != "order":
+            return {oid: render_object(deps, uow, kind, oid) for oid in object_ids}
+        found = [o for o in (uow.orders.seen(oid) or uow.orders.get(oid) for oid in object_ids)
+                 if o is not None]  # fmt: skip
+        shown = {d.order.id: OrderOut.of(deps.currencies, d).model_dump(mode="json")
+                 for d in orders.details_many(deps, uow, found)}  # fmt: skip
+        return {oid: shown.get(oid) for oid in object_ids}
 
 
 def render_object(deps: Deps, uow: UnitOfWork, kind: str, object_id: str) -> dict[str, Any] | None:

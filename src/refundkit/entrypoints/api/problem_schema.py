@@ -23,6 +23,7 @@ class ProblemCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INVALID_TRANSITION = "invalid_transition"
     WINDOW_CLOSED = "window_closed"
+    UNITS_ALREADY_DISPUTED = "units_already_disputed"
     CONFLICT = "conflict"
     CONCURRENT_UPDATE = "concurrent_update"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"

@@ -4,14 +4,15 @@ knows HTTP status codes."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from refundkit.adapters.metrics import PROBLEMS
 from refundkit.domain import errors as e
@@ -46,6 +47,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.RefundkitError], int], ...] = (
     (e.Unauthenticated, 401),
     (e.InvalidTransition, 409),
     (e.WindowClosed, 409),
+    (e.UnitsAlreadyDisputed, 409),
     (e.AmountExceedsRefundable, 422),
     (e.IdempotencyKeyReused, 422),
     (e.IdempotencyRequestInProgress, 409),
@@ -119,15 +121,26 @@ def status_of(error: e.RefundkitError) -> int:
     return 500
 
 
+class NoNulInAddress:
+    """An id or a filter with NUL can match nothing, and PostgreSQL cannot even compare it:
+    such an address is answered 422. A plain ASGI middleware (``@app.middleware("http")``
+    ran every request and its answer through extra tasks and streams, issue 16)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+        ):
+            answer = problem(422, "validation_error", "the address may not contain NUL characters")
+            await answer(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _no_nul_in_address(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # An id or a filter with NUL can match nothing, and PostgreSQL cannot even compare it.
-        if "\x00" in request.url.path or "%00" in str(request.url.query):
-            return problem(422, "validation_error", "the address may not contain NUL characters")
-        return await call_next(request)
+    app.add_middleware(NoNulInAddress)
 
     @app.exception_handler(e.RefundkitError)
     async def _domain(request: Request, exc: e.RefundkitError) -> JSONResponse:

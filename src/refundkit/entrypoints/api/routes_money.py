@@ -58,6 +58,10 @@ class SummaryOut(BaseModel):
     platform_commission: list[s.PostingOut]
     platform_cover: list[s.PostingOut]
     """What the platform paid for refunds the sellers' balances could not: the sellers' debt."""
+    store_credit: list[s.PostingOut]
+    """Buyers' store credit: what the platform owes buyers to spend in the shop."""
+    platform_compensation: list[s.PostingOut]
+    """What compensation credit the platform bore itself (late deliveries), positive."""
 
 
 @router.get("/ledger/summary", response_model=SummaryOut, tags=["ledger"])
@@ -77,6 +81,8 @@ def ledger_summary(
         refunds_in_flight=rows("refunds_in_flight", found.refunds_in_flight),
         platform_commission=rows("platform_commission", found.platform_commission),
         platform_cover=rows("platform_cover", found.platform_cover),
+        store_credit=rows("store_credit", found.store_credit),
+        platform_compensation=rows("platform_compensation", found.platform_compensation),
     )
 
 

@@ -139,3 +139,18 @@ def escalated_dispute(runtime: Runtime, people: People, n: int) -> str:
     )
     transactions.run(deps, lambda uow: disputes.escalate(deps, uow, buyer, dispute_id))
     return dispute_id
+
+
+def uploaders(runtime: Runtime, count: int, label: str) -> list[str]:
+    """The API keys of ``count`` new buyers who upload evidence: each client of workload 6
+    uploads as its own buyer at each size, so no upload runs into a user's quota."""
+    deps = runtime.deps
+
+    def make(uow: UnitOfWork) -> list[str]:
+        return [
+            add_user(deps, uow, NewUser(Role.BUYER, f"Up {label} {n}",
+                                        f"up-{label}-{n}@bench.invalid", "DE", Tier.STANDARD))[1]
+            for n in range(count)
+        ]  # fmt: skip
+
+    return transactions.run(deps, make)

@@ -78,7 +78,7 @@ def bench(
             run.results += workloads_http.read_paths(url, work, runtime, people, plan.sizes)
         if 6 in wanted:
             progress("6: evidence uploads")
-            run.results += workloads_http.uploads(url, work, people, plan.sizes)
+            run.results += workloads_http.uploads(url, work, runtime, people, plan.sizes)
         if 2 in wanted:
             progress("2: refunds on hot orders")
             run.results.append(

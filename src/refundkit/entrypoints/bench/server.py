@@ -111,7 +111,9 @@ def _work(url: str, statements: Synchronized[int], poll: float) -> None:
 
     for hook in ("before_cursor_execute", "commit", "rollback"):
         sa.event.listen(runtime.engine, hook, seen)
-    run_worker(runtime.deps, threading.Event(), poll_seconds=poll)
+    from refundkit.adapters.db.outbox_wake import OutboxWake
+
+    run_worker(runtime.deps, threading.Event(), poll_seconds=poll, wake=OutboxWake(runtime.engine))
 
 
 @contextmanager

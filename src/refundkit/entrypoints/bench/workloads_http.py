@@ -18,7 +18,13 @@ import sqlalchemy as sa
 
 from refundkit.adapters.db import tables as t
 from refundkit.entrypoints.bench.http_load import Client, run_clients
-from refundkit.entrypoints.bench.market import PLATFORM_KEY, People, escalated_dispute, order_body
+from refundkit.entrypoints.bench.market import (
+    PLATFORM_KEY,
+    People,
+    escalated_dispute,
+    order_body,
+    uploaders,
+)
 from refundkit.entrypoints.bench.measure import PeakRss, Result, percentile
 from refundkit.entrypoints.bench.server import Served, served
 from refundkit.entrypoints.bootstrap import Runtime
@@ -156,7 +162,7 @@ def outbox_relay(url: str, work: Path, runtime: Runtime, people: People, sizes: 
         conn.execute(t.events.update().values(published_at=datetime.now(UTC)))
         conn.commit()
     backlog: list[int] = []
-    with served(url, str(work / "evidence"), worker_poll=0.05) as server:
+    with served(url, str(work / "evidence"), worker_poll=1.0) as server:
         before = server.statements
         stop = threading.Event()
 
@@ -266,13 +272,20 @@ def _multipart(size: int, n: int) -> tuple[bytes, str]:
 UPLOAD_SIZES = (100 * 1024, 1024 * 1024, 5 * 1024 * 1024)
 
 
-def uploads(url: str, work: Path, people: People, sizes: Sizes) -> list[Result]:
+def uploads(url: str, work: Path, runtime: Runtime, people: People, sizes: Sizes) -> list[Result]:
     """Workload 6: evidence uploads of 100 KB to 5 MB (the server's memory should not grow
-    with the file), and an over-limit upload refused before its body is read."""
+    with the file), and an over-limit upload refused before its body is read. Each client
+    uploads as a buyer of its own at each size, within the policy's upload quota."""
     results = []
     buyer_key = _buyer_key(people)
+    clients = 4
+    quota = runtime.deps.policies.active.limits.upload_quota_bytes
     with served(url, str(work / "evidence")) as server:
         for size in UPLOAD_SIZES:
+            if sizes.uploads_per_size * size > quota:
+                raise ValueError(f"{sizes.uploads_per_size} uploads of {size} bytes by one "
+                                 f"buyer pass the upload quota of {quota} bytes")  # fmt: skip
+            keys = iter(uploaders(runtime, clients * 2, str(size)))  # twice: for reconnects
             body, boundary = _multipart(size, size)
             headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
             label = f"{size // 1024} KB" if size < 1024 * 1024 else f"{size // (1024 * 1024)} MB"
@@ -290,12 +303,12 @@ def uploads(url: str, work: Path, people: People, sizes: Sizes) -> list[Result]:
             ) -> None:
                 client.call("POST", "/bench/drain", raw=b, headers=h, expect=201, idempotent=False)
 
-            clients = 4
             before = server.statements
             with PeakRss(server.pid) as rss:
                 lat, secs, errors = run_clients(
-                    clients, sizes.uploads_per_size, lambda: _client(server, buyer_key), upload
-                )
+                    clients, sizes.uploads_per_size,
+                    lambda k=keys: _client(server, next(k, buyer_key)), upload,  # type: ignore[misc]
+                )  # fmt: skip
             res.statements = server.statements - before
             res.ops, res.seconds, res.latencies, res.peak_rss_mb = len(lat), secs, lat, rss.peak
             _, drain_secs, _ = run_clients(

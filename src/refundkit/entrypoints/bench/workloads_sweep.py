@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -83,12 +84,6 @@ def _clone_due_orders(
         order = dict(
             conn.execute(sa.select(t.orders).where(t.orders.c.id == template)).mappings().one()
         )
-        lines = [
-            dict(r)
-            for r in conn.execute(
-                sa.select(t.order_lines).where(t.order_lines.c.order_id == template)
-            ).mappings()
-        ]
         timer = dict(
             conn.execute(
                 sa.select(t.timers).where(
@@ -99,62 +94,67 @@ def _clone_due_orders(
             .one()
         )
         conn.execute(t.timers.delete())
-    paid = order["paid_amount"]
-    chunk = 5000
+    chunk = 100_000
     for start in range(0, count, chunk):
         progress(f"writing due orders {start:,}/{count:,}")
-        n_range = range(start, min(count, start + chunk))
-        oids = [f"ord_sweep{n:010d}" for n in n_range]
         with engine.begin() as conn:
-            conn.execute(t.orders.insert(), [{**order, "id": o} for o in oids])
-            conn.execute(
-                t.order_lines.insert(), [{**line, "order_id": o} for o in oids for line in lines]
-            )
-            conn.execute(
-                t.journal_entries.insert(),
-                [
-                    {
-                        "id": f"je_sweep{o[9:]}",
-                        "kind": "payment_held",
-                        "occurred_at": order["paid_at"],
-                        "order_id": o,
-                        "memo": "payment held (bench copy)",
-                    }
-                    for o in oids
-                ],
-            )
-            conn.execute(
-                t.postings.insert(),
-                [
-                    row
-                    for o in oids
-                    for row in (
-                        {
-                            "entry_id": f"je_sweep{o[9:]}",
-                            "account": "psp_clearing",
-                            "currency": "USD",
-                            "amount": -paid,
-                            "occurred_at": order["paid_at"],
-                        },
-                        {
-                            "entry_id": f"je_sweep{o[9:]}",
-                            "account": f"escrow:{o}",
-                            "currency": "USD",
-                            "amount": paid,
-                            "occurred_at": order["paid_at"],
-                        },
-                    )
-                ],
-            )
-            conn.execute(
-                t.timers.insert(),
-                [
-                    {"kind": "order.complete", "subject_id": o, "due_at": timer["due_at"]}
-                    for o in oids
-                ],
-            )
+            _copy_in_the_database(conn, template, order, timer, start, min(count, start + chunk))
     due: datetime = timer["due_at"]
     return due
+
+
+def _series(conn: sa.Connection, start: int, stop: int) -> tuple[Any, Any]:
+    """The numbers ``start`` .. ``stop`` - 1 as rows (a selectable and its column), and the
+    ten-digit text of each (``0000000042``), in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        series = sa.select(sa.func.generate_series(start, stop - 1).label("n")).subquery("s")
+        return series, sa.func.lpad(sa.cast(series.c.n, sa.Text), 10, "0")
+    base = sa.select(sa.literal(start).label("n")).cte("s", recursive=True)
+    counted = base.union_all(sa.select(base.c.n + 1).where(base.c.n < stop - 1))
+    return counted, sa.func.printf("%010d", counted.c.n)
+
+
+def _copy_in_the_database(
+    conn: sa.Connection, template: str, order: dict[str, Any], timer: dict[str, Any],
+    start: int, stop: int,
+) -> None:  # fmt: skip
+    """Copies ``start`` .. ``stop`` - 1 of the template's rows, one INSERT ... SELECT per
+    table (no row crosses into Python): the order, its lines, its payment's journal entry
+    and two postings, its completion timer."""
+    rows, digits = _series(conn, start, stop)
+    oid = sa.literal("ord_sweep", sa.String) + digits
+    eid = sa.literal("je_sweep", sa.String) + digits
+    o, lines = t.orders, t.order_lines
+    conn.execute(o.insert().from_select(
+        [c.name for c in o.c],
+        sa.select(*(oid if c.name == "id" else c for c in o.c))
+        .select_from(rows.join(o, sa.true())).where(o.c.id == template),
+    ))  # fmt: skip
+    conn.execute(lines.insert().from_select(
+        [c.name for c in lines.c],
+        sa.select(*(oid if c.name == "order_id" else c for c in lines.c))
+        .select_from(rows.join(lines, sa.true())).where(lines.c.order_id == template),
+    ))  # fmt: skip
+    paid_at = sa.literal(order["paid_at"], t.journal_entries.c.occurred_at.type)
+    conn.execute(t.journal_entries.insert().from_select(
+        ["id", "kind", "occurred_at", "order_id", "memo"],
+        sa.select(eid, sa.literal("payment_held"), paid_at, oid,
+                  sa.literal("payment held (bench copy)")).select_from(rows),
+    ))  # fmt: skip
+    paid = order["paid_amount"]
+    for account, amount in ((sa.literal("psp_clearing", sa.String), -paid),
+                            (sa.literal("escrow:", sa.String) + oid, paid)):  # fmt: skip
+        conn.execute(t.postings.insert().from_select(
+            ["entry_id", "account", "currency", "amount", "occurred_at"],
+            sa.select(eid, account, sa.literal("USD"), sa.literal(amount, sa.BigInteger),
+                      sa.literal(order["paid_at"], t.postings.c.occurred_at.type))
+            .select_from(rows),
+        ))  # fmt: skip
+    conn.execute(t.timers.insert().from_select(
+        ["kind", "subject_id", "due_at"],
+        sa.select(sa.literal("order.complete"), oid,
+                  sa.literal(timer["due_at"], t.timers.c.due_at.type)).select_from(rows),
+    ))  # fmt: skip
 
 
 _RAW_TABLES = (

@@ -145,6 +145,9 @@ def serve(
 def worker_command(
     poll: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0,
     batch: Annotated[int, typer.Option(min=1, max=1000, help="Timers fired per transaction")] = 100,
+    sweepers: Annotated[
+        int, typer.Option(min=1, max=16, help="Timer sweepers side by side (PostgreSQL only)")
+    ] = 1,
     sandbox: Annotated[
         bool,
         typer.Option(help="Run on the sandbox clock kept in the database (with serve --sandbox)"),
@@ -161,8 +164,11 @@ def worker_command(
         runtime = build(sandbox=sandbox, policy_path=policy)
     except RefundkitError as exc:
         raise _fail(exc.detail) from exc
+    if sweepers > 1 and runtime.engine.dialect.name != "postgresql":
+        runtime.close()
+        raise _fail("--sweepers above 1 needs PostgreSQL (SQLite has a single writer)")
     metrics_listener(settings, runtime)
-    run_worker_process(runtime, poll=poll, batch=batch)
+    run_worker_process(runtime, poll=poll, batch=batch, sweepers=sweepers)
 
 
 @app.command("config")

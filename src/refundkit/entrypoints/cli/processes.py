@@ -64,8 +64,9 @@ def serve_api(
     log.info("api stopped%s", f" on {stopped[0]}" if stopped else "")
 
 
-def run_worker_process(runtime: Runtime, *, poll: float, batch: int) -> None:
-    from refundkit.entrypoints.worker import run_worker
+def run_worker_process(runtime: Runtime, *, poll: float, batch: int, sweepers: int = 1) -> None:
+    """``sweepers`` - 1 extra threads fire due timers beside the worker's own loop."""
+    from refundkit.entrypoints.worker import run_sweeper, run_worker
 
     stop = threading.Event()
 
@@ -75,7 +76,22 @@ def run_worker_process(runtime: Runtime, *, poll: float, batch: int) -> None:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
-    run_worker(runtime.deps, stop, poll_seconds=poll, batch=batch)
+    extra = [
+        threading.Thread(target=run_sweeper, args=(runtime.deps, stop), name=f"sweeper-{n}",
+                         kwargs={"poll_seconds": poll, "batch": batch}, daemon=True)
+        for n in range(1, sweepers)
+    ]  # fmt: skip
+    for thread in extra:
+        thread.start()
+    from refundkit.adapters.db.outbox_wake import OutboxWake
+
+    wake = OutboxWake(runtime.engine)
+    try:
+        run_worker(runtime.deps, stop, poll_seconds=poll, batch=batch, wake=wake)
+    finally:
+        wake.close()
+    for thread in extra:
+        thread.join()
     runtime.close()
     log.info("worker stopped")
 

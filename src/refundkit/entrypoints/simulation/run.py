@@ -10,7 +10,7 @@ from pathlib import Path
 
 from refundkit.adapters.currencies import Iso4217Catalog
 from refundkit.adapters.evidence_storage import LocalBlobStore
-from refundkit.adapters.metadata_strip import strip_metadata
+from refundkit.adapters.metadata_strip import strip_stream
 from refundkit.entrypoints.bootstrap import build
 from refundkit.entrypoints.scratch_db import fresh_database, shown
 from refundkit.entrypoints.simulation.clock import SimulatedClock
@@ -77,7 +77,7 @@ def _run_one(
         deps.attach_evidence = files.attacher(deps)
         evidence = options.out / f"evidence-{name}"
         shutil.rmtree(evidence, ignore_errors=True)
-        uploads = Uploads(LocalBlobStore(evidence), strip_metadata)
+        uploads = Uploads(LocalBlobStore(evidence), strip_stream)
         driver = Driver(deps, clock, scenario, uploads)
         stats = driver.run(progress)
         figures = read_figures(runtime.engine, deps.policies.active.version, clock.now())

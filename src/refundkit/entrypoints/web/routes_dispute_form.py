@@ -160,6 +160,7 @@ async def open_dispute(order_id: str, request: Request, posted: PostedDep) -> Re
                 text("return_goods") == "yes",
                 text("description"),
                 lines,
+                "store_credit" if text("refund_destination") == "store_credit" else "original",
             )
             return disputes.open_dispute(deps, uow, user, order_id, form, kept).dispute.id
 

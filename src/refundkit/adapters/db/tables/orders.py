@@ -57,6 +57,7 @@ orders = sa.Table(
     sa.Column("extension_days_granted", sa.Integer, nullable=False),
     sa.Column("escrow_hold_days", sa.Integer, nullable=False, server_default="0"),
     sa.Column("open_dispute_id", Id),
+    sa.Column("dispute_holds", sa.JSON),
     sa.Column("tracking_flags", sa.JSON),
     sa.Column("version", sa.Integer, nullable=False),
     sa.CheckConstraint("refunded_amount <= paid_amount", name="refunds_within_paid"),
