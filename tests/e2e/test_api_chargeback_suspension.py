@@ -17,9 +17,10 @@ from chargeback_world import bank
 from market import Market
 from refundkit.domain.chargebacks.model import ChargebackStatus
 from refundkit.domain.disputes.commands import DisputeForm
+from refundkit.domain.errors import ChargebackOpen
 from refundkit.domain.roles import Role
 from refundkit.entrypoints.web.actions import DISPUTE_FORMS
-from refundkit.service import disputes
+from refundkit.service import disputes, orders
 
 # What each step of the table is over HTTP: its path under the dispute and a body.
 STEPS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -176,3 +177,30 @@ def test_the_dispute_page_shows_no_step_buttons_while_a_chargeback_is_open(
         )
         assert _step_forms(page.text, dispute_id) == [], who
         assert "Decide the case" not in page.text
+
+
+def test_while_a_chargeback_is_open_no_dispute_opens_and_the_order_offers_none(
+    market: Market,
+) -> None:
+    """Opening a dispute is a row of the order table with the same guard: the order's
+    ``next_actions`` and its page stop offering it, and the use case refuses it 409."""
+    order = market.shipped()
+    market.advance(days=5)
+    buyer_page = signed_in(market, market.buyer)
+
+    def offered() -> tuple[bool, bool]:
+        listed = market.tx(lambda uow: orders.get_order(market.deps, uow, market.buyer, order.id))
+        page = buyer_page.get(f"/orders/{order.id}")
+        assert page.status_code == 200, page.text
+        in_json = any(str(a.action) == "open_dispute" for a in listed.next_actions)
+        return in_json, f'href="/orders/{order.id}/dispute/new"' in page.text
+
+    assert offered() == (True, True)
+    chargeback = bank(market, order.id, ChargebackStatus.NEEDS_RESPONSE, ref="du_open1")
+    assert offered() == (False, False)
+    form = DisputeForm("not_received", None, False, 1200, False, "Nothing arrived.")
+    with pytest.raises(ChargebackOpen) as refused:
+        market.tx(lambda uow: disputes.open_dispute(market.deps, uow, market.buyer, order.id,
+                                                    form, []))  # fmt: skip
+    assert refused.value.extra["chargeback_id"] == chargeback.id
+    assert market.tx(lambda uow: uow.disputes.for_order(order.id)) == []

@@ -104,7 +104,6 @@ def open_dispute(
                            _money(deps, form.requested_refund, order, positive=True).minor,
                            form.return_goods, form.description, form.lines,
                            form.refund_destination)  # fmt: skip
-    refuse_while_suspended(order)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
     earlier = uow.disputes.for_order(order.id)
     dispute, outcome = commands.open_dispute(ctx, order, earlier, form, len(set(evidence_ids)))

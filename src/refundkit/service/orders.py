@@ -14,12 +14,12 @@ from refundkit.domain.errors import NotFound, ValidationError
 from refundkit.domain.machine import NextAction
 from refundkit.domain.orders import extensions, lifecycle
 from refundkit.domain.orders.machine import (
-    NO_DISPUTES,
     OrderAction,
     dispute_window_open,
     next_actions,
 )
 from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.orders.opening import NO_DISPUTES
 from refundkit.domain.orders.placement import OrderDraft, place_order
 from refundkit.domain.roles import Role
 from refundkit.service import shipments, standing

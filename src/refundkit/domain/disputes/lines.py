@@ -27,8 +27,8 @@ from refundkit.domain.errors import AmountExceedsRefundable, UnitsAlreadyDispute
 from refundkit.domain.money import Money, allocate
 from refundkit.domain.orders import holds
 from refundkit.domain.orders.escrow import refund_buyer
-from refundkit.domain.orders.machine import DisputeHistory
 from refundkit.domain.orders.model import Order
+from refundkit.domain.orders.opening import DisputeHistory
 from refundkit.domain.refunds import RefundDestination
 
 MISSING_ITEMS = "missing_items"

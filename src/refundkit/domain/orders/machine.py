@@ -6,15 +6,24 @@ order timer runs, and the lifecycle diagram in the docs, so they can never disag
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from refundkit.domain.errors import InvalidTransition, UnitsAlreadyDisputed, WindowClosed
+from refundkit.domain.errors import (
+    WindowClosed,
+)
 from refundkit.domain.machine import ANYTIME, Guard, Machine, NextAction, Transition, all_of
 from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order, OrderStatus
+from refundkit.domain.orders.opening import (
+    NO_DISPUTES,
+    OPEN_DISPUTE,
+    OPEN_DISPUTE_AFTER_EARLY_RELEASE,
+    DisputeHistory,
+    OrderCheck,
+    OrderFacts,
+)
+from refundkit.domain.orders.opening import guard as _guard
 from refundkit.domain.policy import Policy
 from refundkit.domain.roles import Role
 
@@ -40,41 +49,7 @@ class OrderAction(StrEnum):
 
 
 A = OrderAction
-
-
-@dataclass(frozen=True, slots=True)
-class DisputeHistory:
-    """The disputes an order had so far, as opening another one needs to know."""
-
-    withdrawn: int = 0
-    """Disputes withdrawn: re-opening after a withdrawal is capped by the policy."""
-    every_unit_disputed: bool = False
-    """No shipped unit is left outside a dispute that was not withdrawn (one that ended is
-    appealed instead; an open one is answered)."""
-
-
-NO_DISPUTES = DisputeHistory()
-
-
-@dataclass(frozen=True, slots=True)
-class OrderFacts:
-    """What the order's guards read: the order, the moment, its policy, and (for opening a
-    dispute) the disputes it had."""
-
-    order: Order
-    now: datetime
-    policy: Policy
-    disputes: DisputeHistory = NO_DISPUTES
-
-
-OrderCheck = Callable[[OrderFacts], str | None]
 OrderTransition = Transition[OrderStatus, OrderAction, OrderFacts]
-
-
-def _guard(
-    description: str, check: OrderCheck, error: type[InvalidTransition] = InvalidTransition
-) -> Guard[OrderFacts]:
-    return Guard(description, lambda facts, role: check(facts), error)
 
 
 def _t(
@@ -182,16 +157,6 @@ def _extension_answer_overdue(ctx: OrderFacts) -> str | None:
     return None
 
 
-def _dispute_window(ctx: OrderFacts) -> str | None:
-    d = ctx.order.deadlines
-    if d.dispute_opens_at is None or ctx.now < d.dispute_opens_at:
-        opens = d.dispute_opens_at.isoformat() if d.dispute_opens_at else "after shipment"
-        return f"the dispute window opens at {opens}"
-    if d.dispute_closes_at is not None and ctx.now >= d.dispute_closes_at:
-        return f"the dispute window closed at {d.dispute_closes_at.isoformat()}"
-    return None
-
-
 _PAY_WINDOW = _guard("before pay_by", _before("pay_by", "the payment window"), WindowClosed)
 _FREE_CANCEL = _guard(
     "within the free cancellation window",
@@ -224,45 +189,6 @@ _REQUEST_EXTENSION = _guard(
     WindowClosed,
 )
 
-
-def _completed_by_confirmation(ctx: OrderFacts) -> str | None:
-    """A completed order takes a dispute only if the buyer's confirmation completed it
-    (early, under ``protection.release_on_confirmation``; docs/decisions.md). One confirmed
-    under a policy that holds the money completed when its window closed, so the window
-    check that follows refuses it."""
-    if ctx.order.confirmed_at is None:
-        return "the order completed when its protection ended"
-    return None
-
-
-_IN_DISPUTE_WINDOW = _guard("inside the dispute window", _dispute_window, WindowClosed)
-
-
-def _room_for_a_dispute(ctx: OrderFacts) -> str | None:
-    """Several disputes at once on different units; a unit under a dispute that was not
-    withdrawn is never disputed again (an ended one is appealed instead); re-opening after
-    withdrawals up to ``disputes.max_disputes_per_order`` (docs/decisions.md)."""
-    if ctx.disputes.every_unit_disputed:
-        return "every unit is under a dispute already; answer it, or appeal its outcome"
-    if ctx.disputes.withdrawn >= ctx.policy.disputes.max_disputes_per_order:
-        return (f"{ctx.policy.disputes.max_disputes_per_order} disputes were withdrawn on this "
-                "order; no more may be opened")  # fmt: skip
-    return None
-
-
-_ROOM_FOR_A_DISPUTE = _guard("a unit under no dispute, withdrawals under the cap",
-                             _room_for_a_dispute, UnitsAlreadyDisputed)  # fmt: skip
-_OPEN_DISPUTE = all_of("inside the dispute window, a unit under no other dispute, "
-                       "withdrawals under max_disputes_per_order",
-                       _IN_DISPUTE_WINDOW, _ROOM_FOR_A_DISPUTE)  # fmt: skip
-_OPEN_DISPUTE_AFTER_EARLY_RELEASE = all_of(
-    "completed early by the buyer's confirmation (release_on_confirmation), inside the "
-    "dispute window, a unit under no other dispute, withdrawals under "
-    "max_disputes_per_order",
-    _guard("completed by confirmation", _completed_by_confirmation),
-    _IN_DISPUTE_WINDOW,
-    _ROOM_FOR_A_DISPUTE,
-)
 
 _ROWS: tuple[OrderTransition, ...] = (
     _t(S.AWAITING_PAYMENT, A.PAY, Role.PLATFORM, S.PAID, _PAY_WINDOW,
@@ -336,12 +262,12 @@ _ROWS: tuple[OrderTransition, ...] = (
        _guard("seller silent past the answer deadline", _extension_answer_overdue),
        timer=timers.EXTENSION_SILENCE),
     *(
-        _t(state, A.OPEN_DISPUTE, Role.BUYER, state, _OPEN_DISPUTE, "dispute_closes_at",
+        _t(state, A.OPEN_DISPUTE, Role.BUYER, state, OPEN_DISPUTE, "dispute_closes_at",
            "the window closes and the seller is paid when the order completes")
         for state in (S.SHIPPED, S.DELIVERED)
     ),
     _t(S.COMPLETED, A.OPEN_DISPUTE, Role.BUYER, S.COMPLETED,
-       _OPEN_DISPUTE_AFTER_EARLY_RELEASE, "dispute_closes_at", "the window closes"),
+       OPEN_DISPUTE_AFTER_EARLY_RELEASE, "dispute_closes_at", "the window closes"),
 )  # fmt: skip
 
 
