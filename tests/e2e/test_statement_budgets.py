@@ -23,16 +23,17 @@ from statements import counted
 
 # Measured on 1 December 2026; lower is welcome (then lower the budget), higher fails.
 BUDGETS: dict[str, dict[str, int]] = {
-    "sqlite": {"create": 17, "pay": 12, "ship": 15, "read": 6, "dispute": 23, "offer": 20,
+    "sqlite": {"create": 10, "pay": 12, "ship": 15, "read": 6, "dispute": 16, "offer": 20,
                "refund": 15, "queue": 3},
-    "postgresql": {"create": 16, "pay": 12, "ship": 15, "read": 5, "dispute": 23, "offer": 20,
+    "postgresql": {"create": 9, "pay": 12, "ship": 15, "read": 5, "dispute": 16, "offer": 20,
                    "refund": 15, "queue": 2},
 }  # fmt: skip
 """Before issue 16 (1 December 2026, SQLite): create 14, pay 18, ship 22, read 9, dispute
 20, offer 26, queue 10. PostgreSQL sends no BEGIN; its locking read of an order is a
 statement of its own. Since issue 19 an order create and a dispute opening also read the
-seller's and the buyer's standing (nine statements): without them a create is 8 on SQLite
-and 7 on PostgreSQL (BEGIN, the key's answer looked up, order, lines, timer, the answer
+seller's and the buyer's standing, one statement each (nine when first merged, 2 December
+2026: one ``UNION ALL`` per person now): without them a create is 8 on SQLite and 7 on
+PostgreSQL (BEGIN, the key's answer looked up, order, lines, timer, the answer
 stored, events, COMMIT)."""
 KEY_READ = {"sqlite": 3, "postgresql": 2}
 """A key not kept in memory: BEGIN (SQLite), the key's read, ROLLBACK."""

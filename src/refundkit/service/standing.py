@@ -65,24 +65,46 @@ def _person(uow: UnitOfWork, user: User, person_id: str, role: Role) -> User:
     return found
 
 
-def seller_view(deps: Deps, uow: UnitOfWork, seller_id: str) -> SellerView:
+def seller_reading(deps: Deps, uow: UnitOfWork, seller_id: str) -> SellerReading:
+    """The seller's standing now, in one statement (what a new order or dispute needs)."""
+    return _seller_reading(deps, uow, seller_id)[0]
+
+
+def _seller_reading(deps: Deps, uow: UnitOfWork, seller_id: str) -> tuple[SellerReading, datetime]:
     policy = deps.policies.active.seller_standing
     since = deps.clock.now() - timedelta(days=policy.window_days)
     facts = uow.standing.seller_facts(seller_id, since)
+    defects = find_defects(policy, facts.disputes, facts.chargebacks, facts.excluded)
+    return read_standing(policy, facts.orders, defects), since
+
+
+def seller_view(deps: Deps, uow: UnitOfWork, seller_id: str) -> SellerView:
+    """The standing with every exclusion asked for (the pages and ``GET …/standing``)."""
+    reading, since = _seller_reading(deps, uow, seller_id)
     exclusions = tuple(uow.standing.exclusions(seller_id))
-    excluded = frozenset(x.order_id for x in exclusions if x.status == "accepted")
-    defects = find_defects(policy, facts.disputes, facts.chargebacks, excluded)
-    reading = read_standing(policy, facts.orders, defects)
-    return SellerView(seller_id, reading, policy.window_days, since, exclusions)
+    window = deps.policies.active.seller_standing.window_days
+    return SellerView(seller_id, reading, window, since, exclusions)
+
+
+def buyer_reading(deps: Deps, uow: UnitOfWork, buyer_id: str) -> BuyerReading:
+    """The buyer's standing now, in one statement (what a new order or dispute needs)."""
+    return _buyer_reading(deps, uow, buyer_id)[0]
+
+
+def _buyer_reading(deps: Deps, uow: UnitOfWork, buyer_id: str) -> tuple[BuyerReading, datetime]:
+    policy = deps.policies.active.buyer_signals
+    since = deps.clock.now() - timedelta(days=policy.window_days)
+    read = uow.standing.buyer_facts(buyer_id, since)
+    latest = {BuyerSignal(signal): at for signal, at in read.cleared.items()}
+    return read_buyer(policy, read.facts, latest), since
 
 
 def buyer_view(deps: Deps, uow: UnitOfWork, buyer_id: str) -> BuyerView:
-    policy = deps.policies.active.buyer_signals
-    since = deps.clock.now() - timedelta(days=policy.window_days)
+    """The standing with every clearance an agent gave (the pages and ``GET …/standing``)."""
+    reading, since = _buyer_reading(deps, uow, buyer_id)
     clearances = tuple(uow.standing.clearances(buyer_id))
-    latest = {BuyerSignal(c.signal): c.cleared_at for c in clearances}  # oldest first: last wins
-    reading = read_buyer(policy, uow.standing.buyer_facts(buyer_id, since), latest)
-    return BuyerView(buyer_id, reading, policy.window_days, since, clearances)
+    window = deps.policies.active.buyer_signals.window_days
+    return BuyerView(buyer_id, reading, window, since, clearances)
 
 
 def seller_standing(deps: Deps, uow: UnitOfWork, user: User, seller_id: str) -> SellerView:
@@ -169,14 +191,14 @@ def clear_signal(
 
 
 def on_new_order(deps: Deps, uow: UnitOfWork, ctx: Context, order: Order) -> Outcome:
-    seller = seller_view(deps, uow, order.seller_id).reading
-    buyer = buyer_view(deps, uow, order.buyer_id).reading
+    seller = seller_reading(deps, uow, order.seller_id)
+    buyer = buyer_reading(deps, uow, order.buyer_id)
     return consequences.on_new_order(ctx, order, seller, buyer)
 
 
 def on_new_dispute(deps: Deps, uow: UnitOfWork, ctx: Context, d: Dispute, order: Order) -> Outcome:
-    seller = seller_view(deps, uow, order.seller_id).reading
-    buyer = buyer_view(deps, uow, order.buyer_id).reading
+    seller = seller_reading(deps, uow, order.seller_id)
+    buyer = buyer_reading(deps, uow, order.buyer_id)
     return consequences.on_new_dispute(ctx, d, order, seller, buyer)
 
 
@@ -184,4 +206,4 @@ def fast_refund_tier(deps: Deps, uow: UnitOfWork, buyer_id: str, tier: str | Non
     """The tier Fast Refund may use: none while the buyer's signals have turned it off."""
     if tier is None:
         return None
-    return tier if buyer_view(deps, uow, buyer_id).reading.fast_refund_allowed else None
+    return tier if buyer_reading(deps, uow, buyer_id).fast_refund_allowed else None

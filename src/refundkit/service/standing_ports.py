@@ -16,6 +16,15 @@ class SellerFacts:
     """The seller's orders paid in the window."""
     disputes: tuple[DisputeFact, ...]
     chargebacks: tuple[ChargebackFact, ...]
+    excluded: frozenset[str] = frozenset()
+    """Orders whose defect an agent agreed to exclude."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerFactsRead:
+    facts: BuyerFacts
+    cleared: dict[str, datetime]
+    """Each signal's latest clearance by an agent."""
 
 
 @dataclass
@@ -61,7 +70,7 @@ class UsedReturnReport:
 
 class StandingRepository(Protocol):
     def seller_facts(self, seller_id: str, since: datetime) -> SellerFacts: ...
-    def buyer_facts(self, buyer_id: str, since: datetime) -> BuyerFacts: ...
+    def buyer_facts(self, buyer_id: str, since: datetime) -> BuyerFactsRead: ...
     def exclusions(self, seller_id: str) -> list[Exclusion]: ...
     def exclusion(self, exclusion_id: str, *, for_update: bool = False) -> Exclusion | None: ...
     def add_exclusion(self, exclusion: Exclusion) -> bool:

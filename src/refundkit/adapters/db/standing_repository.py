@@ -13,7 +13,13 @@ from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.dialects import insert_or_skip
 from refundkit.domain.standing.buyer import BuyerFacts
 from refundkit.domain.standing.seller import ChargebackFact, DisputeFact
-from refundkit.service.standing_ports import Clearance, Exclusion, SellerFacts, UsedReturnReport
+from refundkit.service.standing_ports import (
+    BuyerFactsRead,
+    Clearance,
+    Exclusion,
+    SellerFacts,
+    UsedReturnReport,
+)
 
 
 class SqlStandingRepository:
@@ -21,51 +27,77 @@ class SqlStandingRepository:
         self._conn = conn
 
     def seller_facts(self, seller_id: str, since: datetime) -> SellerFacts:
-        o, d, c = t.orders, t.disputes, t.chargebacks
+        """One statement: the window's decided disputes, its chargebacks, its orders'
+        count and the exclusions agreed, as rows of one ``UNION ALL`` told apart by kind
+        (the first branch types the columns)."""
+        o, d, c, x = t.orders, t.disputes, t.chargebacks, t.defect_exclusions
         window = sa.and_(o.c.seller_id == seller_id, o.c.paid_at >= since)
-        orders = self._conn.execute(sa.select(sa.func.count()).where(window)).scalar_one()
-        disputes = self._conn.execute(
-            sa.select(d.c.order_id, d.c.id, d.c.outcome, d.c.decided_by, d.c.rule,
-                      d.c.resolved_at)
-            .select_from(d.join(o, o.c.id == d.c.order_id)).where(window)
-            .where(d.c.outcome.is_not(None))
+        on_orders = d.join(o, o.c.id == d.c.order_id)
+        query = sa.union_all(
+            sa.select(sa.literal("d").label("kind"), d.c.order_id, d.c.id, d.c.outcome,
+                      d.c.decided_by, d.c.rule, d.c.resolved_at,
+                      sa.cast(sa.null(), sa.Integer).label("n"))
+            .select_from(on_orders).where(window, d.c.outcome.is_not(None)),
+            sa.select(sa.literal("c"), c.c.order_id, c.c.id, c.c.status, sa.null(), sa.null(),
+                      c.c.opened_at, sa.null())
+            .select_from(c.join(o, o.c.id == c.c.order_id)).where(window),
+            sa.select(sa.literal("o"), sa.null(), sa.null(), sa.null(), sa.null(), sa.null(),
+                      sa.null(), sa.func.count()).select_from(o).where(window),
+            sa.select(sa.literal("x"), x.c.order_id, sa.null(), sa.null(), sa.null(),
+                      sa.null(), sa.null(), sa.null())
+            .where(x.c.seller_id == seller_id, x.c.status == "accepted"),
         )  # fmt: skip
-        chargebacks = self._conn.execute(
-            sa.select(c.c.order_id, c.c.id, c.c.status, c.c.opened_at)
-            .select_from(c.join(o, o.c.id == c.c.order_id)).where(window)
-        )  # fmt: skip
-        return SellerFacts(int(orders), tuple(DisputeFact(*row) for row in disputes),
-                           tuple(ChargebackFact(*row) for row in chargebacks))  # fmt: skip
+        orders = 0
+        disputes: list[DisputeFact] = []
+        chargebacks: list[ChargebackFact] = []
+        excluded: set[str] = set()
+        for kind, order_id, row_id, status, decided_by, rule, at, n in self._conn.execute(query):
+            if kind == "d":
+                disputes.append(DisputeFact(order_id, row_id, status, decided_by, rule, at))
+            elif kind == "c":
+                chargebacks.append(ChargebackFact(order_id, row_id, status, at))
+            elif kind == "o":
+                orders = int(n)
+            else:
+                excluded.add(order_id)
+        return SellerFacts(orders, tuple(disputes), tuple(chargebacks), frozenset(excluded))
 
-    def buyer_facts(self, buyer_id: str, since: datetime) -> BuyerFacts:
+    def buyer_facts(self, buyer_id: str, since: datetime) -> BuyerFactsRead:
+        """One statement: the window's orders paid, its claims (with the delivery scan
+        they followed), its chargebacks after a refund, the used returns accepted and the
+        agents' clearances, as rows of one ``UNION ALL`` told apart by kind."""
         o, d, c, r = t.orders, t.disputes, t.chargebacks, t.refunds
+        u, s = t.used_return_reports, t.signal_clearances
         window = sa.and_(o.c.buyer_id == buyer_id, o.c.paid_at >= since)
-        paid = [at for (at,) in self._conn.execute(sa.select(o.c.paid_at).where(window))]
-        claims: list[datetime] = []
-        after_delivery: list[datetime] = []
-        for opened, reason, delivered in self._conn.execute(
-            sa.select(d.c.opened_at, d.c.reason, o.c.delivered_at)
-            .select_from(d.join(o, o.c.id == d.c.order_id)).where(window)
-        ):  # fmt: skip
-            claims.append(opened)
-            if reason == "not_received" and delivered is not None and delivered <= opened:
-                after_delivery.append(opened)
         refunded_before = (
             sa.select(r.c.id)
             .where(r.c.order_id == c.c.order_id, r.c.created_at <= c.c.opened_at)
             .exists()
         )
-        after_refund = [at for (at,) in self._conn.execute(
-            sa.select(c.c.opened_at).select_from(c.join(o, o.c.id == c.c.order_id))
-            .where(window, refunded_before)
-        )]  # fmt: skip
-        u = t.used_return_reports
-        used = [at for (at,) in self._conn.execute(
-            sa.select(u.c.decided_at).where(u.c.buyer_id == buyer_id, u.c.status == "accepted",
-                                            u.c.decided_at >= since)
-        )]  # fmt: skip
-        return BuyerFacts(tuple(paid), tuple(claims), tuple(after_delivery), tuple(after_refund),
-                          tuple(used))  # fmt: skip
+        query = sa.union_all(
+            sa.select(sa.literal("d").label("kind"), d.c.opened_at.label("at"),
+                      o.c.delivered_at.label("delivered_at"), d.c.reason.label("text"))
+            .select_from(d.join(o, o.c.id == d.c.order_id)).where(window),
+            sa.select(sa.literal("p"), o.c.paid_at, sa.null(), sa.null()).where(window),
+            sa.select(sa.literal("c"), c.c.opened_at, sa.null(), sa.null())
+            .select_from(c.join(o, o.c.id == c.c.order_id)).where(window, refunded_before),
+            sa.select(sa.literal("u"), u.c.decided_at, sa.null(), sa.null())
+            .where(u.c.buyer_id == buyer_id, u.c.status == "accepted", u.c.decided_at >= since),
+            sa.select(sa.literal("s"), s.c.cleared_at, sa.null(), s.c.signal)
+            .where(s.c.buyer_id == buyer_id),
+        )  # fmt: skip
+        found: dict[str, list[datetime]] = {"p": [], "d": [], "n": [], "c": [], "u": []}
+        cleared: dict[str, datetime] = {}
+        for kind, at, delivered, text in self._conn.execute(query):
+            if kind == "s":
+                if text not in cleared or cleared[text] < at:
+                    cleared[text] = at
+                continue
+            found[kind].append(at)
+            if kind == "d" and text == "not_received" and delivered is not None and delivered <= at:
+                found["n"].append(at)
+        facts = BuyerFacts(*(tuple(sorted(found[k])) for k in ("p", "d", "n", "c", "u")))
+        return BuyerFactsRead(facts, cleared)
 
     def exclusions(self, seller_id: str) -> list[Exclusion]:
         x = t.defect_exclusions

@@ -61,9 +61,9 @@ def read_standing_figures(deps: Deps, engine: Engine, sellers: list[User],
 
     def read(uow: UnitOfWork) -> None:
         for seller in sellers:
-            f.sellers[standing.seller_view(deps, uow, seller.id).reading.standing.value] += 1
+            f.sellers[standing.seller_reading(deps, uow, seller.id).standing.value] += 1
         for buyer in buyers:
-            f.buyers[standing.buyer_view(deps, uow, buyer.id).reading.standing.value] += 1
+            f.buyers[standing.buyer_reading(deps, uow, buyer.id).standing.value] += 1
 
     transactions.run(deps, read, readonly=True)
     return f
