@@ -36,6 +36,12 @@ ALLOWED_ACTIVE_READERS = {
     ("refundkit.service.orders", "create_order"),  # a new order is placed under it
     ("refundkit.service.rate_limits", "_limit"),  # per account, not per order
     ("refundkit.service.files", "upload"),  # the upload quota, per user
+    # Standing judges people over a window, not one order (docs/decisions.md, issue 19);
+    # what it did to an order or dispute is fixed on it when it began.
+    ("refundkit.service.standing", "_seller_reading"),
+    ("refundkit.service.standing", "_buyer_reading"),
+    ("refundkit.service.standing", "seller_view"),
+    ("refundkit.service.standing", "buyer_view"),
 }
 
 

@@ -3,6 +3,7 @@ for the hostile-input and rate-limit tests."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,13 @@ MAX_UPLOAD = 2048
 
 def small_limits_policy(tmp: Path) -> Path:
     text = default_policy_text()
-    head, _, _ = text.partition("[limits]")
+    head, _, tail = text.partition("\n[limits]\n")
     head = head.replace('version = "', 'version = "small-limits-', 1)
+    after = re.search(r"^\[", tail, re.MULTILINE)  # the tables after [limits] stay
+    rest = tail[after.start() :] if after else ""
     lines = "\n".join(f"{key} = {value}" for key, value in LIMITS.items())
     path = tmp / "small-limits.toml"
-    path.write_text(f"{head}[limits]\n{lines}\n", encoding="utf-8")
+    path.write_text(f"{head}\n[limits]\n{lines}\n\n{rest}", encoding="utf-8")
     return path
 
 

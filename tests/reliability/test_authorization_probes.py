@@ -75,7 +75,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/buyers/{buyer_id}/standing/clearances": {"signal": "claim_rate", "note": "n"},
     "/v1/disputes/{dispute_id}/used-return-report": {"condition": "used", "note": "n"},
     "/v1/disputes/{dispute_id}/used-return-report/decision": {"deduction": "0", "note": "n"},
+    "/v1/sellers/{seller_id}/returnless-rules": {"max_price": {"USD": "5.00"}},
 }
+WITH_BODY = {"POST", "PUT"}
 SMUGGLED = {"status": "refunded", "refund_amount": "999.00", "buyer_id": "usr_x",
             "role": "admin", "seller_id": "usr_y", "paid_amount": "0.00", "owner_id": "usr_z",
             "decided_by": "agent", "outcome": "full_refund"}  # fmt: skip
@@ -145,7 +147,7 @@ def _probes(api: Api) -> list[tuple[str, str]]:
     paths = api.get("/openapi.json").json()["paths"]
     found = [(method.upper(), path) for path, ops in paths.items() if "{" in path
              for method in ops]  # fmt: skip
-    missing = [p for m, p in found if m == "POST" and p not in BODIES]
+    missing = [p for m, p in found if m in WITH_BODY and p not in BODIES]
     assert missing == [], f"endpoints without an authorization probe: {missing}"
     return found
 
@@ -167,7 +169,7 @@ def test_every_endpoint_answers_a_strangers_ids_as_unknown_ones(victims: Victims
                 method,
                 path,
                 key=key,
-                json_body=body if method == "POST" else None,
+                json_body=body if method in WITH_BODY else None,
                 idem=f"probe-{probes}-{ids is UNKNOWN}" if method == "POST" else None,
                 headers={"X-Request-Id": f"probe-{probes}"},  # the same ``instance``
             )

@@ -159,8 +159,12 @@ def test_the_deadline_firing_while_the_buyer_opens_a_dispute(people: People) -> 
         if opened.status_code == 201:
             wins["buyer"] += 1
             assert final["status"] == "shipped" and final["dispute_id"] == opened.json()["id"]
-            assert str(fired[0][1]).startswith("skipped"), fired
+            # The release at the deadline pays only what no dispute holds (issue 18): a
+            # whole-order dispute holds everything, so the order stays shipped, unpaid.
+            result = str(fired[0][1])
+            assert result == "fired: shipped" or result.startswith("skipped"), fired
             assert final["amounts"]["refunded"] == "0.00"
+            assert final["amounts"]["released"] == "0.00"
         else:
             wins["deadline"] += 1
             assert_problem(opened, 409, "invalid_transition")

@@ -22,10 +22,12 @@ import asyncio
 import base64
 import logging
 import ssl
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import httpx
 from standardwebhooks.webhooks import Webhook
@@ -34,6 +36,7 @@ from refundkit.adapters.webhook_targets import Target, TargetRefused, WebhookTar
 from refundkit.domain.webhook_targets import TargetRules
 from refundkit.service.webhook_records import Outgoing, SendResult
 
+_T = TypeVar("_T")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "refundkit-webhooks/1"
 REFUSED = "not sent: the endpoint's host does not resolve to an address webhooks may go to"
@@ -62,6 +65,10 @@ class HttpWebhookSender:
         self._targets = targets or WebhookTargets(TargetRules())
         self._verify = verify
         self._loop: asyncio.AbstractEventLoop | None = None
+        """The sender's own event loop, run by a thread of its own: the pools live on it, and
+        a caller whose thread already runs a loop (a test beside Playwright's sync API, an
+        async host) can still send."""
+        self._thread: threading.Thread | None = None
         self._clients: OrderedDict[_PoolKey, httpx.AsyncClient] = OrderedDict()
         self._retired: list[httpx.AsyncClient] = []
 
@@ -79,9 +86,15 @@ class HttpWebhookSender:
                     vetted[d.url] = self._targets.vet(d.url)
                 except TargetRefused:
                     vetted[d.url] = None
+        return self._run(self._send_all(deliveries, vetted))
+
+    def _run(self, work: Coroutine[Any, Any, _T]) -> _T:
         if self._loop is None or self._loop.is_closed():
             self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(self._send_all(deliveries, vetted))
+            self._thread = threading.Thread(target=self._loop.run_forever,
+                                            name="webhook-sender", daemon=True)  # fmt: skip
+            self._thread.start()
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result()
 
     async def _send_all(self, deliveries: Sequence[Outgoing],
                         vetted: dict[str, Target | None]) -> list[SendResult]:  # fmt: skip
@@ -146,8 +159,12 @@ class HttpWebhookSender:
             return
         clients, self._clients = list(self._clients.values()), OrderedDict()
         for client in clients:
-            self._loop.run_until_complete(client.aclose())
-        self._loop.close()
+            self._run(client.aclose())
+        loop, thread = self._loop, self._thread
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join()
+        loop.close()
 
 
 def _request(client: httpx.AsyncClient, named: httpx.URL, target: Target, payload: str,
