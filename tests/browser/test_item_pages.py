@@ -100,7 +100,8 @@ def test_bad_units_in_the_dispute_form_are_a_message_on_the_page_and_change_noth
     # A forged choice above what is left (the page offers at most 2 bowls).
     page.locator(f"#qty-{bowl} option[value='2']").evaluate("o => { o.value = '3'; }")
     page.get_by_label("Bowl", exact=True).select_option("3")
-    page.get_by_role("button", name="Open the dispute").click()
+    with page.expect_navigation():  # the page answered, however slow the machine
+        page.get_by_role("button", name="Open the dispute").click()
     error = page.locator(f"#qty-{bowl}-error")
     expect(error).to_have_text(re.compile(r"^Bowl: only 2 of 2 unit\(s\) can still be disputed"))
     expect(page.get_by_label("Bowl", exact=True)).to_have_attribute("aria-invalid", "true")
@@ -108,7 +109,8 @@ def test_bad_units_in_the_dispute_form_are_a_message_on_the_page_and_change_noth
     # Zero units of an item.
     page.locator(f"#qty-{cup} option[value='1']").evaluate("o => { o.value = '0'; }")
     page.get_by_label("Cup", exact=True).select_option("0")
-    page.get_by_role("button", name="Open the dispute").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open the dispute").click()
     expect(page.locator(f"#qty-{cup}-error")).to_contain_text("Cup: choose at least 1 unit")
     page.screenshot(path=tmp_path / "dispute-form-error.png", full_page=True)
     assert _disputes(market, order.id) == []
