@@ -71,7 +71,8 @@ def test_a_seller_past_the_threshold_has_the_next_return_approved_at_once(api: A
     assert standing["defect_rate"] == "0.2000" and standing["defect_rate_basis_points"] == 2000
     assert standing["rule"] == "seller_standing.restricted_from_basis_points"
     assert standing["consequences"] == {"approve_returns_at_once": True,
-                                        "extra_escrow_hold_days": 14}  # fmt: skip
+                                        "extra_escrow_hold_days": 14,
+                                        "fast_refund_from_balance": True}  # fmt: skip
     assert [(d["order_id"], d["kind"], d["source_id"]) for d in standing["defects"]] == [
         (orders[0], "dispute_lost", lost)]  # fmt: skip
     buyer = api.user("buyer")

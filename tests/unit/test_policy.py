@@ -27,7 +27,7 @@ def default_data() -> dict[str, Any]:
 
 def test_default_policy_has_the_design_values() -> None:
     policy = load_default_policy()
-    assert policy.version == "2026-12.2"
+    assert policy.version == "2026-12.3"
     assert policy.disputes.buyer_pays_return_postage_for == frozenset({"changed_mind"})
     assert policy.disputes.deduct_seller_label_from_refund is True
     assert policy.payment.pay_within == timedelta(hours=24)

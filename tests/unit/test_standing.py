@@ -46,6 +46,10 @@ def _changed(old: str, new: str) -> str:
          "used_return_max_deduction_basis_points = 10001",
          "buyer_signals.used_return_max_deduction_basis_points"),
         ("window_days = 60", "window_days = 0", "seller_standing.window_days"),
+        ("fast_refund_from_balance = true", 'fast_refund_from_balance = "yes"',
+         "seller_standing.restricted.fast_refund_from_balance"),
+        ("fast_refund_from_balance = false", "fast_refund_from_balance = 0",
+         "seller_standing.at_risk.fast_refund_from_balance"),
     ],
 )  # fmt: skip
 def test_the_standing_tables_refuse_what_makes_no_sense(old: str, new: str, key: str) -> None:
@@ -60,6 +64,17 @@ def test_a_missing_consequence_key_is_refused_by_its_dotted_name() -> None:
     with pytest.raises(PolicyError) as refused:
         load_policy_text(text)
     assert refused.value.key == "seller_standing.at_risk.approve_returns_at_once"
+
+
+def test_fast_refund_from_balance_is_off_at_risk_and_on_when_restricted_by_default() -> None:
+    policy = load_policy_text(default_policy_text()).seller_standing
+    assert policy.at_risk.fast_refund_from_balance is False
+    assert policy.restricted.fast_refund_from_balance is True
+    text = re.sub(r"^fast_refund_from_balance = true\n", "", default_policy_text(), count=1,
+                  flags=re.M)  # fmt: skip
+    with pytest.raises(PolicyError) as refused:
+        load_policy_text(text)
+    assert refused.value.key == "seller_standing.restricted.fast_refund_from_balance"
 
 
 def _dispute(order: str, outcome: str | None, by: str | None, rule: str | None = None,

@@ -85,6 +85,9 @@ class EntryKind(StrEnum):
     """Compensation credit recovered from the seller (counterfeit)."""
     CREDIT_LATE_DELIVERY = "credit_late_delivery"
     """Compensation credit the platform bears (late delivery)."""
+    ADVANCE_REPAID = "advance_repaid"
+    """What a seller's balance advanced of a Fast Refund, back from escrow when the dispute
+    ends (no commission: the refunded money never pays it)."""
 
 
 CREDIT_FUNDING: dict[EntryKind, tuple[str, ...]] = {

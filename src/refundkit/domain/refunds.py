@@ -73,6 +73,11 @@ class Refund:
     """The platform's commission on the clawed-back part, given back by the platform."""
     destination: RefundDestination = RefundDestination.ORIGINAL
     """``store_credit``: paid at once into the buyer's credit, never sent to a provider."""
+    advanced: int = 0
+    """The part the seller's balance advanced (a Fast Refund from the balance first): escrow
+    kept it, and gives it back to the balance when the dispute ends."""
+    advance_dispute_id: str | None = None
+    """The dispute whose advance it is (set only with an advance)."""
 
     @property
     def amount_money(self) -> Money:

@@ -4,6 +4,7 @@ under its row lock, so a refund and a chargeback on one order never interleave."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from refundkit.domain.chargebacks import commands
@@ -97,7 +98,11 @@ def _catch_up(
     if news.status is C.LOST and cb.is_open:
         held = _held_refunds(uow, order.id)
         proved = seller_proved_delivery(uow, order)
-        outcome.merge(commands.lose(ctx, order, cb, held, seller_proved_delivery=proved))
+        advancing = advancing_disputes(uow, held)
+        outcome.merge(commands.lose(ctx, order, cb, held, seller_proved_delivery=proved,
+                                    advancing=advancing))  # fmt: skip
+        for d in advancing:
+            uow.disputes.save(d)
         outcome.merge(_after_end(uow, ctx, order, cb, held))
     return outcome
 
@@ -136,6 +141,14 @@ def _holding_disputes(uow: UnitOfWork, order: Order) -> list[Dispute]:
     """The disputes that hold the order's escrow (several on different units, issue 18),
     locked; ``suspended_dispute_id`` names the latest of them."""
     found = [uow.disputes.get(dispute_id, for_update=True) for dispute_id in order.dispute_holds]
+    return [d for d in found if d is not None]
+
+
+def advancing_disputes(uow: UnitOfWork, refunds: Sequence[Refund]) -> list[Dispute]:
+    """The disputes whose advances these refunds carry, locked (none, and no statement, for
+    refunds without an advance)."""
+    ids = sorted({r.advance_dispute_id for r in refunds if r.advanced and r.advance_dispute_id})
+    found = [uow.disputes.get(dispute_id, for_update=True) for dispute_id in ids]
     return [d for d in found if d is not None]
 
 

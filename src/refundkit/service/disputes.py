@@ -30,7 +30,7 @@ from refundkit.service.deps import Deps
 from refundkit.service.paging import window
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import DisputeNote, User
-from refundkit.service.transactions import record
+from refundkit.service.transactions import record, seller_balance_locked
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,8 +315,11 @@ def ship_return(
         buyer = uow.users.get(d.buyer_id)
         tier = buyer.tier.value if buyer and buyer.tier else None
         tier = standing.fast_refund_tier(deps, uow, d.buyer_id, tier)
+        balance = 0
+        if tier is not None and d.fast_refund_from_balance:
+            balance = seller_balance_locked(uow, order.seller_id, order.currency)
         return returns.ship_return(ctx, d, order, carrier, tracking, tier, postage=paid,
-                                   seller_label=seller_label)  # fmt: skip
+                                   seller_label=seller_label, seller_balance=balance)  # fmt: skip
 
     return _act(deps, uow, user, dispute_id, step)
 

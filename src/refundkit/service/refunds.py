@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from refundkit.domain.context import SYSTEM_ACTOR, Outcome
+from refundkit.domain.disputes import advance
 from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import (
     PSP_CLEARING,
@@ -22,6 +23,7 @@ from refundkit.domain.ledger import (
 from refundkit.domain.money import AmountText, money_of
 from refundkit.domain.orders import timers as timer_kinds
 from refundkit.domain.orders.escrow import escrow_balance, undo_refund
+from refundkit.domain.orders.model import Order
 from refundkit.domain.orders.platform_refund import refund_by_platform
 from refundkit.domain.refunds import (
     Refund,
@@ -116,7 +118,7 @@ def _apply_psp_answer(
         mark_failed(refund, reason=answer.failure_reason or "refused by the PSP", now=now)
         order = uow.orders.get(refund.order_id, for_update=True)
         assert order is not None
-        moves = undo_refund(order, refund)
+        moves = _undo(uow, order, refund)
         uow.orders.save(order)
         outcome.entries.append(_entry(deps, refund, EntryKind.REFUND_REVERSED, *moves))
     else:
@@ -147,7 +149,7 @@ def _failed_after_success(deps: Deps, uow: UnitOfWork, refund: Refund, answer: P
     now = deps.clock.now()
     mark_failed_after_success(refund, reason=answer.failure_reason or "failed at the PSP",
                               now=now)  # fmt: skip
-    moves = [Move(PSP_CLEARING, REFUNDS_IN_FLIGHT, refund.amount), *undo_refund(order, refund)]
+    moves = [Move(PSP_CLEARING, REFUNDS_IN_FLIGHT, refund.amount), *_undo(uow, order, refund)]
     uow.orders.save(order)
     uow.refunds.save(refund)
     data = {"amount": refund.amount, "currency": refund.currency, "after_success": True}
@@ -155,6 +157,19 @@ def _failed_after_success(deps: Deps, uow: UnitOfWork, refund: Refund, answer: P
     entry = _entry(deps, refund, EntryKind.REFUND_REVERSED, *moves)
     record(uow, Outcome(events=[event], entries=[entry]))
     return f"refund {refund.id} failed after it had succeeded"
+
+
+def _undo(uow: UnitOfWork, order: Order, refund: Refund) -> list[Move]:
+    """``undo_refund``, voiding what the refund's dispute still has outstanding of the
+    advance the seller's balance made of it (that part goes back to the balance); the
+    dispute is read under its lock only for a refund with an advance."""
+    d = None
+    if refund.advanced and refund.advance_dispute_id:
+        d = uow.disputes.get(refund.advance_dispute_id, for_update=True)
+    moves = undo_refund(order, refund, advance.void(refund, d))
+    if d is not None:
+        uow.disputes.save(d)
+    return moves
 
 
 PENDING_POLL_EVERY = timedelta(hours=6)

@@ -18,6 +18,7 @@ from refundkit.domain.ledger import (
     seller_accounts_to_settle,
     seller_debt_account,
     seller_of,
+    seller_payable_account,
     seller_payables_credited,
     settle_seller_balances,
 )
@@ -124,6 +125,15 @@ def _write_entry(uow: UnitOfWork, entry: JournalEntry) -> None:
     settled = settle_seller_balances(entry, uow.ledger.balances_by_currency(accounts))
     for written in (*settled.covers, entry, *settled.recoveries):
         uow.ledger.append(written)
+
+
+def seller_balance_locked(uow: UnitOfWork, seller_id: str, currency: str) -> int:
+    """What the seller's balance holds in ``currency``, read under the lock ``_write_entry``
+    takes on it to settle a clawback (taken here first, held to the commit): what a Fast
+    Refund from the balance advances of it is still there when its entry is written."""
+    account = seller_payable_account(seller_id)
+    uow.ledger.lock_account(account)
+    return uow.ledger.balances_by_currency([account]).get((account, currency), 0)
 
 
 def run(deps: Deps, work: Callable[[UnitOfWork], T], *, readonly: bool = False) -> T:

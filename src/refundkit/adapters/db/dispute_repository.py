@@ -31,6 +31,7 @@ _FIELDS = (
     "return_ship_by", "return_carrier", "return_tracking_number", "return_shipped_at",
     "return_delivered_at", "return_confirm_by", "fast_refunded_at", "return_postage",
     "return_postage_payer", "return_seller_label", "refund_destination", "compensation_credit",
+    "fast_refund_from_balance", "advance",
 )  # fmt: skip
 
 
@@ -270,6 +271,7 @@ class SqlDisputeRepository:
             units={li["item_id"]: li["quantity"] for li in r["lines"] or []},
             refund_destination=r["refund_destination"],
             compensation_credit=r["compensation_credit"],
+            advance=r["advance"],
             **{name: r[name] for name in _FIELDS if name.startswith(("return_", "fast_"))},
         )  # fmt: skip
 

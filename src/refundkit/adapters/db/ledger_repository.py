@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from refundkit.adapters.db import tables as t
+from refundkit.adapters.db.advance_checks import advance_violations
 from refundkit.adapters.db.chargeback_repository import chargeback_violations
 from refundkit.adapters.db.credit_repository import credit_violations
 from refundkit.adapters.db.dialects import lock_name
@@ -191,7 +192,7 @@ def invariant_violations(conn: Connection) -> list[str]:
     # compare every order with every escrow account).
     expected = (
         o.c.paid_amount - o.c.refunded_amount + o.c.clawed_back_amount - o.c.released_amount
-        - o.c.charged_back_from_escrow
+        - o.c.charged_back_from_escrow + o.c.advanced_amount
     )  # fmt: skip
     sides = sa.union_all(
         sa.select(sa.func.substr(p.c.account, len("escrow:") + 1).label("order_id"),
@@ -227,4 +228,5 @@ def invariant_violations(conn: Connection) -> list[str]:
     found.extend(chargeback_violations(conn))
     found.extend(credit_violations(conn))
     found.extend(hold_violations(conn))
+    found.extend(advance_violations(conn))
     return found

@@ -26,6 +26,7 @@ _MUTABLE = (
     "clawed_back_amount",
     "charged_back_amount",
     "charged_back_from_escrow",
+    "advanced_amount",
     "open_chargeback_id",
     "payment_reference",
     "paid_at",

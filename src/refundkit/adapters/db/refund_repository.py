@@ -104,6 +104,8 @@ class SqlRefundRepository:
             "clawback_amount": refund.clawback_amount,
             "commission_back": refund.commission_back,
             "destination": refund.destination.value,
+            "advanced": refund.advanced,
+            "advance_dispute_id": refund.advance_dispute_id,
         }
 
     @staticmethod
@@ -129,4 +131,6 @@ class SqlRefundRepository:
             clawback_amount=row["clawback_amount"],
             commission_back=row["commission_back"],
             destination=RefundDestination(row["destination"]),
+            advanced=row["advanced"],
+            advance_dispute_id=row["advance_dispute_id"],
         )

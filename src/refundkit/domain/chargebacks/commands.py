@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from refundkit.domain.chargebacks.machine import move
 from refundkit.domain.chargebacks.model import Chargeback, ChargebackAction, ChargebackStatus
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes import advance
+from refundkit.domain.disputes.model import Dispute
 from refundkit.domain.errors import ChargebackOpen, InvalidAmount, ValidationError
 from refundkit.domain.events import Event
 from refundkit.domain.ledger import (
@@ -35,7 +37,7 @@ from refundkit.domain.ledger import (
     journal_entry,
     seller_payable_account,
 )
-from refundkit.domain.orders.escrow import escrow_balance, undo_refund
+from refundkit.domain.orders.escrow import escrow_unadvanced, undo_refund
 from refundkit.domain.orders.model import Order
 from refundkit.domain.refunds import Refund, mark_canceled
 
@@ -119,10 +121,13 @@ def win(ctx: Context, order: Order, chargeback: Chargeback) -> Outcome:
 
 def lose(
     ctx: Context, order: Order, chargeback: Chargeback, held: Sequence[Refund],
-    *, seller_proved_delivery: bool,
+    *, seller_proved_delivery: bool, advancing: Sequence[Dispute] = (),
 ) -> Outcome:  # fmt: skip
     """``held``: the order's refunds not yet sent to the provider (newest first); those it
-    cancels the caller saves."""
+    cancels the caller saves. ``advancing``: the disputes whose advances those refunds carry
+    (a Fast Refund from the seller's balance): a canceled one voids its advance, which the
+    caller saves. Escrow pays the chargeback only from what it holds outside advances (they
+    are the seller's, repaid when the suspended disputes close)."""
     move(chargeback, ChargebackAction.LOSE)
     chargeback.closed_at = ctx.now
     order.open_chargeback_id = None
@@ -132,7 +137,9 @@ def lose(
             order.paid_amount
         ):
             break
-        outcome.merge(_cancel(ctx, order, refund, chargeback))
+        by_id = {d.id: d for d in advancing}
+        outcome.merge(_cancel(ctx, order, refund, chargeback,
+                              by_id.get(refund.advance_dispute_id or "")))  # fmt: skip
     counted = min(chargeback.amount, order.refundable)
     chargeback.counted = counted
     order.charged_back_amount += counted
@@ -143,7 +150,7 @@ def lose(
         moves = [Move(PLATFORM_CHARGEBACK_LOSSES, account, whole)]
         kind, memo = EntryKind.CHARGEBACK_BORNE, "lost; the seller proved delivery"
     else:
-        from_escrow = min(counted, escrow_balance(order))
+        from_escrow = min(counted, escrow_unadvanced(order))
         order.charged_back_from_escrow += from_escrow
         from_seller = counted - from_escrow + chargeback.fee
         chargeback.recovered_from_seller = from_seller
@@ -165,10 +172,12 @@ def lose(
     return outcome
 
 
-def _cancel(ctx: Context, order: Order, refund: Refund, chargeback: Chargeback) -> Outcome:
+def _cancel(
+    ctx: Context, order: Order, refund: Refund, chargeback: Chargeback, d: Dispute | None
+) -> Outcome:
     mark_canceled(refund, reason=f"the bank repaid the buyer (chargeback {chargeback.id})",
                   now=ctx.now)  # fmt: skip
-    moves = undo_refund(order, refund)
+    moves = undo_refund(order, refund, advance.void(refund, d))
     entry = journal_entry(
         entry_id=ctx.ids.new("je"), kind=EntryKind.REFUND_REVERSED, occurred_at=ctx.now,
         order_id=order.id, currency=order.currency, moves=moves,

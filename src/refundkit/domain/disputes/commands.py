@@ -10,7 +10,7 @@ from typing import Any
 from refundkit.domain.calendar import add_business_days
 from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import SYSTEM_ACTOR, Context, Outcome
-from refundkit.domain.disputes import lines, returnless
+from refundkit.domain.disputes import advance, lines, returnless
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.machine import DisputeAction, DisputeTransition, find_transition
 from refundkit.domain.disputes.model import (
@@ -341,6 +341,7 @@ def settle(
         result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
+        result.merge(advance.repay(ctx, order, d))
         order.dispute_holds.clear()
         result.events.append(
             Event(
@@ -368,17 +369,19 @@ def _release_hold(ctx: Context, order: Order, d: Dispute) -> Outcome:
     one to end lets the order resume: it completes (and releases escrow) when its window
     allows. After its release time came (the undisputed money went to the seller then),
     what the dispute held and did not refund follows at once (unless the bank or the
-    seller's standing holds the money: the order's timer does it then)."""
+    seller's standing holds the money: the order's timer does it then). What the seller's
+    balance advanced of its Fast Refund goes back to the balance first, however it ends."""
+    repaid = advance.repay(ctx, order, d)
     if not holds.lift(order, d.id):
-        return Outcome()
+        return repaid
     if (holds.partly_released(order) and order.open_chargeback_id is None
             and held_until(order, ctx.now) is None):  # fmt: skip
         system = replace(ctx, actor=SYSTEM_ACTOR)
         if order_machine.allowed(order, OrderAction.COMPLETE, Role.SYSTEM, ctx.now, ctx.policy):
-            return lifecycle.complete(system, order)
-        return release_to_seller(system, order)
+            return repaid.merge(lifecycle.complete(system, order))
+        return repaid.merge(release_to_seller(system, order))
     if order.disputed:
-        return Outcome()
+        return repaid
     closes = order.deadlines.dispute_closes_at
     due: datetime = max(ctx.now, release_due(order, closes)) if closes else ctx.now
-    return Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)])
+    return repaid.merge(Outcome(timers=[TimerRequest(order_timers.COMPLETE, order.id, due)]))

@@ -179,11 +179,15 @@ def room_past(order: Order, d: Dispute, agreed: int) -> int:
     return max(0, min(order.refundable, own + beyond) - agreed)
 
 
-def refund_dispute(ctx: Context, order: Order, d: Dispute, money: Money, reason: str) -> Outcome:
+def refund_dispute(
+    ctx: Context, order: Order, d: Dispute, money: Money, reason: str, advance_up_to: int = 0
+) -> Outcome:
     """The refund of a dispute, out of its own parts (and its hold). What goes past them
     (a return's postage the seller bears) comes from what no dispute holds: once the
     undisputed money went to the seller, that part is clawed back from the seller, never
-    taken from escrow, which keeps only the holds."""
+    taken from escrow, which keeps only the holds. ``advance_up_to``: the seller's balance
+    a Fast Refund is taken from first (``disputes/advance.py``); what it advances is the
+    dispute's ``advance``."""
     amount = (order.money(0) + money).minor  # refuses another currency than the order's
     caps = dispute_parts(order, d)
     base = min(amount, sum(caps))
@@ -198,6 +202,11 @@ def refund_dispute(ctx: Context, order: Order, d: Dispute, money: Money, reason:
         parts = [p + e for p, e in zip(parts, allocate(amount - base, others), strict=True)]
     holds.take(order, d.id, tuple(parts))
     escrow_at_most = base if holds.partly_released(order) else None
-    return refund_buyer(ctx, order, money, reason, parts=tuple(parts),
-                        destination=RefundDestination(d.refund_destination),
-                        escrow_at_most=escrow_at_most)  # fmt: skip
+    outcome = refund_buyer(ctx, order, money, reason, parts=tuple(parts),
+                           destination=RefundDestination(d.refund_destination),
+                           escrow_at_most=escrow_at_most, advance_up_to=advance_up_to)  # fmt: skip
+    for refund in outcome.refunds:
+        if refund.advanced:
+            refund.advance_dispute_id = d.id
+            d.advance += refund.advanced
+    return outcome

@@ -134,6 +134,12 @@ class Dispute:
     """``store_credit`` only when the buyer chose it (on opening, or accepting an offer)."""
     compensation_credit: int = 0
     """Store credit paid on top of the refund (a counterfeit outcome), once."""
+    fast_refund_from_balance: bool = False
+    """Fixed when it opened by the seller's standing: a Fast Refund is taken from the
+    seller's balance first (``disputes/advance.py``)."""
+    advance: int = 0
+    """What the seller's balance advanced of its Fast Refund and escrow still owes back
+    (repaid when the dispute ends, void if the provider refuses the refund)."""
     appealed: bool = False
     """An appeal was made: a dispute is appealed once, by either party (docs/decisions.md).
     Read from the appeals kept beside the dispute; ``appeal`` sets it."""

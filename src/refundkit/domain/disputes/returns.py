@@ -8,6 +8,7 @@ from datetime import datetime
 from refundkit.domain.calendar import add_business_days
 from refundkit.domain.compensation import counterfeit_compensation
 from refundkit.domain.context import Context, Outcome
+from refundkit.domain.disputes import advance
 from refundkit.domain.disputes import timers as dispute_timers
 from refundkit.domain.disputes.commands import (
     _event,
@@ -32,10 +33,13 @@ from refundkit.domain.tracking import counts_as_delivery
 def ship_return(
     ctx: Context, d: Dispute, order: Order, carrier: str, tracking_number: str,
     buyer_tier: str | None, *, postage: Money | None = None, seller_label: bool = False,
+    seller_balance: int = 0,
 ) -> Outcome:  # fmt: skip
     """The buyer gives the return's tracking (and what its postage cost). Under Fast Refund
     (a high tier, an order within the tier's limit) the agreed refund goes out now, before
-    the goods are back."""
+    the goods are back. On a dispute whose seller's standing fixed
+    ``fast_refund_from_balance``, it is taken first from ``seller_balance`` (what the
+    seller's balance holds, read under its lock): an advance (``disputes/advance.py``)."""
     _step(ctx, d, DisputeAction.SHIP_RETURN)
     if not carrier.strip() or not tracking_number.strip():
         raise ValidationError("carrier and tracking_number are required", field="tracking_number")
@@ -56,9 +60,12 @@ def ship_return(
     agreed = d.refund_money
     if limit is not None and order.total <= limit and agreed is not None and agreed.is_positive:
         d.fast_refunded_at = ctx.now
-        outcome.merge(refund_dispute(ctx, order, d, agreed, f"fast refund {d.id}"))
+        balance = seller_balance if d.fast_refund_from_balance else 0
+        outcome.merge(refund_dispute(ctx, order, d, agreed, f"fast refund {d.id}", balance))
+        advanced = {"advanced": d.advance} if d.fast_refund_from_balance else {}
         outcome.events.append(_event(ctx, d, "dispute.fast_refunded", amount=d.refund_amount,
-                                     rule=fast_refund_rule(str(buyer_tier))))  # fmt: skip
+                                     rule=fast_refund_rule(str(buyer_tier)),
+                                     **advanced))  # fmt: skip
     return outcome
 
 
@@ -163,6 +170,7 @@ def _close_after_fast_refund(ctx: Context, d: Dispute, order: Order, automatic: 
     result.merge(counterfeit_compensation(ctx, order, d))
     if order.refundable == 0:
         order.status = OrderStatus.REFUNDED
+        result.merge(advance.repay(ctx, order, d))
         order.dispute_holds.clear()
         return result
     return result.merge(_release_hold(ctx, order, d))

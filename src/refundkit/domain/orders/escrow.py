@@ -31,9 +31,25 @@ from refundkit.domain.refunds import (
 
 
 def escrow_balance(order: Order) -> int:
-    """What escrow holds for the order, in its minor units (see ``escrow_held``)."""
-    from_escrow = order.refunded_amount - order.clawed_back_amount + order.charged_back_from_escrow
+    """What escrow holds for the order, in its minor units (see ``escrow_held``): what was
+    paid, less what refunds, chargebacks and releases took out of it. A refund's part that a
+    seller's balance advanced (``Order.advanced_amount``) stays until it is repaid."""
+    from_escrow = (order.refunded_amount - order.clawed_back_amount - order.advanced_amount
+                   + order.charged_back_from_escrow)  # fmt: skip
     return order.paid_amount - from_escrow - order.released_amount
+
+
+def escrow_unadvanced(order: Order) -> int:
+    """What escrow holds for the order outside the advances it owes sellers' balances: all
+    a refund or a chargeback may take from it."""
+    return escrow_balance(order) - order.advanced_amount
+
+
+def advance_from(balance: int, from_escrow: int, from_balance_already: int) -> int:
+    """What a seller's balance of ``balance`` advances of the ``from_escrow`` part of a Fast
+    Refund, after the ``from_balance_already`` the refund claws back from it: as much as it
+    holds, never past that part, never taking it below zero (docs/decisions.md)."""
+    return max(0, min(from_escrow, balance - from_balance_already))
 
 
 def escrow_held(order: Order) -> Money:
@@ -72,6 +88,7 @@ def refund_buyer(
     parts: tuple[int, ...] | None = None,
     destination: RefundDestination = RefundDestination.ORIGINAL,
     escrow_at_most: int | None = None,
+    advance_up_to: int = 0,
 ) -> Outcome:  # fmt: skip
     """Reserve a refund now; the PSP is called once the payment settles.
 
@@ -83,6 +100,9 @@ def refund_buyer(
     units; else ``amount`` is split over what the lines may still give back.
     ``escrow_at_most``: the most escrow pays (the rest of a dispute's refund past its hold,
     once the undisputed money was released, is the seller's to pay back).
+    ``advance_up_to``: what the seller's balance holds when a Fast Refund is taken from it
+    first (``advance_from``): that part (``Refund.advanced``) comes from the balance and
+    escrow keeps it (``Order.advanced_amount``) until the dispute ends; 0: none.
 
     Never while a chargeback is open on the order: the bank is repaying the buyer.
 
@@ -104,7 +124,7 @@ def refund_buyer(
     )
     # The split: escrow pays first, the rest is clawed back from the seller, who is spared
     # the commission on it (never more than the platform took).
-    from_escrow = min(amount, escrow_held(order))
+    from_escrow = min(amount, order.money(escrow_unadvanced(order)))
     if escrow_at_most is not None:
         from_escrow = min(from_escrow, order.money(escrow_at_most))
     clawback = amount - from_escrow
@@ -112,9 +132,13 @@ def refund_buyer(
     refund.line_amounts = take_from_lines(order, amount.minor, parts)
     refund.clawback_amount = clawback.minor
     refund.commission_back = commission_back.minor
+    if advance_up_to > 0:
+        refund.advanced = advance_from(advance_up_to, from_escrow.minor,
+                                       (clawback - commission_back).minor)  # fmt: skip
     order.refunded_amount += amount.minor
     order.clawed_back_amount += clawback.minor
     order.commission_amount -= commission_back.minor
+    order.advanced_amount += refund.advanced
     if destination is RefundDestination.STORE_CREDIT:
         return _refund_to_credit(ctx, order, refund, reason, clawback.minor,
                                  commission_back.minor)  # fmt: skip
@@ -184,22 +208,31 @@ def refuse_while_charged_back(order: Order) -> None:
         )
 
 
-def undo_refund(order: Order, refund: Refund) -> list[Move]:
+def undo_refund(order: Order, refund: Refund, advance_back: int = 0) -> list[Move]:
     """A refund the PSP refused: its money goes back where it came from (escrow, the
-    seller's balance, the platform's commission) and it no longer counts against the order."""
+    seller's balance, the platform's commission) and it no longer counts against the order.
+    ``advance_back``: the part of its advance still outstanding (``disputes.advance.void``),
+    which goes back to the seller's balance; an advance already repaid made that part
+    escrow's, so it goes back to escrow."""
     order.refunded_amount -= refund.amount
     order.clawed_back_amount -= refund.clawback_amount
     order.commission_amount += refund.commission_back
+    order.advanced_amount -= advance_back
     give_back_to_lines(order, refund.line_amounts)
-    return [Move(REFUNDS_IN_FLIGHT, source, part) for source, part in _sources(order, refund)]
+    return [Move(REFUNDS_IN_FLIGHT, source, part)
+            for source, part in _sources(order, refund, advance_back)]  # fmt: skip
 
 
-def _sources(order: Order, refund: Refund) -> list[tuple[str, int]]:
+def _sources(order: Order, refund: Refund, advanced: int | None = None) -> list[tuple[str, int]]:
+    """Where the refund's money came from: escrow, the seller's balance (the clawback less
+    the commission given back, and the advance), the platform's commission."""
+    advanced = refund.advanced if advanced is None else advanced
     return [
-        (escrow_account(order.id), refund.amount - refund.clawback_amount),
-        (seller_payable_account(order.seller_id), refund.clawback_amount - refund.commission_back),
+        (escrow_account(order.id), refund.amount - refund.clawback_amount - advanced),
+        (seller_payable_account(order.seller_id),
+         refund.clawback_amount - refund.commission_back + advanced),
         (PLATFORM_COMMISSION, refund.commission_back),
-    ]
+    ]  # fmt: skip
 
 
 def _refund_event(ctx: Context, order: Order, refund: Refund, kind: str, **data: object) -> Event:

@@ -35,10 +35,11 @@ def free_room(order: Order) -> list[int]:
 
 def held_amount(order: Order) -> int:
     """What escrow keeps back for the disputes holding the order: their holds, or all that
-    is left while a whole-order dispute holds it."""
+    is left while a whole-order dispute holds it; and the advances sellers' balances made of
+    their Fast Refunds (``Order.advanced_amount``), repaid to the balance when each ends."""
     if any(held is None for held in order.dispute_holds.values()):
-        return sum(order.refund_room_by_line)
-    return sum(reserved(order))
+        return sum(order.refund_room_by_line) + order.advanced_amount
+    return sum(reserved(order)) + order.advanced_amount
 
 
 def hold(order: Order, dispute_id: str, parts: tuple[int, ...] | None) -> None:

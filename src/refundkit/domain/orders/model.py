@@ -129,6 +129,9 @@ class Order:
     charged_back_from_escrow: int = 0
     """The part of ``charged_back_amount`` recovered out of escrow (the rest came from the
     seller's balance, or the platform bore it)."""
+    advanced_amount: int = 0
+    """What sellers' balances advanced of its disputes' Fast Refunds and escrow still owes
+    back (``disputes.advance``): escrow keeps it until each dispute ends."""
     open_chargeback_id: str | None = None
     """A chargeback (not an inquiry) is open: no refund, no release until it ends."""
     payment_reference: str | None = None

@@ -29,6 +29,7 @@ def applied(seller: SellerReading, buyer: BuyerReading) -> dict[str, Any]:
         "seller_consequences": {
             "approve_returns_at_once": c.approve_returns_at_once,
             "extra_escrow_hold_days": c.extra_escrow_hold_days,
+            "fast_refund_from_balance": c.fast_refund_from_balance,
         },
         "buyer_standing": buyer.standing.value,
         "buyer_rule": buyer.rule,
@@ -60,7 +61,9 @@ def on_new_dispute(
 ) -> Outcome:
     """A buyer under agent review has every new dispute sent to an agent (that protects the
     seller first); otherwise a seller whose standing approves returns at once has a dispute
-    asking for a return accepted as the buyer asked, the goods to come back."""
+    asking for a return accepted as the buyer asked, the goods to come back. The dispute
+    keeps whether its Fast Refund is taken from the seller's balance first."""
+    d.fast_refund_from_balance = seller.consequences.fast_refund_from_balance
     if _all_good(seller, buyer):
         return Outcome()
     outcome = Outcome(events=[_event(ctx, d.id, order.id, "dispute.standing_applied",

@@ -42,7 +42,7 @@ class BuyerSignal(StrEnum):
     RETURNS_REPORTED_USED = "returns_reported_used"
 
 
-CONSEQUENCE_KEYS = ("approve_returns_at_once", "extra_escrow_hold_days")
+CONSEQUENCE_KEYS = ("approve_returns_at_once", "extra_escrow_hold_days", "fast_refund_from_balance")
 SELLER_KEYS = ("window_days", "minimum_orders", "defects", "at_risk_from_basis_points",
                "restricted_from_basis_points", "at_risk", "restricted")  # fmt: skip
 BUYER_KEYS = (
@@ -61,6 +61,9 @@ class Consequences:
     """A new dispute asking for a return is accepted at once, as the buyer asked."""
     extra_escrow_hold_days: int = 0
     """Days added to an order's hold of the seller's money, past the dispute window."""
+    fast_refund_from_balance: bool = False
+    """A new dispute's Fast Refund is taken first from the seller's balance (an advance
+    escrow repays when the dispute ends: ``disputes/advance.py``)."""
 
 
 NO_CONSEQUENCES = Consequences()
@@ -127,6 +130,7 @@ def _consequences(t: PolicyTable) -> Consequences:
     return Consequences(
         approve_returns_at_once=t.flag("approve_returns_at_once"),
         extra_escrow_hold_days=t.integer("extra_escrow_hold_days", minimum=0, maximum=MAX_DAYS),
+        fast_refund_from_balance=t.flag("fast_refund_from_balance"),
     )
 
 

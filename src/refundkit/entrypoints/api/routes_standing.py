@@ -25,6 +25,7 @@ router = APIRouter(prefix="/v1", tags=["standing"], route_class=GuardedRoute)
 class ConsequencesOut(BaseModel):
     approve_returns_at_once: bool
     extra_escrow_hold_days: int
+    fast_refund_from_balance: bool
 
 
 class DefectOut(BaseModel):
@@ -97,7 +98,8 @@ def _seller_out(deps: DepsDep, view: SellerView) -> SellerStandingOut:
         restricted_from_basis_points=policy.restricted_from_basis_points,
         consequences=ConsequencesOut(
             approve_returns_at_once=c.approve_returns_at_once,
-            extra_escrow_hold_days=c.extra_escrow_hold_days),
+            extra_escrow_hold_days=c.extra_escrow_hold_days,
+            fast_refund_from_balance=c.fast_refund_from_balance),
         defects=[DefectOut(order_id=d.order_id, kind=d.kind.value, source_id=d.source_id,
                            at=d.at, excluded=d.excluded) for d in r.defects],
         exclusions=[ExclusionOut.of(x) for x in view.exclusions],

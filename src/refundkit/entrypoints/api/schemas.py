@@ -235,6 +235,10 @@ class RefundOut(BaseModel):
     destination: Literal["original", "store_credit"] = "original"
     """``original``: to the payment method (``method``); ``store_credit``: paid at once to the
     buyer's store credit, as the buyer chose (no provider, never cashed out)."""
+    advanced: str = "0"
+    """The part the seller's balance advanced (a Fast Refund from the balance first, by the
+    seller's standing): escrow keeps as much and gives it back to the balance when the
+    dispute ends; the rest came out of escrow (or was clawed back)."""
 
     @classmethod
     def of(cls, catalog: CurrencyCatalog, refund: Refund) -> RefundOut:
@@ -256,6 +260,7 @@ class RefundOut(BaseModel):
             line_amounts=[money_text(catalog, a, refund.currency) for a in refund.line_amounts],
             clawed_back=money_text(catalog, refund.clawback_amount, refund.currency),
             destination=refund.destination.value,
+            advanced=money_text(catalog, refund.advanced, refund.currency),
         )
 
 

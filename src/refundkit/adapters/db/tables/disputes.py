@@ -61,6 +61,8 @@ disputes = sa.Table(
     sa.Column("lines", sa.JSON),
     sa.Column("refund_destination", sa.String(16), nullable=False, server_default="original"),
     sa.Column("compensation_credit", Money, nullable=False, server_default="0"),
+    sa.Column("fast_refund_from_balance", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("advance", Money, nullable=False, server_default="0"),
     sa.Column("version", sa.Integer, nullable=False),
     # The agents' queue (escalated, oldest due first) read in index order: migration 0023_queue.
     sa.Index("ix_disputes_queue", "status", "agent_due_by", "id"),

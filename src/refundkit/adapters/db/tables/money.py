@@ -32,6 +32,8 @@ refunds = sa.Table(
     sa.Column("clawback_amount", Money, nullable=False, server_default="0"),
     sa.Column("commission_back", Money, nullable=False, server_default="0"),
     sa.Column("destination", sa.String(16), nullable=False, server_default="original"),
+    sa.Column("advanced", Money, nullable=False, server_default="0"),
+    sa.Column("advance_dispute_id", Id),
     sa.CheckConstraint("amount > 0", name="positive"),
     sa.CheckConstraint(
         "commission_back >= 0 AND commission_back <= clawback_amount AND clawback_amount <= amount",

@@ -41,6 +41,7 @@ orders = sa.Table(
     sa.Column("shipping_refunded", Money, nullable=False, server_default="0"),
     sa.Column("charged_back_amount", Money, nullable=False, server_default="0"),
     sa.Column("charged_back_from_escrow", Money, nullable=False, server_default="0"),
+    sa.Column("advanced_amount", Money, nullable=False, server_default="0"),
     sa.Column("open_chargeback_id", Id),
     sa.Column("payment_reference", sa.String(200)),
     _ts("paid_at"),
