@@ -60,8 +60,10 @@ def advance_violations(conn: Connection) -> list[str]:
     for order_id, recorded, owed in conn.execute(
         sa.select(o.c.id, o.c.advanced_amount, sa.func.coalesce(owed_by_order.c.owed, 0))
         .outerjoin(owed_by_order, owed_by_order.c.order_id == o.c.id)
-        .where(sa.or_(o.c.advanced_amount != 0, owed_by_order.c.order_id.is_not(None)),
-               o.c.advanced_amount != sa.func.coalesce(owed_by_order.c.owed, 0))
+        .where(
+            sa.or_(o.c.advanced_amount != 0, owed_by_order.c.order_id.is_not(None)),
+            o.c.advanced_amount != sa.func.coalesce(owed_by_order.c.owed, 0),
+        )
     ):
         found.append(f"order {order_id} keeps {recorded} of advances, its disputes owe {owed}")
     return found
