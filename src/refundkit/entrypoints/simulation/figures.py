@@ -155,8 +155,10 @@ def _money(conn: sa.Connection, f: Figures) -> None:
     for currency, m in f.money.items():
         m.paid = of((EntryKind.PAYMENT_HELD,), "escrow", currency)
         m.refunded = of((EntryKind.REFUND_PAID_OUT,), "psp_clearing", currency)
-        m.from_escrow = -of(undo, "escrow", currency)
-        m.clawed_back = -of(undo, "seller_payable", currency)
+        # A Fast Refund the seller's balance advanced is escrow's once it is repaid.
+        repaid = of((EntryKind.ADVANCE_REPAID,), "seller_payable", currency)
+        m.from_escrow = -of(undo, "escrow", currency) + repaid
+        m.clawed_back = -of(undo, "seller_payable", currency) - repaid
         m.commission_back = -of(undo, "platform_commission", currency)
         m.released = of((EntryKind.FUNDS_RELEASED,), "seller_payable", currency)
         m.commission = of((EntryKind.FUNDS_RELEASED,), "platform_commission", currency)
