@@ -167,6 +167,10 @@ def test_a_counterfeit_outcome_pays_the_multiple_as_credit_recovered_from_the_se
     owed = api.get(f"/v1/sellers/{shop.seller['id']}/balance").json()["owed"]
     assert [(p["currency"], p["amount"]) for p in owed] == [("USD", "16.00")]
     assert "credit.granted" in _timeline(api, shop.order_id)
+    [told] = _credit_messages(api, shop)
+    assert (told["subject"], told["dispute_id"]) == (
+        f"16.00 USD of store credit on order {shop.order_id}", opened["id"])  # fmt: skip
+    assert "counterfeit" in told["body"] and "/credit" in told["body"]
     # The seller's next earnings pay the platform back first.
     later = shop.new_order([{"sku": "vase", "title": "Vase", "quantity": 1,
                              "unit_price": "40.00"}], advance=False)  # fmt: skip
@@ -196,6 +200,7 @@ def test_store_credit_only_when_chosen_and_then_no_provider_refund(api: Api) -> 
     credit = shop.credit(key=api.platform_key)
     assert credit["balances"] == [{"currency": "USD", "amount": "10.00"}]
     assert [e["kind"] for e in credit["data"]] == ["refund_to_credit"]
+    assert _credit_messages(api, shop) == []  # told as the refund it is
     summary = api.get("/v1/ledger/summary").json()
     assert [(p["currency"], p["amount"]) for p in summary["store_credit"]] == [("USD", "10.00")]
     assert api.order(shop.order_id)["amounts"]["refunded"] == "10.00"
@@ -233,6 +238,9 @@ def test_a_late_delivery_pays_the_policys_credit_once(api: Api) -> None:
     assert [p["amount"] for p in summary["platform_compensation"]] == ["5.00"]
     api.post("/v1/sandbox/clock/advance", {"days": 3})
     assert len(shop.credit()["data"]) == 1
+    [told] = _credit_messages(api, shop)
+    assert told["subject"] == f"5.00 USD of store credit on order {shop.order_id}"
+    assert "later than the latest date promised" in told["body"]
     on_time = Shop(api)
     scan = {
         "carrier": "DHL",
@@ -245,6 +253,15 @@ def test_a_late_delivery_pays_the_policys_credit_once(api: Api) -> None:
     assert api.post("/v1/tracking-events", {"events": [scan]}).status_code == 200
     api.post("/v1/sandbox/clock/advance", {"days": 20})
     assert on_time.credit()["data"] == []
+
+
+def _credit_messages(api: Api, shop: Shop) -> list[dict[str, Any]]:
+    """The buyer's messages of compensation credit (a refund taken as credit has none)."""
+    answer = api.get("/v1/notifications?kind=credit_granted", key=shop.buyer["api_key"])
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()["data"]
+    assert {m["recipient_id"] for m in found} <= {shop.buyer["id"]}
+    return found
 
 
 def _statements(api: Api, call: Any) -> int:
