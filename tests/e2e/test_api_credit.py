@@ -79,8 +79,15 @@ class Shop:
         return found
 
 
+def _events(api: Api, order_id: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = api.get(f"/v1/orders/{order_id}/timeline?limit=100").json()[
+        "data"
+    ]
+    return found
+
+
 def _timeline(api: Api, order_id: str) -> list[str]:
-    return [e["type"] for e in api.get(f"/v1/orders/{order_id}/timeline").json()["data"]]
+    return [e["type"] for e in _events(api, order_id)]
 
 
 def test_a_silent_seller_on_a_cheap_not_as_described_dispute_refunds_without_return(
@@ -181,6 +188,41 @@ def test_a_counterfeit_outcome_pays_the_multiple_as_credit_recovered_from_the_se
     assert after["owed"] in ([], [{"currency": "USD", "amount": "0.00"}])
     with api.rt.engine.connect() as conn:
         assert invariant_violations(conn) == []
+
+
+def test_a_counterfeit_compensation_the_seller_still_owes_when_due_is_overdue(
+    api: Api,
+) -> None:
+    shop = Shop(api)  # the seller has no balance: the platform covers the 16.00
+    opened = shop.open("counterfeit")
+    shop.do(shop.seller, opened["id"], "accept")
+    [granted] = [e for e in _events(api, shop.order_id) if e["type"] == "credit.granted"
+                 and e["data"]["kind"] == "counterfeit_compensation"]  # fmt: skip
+    due = datetime.fromisoformat(granted["data"]["due_at"])
+    now = datetime.fromisoformat(api.get("/v1/sandbox/clock").json()["now"])
+    assert (due - now).days == 15  # refunds.seller_funds_within_days
+    api.post("/v1/sandbox/clock/advance", {"days": 14})
+    assert "seller.debt_overdue" not in _timeline(api, shop.order_id)
+    api.post("/v1/sandbox/clock/advance", {"days": 1, "hours": 1})
+    [overdue] = [e for e in _events(api, shop.order_id) if e["type"] == "seller.debt_overdue"]
+    assert (overdue["data"]["owed"], overdue["data"]["dispute_id"], overdue["data"]["reason"]) == (
+        1600, opened["id"], "counterfeit_compensation")  # fmt: skip
+
+
+def test_a_counterfeit_compensation_paid_back_in_time_is_not_overdue(api: Api) -> None:
+    shop = Shop(api)
+    later = shop.new_order([{"sku": "vase", "title": "Vase", "quantity": 1,
+                             "unit_price": "40.00"}], advance=False)  # fmt: skip
+    api.post(f"/v1/orders/{later}/confirm-receipt", {}, key=shop.buyer["api_key"])
+    api.post("/v1/sandbox/clock/advance", {"days": 8})
+    opened = shop.open("counterfeit")
+    shop.do(shop.seller, opened["id"], "accept")  # owed 16.00, due in 15 days
+    api.post("/v1/sandbox/clock/advance", {"days": 10})
+    assert api.order(later)["status"] == "completed"  # its earnings paid the 16.00 back
+    owed = api.get(f"/v1/sellers/{shop.seller['id']}/balance").json()["owed"]
+    assert owed in ([], [{"currency": "USD", "amount": "0.00"}])
+    api.post("/v1/sandbox/clock/advance", {"days": 10})
+    assert "seller.debt_overdue" not in _timeline(api, shop.order_id)
 
 
 def test_store_credit_only_when_chosen_and_then_no_provider_refund(api: Api) -> None:
