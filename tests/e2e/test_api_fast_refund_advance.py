@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from api_client import Api, api_fixture  # noqa: F401
 
 from books import assert_ledger_invariants
@@ -211,4 +212,30 @@ def test_a_refund_the_provider_refuses_gives_the_advance_back(api: Api) -> None:
     _goods_back(api, seller, order, d["id"])
     assert "advance_repaid" not in _kinds(api, order)  # void: nothing to repay
     assert _payable(api, seller) == EARLIER_RELEASES
+    assert_ledger_invariants(api.rt.engine)
+
+
+@pytest.mark.parametrize("refund_sent", [False, True])
+def test_a_lost_chargeback_leaves_the_advance_to_the_seller(api: Api, refund_sent: bool) -> None:
+    """Sent: the refund stands, the bank takes the rest of escrow but not the advance, which
+    goes back to the balance when the suspended dispute closes. Not sent yet: the bank's
+    loss cancels the refund, and with it the advance. Either way the seller bears the fee
+    and nothing else, as in good standing."""
+    seller = _restricted_seller_with_balance(api)
+    order, d = _fast_refunded(api, seller)
+    if refund_sent:
+        api.post("/v1/sandbox/clock/advance", {"hours": 25})
+        assert _refund(api, order)["status"] == "pending" and _refund(api, order)["psp"]
+    opened = api.post(f"/v1/sandbox/orders/{order}/chargeback", {"reason": "fraudulent"})
+    assert opened.status_code == 201, opened.text
+    cb = opened.json()
+    closed = api.post(f"/v1/sandbox/chargebacks/{cb['id']}/close", {"outcome": "lost"})
+    assert closed.status_code == 200, closed.text
+    fee = _minor(cb["fee"])
+    assert api.get(f"/v1/disputes/{d['id']}").json()["status"] == "closed"
+    assert _refund(api, order)["status"] == ("pending" if refund_sent else "canceled")
+    assert _payable(api, seller) == EARLIER_RELEASES - fee
+    assert _escrow(api, order) == 0
+    kinds = _kinds(api, order)
+    assert ("advance_repaid" in kinds) is refund_sent
     assert_ledger_invariants(api.rt.engine)
