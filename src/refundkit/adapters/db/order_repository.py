@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
-from refundkit.adapters.db.dialects import locked
 from refundkit.adapters.db.hold_rows import holds_of, stored_holds
 from refundkit.adapters.db.order_rows import (
     _DEADLINES,
@@ -44,6 +43,13 @@ _JOINED = (
     .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
 )  # fmt: skip
 """An order's read with its lines and extensions, built once (``where`` per call)."""
+_SNAPSHOT = t.orders.alias("snapshot")
+_LOCKED = _JOINED.add_columns(
+    sa.select(_SNAPSHOT.c.version).where(_SNAPSHOT.c.id == t.orders.c.id)
+    .scalar_subquery().label("snapshot_version")
+).with_for_update(of=t.orders)  # fmt: skip
+"""PostgreSQL's locking read of orders: the joined read, the order rows locked, with each
+order's version as the statement's snapshot saw it (see ``_joined_rows``)."""
 _LINE_REFUNDED = (
     t.order_lines.update()
     .where(t.order_lines.c.order_id == sa.bindparam("oid"),
@@ -123,17 +129,13 @@ class SqlOrderRepository:
 
     def _load_joined(self, condition: sa.ColumnElement[bool], *, for_update: bool) -> list[Order]:
         """Orders with their lines and extensions in one statement (a row per line and
-        extension), in id order. SQLite's single writer needs no lock; PostgreSQL locks the
-        order rows in a statement before."""
-        query = _JOINED.where(condition)
-        if for_update and self._conn.dialect.name == "postgresql":
-            # Lock first, then read: under READ COMMITTED a locking read that waited for the
-            # lock sees the order's new row but the joined lines as they were before.
-            self._conn.execute(locked(self._conn, sa.select(t.orders.c.id).where(condition)))
+        extension), in id order. SQLite's single writer needs no lock; on PostgreSQL the
+        same statement locks the order rows (``FOR UPDATE OF orders``)."""
+        rows = self._joined_rows(condition, for_update=for_update)
         orders: dict[str, RowMapping] = {}
         lines: dict[str, dict[int, RowMapping]] = {}
         extensions: dict[str, dict[str, RowMapping]] = {}
-        for row in self._conn.execute(query).mappings():
+        for row in rows:
             oid = row["id"]
             orders.setdefault(oid, row)
             if row["line_position"] is not None:
@@ -149,6 +151,22 @@ class SqlOrderRepository:
         for order in loaded:
             self._latest[order.id] = order
         return loaded
+
+    def _joined_rows(
+        self, condition: sa.ColumnElement[bool], *, for_update: bool
+    ) -> Sequence[RowMapping]:
+        if not for_update or self._conn.dialect.name != "postgresql":
+            return self._conn.execute(_JOINED.where(condition)).mappings().all()
+        # Under READ COMMITTED a locking read that waited for another transaction's lock
+        # sees the order's row as that transaction left it but the joined lines and
+        # extensions as they were before: the order's version as of the statement's start
+        # (a subquery, read in its snapshot) tells. Every write of lines or extensions
+        # comes with the order's own update (``save``: version + 1), so only a read that
+        # waited for a writer differs, and it reads again (the lock is held by then).
+        rows = self._conn.execute(_LOCKED.where(condition)).mappings().all()
+        if any(row["snapshot_version"] != row["version"] for row in rows):
+            return self._conn.execute(_JOINED.where(condition)).mappings().all()
+        return rows
 
     def save(self, order: Order) -> None:
         values = self._changed_values(order)
