@@ -194,9 +194,17 @@ def minor_units_of(
 
 def format_major(money: Money, exponent: int) -> str:
     """Render in major units: "12.34", "0.05"; no decimal point when the exponent is 0."""
-    _check_exponent(exponent)
-    sign = "-" if money.minor < 0 else ""
-    digits = str(abs(money.minor))
+    return format_minor(money.minor, _check_exponent(exponent))
+
+
+def format_minor(minor: int, exponent: int) -> str:
+    """``format_major`` of ``minor`` units, for an exponent already checked (a currency
+    catalog's): the answers of a sweep's batch write thousands of amounts, and building a
+    ``Money`` for each cost more than the text."""
+    if not _is_int(minor):
+        raise InvalidAmount(f"minor units must be an int, got {type(minor).__name__}")
+    sign = "-" if minor < 0 else ""
+    digits = str(abs(minor))
     if exponent == 0:
         return sign + digits
     digits = digits.rjust(exponent + 1, "0")

@@ -11,8 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from refundkit.domain.ledger import EntryKind
 from refundkit.domain.money import (
     CurrencyCatalog,
-    Money,
-    format_major,
+    format_minor,
     parse_major,
     parse_positive_major,
 )
@@ -189,7 +188,7 @@ class TrackingBatchIn(Body):
 
 
 def money_text(catalog: CurrencyCatalog, minor: int, currency: str) -> str:
-    return format_major(Money(minor, currency), catalog.exponent(currency))
+    return format_minor(minor, catalog.exponent(currency))
 
 
 def minor_units(
