@@ -79,8 +79,15 @@ class Shop:
         return found
 
 
+def _events(api: Api, order_id: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = api.get(f"/v1/orders/{order_id}/timeline?limit=100").json()[
+        "data"
+    ]
+    return found
+
+
 def _timeline(api: Api, order_id: str) -> list[str]:
-    return [e["type"] for e in api.get(f"/v1/orders/{order_id}/timeline").json()["data"]]
+    return [e["type"] for e in _events(api, order_id)]
 
 
 def test_a_silent_seller_on_a_cheap_not_as_described_dispute_refunds_without_return(
@@ -167,6 +174,10 @@ def test_a_counterfeit_outcome_pays_the_multiple_as_credit_recovered_from_the_se
     owed = api.get(f"/v1/sellers/{shop.seller['id']}/balance").json()["owed"]
     assert [(p["currency"], p["amount"]) for p in owed] == [("USD", "16.00")]
     assert "credit.granted" in _timeline(api, shop.order_id)
+    [told] = _credit_messages(api, shop)
+    assert (told["subject"], told["dispute_id"]) == (
+        f"16.00 USD of store credit on order {shop.order_id}", opened["id"])  # fmt: skip
+    assert "counterfeit" in told["body"] and "/credit" in told["body"]
     # The seller's next earnings pay the platform back first.
     later = shop.new_order([{"sku": "vase", "title": "Vase", "quantity": 1,
                              "unit_price": "40.00"}], advance=False)  # fmt: skip
@@ -177,6 +188,41 @@ def test_a_counterfeit_outcome_pays_the_multiple_as_credit_recovered_from_the_se
     assert after["owed"] in ([], [{"currency": "USD", "amount": "0.00"}])
     with api.rt.engine.connect() as conn:
         assert invariant_violations(conn) == []
+
+
+def test_a_counterfeit_compensation_the_seller_still_owes_when_due_is_overdue(
+    api: Api,
+) -> None:
+    shop = Shop(api)  # the seller has no balance: the platform covers the 16.00
+    opened = shop.open("counterfeit")
+    shop.do(shop.seller, opened["id"], "accept")
+    [granted] = [e for e in _events(api, shop.order_id) if e["type"] == "credit.granted"
+                 and e["data"]["kind"] == "counterfeit_compensation"]  # fmt: skip
+    due = datetime.fromisoformat(granted["data"]["due_at"])
+    now = datetime.fromisoformat(api.get("/v1/sandbox/clock").json()["now"])
+    assert (due - now).days == 15  # refunds.seller_funds_within_days
+    api.post("/v1/sandbox/clock/advance", {"days": 14})
+    assert "seller.debt_overdue" not in _timeline(api, shop.order_id)
+    api.post("/v1/sandbox/clock/advance", {"days": 1, "hours": 1})
+    [overdue] = [e for e in _events(api, shop.order_id) if e["type"] == "seller.debt_overdue"]
+    assert (overdue["data"]["owed"], overdue["data"]["dispute_id"], overdue["data"]["reason"]) == (
+        1600, opened["id"], "counterfeit_compensation")  # fmt: skip
+
+
+def test_a_counterfeit_compensation_paid_back_in_time_is_not_overdue(api: Api) -> None:
+    shop = Shop(api)
+    later = shop.new_order([{"sku": "vase", "title": "Vase", "quantity": 1,
+                             "unit_price": "40.00"}], advance=False)  # fmt: skip
+    api.post(f"/v1/orders/{later}/confirm-receipt", {}, key=shop.buyer["api_key"])
+    api.post("/v1/sandbox/clock/advance", {"days": 8})
+    opened = shop.open("counterfeit")
+    shop.do(shop.seller, opened["id"], "accept")  # owed 16.00, due in 15 days
+    api.post("/v1/sandbox/clock/advance", {"days": 10})
+    assert api.order(later)["status"] == "completed"  # its earnings paid the 16.00 back
+    owed = api.get(f"/v1/sellers/{shop.seller['id']}/balance").json()["owed"]
+    assert owed in ([], [{"currency": "USD", "amount": "0.00"}])
+    api.post("/v1/sandbox/clock/advance", {"days": 10})
+    assert "seller.debt_overdue" not in _timeline(api, shop.order_id)
 
 
 def test_store_credit_only_when_chosen_and_then_no_provider_refund(api: Api) -> None:
@@ -196,6 +242,7 @@ def test_store_credit_only_when_chosen_and_then_no_provider_refund(api: Api) -> 
     credit = shop.credit(key=api.platform_key)
     assert credit["balances"] == [{"currency": "USD", "amount": "10.00"}]
     assert [e["kind"] for e in credit["data"]] == ["refund_to_credit"]
+    assert _credit_messages(api, shop) == []  # told as the refund it is
     summary = api.get("/v1/ledger/summary").json()
     assert [(p["currency"], p["amount"]) for p in summary["store_credit"]] == [("USD", "10.00")]
     assert api.order(shop.order_id)["amounts"]["refunded"] == "10.00"
@@ -233,6 +280,9 @@ def test_a_late_delivery_pays_the_policys_credit_once(api: Api) -> None:
     assert [p["amount"] for p in summary["platform_compensation"]] == ["5.00"]
     api.post("/v1/sandbox/clock/advance", {"days": 3})
     assert len(shop.credit()["data"]) == 1
+    [told] = _credit_messages(api, shop)
+    assert told["subject"] == f"5.00 USD of store credit on order {shop.order_id}"
+    assert "later than the latest date promised" in told["body"]
     on_time = Shop(api)
     scan = {
         "carrier": "DHL",
@@ -245,6 +295,15 @@ def test_a_late_delivery_pays_the_policys_credit_once(api: Api) -> None:
     assert api.post("/v1/tracking-events", {"events": [scan]}).status_code == 200
     api.post("/v1/sandbox/clock/advance", {"days": 20})
     assert on_time.credit()["data"] == []
+
+
+def _credit_messages(api: Api, shop: Shop) -> list[dict[str, Any]]:
+    """The buyer's messages of compensation credit (a refund taken as credit has none)."""
+    answer = api.get("/v1/notifications?kind=credit_granted", key=shop.buyer["api_key"])
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()["data"]
+    assert {m["recipient_id"] for m in found} <= {shop.buyer["id"]}
+    return found
 
 
 def _statements(api: Api, call: Any) -> int:

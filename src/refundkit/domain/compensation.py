@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes.model import Dispute, DisputeOutcome, DisputeReason
 from refundkit.domain.disputes.returnless import goods_back
-from refundkit.domain.events import Event
+from refundkit.domain.events import Event, TimerRequest
 from refundkit.domain.ledger import (
     PLATFORM_COMPENSATION,
     EntryKind,
@@ -21,6 +21,7 @@ from refundkit.domain.ledger import (
     seller_payable_account,
     store_credit_account,
 )
+from refundkit.domain.orders import timers
 from refundkit.domain.orders.model import Order
 from refundkit.domain.rules import Rule
 
@@ -49,10 +50,13 @@ def counterfeit_compensation(ctx: Context, order: Order, d: Dispute) -> Outcome:
         memo=f"counterfeit (dispute {d.id}): {multiple}x the goods' price as store credit, "
              "recovered from the seller",
     )  # fmt: skip
+    due = ctx.now + ctx.policy.refunds.seller_funds_within
     event = credit_event(ctx, order, amount, "counterfeit_compensation", dispute_id=d.id,
                          rule=Rule.COUNTERFEIT_COMPENSATION, seller_id=order.seller_id,
-                         entry_id=entry.id)  # fmt: skip
-    return Outcome(events=[event], entries=[entry])
+                         entry_id=entry.id, due_at=due.isoformat())  # fmt: skip
+    # What the seller's balance could not pay is owed, due as a clawed-back refund is.
+    timer = TimerRequest(timers.COMPENSATION_DEBT_DUE, d.id, due)
+    return Outcome(events=[event], entries=[entry], timers=[timer])
 
 
 def late_delivery_due(ctx: Context, order: Order) -> datetime | None:

@@ -36,6 +36,7 @@ PARTIES = (Audience.BUYER, Audience.SELLER)
 TRIGGERS = frozenset({"order.dispute_window_closing", "dispute.opened", "dispute.offer_made",
                       "dispute.suspended",
                       "dispute.agent_overdue", "dispute.evidence_requested",
+                      "credit.granted",
                       *ESCALATION_EVENTS, *OUTCOME_EVENTS, *REFUND_KINDS})  # fmt: skip
 """The event types that may call for a message."""
 
@@ -57,6 +58,8 @@ def notices_for(event: Happened, facts: Facts) -> list[Notice]:
         return [_reminder(event, facts)]
     if event.type in REFUND_KINDS:
         return _refund(event, facts, REFUND_KINDS[event.type])
+    if event.type == "credit.granted":
+        return _credit(event, facts)
     d = facts.dispute
     if d is None or not (event.type.startswith("dispute.") or event.type.startswith("return.")):
         return []
@@ -267,6 +270,32 @@ def _refund(event: Happened, facts: Facts, kind: NotificationKind) -> list[Notic
     body = f"{detail}\n\nReason: {refund.reason}\n\nThe order: {order_link(order.id)}\n"
     return [Notice(kind, party, refund.id, event.id, title, body, order.id, None)
             for party in PARTIES]  # fmt: skip
+
+
+CREDIT_REASONS = {
+    "counterfeit_compensation": "compensation for a counterfeit item, on top of your refund",
+    "late_delivery": "compensation for a delivery later than the latest date promised",
+}
+"""Why compensation credit was paid, in the buyer's words (``credit.granted``'s kind)."""
+
+
+def _credit(event: Happened, facts: Facts) -> list[Notice]:
+    """The buyer is told of compensation credit at once (it is paid at once); a refund the
+    buyer chose to take as credit is told by the refund's own message."""
+    why = CREDIT_REASONS.get(str(event.data.get("kind")))
+    if why is None:
+        return []
+    order, amount = facts.order, facts.money(int(str(event.data["amount"])))
+    body = (
+        f"{amount} was added to your store credit on order {order.id}: {why}.\n\n"
+        "Store credit is yours to spend in the shop at once. It never expires and cannot be "
+        "paid out as money.\n\n"
+        f"Your credit: /credit\nThe order: {order_link(order.id)}\n"
+    )
+    dispute_id = event.data.get("dispute_id")
+    return [Notice(K.CREDIT_GRANTED, Audience.BUYER, str(event.data["entry_id"]), event.id,
+                   f"{amount} of store credit on order {order.id}", body, order.id,
+                   None if dispute_id is None else str(dispute_id))]  # fmt: skip
 
 
 def _to(kind: NotificationKind, audience: Audience, event: Happened, d: Dispute, subject: str,

@@ -37,6 +37,9 @@ class NotificationKind(StrEnum):
     REFUND_CREATED = "refund_created"
     REFUND_SUCCEEDED = "refund_succeeded"
     REFUND_FAILED = "refund_failed"
+    CREDIT_GRANTED = "credit_granted"
+    """Compensation paid into the buyer's store credit (a refund taken as credit is told as
+    the refund it is)."""
 
 
 class NotificationStatus(StrEnum):

@@ -16,6 +16,7 @@ from refundkit.domain.orders import timers as order_timers
 from refundkit.domain.orders.model import OrderStatus
 from refundkit.domain.policy import DISPUTE_REASONS
 from refundkit.domain.roles import Role
+from refundkit.service import refunds
 from refundkit.service.access import SEES_EVERYTHING
 from refundkit.service.credit_ports import CreditEntry
 from refundkit.service.deps import Deps
@@ -151,3 +152,13 @@ def late_delivery_timer(deps: Deps, uow: UnitOfWork, order_id: str) -> str:
         return "skipped: delivered in time"
     record(uow, Outcome(timers=[TimerRequest(order_timers.LATE_DELIVERY_CREDIT, order.id, due)]))
     return f"postponed: {due.isoformat()}"
+
+
+def compensation_debt_due(deps: Deps, uow: UnitOfWork, dispute_id: str) -> str:
+    """The day a counterfeit compensation the seller's balance could not pay was due."""
+    dispute = uow.disputes.get(dispute_id)
+    order = uow.orders.get(dispute.order_id) if dispute else None
+    if dispute is None or order is None:
+        return "skipped: dispute gone"
+    return refunds.debt_overdue(deps, uow, order, dispute_id=dispute.id,
+                                reason="counterfeit_compensation")  # fmt: skip

@@ -22,6 +22,7 @@ from refundkit.domain.ledger import (
 from refundkit.domain.money import AmountText, money_of
 from refundkit.domain.orders import timers as timer_kinds
 from refundkit.domain.orders.escrow import escrow_balance, undo_refund
+from refundkit.domain.orders.model import Order
 from refundkit.domain.orders.platform_refund import refund_by_platform
 from refundkit.domain.refunds import (
     Refund,
@@ -197,13 +198,18 @@ def seller_debt_due(deps: Deps, uow: UnitOfWork, refund_id: str) -> str:
     order = uow.orders.get(refund.order_id) if refund else None
     if refund is None or order is None:
         return "skipped: refund gone"
-    owed = -uow.ledger.balance(seller_debt_account(order.seller_id)).get(refund.currency, 0)
+    return debt_overdue(deps, uow, order, refund_id=refund.id)
+
+
+def debt_overdue(deps: Deps, uow: UnitOfWork, order: Order, **about: str) -> str:
+    """The day money the seller owes on ``order`` was due: if the seller still owes the
+    platform in its currency, ``seller.debt_overdue`` says so, with what it was for."""
+    owed = -uow.ledger.balance(seller_debt_account(order.seller_id)).get(order.currency, 0)
     if owed <= 0:
         return "settled: the seller owes nothing"
     record(uow, Outcome(events=[Event(
         "seller.debt_overdue", order.seller_id, order.id, deps.clock.now(), SYSTEM_ACTOR.role,
-        None, {"seller_id": order.seller_id, "owed": owed, "currency": refund.currency,
-               "refund_id": refund.id},
+        None, {"seller_id": order.seller_id, "owed": owed, "currency": order.currency, **about},
     )]))  # fmt: skip
     return f"overdue: the seller owes {owed}"
 

@@ -42,6 +42,7 @@ _OTHER_HANDLERS: dict[str, Callable[[Deps, UnitOfWork, str], str]] = {
     kinds.TRACKING_CHECK: tracking_signals.check_timer,
     kinds.CHARGEBACK_EVIDENCE: chargebacks.submit_evidence,
     kinds.LATE_DELIVERY_CREDIT: credit.late_delivery_timer,
+    kinds.COMPENSATION_DEBT_DUE: credit.compensation_debt_due,
 }
 
 
