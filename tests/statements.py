@@ -13,13 +13,18 @@ import sqlalchemy as sa
 
 
 @contextmanager
-def counted(engine: sa.Engine, *, rollbacks: bool = False) -> Iterator[list[str]]:
+def counted(
+    engine: sa.Engine, *, rollbacks: bool = False, whole: bool = False
+) -> Iterator[list[str]]:
     """The statements sent while the block runs (``COMMIT``, and ``ROLLBACK`` when
-    ``rollbacks``, included), each as its first word and the start of its text."""
+    ``rollbacks``, included), each as its first word and the start of its text (all of it,
+    whitespace collapsed, when ``whole``)."""
     seen: list[str] = []
+    length = None if whole else 90
 
     def count(_c: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement.split()[0].upper() + " " + " ".join(statement.split())[:90])
+        text = " ".join(statement.split())
+        seen.append(statement.split()[0].upper() + " " + text[:length])
 
     def commit(_c: Any) -> None:
         seen.append("COMMIT")

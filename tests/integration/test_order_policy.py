@@ -40,6 +40,7 @@ ALLOWED_ACTIVE_READERS = {
     # what it did to an order or dispute is fixed on it when it began.
     ("refundkit.service.standing", "_seller_reading"),
     ("refundkit.service.standing", "_buyer_reading"),
+    ("refundkit.service.standing", "readings"),  # both of the above in one statement
     ("refundkit.service.standing", "seller_view"),
     ("refundkit.service.standing", "buyer_view"),
 }

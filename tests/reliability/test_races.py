@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -23,7 +22,7 @@ from api_client import Api, api_fixture, assert_problem  # noqa: F401
 from refundkit.adapters.db import tables as t
 from refundkit.service.deps import Deps
 from refundkit.service.timers import fire_due
-from together import together
+from together import together, wait_for_lock_waiters
 
 ROUNDS = 6
 
@@ -75,26 +74,10 @@ def contend(api: Api, order_id: str, round_no: int,
                        .with_for_update())  # fmt: skip
         for waiting, thread in enumerate(threads, start=1):
             thread.start()
-            _wait_for_lock_waiters(api, waiting)
+            wait_for_lock_waiters(api.rt.engine, waiting)
     for thread in threads:
         thread.join()
     return results
-
-
-def _wait_for_lock_waiters(api: Api, count: int) -> None:
-    """Until ``count`` transactions of this database wait on a lock (a condition, polled;
-    each poll in its own transaction, as pg_stat_activity is a snapshot per transaction)."""
-    query = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'")  # fmt: skip
-    give_up = time.monotonic() + 30
-    with api.rt.engine.connect() as conn:
-        while True:
-            waiting = conn.execute(query).scalar_one()
-            conn.rollback()
-            if waiting >= count:
-                return
-            assert time.monotonic() < give_up, f"{count} lock waiters never showed"
-            time.sleep(0.005)
 
 
 def _both_sides_won_on_postgres(api: Api, wins: Counter[str]) -> None:

@@ -11,8 +11,10 @@ from refundkit.domain.context import Context, Outcome
 from refundkit.domain.disputes import lines
 from refundkit.domain.disputes.model import Dispute
 from refundkit.domain.errors import NotFound, ValidationError
+from refundkit.domain.ledger import escrow_account
 from refundkit.domain.machine import NextAction
 from refundkit.domain.orders import extensions, lifecycle
+from refundkit.domain.orders.escrow import escrow_balance
 from refundkit.domain.orders.machine import (
     OrderAction,
     dispute_window_open,
@@ -99,9 +101,10 @@ def _command(
 ) -> OrderDetails:
     order = visible_order(uow, user, order_id, for_update=True)
     ctx = deps.context(uow, actor_of(user), order.policy_version)
+    held = {escrow_account(order.id): escrow_balance(order)}  # derived, under the row lock
     outcome = step(ctx, order)
     uow.orders.save(order)
-    record(uow, outcome)
+    record(uow, outcome, held=held)
     return details(deps, uow, order)
 
 

@@ -25,13 +25,13 @@ from refundkit.domain.orders.model import Order
 from refundkit.domain.roles import Role
 from refundkit.domain.standing import consequences
 from refundkit.domain.standing.buyer import BuyerReading, read_buyer
-from refundkit.domain.standing.policy import BuyerSignal
+from refundkit.domain.standing.policy import BuyerSignal, BuyerSignalsPolicy, SellerStandingPolicy
 from refundkit.domain.standing.seller import SellerReading, find_defects, read_standing
 from refundkit.service.access import SEES_EVERYTHING
 from refundkit.service.deps import Deps
 from refundkit.service.ports import UnitOfWork
 from refundkit.service.records import User
-from refundkit.service.standing_ports import Clearance, Exclusion
+from refundkit.service.standing_ports import BuyerFactsRead, Clearance, Exclusion, SellerFacts
 from refundkit.service.transactions import record
 
 STAFF = frozenset({Role.AGENT, Role.ADMIN})
@@ -73,9 +73,12 @@ def seller_reading(deps: Deps, uow: UnitOfWork, seller_id: str) -> SellerReading
 def _seller_reading(deps: Deps, uow: UnitOfWork, seller_id: str) -> tuple[SellerReading, datetime]:
     policy = deps.policies.active.seller_standing
     since = deps.clock.now() - timedelta(days=policy.window_days)
-    facts = uow.standing.seller_facts(seller_id, since)
+    return _seller_of(policy, uow.standing.seller_facts(seller_id, since)), since
+
+
+def _seller_of(policy: SellerStandingPolicy, facts: SellerFacts) -> SellerReading:
     defects = find_defects(policy, facts.disputes, facts.chargebacks, facts.excluded)
-    return read_standing(policy, facts.orders, defects), since
+    return read_standing(policy, facts.orders, defects)
 
 
 def seller_view(deps: Deps, uow: UnitOfWork, seller_id: str) -> SellerView:
@@ -94,9 +97,25 @@ def buyer_reading(deps: Deps, uow: UnitOfWork, buyer_id: str) -> BuyerReading:
 def _buyer_reading(deps: Deps, uow: UnitOfWork, buyer_id: str) -> tuple[BuyerReading, datetime]:
     policy = deps.policies.active.buyer_signals
     since = deps.clock.now() - timedelta(days=policy.window_days)
-    read = uow.standing.buyer_facts(buyer_id, since)
+    return _buyer_of(policy, uow.standing.buyer_facts(buyer_id, since)), since
+
+
+def _buyer_of(policy: BuyerSignalsPolicy, read: BuyerFactsRead) -> BuyerReading:
     latest = {BuyerSignal(signal): at for signal, at in read.cleared.items()}
-    return read_buyer(policy, read.facts, latest), since
+    return read_buyer(policy, read.facts, latest)
+
+
+def readings(deps: Deps, uow: UnitOfWork, order: Order) -> tuple[SellerReading, BuyerReading]:
+    """The order's seller's standing and its buyer's, now, in one statement (a new order or
+    dispute needs both)."""
+    active = deps.policies.active
+    sellers, buyers = active.seller_standing, active.buyer_signals
+    now = deps.clock.now()
+    seller, buyer = uow.standing.parties_facts(
+        order.seller_id, now - timedelta(days=sellers.window_days),
+        order.buyer_id, now - timedelta(days=buyers.window_days),
+    )  # fmt: skip
+    return _seller_of(sellers, seller), _buyer_of(buyers, buyer)
 
 
 def buyer_view(deps: Deps, uow: UnitOfWork, buyer_id: str) -> BuyerView:
@@ -191,14 +210,12 @@ def clear_signal(
 
 
 def on_new_order(deps: Deps, uow: UnitOfWork, ctx: Context, order: Order) -> Outcome:
-    seller = seller_reading(deps, uow, order.seller_id)
-    buyer = buyer_reading(deps, uow, order.buyer_id)
+    seller, buyer = readings(deps, uow, order)
     return consequences.on_new_order(ctx, order, seller, buyer)
 
 
 def on_new_dispute(deps: Deps, uow: UnitOfWork, ctx: Context, d: Dispute, order: Order) -> Outcome:
-    seller = seller_reading(deps, uow, order.seller_id)
-    buyer = buyer_reading(deps, uow, order.buyer_id)
+    seller, buyer = readings(deps, uow, order)
     return consequences.on_new_dispute(ctx, d, order, seller, buyer)
 
 

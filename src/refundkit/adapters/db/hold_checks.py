@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from refundkit.adapters.db import tables as t
 from refundkit.adapters.db.hold_rows import holds_of
+from refundkit.adapters.db.order_rows import line_refunds_of
 from refundkit.domain.disputes.model import OPEN_STATUSES
 
 _HELD_STATES = ("shipped", "delivered", "completed")
@@ -82,7 +83,7 @@ def _order_violations(
     oid = order["id"]
     found: list[str] = []
     totals = [line["quantity"] * line["unit_price"] for line in lines] + [order["shipping_fee"]]
-    recorded = [line["refunded"] for line in lines] + [order["shipping_refunded"]]
+    recorded = line_refunds_of(order["line_refunds"], len(lines), order["shipping_refunded"])
     for position, (total, done) in enumerate(zip(totals, recorded, strict=True)):
         if done > total:
             found.append(f"order {oid} part {position} refunded {done}, more than its {total}")

@@ -207,26 +207,46 @@ def invariant_violations(conn: Connection) -> list[str]:
         .having(sa.func.sum(sides.c.held) != sa.func.sum(sides.c.wanted))
     ):
         found.append(f"order {order_id}: escrow holds {held} but the order says {wanted}")
-    lines = t.order_lines
-    for order_id, position in conn.execute(
-        sa.select(lines.c.order_id, lines.c.position).where(
-            sa.or_(lines.c.refunded < 0, lines.c.refunded > lines.c.quantity * lines.c.unit_price)
-        )
-    ):
-        found.append(f"order {order_id} line {position} refunded outside 0..its total")
-    by_line = (
-        sa.select(lines.c.order_id, sa.func.sum(lines.c.refunded).label("total"))
-        .group_by(lines.c.order_id)
-        .subquery()
-    )
-    for order_id, split, refunded in conn.execute(
-        sa.select(o.c.id, by_line.c.total + o.c.shipping_refunded, o.c.refunded_amount)
-        .join(by_line, by_line.c.order_id == o.c.id)
-        .where(by_line.c.total + o.c.shipping_refunded != o.c.refunded_amount)
-    ):
-        found.append(f"order {order_id}: lines give back {split} but {refunded} was refunded")
+    found.extend(_line_refund_violations(conn))
     found.extend(chargeback_violations(conn))
     found.extend(credit_violations(conn))
     found.extend(hold_violations(conn))
     found.extend(advance_violations(conn))
+    return found
+
+
+def _line_refund_violations(conn: Connection) -> list[str]:
+    """What the order row says was refunded of each line (``line_refunds``) lies within the
+    line's total and, with shipping's, adds up to the order's refunds."""
+    o, lines = t.orders, t.order_lines
+    found = [
+        f"order {order_id}: lines give back {shipping} but {refunded} was refunded"
+        for order_id, shipping, refunded in conn.execute(
+            sa.select(o.c.id, o.c.shipping_refunded, o.c.refunded_amount).where(
+                o.c.line_refunds.is_(None), o.c.shipping_refunded != o.c.refunded_amount
+            )
+        )
+    ]
+    totals: dict[str, list[int]] = defaultdict(list)
+    for order_id, total in conn.execute(
+        sa.select(lines.c.order_id, lines.c.quantity * lines.c.unit_price)
+        .join(o, o.c.id == lines.c.order_id)
+        .where(o.c.line_refunds.is_not(None))
+        .order_by(lines.c.order_id, lines.c.position)
+    ):
+        totals[order_id].append(int(total))
+    for order_id, by_line, shipping, refunded in conn.execute(
+        sa.select(o.c.id, o.c.line_refunds, o.c.shipping_refunded, o.c.refunded_amount).where(
+            o.c.line_refunds.is_not(None)
+        )
+    ):
+        if len(by_line) != len(totals[order_id]):
+            found.append(f"order {order_id}: {len(by_line)} lines refunded, it has "
+                         f"{len(totals[order_id])}")  # fmt: skip
+        for position, (done, total) in enumerate(zip(by_line, totals[order_id], strict=False)):
+            if not 0 <= done <= total:
+                found.append(f"order {order_id} line {position} refunded outside 0..its total")
+        if sum(by_line) + shipping != refunded:
+            found.append(f"order {order_id}: lines give back {sum(by_line) + shipping} but "
+                         f"{refunded} was refunded")  # fmt: skip
     return found

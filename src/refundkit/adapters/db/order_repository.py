@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from refundkit.adapters.db import tables as t
-from refundkit.adapters.db.dialects import locked
 from refundkit.adapters.db.hold_rows import holds_of, stored_holds
 from refundkit.adapters.db.order_rows import (
     _DEADLINES,
@@ -20,6 +19,8 @@ from refundkit.adapters.db.order_rows import (
     _MUTABLE,
     _extension,
     _line,
+    line_refunds_of,
+    stored_line_refunds,
 )
 from refundkit.adapters.db.paging import keyset_page
 from refundkit.adapters.db.parcel_rows import ParcelRows
@@ -44,20 +45,20 @@ _JOINED = (
     .order_by(t.orders.c.id, t.order_lines.c.position, t.protection_extensions.c.id)
 )  # fmt: skip
 """An order's read with its lines and extensions, built once (``where`` per call)."""
-_LINE_REFUNDED = (
-    t.order_lines.update()
-    .where(t.order_lines.c.order_id == sa.bindparam("oid"),
-           t.order_lines.c.position == sa.bindparam("pos"))
-    .values(refunded=sa.bindparam("amount"))
-)  # fmt: skip
+_SNAPSHOT = t.orders.alias("snapshot")
+_LOCKED = _JOINED.add_columns(
+    sa.select(_SNAPSHOT.c.version).where(_SNAPSHOT.c.id == t.orders.c.id)
+    .scalar_subquery().label("snapshot_version")
+).with_for_update(of=t.orders)  # fmt: skip
+"""PostgreSQL's locking read of orders: the joined read, the order rows locked, with each
+order's version as the statement's snapshot saw it (see ``_joined_rows``)."""
 
 
 class SqlOrderRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         # What each order held when read or added in this transaction, so a save writes only
-        # the lines and extensions that changed.
-        self._seen_lines: dict[str, list[int]] = {}
+        # the extensions that changed.
         self._seen_extensions: dict[str, dict[str, ProtectionExtension]] = {}
         self._parcels = ParcelRows(conn)
         self._latest: dict[str, Order] = {}
@@ -91,7 +92,6 @@ class SqlOrderRepository:
              "category": line.category}
             for i, line in enumerate(order.lines)
         ])  # fmt: skip
-        self._seen_lines[order.id] = [0] * (len(order.lines) + 1)
         self._parcels.added(order)
         self._seen_extensions[order.id] = {}
         self._seen_values[order.id] = self._order_values(order)
@@ -123,17 +123,13 @@ class SqlOrderRepository:
 
     def _load_joined(self, condition: sa.ColumnElement[bool], *, for_update: bool) -> list[Order]:
         """Orders with their lines and extensions in one statement (a row per line and
-        extension), in id order. SQLite's single writer needs no lock; PostgreSQL locks the
-        order rows in a statement before."""
-        query = _JOINED.where(condition)
-        if for_update and self._conn.dialect.name == "postgresql":
-            # Lock first, then read: under READ COMMITTED a locking read that waited for the
-            # lock sees the order's new row but the joined lines as they were before.
-            self._conn.execute(locked(self._conn, sa.select(t.orders.c.id).where(condition)))
+        extension), in id order. SQLite's single writer needs no lock; on PostgreSQL the
+        same statement locks the order rows (``FOR UPDATE OF orders``)."""
+        rows = self._joined_rows(condition, for_update=for_update)
         orders: dict[str, RowMapping] = {}
         lines: dict[str, dict[int, RowMapping]] = {}
         extensions: dict[str, dict[str, RowMapping]] = {}
-        for row in self._conn.execute(query).mappings():
+        for row in rows:
             oid = row["id"]
             orders.setdefault(oid, row)
             if row["line_position"] is not None:
@@ -149,6 +145,22 @@ class SqlOrderRepository:
         for order in loaded:
             self._latest[order.id] = order
         return loaded
+
+    def _joined_rows(
+        self, condition: sa.ColumnElement[bool], *, for_update: bool
+    ) -> Sequence[RowMapping]:
+        if not for_update or self._conn.dialect.name != "postgresql":
+            return self._conn.execute(_JOINED.where(condition)).mappings().all()
+        # Under READ COMMITTED a locking read that waited for another transaction's lock
+        # sees the order's row as that transaction left it but the joined lines and
+        # extensions as they were before: the order's version as of the statement's start
+        # (a subquery, read in its snapshot) tells. Every write of lines or extensions
+        # comes with the order's own update (``save``: version + 1), so only a read that
+        # waited for a writer differs, and it reads again (the lock is held by then).
+        rows = self._conn.execute(_LOCKED.where(condition)).mappings().all()
+        if any(row["snapshot_version"] != row["version"] for row in rows):
+            return self._conn.execute(_JOINED.where(condition)).mappings().all()
+        return rows
 
     def save(self, order: Order) -> None:
         values = self._changed_values(order)
@@ -197,22 +209,8 @@ class SqlOrderRepository:
         order.version += 1
         self._seen_values[order.id] = self._order_values(order)
         self._write_extensions(order)
-        self._write_line_refunds(order)
         self._parcels.write(order)
         self._latest[order.id] = order
-
-    def _write_line_refunds(self, order: Order) -> None:
-        """Only the lines whose refunded total changed (the shipping part is on the order)."""
-        if not order.line_refunds:
-            return
-        *by_line, _shipping = order.line_refunds
-        seen = self._seen_lines.get(order.id)
-        changed = [{"oid": order.id, "pos": position, "amount": amount}
-                   for position, amount in enumerate(by_line)
-                   if seen is None or seen[position] != amount]  # fmt: skip
-        if changed:  # one statement however many lines changed
-            self._conn.execute(_LINE_REFUNDED, changed)
-        self._seen_lines[order.id] = list(order.line_refunds)
 
     def search(
         self, *, buyer_id: str | None, seller_id: str | None, status: OrderStatus | None,
@@ -231,7 +229,7 @@ class SqlOrderRepository:
 
     def _load(self, rows: Sequence[RowMapping]) -> list[Order]:
         ids = [row["id"] for row in rows]
-        lines: dict[str, list[tuple[OrderLine, int, int]]] = {}
+        lines: dict[str, list[tuple[OrderLine, int]]] = {}
         for line in self._conn.execute(
             sa.select(t.order_lines)
             .where(t.order_lines.c.order_id.in_(ids))
@@ -248,7 +246,7 @@ class SqlOrderRepository:
         return self._assemble(rows, lines, extensions)
 
     def _assemble(
-        self, rows: Sequence[RowMapping], lines: dict[str, list[tuple[OrderLine, int, int]]],
+        self, rows: Sequence[RowMapping], lines: dict[str, list[tuple[OrderLine, int]]],
         extensions: dict[str, list[ProtectionExtension]],
     ) -> list[Order]:  # fmt: skip
         found = []
@@ -257,16 +255,13 @@ class SqlOrderRepository:
         parcels = self._parcels.load([row["id"] for row in rows], shipped=shipped)
         for row in rows:
             own_lines = lines.get(row["id"], [])
-            order = self._order(row, [line for line, _, _ in own_lines],
+            order = self._order(row, [line for line, _ in own_lines],
                                 extensions.get(row["id"], []))  # fmt: skip
-            order.line_refunds = [
-                *(refunded for _, refunded, _ in own_lines),
-                row["shipping_refunded"],
-            ]
-            order.cancelled_units = {line.id: n for line, _, n in own_lines if n}
+            order.line_refunds = line_refunds_of(row["line_refunds"], len(own_lines),
+                                                 row["shipping_refunded"])  # fmt: skip
+            order.cancelled_units = {line.id: n for line, n in own_lines if n}
             order.parcels = parcels.get(order.id, [])
             self._parcels.seen_cancelled(order)
-            self._seen_lines[order.id] = list(order.line_refunds)
             self._seen_extensions[order.id] = {e.id: replace(e) for e in order.extensions}
             self._seen_values[order.id] = self._order_values(order)
             found.append(order)
@@ -315,6 +310,7 @@ class SqlOrderRepository:
             for f in order.tracking_flags
         ]
         values["shipping_refunded"] = order.line_refunds[-1] if order.line_refunds else 0
+        values["line_refunds"] = stored_line_refunds(order.line_refunds or [0])
         values.update({name: getattr(order.deadlines, name) for name in _DEADLINES})
         return values
 

@@ -56,11 +56,22 @@ _EXTENSION_COLUMNS = [
 _LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "item_id", "category")
 
 
-def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int, int]:
-    """A line, what was refunded of it and its cancelled units, from its columns (named with
-    ``prefix``)."""
+def _line(row: RowMapping, prefix: str) -> tuple[OrderLine, int]:
+    """A line and its cancelled units, from its columns (named with ``prefix``)."""
     line = OrderLine(*(row[f"{prefix}{name}"] for name in _LINE_FIELDS))
-    return line, row[f"{prefix}refunded"], row[f"{prefix}cancelled"]
+    return line, row[f"{prefix}cancelled"]
+
+
+def line_refunds_of(stored: list[int] | None, lines: int, shipping: int) -> list[int]:
+    """``Order.line_refunds`` from the order row: what was refunded of each line (the
+    ``line_refunds`` column, null for none) and of shipping."""
+    return [*(stored or [0] * lines), shipping]
+
+
+def stored_line_refunds(line_refunds: list[int]) -> list[int] | None:
+    """The ``line_refunds`` column for ``Order.line_refunds`` (its lines' part)."""
+    by_line = line_refunds[:-1]
+    return by_line if any(by_line) else None
 
 
 def _extension(row: RowMapping, prefix: str) -> ProtectionExtension:

@@ -3,8 +3,10 @@ requests, clearances and reports beside them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -28,76 +30,31 @@ class SqlStandingRepository:
 
     def seller_facts(self, seller_id: str, since: datetime) -> SellerFacts:
         """One statement: the window's decided disputes, its chargebacks, its orders'
-        count and the exclusions agreed, as rows of one ``UNION ALL`` told apart by kind
-        (the first branch types the columns)."""
-        o, d, c, x = t.orders, t.disputes, t.chargebacks, t.defect_exclusions
-        window = sa.and_(o.c.seller_id == seller_id, o.c.paid_at >= since)
-        on_orders = d.join(o, o.c.id == d.c.order_id)
-        query = sa.union_all(
-            sa.select(sa.literal("d").label("kind"), d.c.order_id, d.c.id, d.c.outcome,
-                      d.c.decided_by, d.c.rule, d.c.resolved_at,
-                      sa.cast(sa.null(), sa.Integer).label("n"))
-            .select_from(on_orders).where(window, d.c.outcome.is_not(None)),
-            sa.select(sa.literal("c"), c.c.order_id, c.c.id, c.c.status, sa.null(), sa.null(),
-                      c.c.opened_at, sa.null())
-            .select_from(c.join(o, o.c.id == c.c.order_id)).where(window),
-            sa.select(sa.literal("o"), sa.null(), sa.null(), sa.null(), sa.null(), sa.null(),
-                      sa.null(), sa.func.count()).select_from(o).where(window),
-            sa.select(sa.literal("x"), x.c.order_id, sa.null(), sa.null(), sa.null(),
-                      sa.null(), sa.null(), sa.null())
-            .where(x.c.seller_id == seller_id, x.c.status == "accepted"),
-        )  # fmt: skip
-        orders = 0
-        disputes: list[DisputeFact] = []
-        chargebacks: list[ChargebackFact] = []
-        excluded: set[str] = set()
-        for kind, order_id, row_id, status, decided_by, rule, at, n in self._conn.execute(query):
-            if kind == "d":
-                disputes.append(DisputeFact(order_id, row_id, status, decided_by, rule, at))
-            elif kind == "c":
-                chargebacks.append(ChargebackFact(order_id, row_id, status, at))
-            elif kind == "o":
-                orders = int(n)
-            else:
-                excluded.add(order_id)
-        return SellerFacts(orders, tuple(disputes), tuple(chargebacks), frozenset(excluded))
+        count and the exclusions agreed, as rows of one ``UNION ALL`` told apart by kind."""
+        return _seller(self._conn.execute(sa.union_all(*_seller_branches(seller_id, since))))
 
     def buyer_facts(self, buyer_id: str, since: datetime) -> BuyerFactsRead:
         """One statement: the window's orders paid, its claims (with the delivery scan
         they followed), its chargebacks after a refund, the used returns accepted and the
         agents' clearances, as rows of one ``UNION ALL`` told apart by kind."""
-        o, d, c, r = t.orders, t.disputes, t.chargebacks, t.refunds
-        u, s = t.used_return_reports, t.signal_clearances
-        window = sa.and_(o.c.buyer_id == buyer_id, o.c.paid_at >= since)
-        refunded_before = (
-            sa.select(r.c.id)
-            .where(r.c.order_id == c.c.order_id, r.c.created_at <= c.c.opened_at)
-            .exists()
+        return _buyer(self._conn.execute(sa.union_all(*_buyer_branches(buyer_id, since))))
+
+    def parties_facts(
+        self, seller_id: str, seller_since: datetime, buyer_id: str, buyer_since: datetime
+    ) -> tuple[SellerFacts, BuyerFactsRead]:
+        """The seller's facts and the buyer's in one statement (a new order or dispute
+        needs both): the branches of both reads in one ``UNION ALL``, the buyer's kinds
+        prefixed with ``b``."""
+        rows = self._conn.execute(
+            sa.union_all(
+                *_seller_branches(seller_id, seller_since), *_buyer_branches(buyer_id, buyer_since)
+            )
         )
-        query = sa.union_all(
-            sa.select(sa.literal("d").label("kind"), d.c.opened_at.label("at"),
-                      o.c.delivered_at.label("delivered_at"), d.c.reason.label("text"))
-            .select_from(d.join(o, o.c.id == d.c.order_id)).where(window),
-            sa.select(sa.literal("p"), o.c.paid_at, sa.null(), sa.null()).where(window),
-            sa.select(sa.literal("c"), c.c.opened_at, sa.null(), sa.null())
-            .select_from(c.join(o, o.c.id == c.c.order_id)).where(window, refunded_before),
-            sa.select(sa.literal("u"), u.c.decided_at, sa.null(), sa.null())
-            .where(u.c.buyer_id == buyer_id, u.c.status == "accepted", u.c.decided_at >= since),
-            sa.select(sa.literal("s"), s.c.cleared_at, sa.null(), s.c.signal)
-            .where(s.c.buyer_id == buyer_id),
-        )  # fmt: skip
-        found: dict[str, list[datetime]] = {"p": [], "d": [], "n": [], "c": [], "u": []}
-        cleared: dict[str, datetime] = {}
-        for kind, at, delivered, text in self._conn.execute(query):
-            if kind == "s":
-                if text not in cleared or cleared[text] < at:
-                    cleared[text] = at
-                continue
-            found[kind].append(at)
-            if kind == "d" and text == "not_received" and delivered is not None and delivered <= at:
-                found["n"].append(at)
-        facts = BuyerFacts(*(tuple(sorted(found[k])) for k in ("p", "d", "n", "c", "u")))
-        return BuyerFactsRead(facts, cleared)
+        seller: list[sa.Row[Any]] = []
+        buyer: list[sa.Row[Any]] = []
+        for row in rows:
+            (buyer if row[0].startswith("b") else seller).append(row)
+        return _seller(seller), _buyer(buyer)
 
     def exclusions(self, seller_id: str) -> list[Exclusion]:
         x = t.defect_exclusions
@@ -164,3 +121,92 @@ class SqlStandingRepository:
         # RETURNING, not rowcount: PostgreSQL's driver does not count a skipped row as 0.
         statement = insert_or_skip(self._conn, table).values(**values).returning(table.c.id)
         return self._conn.execute(statement).first() is not None
+
+
+# Every fact read is rows of one shape: (kind, order_id, row_id, status, decided_by, rule, at,
+# n, at2), each branch filling what it has; the others are NULLs of the column's type (so
+# PostgreSQL types every column of the ``UNION ALL`` whatever branch comes first).
+_SHAPE: tuple[tuple[str, Any], ...] = (
+    ("order_id", t.orders.c.id.type), ("row_id", t.orders.c.id.type),
+    ("status", sa.String()), ("decided_by", t.orders.c.id.type), ("rule", sa.String()),
+    ("at", t.orders.c.paid_at.type), ("n", sa.Integer()), ("at2", t.orders.c.paid_at.type),
+)  # fmt: skip
+
+
+def _row(kind: str, **columns: Any) -> sa.Select[Any]:
+    values = [columns.pop(name, None) for name, _ in _SHAPE]
+    assert not columns, columns
+    return sa.select(
+        sa.literal(kind).label("kind"),
+        *((sa.cast(sa.null(), type_) if value is None else value).label(name)
+          for value, (name, type_) in zip(values, _SHAPE, strict=True)),
+    )  # fmt: skip
+
+
+def _seller_branches(seller_id: str, since: datetime) -> list[sa.Select[Any]]:
+    o, d, c, x = t.orders, t.disputes, t.chargebacks, t.defect_exclusions
+    window = sa.and_(o.c.seller_id == seller_id, o.c.paid_at >= since)
+    return [
+        _row("d", order_id=d.c.order_id, row_id=d.c.id, status=d.c.outcome,
+             decided_by=d.c.decided_by, rule=d.c.rule, at=d.c.resolved_at)
+        .select_from(d.join(o, o.c.id == d.c.order_id)).where(window, d.c.outcome.is_not(None)),
+        _row("c", order_id=c.c.order_id, row_id=c.c.id, status=c.c.status, at=c.c.opened_at)
+        .select_from(c.join(o, o.c.id == c.c.order_id)).where(window),
+        _row("o", n=sa.func.count()).select_from(o).where(window),
+        _row("x", order_id=x.c.order_id)
+        .where(x.c.seller_id == seller_id, x.c.status == "accepted"),
+    ]  # fmt: skip
+
+
+def _seller(rows: Iterable[Sequence[Any]]) -> SellerFacts:
+    orders = 0
+    disputes: list[DisputeFact] = []
+    chargebacks: list[ChargebackFact] = []
+    excluded: set[str] = set()
+    for kind, order_id, row_id, status, decided_by, rule, at, n, _ in rows:
+        if kind == "d":
+            disputes.append(DisputeFact(order_id, row_id, status, decided_by, rule, at))
+        elif kind == "c":
+            chargebacks.append(ChargebackFact(order_id, row_id, status, at))
+        elif kind == "o":
+            orders = int(n)
+        else:
+            excluded.add(order_id)
+    return SellerFacts(orders, tuple(disputes), tuple(chargebacks), frozenset(excluded))
+
+
+def _buyer_branches(buyer_id: str, since: datetime) -> list[sa.Select[Any]]:
+    o, d, c, r = t.orders, t.disputes, t.chargebacks, t.refunds
+    u, s = t.used_return_reports, t.signal_clearances
+    window = sa.and_(o.c.buyer_id == buyer_id, o.c.paid_at >= since)
+    refunded_before = (
+        sa.select(r.c.id)
+        .where(r.c.order_id == c.c.order_id, r.c.created_at <= c.c.opened_at)
+        .exists()
+    )
+    return [
+        _row("bd", at=d.c.opened_at, at2=o.c.delivered_at, status=d.c.reason)
+        .select_from(d.join(o, o.c.id == d.c.order_id)).where(window),
+        _row("bp", at=o.c.paid_at).where(window),
+        _row("bc", at=c.c.opened_at)
+        .select_from(c.join(o, o.c.id == c.c.order_id)).where(window, refunded_before),
+        _row("bu", at=u.c.decided_at)
+        .where(u.c.buyer_id == buyer_id, u.c.status == "accepted", u.c.decided_at >= since),
+        _row("bs", at=s.c.cleared_at, status=s.c.signal).where(s.c.buyer_id == buyer_id),
+    ]  # fmt: skip
+
+
+def _buyer(rows: Iterable[sa.Row[Any]]) -> BuyerFactsRead:
+    found: dict[str, list[datetime]] = {"p": [], "d": [], "n": [], "c": [], "u": []}
+    cleared: dict[str, datetime] = {}
+    for row in rows:
+        kind, text, at, delivered = row.kind[1:], row.status, row.at, row.at2
+        if kind == "s":
+            if text not in cleared or cleared[text] < at:
+                cleared[text] = at
+            continue
+        found[kind].append(at)
+        if kind == "d" and text == "not_received" and delivered is not None and delivered <= at:
+            found["n"].append(at)
+    facts = BuyerFacts(*(tuple(sorted(found[k])) for k in ("p", "d", "n", "c", "u")))
+    return BuyerFactsRead(facts, cleared)

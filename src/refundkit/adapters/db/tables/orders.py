@@ -60,6 +60,8 @@ orders = sa.Table(
     sa.Column("open_dispute_id", Id),
     sa.Column("dispute_holds", sa.JSON),
     sa.Column("tracking_flags", sa.JSON),
+    # What was refunded of each line, by position (null: nothing); shipping's is above.
+    sa.Column("line_refunds", sa.JSON(none_as_null=True)),
     sa.Column("version", sa.Integer, nullable=False),
     sa.CheckConstraint("refunded_amount <= paid_amount", name="refunds_within_paid"),
     sa.CheckConstraint(
@@ -84,7 +86,6 @@ order_lines = sa.Table(
     sa.Column("title", sa.String(500), nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price", Money, nullable=False),
-    sa.Column("refunded", Money, nullable=False, server_default="0"),
     sa.Column("item_id", Id, nullable=False),
     sa.Column("cancelled", sa.Integer, nullable=False, server_default="0"),
     sa.Column("category", sa.String(64)),
