@@ -5,8 +5,8 @@ order sums its disputes' outstanding advances (``advanced_amount``, escrow keeps
 refund says how much of it the balance advanced (``advanced``) and for which dispute.
 Every existing row takes zero / false / null: nothing was ever advanced.
 
-Revision ID: 0026_fast_refund_advance
-Revises: 0025_holds
+Revision ID: 0027_fast_refund_advance
+Revises: 0026_line_refunds
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026_fast_refund_advance"
-down_revision = "0025_holds"
+revision = "0027_fast_refund_advance"
+down_revision = "0026_line_refunds"
 branch_labels = None
 depends_on = None
 
