@@ -14,9 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from api_client import Api, api_fixture  # noqa: F401
 
 from books import assert_ledger_invariants
+from refundkit.adapters.db import tables
+from refundkit.adapters.db.ledger_repository import invariant_violations
 
 CHEAP = [{"sku": "s", "title": "Mug", "quantity": 1, "unit_price": "12.50"}]  # 17.50 in all
 EARLIER_RELEASES = 4 * (1750 - 88)
@@ -239,3 +242,23 @@ def test_a_lost_chargeback_leaves_the_advance_to_the_seller(api: Api, refund_sen
     kinds = _kinds(api, order)
     assert ("advance_repaid" in kinds) is refund_sent
     assert_ledger_invariants(api.rt.engine)
+
+
+def test_ledger_verify_names_an_advance_the_books_lost_track_of(api: Api) -> None:
+    seller = _restricted_seller_with_balance(api)
+    order, d = _fast_refunded(api, seller)
+    with api.rt.engine.begin() as conn:
+        conn.execute(sa.update(tables.orders).where(tables.orders.c.id == order)
+                     .values(advanced_amount=0))  # fmt: skip
+        conn.execute(sa.update(tables.disputes).where(tables.disputes.c.id == d["id"])
+                     .values(status="closed"))  # fmt: skip
+    with api.rt.engine.connect() as conn:
+        problems = invariant_violations(conn)
+    assert f"order {order}: escrow holds 1750 but the order says 500" in problems
+    assert f"order {order} keeps 0 of advances, its disputes owe 1250" in problems
+    assert f"dispute {d['id']} (closed) owes 1250 of an advance back" in problems
+    with api.rt.engine.begin() as conn:  # put the rows back: the books are whole again
+        conn.execute(sa.update(tables.orders).where(tables.orders.c.id == order)
+                     .values(advanced_amount=1250))  # fmt: skip
+        conn.execute(sa.update(tables.disputes).where(tables.disputes.c.id == d["id"])
+                     .values(status="return_in_transit"))  # fmt: skip
